@@ -1,0 +1,37 @@
+"""Where shipped specs live, and how a user's NAME-or-PATH argument becomes a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hwsim.errors import SpecError, did_you_mean
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEVICES_DIR = REPO_ROOT / "devices"
+MODELS_DIR = REPO_ROOT / "workloads" / "models"
+PRECISIONS_DIR = REPO_ROOT / "workloads" / "precisions"
+CLAIMS_DIR = REPO_ROOT / "workloads" / "claims"
+REPORTS_DIR = REPO_ROOT / "reports"
+
+
+def shipped_names(directory: Path) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def resolve_spec_path(name_or_path: str | Path, directory: Path, kind: str) -> Path:
+    """A shipped name (file stem under `directory`, or `sub/stem`) or an existing path -> the YAML file.
+
+    Raises:
+        SpecError: neither a shipped name nor an existing file.
+    """
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if candidate.is_file():
+            return candidate
+        raise SpecError(text, "", f"{kind} file not found")
+    shipped = directory / f"{text}.yaml"
+    if shipped.is_file():
+        return shipped
+    names = shipped_names(directory)
+    raise SpecError(None, kind, f"unknown {kind} {text!r}{did_you_mean(text, names)}; shipped: {', '.join(names)} (or give a path to a .yaml file)")

@@ -1,0 +1,1 @@
+"""Pydantic models at the YAML boundary; nothing after `load_*` reads YAML."""

@@ -1,0 +1,108 @@
+"""Read a YAML file into a validated, frozen pydantic spec, turning every failure into one SpecError line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pydantic
+import yaml
+
+from hwsim.errors import SpecError, did_you_mean
+
+SpecT = TypeVar("SpecT", bound=pydantic.BaseModel)
+SCHEMA_VERSION = 1
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a YAML mapping, or raise a SpecError naming the file (and line, for syntax errors)."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise SpecError(path, "", "file not found") from None
+    except OSError as error:
+        raise SpecError(path, "", f"cannot read file ({error.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise SpecError(path, where, f"valid YAML ({problem})") from None
+    if not isinstance(data, dict):
+        raise SpecError(path, "", "a YAML mapping at the top level", type(data).__name__)
+    return data
+
+
+def key_path(loc: tuple[Any, ...]) -> str:
+    """('rules', 3, 'weights', 'format') -> 'rules[3].weights.format'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _known_fields(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model that owns the last key of `loc`, for did-you-mean hints."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return []
+        annotation = fields[part].annotation
+        current = _inner_model(annotation)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}).keys())
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def spec_error_from_validation(path: Path | str | None, model: type[pydantic.BaseModel], error: pydantic.ValidationError) -> SpecError:
+    """The first pydantic error as a one-line SpecError with key path, expectation and found value."""
+    first = error.errors(include_url=False)[0]
+    loc = tuple(first.get("loc", ()))
+    kind = first.get("type", "")
+    if kind == "extra_forbidden":
+        field = str(loc[-1])
+        known = _known_fields(model, loc)
+        hint = did_you_mean(field, known)
+        expected = f"unknown key{hint}" + (f"; known keys: {', '.join(known)}" if known else "")
+        return SpecError(path, key_path(loc), expected)
+    if kind == "missing":
+        return SpecError(path, key_path(loc), "required key is missing")
+    message = first.get("msg", "invalid value")
+    message = message.removeprefix("Value error, ")
+    got = first.get("input")
+    if isinstance(got, (dict, list)):
+        got = None
+    return SpecError(path, key_path(loc), message[0].lower() + message[1:] if message else message, got)
+
+
+def validate_spec(model: type[SpecT], data: dict[str, Any], path: Path | str | None) -> SpecT:
+    """Validate a mapping against a spec model; checks `schema_version` first."""
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SpecError(path, "schema_version", f"expected {SCHEMA_VERSION}", version)
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise spec_error_from_validation(path, model, error) from None
+
+
+def load_spec(model: type[SpecT], path: Path) -> SpecT:
+    """Read and validate one spec file."""
+    return validate_spec(model, read_yaml(path), path)
