@@ -13,6 +13,8 @@ import sys
 from hwsim.errors import HwsimError
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "hwsim.commands.size",
+    "hwsim.commands.params",
 )
 
 EXIT_USER_ERROR = 2

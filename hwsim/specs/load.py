@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -84,6 +85,10 @@ def spec_error_from_validation(path: Path | str | None, model: type[pydantic.Bas
         return SpecError(path, key_path(loc), expected)
     if kind == "missing":
         return SpecError(path, key_path(loc), "required key is missing")
+    if kind in ("literal_error", "enum") and isinstance(first.get("input"), str):
+        choices = re.findall(r"'([^']*)'", str(first.get("ctx", {}).get("expected", "")))
+        value = first["input"]
+        return SpecError(path, key_path(loc), f"unknown {value!r}{did_you_mean(value, choices)}; expected one of: {', '.join(choices)}")
     message = first.get("msg", "invalid value")
     message = message.removeprefix("Value error, ")
     got = first.get("input")

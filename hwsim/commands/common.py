@@ -1,0 +1,63 @@
+"""Arguments and output helpers shared by several verbs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import pandas as pd
+
+from hwsim.errors import SpecError
+from hwsim.specs.precision import MetadataDtype
+
+
+def add_workload_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("workload", metavar="WORKLOAD",
+                        help="shipped workload name (e.g. usm_rnnt_1b, ibm_rnnt_swb) or a path to a .yaml file")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                        help="override a workload hyper-parameter, e.g. --set predictor.embed_dim=640 (repeatable)")
+
+
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("precision", metavar="PRECISION",
+                        help="shipped precision name for the workload (e.g. exp5, int4, fp16) or a path")
+    parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None,
+                        help="store every scale/zero point in this dtype (int8 = double quantization)")
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts that must be >= 1, with the one-line error style."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def print_json(payload: Any) -> None:
+    json.dump(payload, sys.stdout, indent=2, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    if hasattr(value, "value"):
+        return value.value
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_table(frame: pd.DataFrame, float_format: str = "{:,.4g}") -> None:
+    formatters = {c: float_format.format for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+    print(frame.to_string(index=False, formatters=formatters))
+
+
+def require_one_output_mode(args: argparse.Namespace) -> None:
+    if getattr(args, "json", False) and getattr(args, "csv", False):
+        raise SpecError(None, "--json/--csv", "expected at most one of --json and --csv")

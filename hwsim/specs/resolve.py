@@ -1,0 +1,79 @@
+"""Load shipped-or-path specs with overrides: the only place the pipeline turns names into specs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hwsim.errors import SpecError, did_you_mean
+from hwsim.graph.build import build_graph
+from hwsim.graph.model import Graph
+from hwsim.paths import MODELS_DIR, PRECISIONS_DIR, resolve_spec_path, shipped_names
+from hwsim.precision.plan import PrecisionPlan, plan_precision
+from hwsim.specs.load import load_spec, read_yaml, validate_spec
+from hwsim.specs.precision import MetadataDtype, PrecisionSpec
+from hwsim.specs.overrides import apply_overrides
+from hwsim.specs.workload import WorkloadSpec
+
+
+def load_workload_spec(name_or_path: str | Path, overrides: list[str] | None = None) -> tuple[WorkloadSpec, Path]:
+    path = resolve_spec_path(name_or_path, MODELS_DIR, "workload")
+    data = apply_overrides(read_yaml(path), overrides or [], str(path))
+    return validate_spec(WorkloadSpec, data, path), path
+
+
+def load_workload(name_or_path: str | Path, overrides: list[str] | None = None) -> Graph:
+    """Shipped name or path (+ overrides) -> built graph."""
+    spec, _ = load_workload_spec(name_or_path, overrides)
+    return build_graph(spec)
+
+
+def precision_search_dirs(workload: WorkloadSpec) -> list[Path]:
+    """A workload's own precision folder first, then the generic configs (fp32, fp16, bf16)."""
+    return [PRECISIONS_DIR / (workload.precisions_dir or workload.name), PRECISIONS_DIR]
+
+
+def resolve_precision_path(name_or_path: str | Path, workload: WorkloadSpec) -> Path:
+    text = str(name_or_path)
+    if Path(text).suffix in (".yaml", ".yml") or Path(text).exists():
+        return resolve_spec_path(text, PRECISIONS_DIR, "precision")
+    for directory in precision_search_dirs(workload):
+        if (directory / f"{text}.yaml").is_file():
+            return directory / f"{text}.yaml"
+    names = sorted({n for d in precision_search_dirs(workload) for n in shipped_names(d)})
+    raise SpecError(None, "precision", f"unknown precision {text!r} for workload {workload.name!r}"
+                    f"{did_you_mean(text, names)}; shipped: {', '.join(names)} (or give a path to a .yaml file)")
+
+
+def load_precision_spec(name_or_path: str | Path, workload: WorkloadSpec) -> tuple[PrecisionSpec, Path]:
+    path = resolve_precision_path(name_or_path, workload)
+    return load_spec(PrecisionSpec, path), path
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Everything the size, cost and QAT steps need, plus where it came from (for resolved-config files)."""
+
+    workload_spec: WorkloadSpec
+    workload_path: Path
+    graph: Graph
+    precision_spec: PrecisionSpec
+    precision_path: Path
+    plan: PrecisionPlan
+
+    def resolved_config(self) -> dict[str, object]:
+        return {
+            "workload": {"path": str(self.workload_path), "spec": self.workload_spec.model_dump(mode="json")},
+            "precision": {"path": str(self.precision_path), "spec": self.precision_spec.model_dump(mode="json")},
+        }
+
+
+def resolve_model(workload: str | Path, precision: str | Path, overrides: list[str] | None = None,
+                  meta_dtype: str | None = None) -> ResolvedModel:
+    """Workload + precision names (or paths) -> graph and precision plan, every error a SpecError."""
+    workload_spec, workload_path = load_workload_spec(workload, overrides)
+    graph = build_graph(workload_spec)
+    precision_spec, precision_path = load_precision_spec(precision, workload_spec)
+    meta = MetadataDtype(meta_dtype) if meta_dtype else None
+    plan = plan_precision(precision_spec, graph, str(precision_path), meta)
+    return ResolvedModel(workload_spec, workload_path, graph, precision_spec, precision_path, plan)
