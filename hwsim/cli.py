@@ -15,6 +15,7 @@ from hwsim.errors import HwsimError
 COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.size",
     "hwsim.commands.params",
+    "hwsim.commands.check",
 )
 
 EXIT_USER_ERROR = 2

@@ -42,13 +42,17 @@ class GraphBuilder:
         ))
 
     def norm(self, prefix: str, dim: int, component: Component, trigger: Trigger, frame_divisor: int = 1,
-             with_stats: bool = False) -> None:
-        """Layer norm (scale, bias) or batch norm (plus moving mean/variance stats). ~5 vector ops per element."""
-        extra = [self.vector(f"{prefix}.scale", dim, component, Role.NORM),
-                 self.vector(f"{prefix}.bias", dim, component, Role.NORM)]
+             with_stats: bool = False, param_dim: int | None = None) -> None:
+        """Layer norm (scale, bias) or batch norm (plus moving mean/variance stats). ~5 vector ops per element.
+
+        `param_dim` is the normalised (channel) dimension when it is smaller than the row (conv feature maps).
+        """
+        n = param_dim or dim
+        extra = [self.vector(f"{prefix}.scale", n, component, Role.NORM),
+                 self.vector(f"{prefix}.bias", n, component, Role.NORM)]
         if with_stats:
-            extra += [self.vector(f"{prefix}.moving_mean", dim, component, Role.STATS),
-                      self.vector(f"{prefix}.moving_var", dim, component, Role.STATS)]
+            extra += [self.vector(f"{prefix}.moving_mean", n, component, Role.STATS),
+                      self.vector(f"{prefix}.moving_var", n, component, Role.STATS)]
         self.elementwise(prefix, dim, component, trigger, vector_ops=5 * dim, frame_divisor=frame_divisor,
                          kind=OpKind.NORM, extra_weights=tuple(extra))
 

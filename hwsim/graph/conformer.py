@@ -30,7 +30,8 @@ def build_frontend(b: GraphBuilder, spec: ConvSubsamplingSpec, input_dim: int, m
             in_elements_per_row=spec.stride[0] * freq_in * in_channels,
             out_elements_per_row=freq * out_channels, frame_divisor=divisor, extra_weights=(bias,),
         ))
-        b.norm(f"{prefix}.norm", freq * out_channels, ENC, FRAMES, divisor, with_stats=spec.norm == "batch_norm")
+        b.norm(f"{prefix}.norm", freq * out_channels, ENC, FRAMES, divisor, with_stats=spec.norm == "batch_norm",
+               param_dim=out_channels)
         b.elementwise(f"{prefix}.relu", freq * out_channels, ENC, FRAMES, vector_ops=freq * out_channels,
                       frame_divisor=divisor)
         in_channels = out_channels

@@ -35,6 +35,8 @@ class TensorSize:
     value_bits: int
     padding_bits: int
     metadata_bits: int
+    metadata_entries: int = 0      # scales (each with a zero point when `zero_point`)
+    zero_point: bool = False
 
     @property
     def total_bits(self) -> int:
@@ -150,5 +152,6 @@ def account_size(graph: Graph, plan: PrecisionPlan) -> SizeReport:
         precision = plan.tensor(tensor.name)
         values, padding = value_and_padding_bits(tensor, precision)
         sizes.append(TensorSize(tensor.name, tensor.component.value, tensor.role.value, tensor.shape, tensor.params,
-                                precision.format, values, padding, metadata_bits(precision)))
+                                precision.format, values, padding, metadata_bits(precision),
+                                precision.metadata_entries, precision.has_zero_point))
     return SizeReport(graph.name, plan.name, tuple(sizes))

@@ -46,40 +46,56 @@ def key_path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _known_fields(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the (nested) model that owns the last key of `loc`, for did-you-mean hints."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", {})
-        if part not in fields:
-            return []
-        annotation = fields[part].annotation
-        current = _inner_model(annotation)
-        if current is None:
-            return []
-    return list(getattr(current, "model_fields", {}).keys())
-
-
-def _inner_model(annotation: Any) -> Any:
+def _models_in(annotation: Any) -> list[type[pydantic.BaseModel]]:
+    """The pydantic models an annotation may hold (several for a union)."""
     if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-        return annotation
+        return [annotation]
+    found: list[type[pydantic.BaseModel]] = []
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+        found += _models_in(arg)
+    return found
+
+
+def _tag_of(model: type[pydantic.BaseModel]) -> Any:
+    field = model.model_fields.get("kind")
+    if field is None:
+        return None
+    literal_values = getattr(field.annotation, "__args__", ()) or ()
+    return literal_values[0] if len(literal_values) == 1 else field.default
+
+
+def walk_location(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[str]]:
+    """(loc without discriminated-union tags, field names of the model owning the last key).
+
+    pydantic puts a tagged union's tag into the location ('encoder', 'blstm', 'hidden_dim'); users wrote
+    'encoder.hidden_dim', so the tag is dropped and the tagged member is used for did-you-mean hints.
+    """
+    clean: list[Any] = []
+    candidates: list[type[pydantic.BaseModel]] = [model]
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            clean.append(part)
+            continue
+        if len(candidates) > 1:
+            tagged = [m for m in candidates if _tag_of(m) == part]
+            if tagged:
+                candidates = tagged
+                continue
+        clean.append(part)
+        owner = candidates[0] if candidates else None
+        if index == len(loc) - 1 or owner is None or part not in owner.model_fields:
+            return tuple(clean) + tuple(loc[index + 1:]), list(owner.model_fields) if owner else []
+        candidates = _models_in(owner.model_fields[part].annotation)
+    return tuple(clean), []
 
 
 def spec_error_from_validation(path: Path | str | None, model: type[pydantic.BaseModel], error: pydantic.ValidationError) -> SpecError:
     """The first pydantic error as a one-line SpecError with key path, expectation and found value."""
     first = error.errors(include_url=False)[0]
-    loc = tuple(first.get("loc", ()))
+    loc, known = walk_location(model, tuple(first.get("loc", ())))
     kind = first.get("type", "")
     if kind == "extra_forbidden":
         field = str(loc[-1])
-        known = _known_fields(model, loc)
         hint = did_you_mean(field, known)
         expected = f"unknown key{hint}" + (f"; known keys: {', '.join(known)}" if known else "")
         return SpecError(path, key_path(loc), expected)
@@ -90,7 +106,7 @@ def spec_error_from_validation(path: Path | str | None, model: type[pydantic.Bas
         value = first["input"]
         return SpecError(path, key_path(loc), f"unknown {value!r}{did_you_mean(value, choices)}; expected one of: {', '.join(choices)}")
     message = first.get("msg", "invalid value")
-    message = message.removeprefix("Value error, ")
+    message = message.removeprefix("Value error, ").replace("Input should be", "expected", 1)
     got = first.get("input")
     if isinstance(got, (dict, list)):
         got = None
