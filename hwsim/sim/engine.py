@@ -1,0 +1,158 @@
+"""The SimPy engine: an encoder process (whole utterance or streaming chunks) and a decoder process
+(prediction -> joint -> transfer -> CPU search per step) sharing the device's resources.
+
+Overlap: the encoder of later chunks runs while the decoder works on earlier frames, each on whatever
+resources its segments name. With `overlap=False` every segment also takes one global lock, so nothing runs
+concurrently and the total equals the sum of all segment durations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import simpy
+
+from hwsim.sim.costs import CallCosts, Segment
+from hwsim.sim.schedule import DecodeSchedule
+
+
+@dataclass(frozen=True)
+class TraceRecord:
+    process: str
+    component: str
+    op: str
+    resource: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class WaitRecord:
+    """Time a process spent not working: waiting for encoded frames ('dependency') or a busy resource."""
+
+    process: str
+    reason: str       # 'frames' or 'resource:<name>'
+    start_s: float
+    end_s: float
+
+
+@dataclass
+class EngineRun:
+    total_s: float
+    trace: list[TraceRecord] = field(default_factory=list)
+    waits: list[WaitRecord] = field(default_factory=list)
+    events: int = 0
+    process_end_s: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunShape:
+    """How the utterance is processed.
+
+    Attributes:
+        frames: input frames of the utterance.
+        frame_divisor: input frames per encoder frame (sub-sampling).
+        chunk_frames: input frames per encoder chunk (streaming); None = whole utterance at once.
+    """
+
+    frames: int
+    frame_divisor: int
+    chunk_frames: int | None = None
+
+    @property
+    def encoder_frames(self) -> int:
+        return math.ceil(self.frames / self.frame_divisor)
+
+    def chunks(self) -> list[tuple[int, int]]:
+        """[(input frames in chunk, encoder frames available after it)]."""
+        size = self.chunk_frames or self.frames
+        out, done = [], 0
+        while done < self.frames:
+            take = min(size, self.frames - done)
+            done += take
+            out.append((take, min(math.ceil(done / self.frame_divisor), self.encoder_frames)))
+        return out
+
+
+class Engine:
+    """One simulated utterance on a set of resources."""
+
+    def __init__(self, capacities: dict[str, int], overlap: bool = True):
+        self.env = simpy.Environment()
+        self.resources = {name: simpy.Resource(self.env, capacity) for name, capacity in capacities.items()}
+        self.serial = None if overlap else simpy.Resource(self.env, 1)
+        self.run_data = EngineRun(0.0)
+        self.encoded_frames = 0
+        self._frames_event = self.env.event()
+
+    def _hold(self, process: str, segment: Segment) -> Iterable[simpy.Event]:
+        if segment.duration_s <= 0:
+            return
+        resource = self.resources[segment.resource]
+        lock = self.serial.request() if self.serial is not None else None
+        request = resource.request()
+        asked = self.env.now
+        yield (request & lock) if lock is not None else request
+        if self.env.now > asked:
+            self.run_data.waits.append(WaitRecord(process, f"resource:{segment.resource}", asked, self.env.now))
+        start = self.env.now
+        yield self.env.timeout(segment.duration_s)
+        resource.release(request)
+        if lock is not None:
+            self.serial.release(lock)
+        self.run_data.trace.append(TraceRecord(process, segment.component, segment.label, segment.resource,
+                                               start, self.env.now))
+        self.run_data.events += 3
+
+    def _run_segments(self, process: str, segments: Sequence[Segment]) -> Iterable[simpy.Event]:
+        for segment in segments:
+            yield from self._hold(process, segment)
+
+    def _publish_frames(self, available: int) -> None:
+        self.encoded_frames = available
+        event, self._frames_event = self._frames_event, self.env.event()
+        event.succeed()
+
+    def _wait_for_frame(self, process: str, frame: int) -> Iterable[simpy.Event]:
+        start = self.env.now
+        while self.encoded_frames <= frame:
+            yield self._frames_event
+        if self.env.now > start:
+            self.run_data.waits.append(WaitRecord(process, "frames", start, self.env.now))
+
+    def encoder_process(self, costs: CallCosts, shape: RunShape) -> Iterable[simpy.Event]:
+        for chunk_frames, available in shape.chunks():
+            yield from self._run_segments("encoder", costs.encoder(chunk_frames))
+            self._publish_frames(available)
+        self.run_data.process_end_s["encoder"] = self.env.now
+
+    def decoder_process(self, costs: CallCosts, schedule: DecodeSchedule) -> Iterable[simpy.Event]:
+        for step in schedule.steps:
+            yield from self._wait_for_frame("decoder", step.frame)
+            if step.prediction_rows:
+                yield from self._run_segments("decoder", costs.prediction(step.prediction_rows))
+            yield from self._run_segments("decoder", costs.joint(step.joint_rows))
+            yield from self._run_segments("decoder", costs.transfer(step.joint_rows))
+            yield from self._run_segments("decoder", costs.search(step.hyps))
+        self.run_data.process_end_s["decoder"] = self.env.now
+
+    def hmm_process(self, costs: CallCosts, shape: RunShape) -> Iterable[simpy.Event]:
+        searched = 0
+        for _, available in shape.chunks():
+            yield from self._wait_for_frame("hmm_search", available - 1)
+            yield from self._run_segments("hmm_search", costs.hmm_search(available - searched))
+            searched = available
+        self.run_data.process_end_s["hmm_search"] = self.env.now
+
+    def run(self, costs: CallCosts, shape: RunShape, schedule: DecodeSchedule | None) -> EngineRun:
+        """Simulate one utterance: RNN-T when a decode schedule is given, else a hybrid model's HMM search."""
+        self.env.process(self.encoder_process(costs, shape))
+        if schedule is not None:
+            self.env.process(self.decoder_process(costs, schedule))
+        else:
+            self.env.process(self.hmm_process(costs, shape))
+        self.env.run()
+        self.run_data.total_s = self.env.now
+        return self.run_data

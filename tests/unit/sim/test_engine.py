@@ -1,0 +1,62 @@
+"""Engine behaviour on hand-made costs: serial totals, overlap, streaming, critical path."""
+
+import pytest
+
+from hwsim.sim.decode import Algorithm, build_schedule
+from hwsim.sim.emission import EmissionParams
+from hwsim.sim.engine import Engine, RunShape
+from hwsim.sim.results import summarize
+from tests.unit.sim.fake_costs import FakeCosts
+
+CAPACITIES = {"matrix": 1, "vector": 1, "cpu": 1, "link": 1}
+PARAMS = EmissionParams(label_rate=0.3, blank_prob=0.6, merge_prob=0.1, seed=3)
+
+
+def sum_of_segments(costs, shape, schedule):
+    total = sum(s.duration_s for n, _ in shape.chunks() for s in costs.encoder(n))
+    for step in schedule.steps:
+        parts = list(costs.joint(step.joint_rows)) + list(costs.transfer(step.joint_rows)) + list(costs.search(step.hyps))
+        if step.prediction_rows:
+            parts += list(costs.prediction(step.prediction_rows))
+        total += sum(s.duration_s for s in parts)
+    return total
+
+
+@pytest.mark.parametrize("chunk", [None, 16])
+def test_without_overlap_total_is_sum_of_segments(chunk):
+    costs, shape = FakeCosts(), RunShape(frames=120, frame_divisor=1, chunk_frames=chunk)
+    schedule = build_schedule(Algorithm.TSD, 120, 4, PARAMS, 3)
+    run = Engine(CAPACITIES, overlap=False).run(costs, shape, schedule)
+    assert run.total_s == pytest.approx(sum_of_segments(costs, shape, schedule), rel=1e-12)
+
+
+def test_streaming_overlaps_encoder_and_decoder():
+    costs, schedule = FakeCosts(), build_schedule(Algorithm.TSD, 120, 4, PARAMS, 3)
+    serial = Engine(CAPACITIES, overlap=False).run(costs, RunShape(120, 1, 16), schedule).total_s
+    overlapped = Engine(CAPACITIES, overlap=True).run(costs, RunShape(120, 1, 16), schedule).total_s
+    assert overlapped < serial
+
+
+def test_whole_utterance_decoder_starts_after_encoder():
+    costs, schedule = FakeCosts(), build_schedule(Algorithm.GREEDY, 50, 1, PARAMS, 3)
+    run = Engine(CAPACITIES).run(costs, RunShape(50, 1), schedule)
+    first_decoder = min(r.start_s for r in run.trace if r.process == "decoder")
+    assert first_decoder == pytest.approx(50 * 1e-3)
+
+
+def test_critical_path_sums_to_total():
+    costs, schedule = FakeCosts(), build_schedule(Algorithm.TSD, 120, 8, PARAMS, 3)
+    shape = RunShape(120, 1, 16)
+    run = Engine(CAPACITIES).run(costs, shape, schedule)
+    result = summarize(run, CAPACITIES, audio_s=1.2, schedule=schedule)
+    assert sum(result.critical_path_s.values()) == pytest.approx(result.total_s, rel=1e-9)
+    assert result.calls["joint"] == len(schedule.steps)
+    assert 0 < result.utilization["matrix"] <= 1
+
+
+def test_hybrid_model_runs_hmm_search_per_chunk():
+    costs = FakeCosts()
+    run = Engine(CAPACITIES).run(costs, RunShape(100, 1, 25), None)
+    hmm = [r for r in run.trace if r.component == "hmm_search"]
+    assert len(hmm) == 4
+    assert sum(r.end_s - r.start_s for r in hmm) == pytest.approx(100 * 1e-4)
