@@ -84,6 +84,29 @@ class BottleneckOutputSpec(_Spec):
     bias: bool = True
 
 
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class DecodingSpec(_Spec):
+    """Hypothesis dynamics of the simulator's seeded emission model (see hwsim.sim.emission) and search defaults.
+
+    All of these are assumptions about the data a model decodes; the workload file says why each value.
+    """
+
+    label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)]   # best-path labels per encoder frame
+    competitor_blank_prob: Probability                            # a competing beam slot is a blank extension
+    merge_prob: Probability = 0.0                                 # a new label history was already computed
+    max_symbols_per_frame: Annotated[int, Field(gt=0)] = 3
+    topk_per_hyp: Annotated[int, Field(gt=0)] = 4                 # candidates kept per hypothesis before pruning
+
+
+class HmmSearchSpec(_Spec):
+    """Hybrid models: the host's WFST/HMM search, as a documented per-frame cost."""
+
+    active_tokens_per_frame: Annotated[int, Field(gt=0)]
+    ops_per_token: Annotated[float, Field(gt=0)]
+
+
 EncoderSpec = Annotated[Union[ConformerEncoderSpec, BlstmEncoderSpec], Field(discriminator="kind")]
 
 
@@ -98,13 +121,23 @@ class WorkloadSpec(_Spec):
     predictor: LstmPredictorSpec | None = None
     joint: JointSpec | None = None
     output: BottleneckOutputSpec | None = None
+    decoding: DecodingSpec | None = None
+    hmm_search: HmmSearchSpec | None = None
     precisions_dir: str | None = None  # folder under workloads/precisions/ with this model's configs (default: name)
     inferred: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _parts_match_architecture(self) -> "WorkloadSpec":
-        if self.architecture == "rnnt" and (self.predictor is None or self.joint is None):
-            raise ValueError("expected an rnnt workload to have both 'predictor' and 'joint'")
-        if self.architecture == "hybrid_hmm" and (self.output is None or self.predictor or self.joint):
-            raise ValueError("expected a hybrid_hmm workload to have 'output' and no 'predictor'/'joint'")
+        if self.architecture == "rnnt" and (self.predictor is None or self.joint is None or self.decoding is None):
+            raise ValueError("expected an rnnt workload to have 'predictor', 'joint' and 'decoding'")
+        if self.architecture == "hybrid_hmm" and (self.output is None or self.predictor or self.joint
+                                                  or self.hmm_search is None):
+            raise ValueError("expected a hybrid_hmm workload to have 'output' and 'hmm_search', no 'predictor'/'joint'")
+        dumped = self.model_dump()
+        for dotted in self.inferred:
+            node: object = dumped
+            for key in dotted.split("."):
+                if not isinstance(node, dict) or key not in node:
+                    raise ValueError(f"expected every 'inferred' entry to name a key of this file, got {dotted!r}")
+                node = node[key]
         return self
