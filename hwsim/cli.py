@@ -12,8 +12,7 @@ import sys
 
 from hwsim.errors import HwsimError
 
-COMMAND_MODULES: tuple[str, ...] = (
-)
+COMMAND_MODULES: tuple[str, ...] = ("hwsim.commands.quantize", "hwsim.commands.qat_demo")
 
 EXIT_USER_ERROR = 2
 
