@@ -16,6 +16,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.size",
     "hwsim.commands.params",
     "hwsim.commands.check",
+    "hwsim.commands.quantize",
+    "hwsim.commands.qat_demo",
 )
 
 EXIT_USER_ERROR = 2

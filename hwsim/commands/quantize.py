@@ -1,0 +1,86 @@
+"""`hwsim quantize`: run one reference quantizer on a .npy array and save codes, scales and gradients."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from hwsim.errors import SpecError
+from hwsim.quant import QuantizerKind, QuantSettings, quantize, quantize_backward, resolve_kind
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("quantize", help="fake-quantize a .npy array with a praxis/fms_mo quantizer",
+                                   description="A 2-D input is [out_channels, in], contracting over the last axis.")
+    parser.add_argument("input", metavar="IN.npy")
+    parser.add_argument("--quantizer", required=True, help=", ".join(k.value for k in QuantizerKind))
+    parser.add_argument("--bits", type=int, required=True)
+    parser.add_argument("--block", type=int, default=None, help="praxis sub-channel block size")
+    parser.add_argument("--axis", type=int, action="append", default=None, help="contracting axis (repeatable)")
+    parser.add_argument("--alpha", type=float, default=None, help="PACT/BAC clip")
+    parser.add_argument("--alpha-neg", type=float, default=None, help="two-sided PACT lower clip")
+    parser.add_argument("--per-channel", action="store_true", help="max/sawb: one clip per output channel")
+    parser.add_argument("--mimic-praxis-block-fallback", action="store_true",
+                        help="quantize per channel when --block does not divide the axis (praxis's silent fallback)")
+    parser.add_argument("--cotangent", metavar="G.npy", default=None, help="upstream gradient; writes `grad`")
+    parser.add_argument("-o", "--output", metavar="OUT.npz", required=True)
+    parser.set_defaults(func=run)
+
+
+PER_CHANNEL_KINDS = {QuantizerKind.MAX: QuantizerKind.MAX_PER_CHANNEL,
+                     QuantizerKind.SAWB_PLUS: QuantizerKind.SAWB_PER_CHANNEL}
+
+
+def load_array(path: str, option: str) -> np.ndarray:
+    """Read a .npy file, turning every failure into a SpecError that names the file."""
+    file = Path(path)
+    if not file.is_file():
+        raise SpecError(path, option, "expected an existing .npy file", "no such file")
+    try:
+        return np.load(file, allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise SpecError(path, option, "expected a numpy .npy array", str(error).splitlines()[0]) from None
+
+
+def resolve_per_channel(kind: QuantizerKind, per_channel: bool) -> QuantizerKind:
+    if not per_channel or kind in PER_CHANNEL_KINDS.values():
+        return kind
+    if kind not in PER_CHANNEL_KINDS:
+        allowed = ", ".join(k.value for k in PER_CHANNEL_KINDS)
+        raise SpecError(None, "--per-channel", f"expected a quantizer with a per-channel variant ({allowed})",
+                        kind.value)
+    return PER_CHANNEL_KINDS[kind]
+
+
+def run(args: argparse.Namespace) -> int:
+    kind = resolve_per_channel(resolve_kind(args.quantizer), args.per_channel)
+    array = load_array(args.input, "input")
+    axes = tuple(args.axis) if args.axis else tuple(range(1, array.ndim)) if array.ndim > 1 else (0,)
+    settings = QuantSettings(bits=args.bits, contract_axes=axes, block_size=args.block,
+                             mimic_praxis_block_fallback=args.mimic_praxis_block_fallback,
+                             alpha=args.alpha, alpha_neg=args.alpha_neg)
+    result = quantize(array, kind, settings)
+    arrays = {"q": result.q, "scale": result.scale, "dequant": result.dequant}
+    if result.zero_point is not None:
+        arrays["zero_point"] = result.zero_point
+    if args.cotangent is not None:
+        grads = quantize_backward(array, kind, settings, load_array(args.cotangent, "--cotangent"))
+        arrays["grad"] = grads.dx
+        arrays.update({k: np.float64(v) for k, v in (("dalpha", grads.dalpha), ("dalpha_neg", grads.dalpha_neg))
+                       if v is not None})
+    write_npz_atomically(Path(args.output), arrays)
+    return 0
+
+
+def write_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save through a temporary sibling and rename, so an error leaves no partial OUT.npz."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
