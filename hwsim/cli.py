@@ -13,6 +13,7 @@ import sys
 from hwsim.errors import HwsimError
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "hwsim.commands.gemm",
 )
 
 EXIT_USER_ERROR = 2

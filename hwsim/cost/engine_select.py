@@ -64,7 +64,7 @@ def select_engine(device: Device, weight_fmt: NumberFormat, act_fmt: NumberForma
         entry = engine.precisions.get(pair)
         if entry is not None and entry.support is Support.REJECTED:
             raise SpecError(device.file, f"matrix_engines[{engine.index}].precisions.{pair}",
-                            f"precision {pair} is rejected on {device.name} ({entry.reason})")
+                            f"expected a precision {device.name} supports; rejected because {entry.reason}", pair)
         choice = _direct(engine, weight_fmt, act_fmt) or _promoted(engine, weight_fmt, act_fmt)
         if choice is not None:
             return choice
@@ -96,9 +96,10 @@ def _unsupported(device: Device, pair: str, weight_fmt: NumberFormat, act_fmt: N
     declared = sorted({p for e in device.matrix_engines for p, s in e.precisions.items() if s.support is not Support.REJECTED})
     where = "matrix_engines[0].precisions" if len(device.matrix_engines) == 1 else "matrix_engines[*].precisions"
     return SpecError(device.file, where,
-                     f"no engine runs {pair} (weights {weight_fmt.value}, activations {act_fmt.value}) natively, "
-                     f"emulated or by promotion; declared: {', '.join(declared)}; to model it, add "
-                     f"'{pair}: {{support: emulated, via: ..., slowdown: {{value: ..., assumption: ...}}}}'")
+                     f"expected a weight x activation pair an engine runs natively, emulated or by promotion "
+                     f"(declared: {', '.join(declared)}; to model {pair} add '{pair}: {{support: emulated, via: ..., "
+                     f"slowdown: {{value: ..., assumption: ...}}}}'), weights {weight_fmt.value} x activations "
+                     f"{act_fmt.value} unsupported", pair)
 
 
 def parse_precision(text: str, device: Device) -> tuple[NumberFormat, NumberFormat]:
