@@ -98,8 +98,7 @@ def _unsupported(device: Device, pair: str, weight_fmt: NumberFormat, act_fmt: N
     return SpecError(device.file, where,
                      f"expected a weight x activation pair an engine runs natively, emulated or by promotion "
                      f"(declared: {', '.join(declared)}; to model {pair} add '{pair}: {{support: emulated, via: ..., "
-                     f"slowdown: {{value: ..., assumption: ...}}}}'), weights {weight_fmt.value} x activations "
-                     f"{act_fmt.value} unsupported", pair)
+                     f"slowdown: {{value: ..., assumption: ...}}}}')", pair)
 
 
 def parse_precision(text: str, device: Device) -> tuple[NumberFormat, NumberFormat]:

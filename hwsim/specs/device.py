@@ -46,7 +46,8 @@ class _Sourced(_Spec):
     def _one_provenance(self) -> "_Sourced":
         given = [text for text in (self.source, self.assumption) if text is not None]
         if len(given) != 1 or not given[0].strip():
-            raise ValueError(f"expected {SOURCE_HELP}")
+            found = {0: "neither", 1: "an empty one", 2: "both"}[len(given)]
+            raise ValueError(f"expected {SOURCE_HELP}, got {found}")
         return self
 
 
@@ -192,7 +193,7 @@ class DeviceSpec(_Spec):
 
 # ---- loading: pydantic errors -> one line naming file, key path, expectation and found value ----
 
-_LIMIT_MESSAGES = {"greater_than": "expected a number > {gt}", "greater_than_equal": "expected a number >= {ge}"}
+_LIMIT_MESSAGES = {"greater_than": "expected a number > {gt:g}", "greater_than_equal": "expected a number >= {ge:g}"}
 _TYPE_MESSAGES = {
     "model_type": "expected a mapping {value: ..., source: ...} or {value: ..., assumption: ...}",
     "model_attributes_type": "expected a mapping {value: ..., source: ...} or {value: ..., assumption: ...}",
@@ -203,7 +204,9 @@ _TYPE_MESSAGES = {
 
 def device_spec_error(path: Path | str, error: pydantic.ValidationError) -> SpecError:
     """Device-specific wording for limits, bare numbers and unknown keys; everything else via load.py."""
-    first = error.errors(include_url=False)[0]
+    errors = error.errors(include_url=False)
+    # a misspelt key shows up as "extra" plus "missing"; the extra one is the user's actual mistake
+    first = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
     loc, kind, got = tuple(first.get("loc", ())), first.get("type", ""), first.get("input")
     if kind in _LIMIT_MESSAGES:
         return SpecError(path, key_path(loc), _LIMIT_MESSAGES[kind].format(**first.get("ctx", {})), got)
@@ -213,6 +216,8 @@ def device_spec_error(path: Path | str, error: pydantic.ValidationError) -> Spec
         known = _fields_at(DeviceSpec, loc[:-1])
         hint = did_you_mean(str(loc[-1]), known)
         return SpecError(path, key_path(loc), f"unknown key{hint}; known keys: {', '.join(known)}")
+    if kind == "missing":
+        return SpecError(path, key_path(loc), f"expected required key {str(loc[-1])!r}, got nothing")
     if kind == "literal_error" and loc == ("schema_version",):
         return SpecError(path, "schema_version", f"expected {SCHEMA_VERSION}", got)
     return spec_error_from_validation(path, DeviceSpec, error)
