@@ -68,7 +68,7 @@ def select_engine(device: Device, weight_fmt: NumberFormat, act_fmt: NumberForma
         choice = _direct(engine, weight_fmt, act_fmt) or _promoted(engine, weight_fmt, act_fmt)
         if choice is not None:
             return choice
-    raise _unsupported(device, pair, weight_fmt, act_fmt)
+    raise _unsupported(device, pair)
 
 
 def _direct(engine: MatrixEngine, weight_fmt: NumberFormat, act_fmt: NumberFormat,
@@ -92,7 +92,7 @@ def _promoted(engine: MatrixEngine, weight_fmt: NumberFormat, act_fmt: NumberFor
     return EngineChoice(engine, weight_fmt, act_fmt, found.compute_pair, ComputeMode.PROMOTED, found.passes, operand, wider)
 
 
-def _unsupported(device: Device, pair: str, weight_fmt: NumberFormat, act_fmt: NumberFormat) -> SpecError:
+def _unsupported(device: Device, pair: str) -> SpecError:
     declared = sorted({p for e in device.matrix_engines for p, s in e.precisions.items() if s.support is not Support.REJECTED})
     where = "matrix_engines[0].precisions" if len(device.matrix_engines) == 1 else "matrix_engines[*].precisions"
     return SpecError(device.file, where,
