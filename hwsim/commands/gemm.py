@@ -1,0 +1,86 @@
+"""`hwsim gemm`: what one GEMM layer costs on one device's matrix engine, without a workload file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from hwsim.cost.device import Dataflow, load_device
+from hwsim.cost.engine_select import parse_precision
+from hwsim.cost.gemm import GemmCost, gemm_cost
+from hwsim.cost.formats import split_pair
+from hwsim.errors import SpecError
+from hwsim.paths import DEVICES_DIR, shipped_names
+
+PRECISION_HELP = (
+    "weight x activation precision. FMT = both operands (int8, int4, bf16, fp16, hfp8, fp8_e4m3, float32, int2, "
+    "binary); WFMTxAFMT = explicit pair, weights first (int2xbf16, int4xint8); wNaM = shorthand with N, M in "
+    "1/2/4/8 -> intN (1 = binary), 16 -> the device's 16-bit float (bf16, else fp16), 32 -> float32 (w4a16, w2a8). "
+    "Default: the first native pair of the device's first matrix engine. Pairs the engine lacks are emulated if "
+    "the device file says how, promoted (weight-only: weights dequantized to the activation format on the vector "
+    "unit), or rejected with an error."
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "gemm", help="cost of one (M x K) @ (K x N) GEMM on a device",
+        description="Cycles, time, utilization and bound of (M x K activations) @ (K x N weights) on a device's "
+                    "systolic matrix engine, with the full breakdown (fill/drain, weight-load stall, memory stall).")
+    parser.add_argument("--device", required=True,
+                        help=f"shipped device ({', '.join(shipped_names(DEVICES_DIR))}) or a path to a device YAML")
+    parser.add_argument("--m", required=True, help="rows of the activation matrix (batch x time)")
+    parser.add_argument("--k", required=True, help="reduction dimension (input features)")
+    parser.add_argument("--n", required=True, help="columns of the weight matrix (output features)")
+    parser.add_argument("--precision", help=PRECISION_HELP)
+    parser.add_argument("--dataflow", choices=[d.value for d in Dataflow],
+                        help="ws = weight, os = output, is = input stationary (default: the device file's modelling.dataflow)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with the full breakdown")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    m, k, n = (_positive_int(getattr(args, name), f"--{name}") for name in ("m", "k", "n"))
+    device = load_device(args.device)
+    if args.precision is None:
+        first = device.matrix_engines[0]
+        default = next(p for p, s in first.precisions.items() if s.support.value == "native")
+        weight_fmt, act_fmt = split_pair(default)
+    else:
+        weight_fmt, act_fmt = parse_precision(args.precision, device)
+    cost = gemm_cost(device, m, k, n, weight_fmt, act_fmt, Dataflow(args.dataflow) if args.dataflow else None)
+    print(json.dumps(cost.as_dict(), indent=2) if args.json else format_cost(cost))
+    return 0
+
+
+def _positive_int(text: str, flag: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise SpecError(None, flag, "expected a whole number > 0", text) from None
+    if value <= 0:
+        raise SpecError(None, flag, "expected a whole number > 0", value)
+    return value
+
+
+def format_cost(cost: GemmCost) -> str:
+    d = cost.as_dict()
+    how = {"native": "native", "emulated": f"emulated, {d['passes']:g} passes",
+           "promoted": f"promoted: {d['converted_operand']} converted on the vector unit"}[d["compute_mode"]]
+    rows = [
+        ("ideal (MACs / peak)", d["ideal_cycles"]), ("spatial under-use", d["spatial_underuse_cycles"]),
+        ("fill/drain", d["fill_drain_cycles"]), ("weight-load stall", d["weight_load_cycles"]),
+        ("extra emulation passes", d["passes_extra_cycles"]), ("memory stall", d["memory_stall_cycles"]),
+        ("conversion", d["conversion_cycles"]), ("fixed overhead", d["overhead_cycles"]),
+    ]
+    lines = [
+        f"{d['device']} {d['engine']}: ({d['m']} x {d['k']}) @ ({d['k']} x {d['n']}), weights {d['weight_format']}, "
+        f"activations {d['activation_format']} -> computes {d['compute_pair']} ({how})",
+        f"dataflow {d['dataflow']}, weight_load {d['weight_load']}, fill_drain {d['fill_drain']}, "
+        f"{d['arrays']} array(s) of {d['rows']}x{d['cols']}, {d['folds']} fold(s)",
+        f"cycles {d['cycles']:>14,.0f}   time {d['time_s']:.4g} s   utilization {d['utilization']:.1%}   bound: {d['bound']}",
+    ]
+    lines += [f"  {name:<24}{value:>12,.0f}" for name, value in rows]
+    lines.append(f"  (operand traffic {d['bytes_moved']:,.0f} bytes = {d['memory_cycles']:,.0f} cycles, overlapped with compute)")
+    lines += [f"note: {note}" for note in d["notes"]]
+    return "\n".join(lines)

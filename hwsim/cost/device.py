@@ -1,0 +1,237 @@
+"""Device: a validated DeviceSpec converted once to base units (ops/s, bytes/s, s) for the cost model.
+
+Nothing here reads YAML except `load_device`, which is the one arrow spec file -> Device.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from hwsim.cost.formats import NumberFormat, pair_name, split_pair
+from hwsim.errors import SpecError
+from hwsim.paths import DEVICES_DIR, resolve_spec_path
+from hwsim.specs.device import DeviceSpec, MatrixEngineSpec, validate_device_spec
+from hwsim.specs.load import read_yaml
+from hwsim.units import GIGA, OPS_PER_MAC
+
+
+class Support(str, enum.Enum):
+    NATIVE = "native"
+    EMULATED = "emulated"
+    REJECTED = "rejected"
+
+
+class Dataflow(str, enum.Enum):
+    WS = "ws"  # weight stationary: K x N weight tile held in the array, M rows streamed
+    OS = "os"  # output stationary: M x N output tile accumulates in place, K streamed
+    IS = "is"  # input stationary: K x M input tile held, N columns streamed
+
+
+class WeightLoad(str, enum.Enum):
+    OVERLAPPED = "overlapped"  # double-buffered: next fold's weights load while the current fold computes
+    STALL = "stall"  # the array idles while a fold's stationary tile loads (SCALE-Sim)
+
+
+class FillDrain(str, enum.Enum):
+    PER_FOLD = "per_fold"  # every fold pays the R + C - 2 cycle skew fill/drain (SCALE-Sim)
+    ONCE = "once"  # folds stream back to back; one fill/drain per GEMM
+
+
+@dataclass(frozen=True)
+class PrecisionSupport:
+    """One declared weight x activation pair. `ops_per_cycle` is per array; a MAC is 2 ops."""
+
+    pair: str
+    support: Support
+    ops_per_cycle: float | None = None
+    via: str | None = None
+    slowdown: float = 1.0
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MatrixEngine:
+    name: str
+    index: int  # position under matrix_engines in the device file, for error key paths
+    cores: int
+    arrays_per_core: int
+    rows: int
+    cols: int
+    clock_hz: float
+    precisions: Mapping[str, PrecisionSupport]
+
+    @property
+    def arrays(self) -> int:
+        """Arrays per chip."""
+        return self.cores * self.arrays_per_core
+
+    def macs_per_pe_per_cycle(self, pair: str) -> float:
+        """Sub-word parallelism of one PE at a native pair (TPU v5e int8 = 2, RaPiD int4 = 64)."""
+        return self.precisions[pair].ops_per_cycle / (OPS_PER_MAC * self.rows * self.cols)
+
+    def peak_ops_per_s(self, pair: str) -> float:
+        """Chip peak of a declared pair; an emulated pair runs at its `via` peak divided by the slowdown."""
+        entry = self.precisions[pair]
+        if entry.support is Support.EMULATED:
+            return self.peak_ops_per_s(entry.via) / entry.slowdown
+        if entry.support is Support.REJECTED:
+            return 0.0
+        return entry.ops_per_cycle * self.arrays * self.clock_hz
+
+
+@dataclass(frozen=True)
+class VectorUnit:
+    name: str
+    count: int
+    clock_hz: float
+    ops_per_cycle: float
+    formats: tuple[NumberFormat, ...]
+
+    @property
+    def ops_per_s(self) -> float:
+        return self.count * self.ops_per_cycle * self.clock_hz
+
+
+@dataclass(frozen=True)
+class MemoryLevel:
+    name: str
+    capacity_bytes: float
+    bandwidth_bytes_per_s: float | None  # None: no public figure; such a level cannot feed the cost model
+
+
+@dataclass(frozen=True)
+class HostCpu:
+    cores: int
+    clock_hz: float
+    flops_per_cycle_per_core: float
+    memory_bandwidth_bytes_per_s: float
+
+    @property
+    def peak_flops_per_s(self) -> float:
+        return self.cores * self.clock_hz * self.flops_per_cycle_per_core
+
+
+@dataclass(frozen=True)
+class HostLink:
+    bandwidth_bytes_per_s: float
+    latency_s: float
+
+    def transfer_time_s(self, nbytes: float) -> float:
+        return self.latency_s + nbytes / self.bandwidth_bytes_per_s
+
+
+@dataclass(frozen=True)
+class Modelling:
+    """The systolic-array and per-op assumptions of a device file (see ModellingSpec)."""
+
+    dataflow: Dataflow
+    weight_load: WeightLoad
+    fill_drain: FillDrain
+    overhead_s: float
+    operand_memory: str
+    conversion_ops_per_element: float
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device in base units. The per-op cost model reads only this, never the YAML."""
+
+    name: str
+    file: str
+    matrix_engines: tuple[MatrixEngine, ...]
+    vector_units: tuple[VectorUnit, ...]
+    memory: tuple[MemoryLevel, ...]
+    host_cpu: HostCpu | None
+    host_link: HostLink | None
+    power_w: float | None
+    price_per_hour_usd: float | None
+    modelling: Modelling
+
+    def peak_ops_per_s(self, weight_fmt: str | NumberFormat, act_fmt: str | NumberFormat) -> float:
+        """Chip peak for an exactly declared pair on the first engine declaring it (no promotion).
+
+        Use `hwsim.cost.engine_select.select_engine` for the rules that map any pair onto an engine.
+
+        Raises:
+            SpecError: the pair is not declared, or declared as rejected.
+        """
+        pair = pair_name(NumberFormat(weight_fmt), NumberFormat(act_fmt))
+        for engine in self.matrix_engines:
+            entry = engine.precisions.get(pair)
+            if entry is not None and entry.support is not Support.REJECTED:
+                return engine.peak_ops_per_s(pair)
+        raise SpecError(self.file, "matrix_engines[*].precisions", f"no engine runs {pair!r}", pair)
+
+    def memory_level(self, name: str) -> MemoryLevel:
+        for level in self.memory:
+            if level.name == name:
+                return level
+        raise SpecError(self.file, "memory", f"expected a memory level named {name!r}; levels: {', '.join(m.name for m in self.memory)}")
+
+    def memory_bandwidth_bytes_per_s(self, level: str | None = None) -> float:
+        """Bandwidth of a named level; default: the level that feeds GEMM operands (modelling.operand_memory)."""
+        found = self.memory_level(level or self.modelling.operand_memory)
+        if found.bandwidth_bytes_per_s is None:
+            raise SpecError(self.file, f"memory.{found.name}.bandwidth_gb_per_s", "no bandwidth given for this level")
+        return found.bandwidth_bytes_per_s
+
+    def vector_ops_per_s(self, fmt: str | NumberFormat | None = None) -> float:
+        """Element-wise ops/s of all vector units that handle `fmt` (all units when None)."""
+        units = [u for u in self.vector_units if fmt is None or NumberFormat(fmt) in u.formats]
+        if not units:
+            raise SpecError(self.file, "vector_units", f"no vector unit handles {NumberFormat(fmt).value!r}")
+        return sum(u.ops_per_s for u in units)
+
+
+def build_device(spec: DeviceSpec, file: str | Path) -> Device:
+    """DeviceSpec (YAML units) -> Device (base units)."""
+    m = spec.modelling
+    return Device(
+        name=spec.name,
+        file=str(file),
+        matrix_engines=tuple(_engine(e, i) for i, e in enumerate(spec.matrix_engines)),
+        vector_units=tuple(VectorUnit(u.name, u.count.value, u.clock_hz.value, u.ops_per_cycle.value,
+                                      tuple(NumberFormat(f) for f in u.formats)) for u in spec.vector_units),
+        memory=tuple(MemoryLevel(l.name, l.capacity_bytes.value,
+                                 l.bandwidth_gb_per_s.value * GIGA if l.bandwidth_gb_per_s else None) for l in spec.memory),
+        host_cpu=spec.host_cpu and HostCpu(spec.host_cpu.cores.value, spec.host_cpu.clock_hz.value,
+                                           spec.host_cpu.flops_per_cycle_per_core.value,
+                                           spec.host_cpu.memory_bandwidth_gb_per_s.value * GIGA),
+        host_link=spec.host_link and HostLink(spec.host_link.bandwidth_gb_per_s.value * GIGA, spec.host_link.latency_s.value),
+        power_w=spec.power_w.value if spec.power_w else None,
+        price_per_hour_usd=spec.price_per_hour_usd.value if spec.price_per_hour_usd else None,
+        modelling=Modelling(Dataflow(m.dataflow.value), WeightLoad(m.weight_load.value), FillDrain(m.fill_drain.value),
+                            m.overhead_s.value, m.operand_memory.value, m.conversion_ops_per_element.value),
+    )
+
+
+def _engine(spec: MatrixEngineSpec, index: int) -> MatrixEngine:
+    precisions = {}
+    for pair, p in spec.precisions.items():
+        weight, act = split_pair(pair)  # validated by the spec
+        canonical = pair_name(weight, act)
+        precisions[canonical] = PrecisionSupport(
+            pair=canonical, support=Support(p.support),
+            ops_per_cycle=p.ops_per_cycle.value if p.ops_per_cycle else None,
+            via=pair_name(*split_pair(p.via)) if p.via else None,
+            slowdown=p.slowdown.value if p.slowdown else 1.0, reason=p.reason)
+    return MatrixEngine(spec.name, index, spec.cores.value, spec.arrays_per_core.value, spec.rows.value,
+                        spec.cols.value, spec.clock_hz.value, precisions)
+
+
+def load_device(name_or_path: str | Path) -> Device:
+    """A shipped device name (file stem under devices/) or a path to a device YAML -> Device."""
+    path = resolve_spec_path(name_or_path, DEVICES_DIR, "device")
+    shown = _display_path(path)
+    return build_device(validate_device_spec(read_yaml(path), shown), shown)
+
+
+def _display_path(path: Path) -> str:
+    """Shipped files are named relative to the repository (devices/tpu_v5e.yaml), others as given."""
+    try:
+        return str(path.resolve().relative_to(DEVICES_DIR.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,273 @@
+"""DeviceSpec: the validated, still-in-YAML-units description of one accelerator or host.
+
+Every figure is a sourced quantity, `{value: ..., source: "..."}` or `{value: ..., assumption: "why"}`;
+a bare number or a figure with neither is an error. Units are in key names (`_hz`, `_bytes`,
+`_gb_per_s` = 1e9 bytes/s, `_s`, `_w`). Conversion to base units happens once, in `hwsim.cost.device`.
+
+Layout of a device file (see devices/*.yaml):
+
+    schema_version: 1
+    name: ...
+    matrix_engines: [ {name, cores, arrays_per_core, rows, cols, clock_hz, precisions: {WxA: ...}} ]
+    vector_units:   [ {name, count, clock_hz, ops_per_cycle, formats} ]
+    memory:         [ {name, capacity_bytes, bandwidth_gb_per_s?} ]
+    host_cpu:       {cores, clock_hz, flops_per_cycle_per_core, memory_bandwidth_gb_per_s}   (optional)
+    host_link:      {bandwidth_gb_per_s, latency_s}                                         (optional)
+    power_w, price_per_hour_usd                                                              (optional)
+    modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hwsim.cost.formats import format_names, split_pair
+from hwsim.errors import SpecError, did_you_mean
+from hwsim.specs.load import SCHEMA_VERSION, key_path, read_yaml, spec_error_from_validation
+
+SOURCE_HELP = "exactly one of 'source' (where the figure is published) or 'assumption' (why this value is used)"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Sourced(_Spec):
+    """Provenance shared by every figure: a citation or a stated assumption, never neither."""
+
+    source: str | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _one_provenance(self) -> "_Sourced":
+        given = [text for text in (self.source, self.assumption) if text is not None]
+        if len(given) != 1 or not given[0].strip():
+            found = {0: "neither", 1: "an empty one", 2: "both"}[len(given)]
+            raise ValueError(f"expected {SOURCE_HELP}, got {found}")
+        return self
+
+
+class PositiveQuantity(_Sourced):
+    value: float = Field(gt=0)
+
+
+class NonNegativeQuantity(_Sourced):
+    value: float = Field(ge=0)
+
+
+class CountQuantity(_Sourced):
+    value: int = Field(gt=0)
+
+
+class DataflowChoice(_Sourced):
+    value: Literal["ws", "os", "is"]
+
+
+class WeightLoadChoice(_Sourced):
+    value: Literal["overlapped", "stall"]
+
+
+class FillDrainChoice(_Sourced):
+    value: Literal["per_fold", "once"]
+
+
+class NameChoice(_Sourced):
+    value: str = Field(min_length=1)
+
+
+class PrecisionSpec(_Spec):
+    """How one weight x activation pair runs on an engine: natively, emulated via another pair, or rejected."""
+
+    support: Literal["native", "emulated", "rejected"]
+    ops_per_cycle: PositiveQuantity | None = Field(default=None, description="per array; a MAC is 2 ops")
+    via: str | None = Field(default=None, description="native pair that emulates this one")
+    slowdown: PositiveQuantity | None = Field(default=None, description="time factor vs. the `via` pair")
+    reason: str | None = Field(default=None, description="why the pair is rejected (with a citation)")
+
+    @model_validator(mode="after")
+    def _fields_match_support(self) -> "PrecisionSpec":
+        needed = {"native": {"ops_per_cycle"}, "emulated": {"via", "slowdown"}, "rejected": {"reason"}}[self.support]
+        given = {name for name in ("ops_per_cycle", "via", "slowdown", "reason") if getattr(self, name) is not None}
+        if given != needed:
+            raise ValueError(f"expected support: {self.support} to give exactly {', '.join(sorted(needed))}, got {', '.join(sorted(given)) or 'none'}")
+        return self
+
+
+class MatrixEngineSpec(_Spec):
+    """A group of identical systolic (or systolic-like) arrays: `cores` x `arrays_per_core` per chip."""
+
+    name: str = Field(min_length=1)
+    cores: CountQuantity
+    arrays_per_core: CountQuantity
+    rows: CountQuantity
+    cols: CountQuantity
+    clock_hz: PositiveQuantity
+    precisions: dict[str, PrecisionSpec] = Field(min_length=1)
+
+    @field_validator("precisions")
+    @classmethod
+    def _known_pairs(cls, precisions: dict[str, PrecisionSpec]) -> dict[str, PrecisionSpec]:
+        for pair, entry in precisions.items():
+            _check_pair(pair, "precision pair")
+            if entry.via is not None:
+                _check_pair(entry.via, f"{pair}.via")
+                target = precisions.get(entry.via)
+                if target is None or target.support != "native":
+                    native = [p for p, e in precisions.items() if e.support == "native"]
+                    raise ValueError(f"expected {pair}.via to name a native pair of this engine ({', '.join(native)}), got {entry.via!r}")
+        return precisions
+
+
+def _check_pair(pair: str, what: str) -> None:
+    if split_pair(pair) is None:
+        raise ValueError(f"expected {what} as WEIGHTxACTIVATION with formats from {', '.join(format_names())}, "
+                         f"got {pair!r}{did_you_mean(pair, [f'{f}x{f}' for f in format_names()])}")
+
+
+class VectorUnitSpec(_Spec):
+    """Element-wise / special-function units (TPU VPU, RaPiD SFU) used for activations and dequantization."""
+
+    name: str = Field(min_length=1)
+    count: CountQuantity
+    clock_hz: PositiveQuantity
+    ops_per_cycle: PositiveQuantity = Field(description="element ops per cycle per unit")
+    formats: list[str] = Field(min_length=1)
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, formats: list[str]) -> list[str]:
+        for name in formats:
+            if name not in format_names():
+                raise ValueError(f"expected a format from {', '.join(format_names())}, got {name!r}{did_you_mean(name, format_names())}")
+        return formats
+
+
+class MemoryLevelSpec(_Spec):
+    """One level of the memory hierarchy. Omit `bandwidth_gb_per_s` when no public figure exists."""
+
+    name: str = Field(min_length=1)
+    capacity_bytes: PositiveQuantity
+    bandwidth_gb_per_s: PositiveQuantity | None = None
+
+
+class HostCpuSpec(_Spec):
+    cores: CountQuantity
+    clock_hz: PositiveQuantity
+    flops_per_cycle_per_core: PositiveQuantity = Field(description="FP32 FLOP per cycle per core")
+    memory_bandwidth_gb_per_s: PositiveQuantity
+
+
+class HostLinkSpec(_Spec):
+    bandwidth_gb_per_s: PositiveQuantity = Field(description="one direction")
+    latency_s: NonNegativeQuantity
+
+
+class ModellingSpec(_Spec):
+    """Named knobs for what no datasheet says: the systolic-array modelling assumptions."""
+
+    dataflow: DataflowChoice
+    weight_load: WeightLoadChoice = Field(description="overlapped = double-buffered weights; stall = load blocks the array")
+    fill_drain: FillDrainChoice = Field(description="per_fold = pipeline fill/drain paid on every fold; once = per GEMM")
+    overhead_s: NonNegativeQuantity = Field(description="fixed time added to every op (launch, sync)")
+    operand_memory: NameChoice = Field(description="memory level whose bandwidth feeds GEMM operands")
+    conversion_ops_per_element: PositiveQuantity = Field(description="vector-unit ops to dequantize/convert one element")
+
+
+class DeviceSpec(_Spec):
+    schema_version: Literal[1]
+    name: str = Field(min_length=1)
+    description: str = ""
+    matrix_engines: list[MatrixEngineSpec] = Field(min_length=1)
+    vector_units: list[VectorUnitSpec] = Field(min_length=1)
+    memory: list[MemoryLevelSpec] = Field(min_length=1)
+    host_cpu: HostCpuSpec | None = None
+    host_link: HostLinkSpec | None = None
+    power_w: PositiveQuantity | None = None
+    price_per_hour_usd: PositiveQuantity | None = None
+    modelling: ModellingSpec
+
+
+# ---- loading: pydantic errors -> one line naming file, key path, expectation and found value ----
+
+_LIMIT_MESSAGES = {"greater_than": "expected a number > {gt:g}", "greater_than_equal": "expected a number >= {ge:g}"}
+_TYPE_MESSAGES = {
+    "model_type": "expected a mapping {value: ..., source: ...} or {value: ..., assumption: ...}",
+    "model_attributes_type": "expected a mapping {value: ..., source: ...} or {value: ..., assumption: ...}",
+    "float_parsing": "expected a number", "float_type": "expected a number",
+    "int_parsing": "expected a whole number", "int_from_float": "expected a whole number", "int_type": "expected a whole number",
+}
+
+
+def device_spec_error(path: Path | str, error: pydantic.ValidationError) -> SpecError:
+    """Device-specific wording for limits, bare numbers and unknown keys; everything else via load.py."""
+    errors = error.errors(include_url=False)
+    # a misspelt key shows up as "extra" plus "missing"; the extra one is the user's actual mistake
+    first = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
+    loc, kind, got = tuple(first.get("loc", ())), first.get("type", ""), first.get("input")
+    if kind in _LIMIT_MESSAGES:
+        return SpecError(path, key_path(loc), _LIMIT_MESSAGES[kind].format(**first.get("ctx", {})), got)
+    if kind in _TYPE_MESSAGES:
+        return SpecError(path, key_path(loc), _TYPE_MESSAGES[kind], got)
+    if kind == "extra_forbidden":
+        known = _fields_at(DeviceSpec, loc[:-1])
+        hint = did_you_mean(str(loc[-1]), known)
+        return SpecError(path, key_path(loc), f"unknown key{hint}; known keys: {', '.join(known)}")
+    if kind == "missing":
+        return SpecError(path, key_path(loc), f"expected required key {str(loc[-1])!r}, got nothing")
+    if kind == "literal_error" and loc == ("schema_version",):
+        return SpecError(path, "schema_version", f"expected {SCHEMA_VERSION}", got)
+    return spec_error_from_validation(path, DeviceSpec, error)
+
+
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model reached by walking `loc`, skipping list indices and dict keys."""
+    current = model
+    for part in loc:
+        fields = getattr(current, "model_fields", {})
+        if part in fields:
+            current = _model_in(fields[part].annotation) or current
+    return list(getattr(current, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validate_device_spec(data: dict[str, Any], path: Path | str) -> DeviceSpec:
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SpecError(path, "schema_version", f"expected {SCHEMA_VERSION}", version)
+    try:
+        spec = DeviceSpec.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise device_spec_error(path, error) from None
+    _check_operand_memory(spec, path)
+    return spec
+
+
+def _check_operand_memory(spec: DeviceSpec, path: Path | str) -> None:
+    """The GEMM operand level must exist and have a bandwidth (a cross-field check, so it names the key)."""
+    levels = {level.name: level for level in spec.memory}
+    wanted = spec.modelling.operand_memory.value
+    if wanted not in levels:
+        raise SpecError(path, "modelling.operand_memory.value",
+                        f"expected a memory level name ({', '.join(levels)}){did_you_mean(wanted, levels)}", wanted)
+    if levels[wanted].bandwidth_gb_per_s is None:
+        index = list(levels).index(wanted)
+        raise SpecError(path, f"memory[{index}].bandwidth_gb_per_s",
+                        f"expected a bandwidth, because modelling.operand_memory names {wanted!r}")
+
+
+def load_device_spec(path: Path) -> DeviceSpec:
+    """Read and validate one device YAML file."""
+    return validate_device_spec(read_yaml(path), path)
