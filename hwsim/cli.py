@@ -13,14 +13,12 @@ import sys
 from hwsim.errors import HwsimError
 
 COMMAND_MODULES: tuple[str, ...] = (
-COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.size",
     "hwsim.commands.params",
     "hwsim.commands.check",
     "hwsim.commands.quantize",
     "hwsim.commands.qat_demo",
     "hwsim.commands.gemm",
-)
 )
 
 EXIT_USER_ERROR = 2
