@@ -6,52 +6,9 @@ A precision pair names the weight format then the activation format, joined by '
 
 from __future__ import annotations
 
-import enum
-
-from hwsim.units import BITS_PER_BYTE
+from hwsim.formats import FLOAT_FORMATS, FORMAT_BITS, NumberFormat  # noqa: F401  (re-exported)
 
 
-class NumberFormat(str, enum.Enum):
-    """Closed set of element formats; the value is the spelling used in YAML and on the CLI."""
-
-    FLOAT32 = "float32"
-    BF16 = "bf16"
-    FP16 = "fp16"
-    FP8_E4M3 = "fp8_e4m3"
-    HFP8 = "hfp8"
-    INT8 = "int8"
-    INT4 = "int4"
-    INT2 = "int2"
-    INT1 = "int1"
-    BINARY = "binary"
-
-    @property
-    def bits(self) -> int:
-        return FORMAT_BITS[self]
-
-    @property
-    def bytes(self) -> float:
-        """Storage bytes per element when packed densely (int4 = 0.5)."""
-        return self.bits / BITS_PER_BYTE
-
-    @property
-    def is_float(self) -> bool:
-        return self in FLOAT_FORMATS
-
-
-FORMAT_BITS: dict[NumberFormat, int] = {
-    NumberFormat.FLOAT32: 32,
-    NumberFormat.BF16: 16,
-    NumberFormat.FP16: 16,
-    NumberFormat.FP8_E4M3: 8,
-    NumberFormat.HFP8: 8,
-    NumberFormat.INT8: 8,
-    NumberFormat.INT4: 4,
-    NumberFormat.INT2: 2,
-    NumberFormat.INT1: 1,
-    NumberFormat.BINARY: 1,
-}
-FLOAT_FORMATS = frozenset({NumberFormat.FLOAT32, NumberFormat.BF16, NumberFormat.FP16, NumberFormat.FP8_E4M3, NumberFormat.HFP8})
 ALIASES: dict[str, NumberFormat] = {"fp32": NumberFormat.FLOAT32, "f32": NumberFormat.FLOAT32, "bfloat16": NumberFormat.BF16,
                                     "float16": NumberFormat.FP16, "fp8": NumberFormat.FP8_E4M3}
 PAIR_SEPARATOR = "x"

@@ -12,33 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-
-class NumberFormat(str, Enum):
-    FLOAT32 = "float32"
-    BF16 = "bf16"
-    FP16 = "fp16"
-    FP8_E4M3 = "fp8_e4m3"
-    FP8_E5M2 = "fp8_e5m2"
-    HFP8 = "hfp8"          # IBM hybrid FP8 (1-4-3 forward / 1-5-2 backward), the 7 nm chip's training format
-    INT8 = "int8"
-    INT4 = "int4"
-    INT2 = "int2"
-    INT1 = "int1"          # 2 levels {min, max} with scale + zero point (praxis asymmetric 1-bit)
-    BINARY = "binary"      # sign in {-1, +1} times a scale (absmean binarization)
-
-
-FORMAT_BITS: dict[NumberFormat, int] = {
-    NumberFormat.FLOAT32: 32, NumberFormat.BF16: 16, NumberFormat.FP16: 16, NumberFormat.FP8_E4M3: 8,
-    NumberFormat.FP8_E5M2: 8, NumberFormat.HFP8: 8, NumberFormat.INT8: 8, NumberFormat.INT4: 4,
-    NumberFormat.INT2: 2, NumberFormat.INT1: 1, NumberFormat.BINARY: 1,
-}
-INTEGER_FORMATS = frozenset({NumberFormat.INT8, NumberFormat.INT4, NumberFormat.INT2, NumberFormat.INT1,
-                             NumberFormat.BINARY})
-
-
-def is_quantized(fmt: NumberFormat) -> bool:
-    """Integer/binary formats carry scales (metadata); float formats do not."""
-    return fmt in INTEGER_FORMATS
+from hwsim.formats import FORMAT_BITS, NumberFormat, is_quantized  # noqa: F401  (re-exported)
 
 
 class Granularity(str, Enum):
