@@ -108,6 +108,13 @@ class HostCpu:
     clock_hz: float
     flops_per_cycle_per_core: float
     memory_bandwidth_bytes_per_s: float
+    search_step_overhead_s: float
+    per_hypothesis_s: float
+
+    @property
+    def core_flops_per_s(self) -> float:
+        """One core: beam search is single-threaded control code."""
+        return self.clock_hz * self.flops_per_cycle_per_core
 
     @property
     def peak_flops_per_s(self) -> float:
@@ -133,6 +140,8 @@ class Modelling:
     overhead_s: float
     operand_memory: str
     conversion_ops_per_element: float
+    transcendental_ops_per_element: float
+    onchip_memory: str | None
 
 
 @dataclass(frozen=True)
@@ -199,12 +208,16 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                                  l.bandwidth_gb_per_s.value * GIGA if l.bandwidth_gb_per_s else None) for l in spec.memory),
         host_cpu=spec.host_cpu and HostCpu(spec.host_cpu.cores.value, spec.host_cpu.clock_hz.value,
                                            spec.host_cpu.flops_per_cycle_per_core.value,
-                                           spec.host_cpu.memory_bandwidth_gb_per_s.value * GIGA),
+                                           spec.host_cpu.memory_bandwidth_gb_per_s.value * GIGA,
+                                           spec.host_cpu.search_step_overhead_s.value,
+                                           spec.host_cpu.per_hypothesis_s.value),
         host_link=spec.host_link and HostLink(spec.host_link.bandwidth_gb_per_s.value * GIGA, spec.host_link.latency_s.value),
         power_w=spec.power_w.value if spec.power_w else None,
         price_per_hour_usd=spec.price_per_hour_usd.value if spec.price_per_hour_usd else None,
         modelling=Modelling(Dataflow(m.dataflow.value), WeightLoad(m.weight_load.value), FillDrain(m.fill_drain.value),
-                            m.overhead_s.value, m.operand_memory.value, m.conversion_ops_per_element.value),
+                            m.overhead_s.value, m.operand_memory.value, m.conversion_ops_per_element.value,
+                            m.transcendental_ops_per_element.value,
+                            m.onchip_memory.value if m.onchip_memory else None),
     )
 
 

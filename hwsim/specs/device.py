@@ -159,6 +159,10 @@ class HostCpuSpec(_Spec):
     clock_hz: PositiveQuantity
     flops_per_cycle_per_core: PositiveQuantity = Field(description="FP32 FLOP per cycle per core")
     memory_bandwidth_gb_per_s: PositiveQuantity
+    search_step_overhead_s: NonNegativeQuantity = Field(
+        description="fixed host time of one beam-search step (dispatch, synchronisation, bookkeeping)")
+    per_hypothesis_s: NonNegativeQuantity = Field(
+        description="host time per live hypothesis per step (hash/merge of label histories, object churn)")
 
 
 class HostLinkSpec(_Spec):
@@ -175,6 +179,10 @@ class ModellingSpec(_Spec):
     overhead_s: NonNegativeQuantity = Field(description="fixed time added to every op (launch, sync)")
     operand_memory: NameChoice = Field(description="memory level whose bandwidth feeds GEMM operands")
     conversion_ops_per_element: PositiveQuantity = Field(description="vector-unit ops to dequantize/convert one element")
+    transcendental_ops_per_element: PositiveQuantity = Field(
+        description="vector-unit ops per sigmoid/tanh/exp evaluation (1 = a hardware special-function unit)")
+    onchip_memory: NameChoice | None = Field(
+        default=None, description="level where weights that fit stay resident across invocations (needs a bandwidth)")
 
 
 class DeviceSpec(_Spec):
@@ -256,16 +264,20 @@ def validate_device_spec(data: dict[str, Any], path: Path | str) -> DeviceSpec:
 
 
 def _check_operand_memory(spec: DeviceSpec, path: Path | str) -> None:
-    """The GEMM operand level must exist and have a bandwidth (a cross-field check, so it names the key)."""
+    """The GEMM operand level (and the on-chip level, if named) must exist and have a bandwidth."""
     levels = {level.name: level for level in spec.memory}
-    wanted = spec.modelling.operand_memory.value
-    if wanted not in levels:
-        raise SpecError(path, "modelling.operand_memory.value",
-                        f"expected a memory level name ({', '.join(levels)}){did_you_mean(wanted, levels)}", wanted)
-    if levels[wanted].bandwidth_gb_per_s is None:
-        index = list(levels).index(wanted)
-        raise SpecError(path, f"memory[{index}].bandwidth_gb_per_s",
-                        f"expected a bandwidth, because modelling.operand_memory names {wanted!r}")
+    knobs = [("operand_memory", spec.modelling.operand_memory)]
+    if spec.modelling.onchip_memory is not None:
+        knobs.append(("onchip_memory", spec.modelling.onchip_memory))
+    for knob, choice in knobs:
+        wanted = choice.value
+        if wanted not in levels:
+            raise SpecError(path, f"modelling.{knob}.value",
+                            f"expected a memory level name ({', '.join(levels)}){did_you_mean(wanted, levels)}", wanted)
+        if levels[wanted].bandwidth_gb_per_s is None:
+            index = list(levels).index(wanted)
+            raise SpecError(path, f"memory[{index}].bandwidth_gb_per_s",
+                            f"expected a bandwidth, because modelling.{knob} names {wanted!r}")
 
 
 def load_device_spec(path: Path) -> DeviceSpec:
