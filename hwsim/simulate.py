@@ -1,0 +1,168 @@
+"""One simulated utterance, end to end: specs -> graph + plan -> device costs -> decode schedule -> SimPy engine.
+
+This module is the glue: `hwsim.cost` never imports simpy and `hwsim.sim` never reads specs or computes a cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hwsim.cost.calls import DeviceCallCosts
+from hwsim.cost.device import Device, HostCpu, load_device
+from hwsim.cost.footprint import Footprint, peak_footprint
+from hwsim.cost.host import HostModel
+from hwsim.cost.ops import CostContext
+from hwsim.cost.options import RunOptions
+from hwsim.cost.residency import plan_residency, tensor_bytes
+from hwsim.errors import SpecError
+from hwsim.sim.decode import Algorithm, build_schedule
+from hwsim.sim.emission import EmissionParams
+from hwsim.sim.engine import Engine, RunShape
+from hwsim.sim.results import SimResult, summarize
+from hwsim.sim.schedule import DecodeSchedule
+from hwsim.size.account import SizeReport, account_size
+from hwsim.specs.resolve import ResolvedModel, resolve_model
+
+RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything that defines one simulated point (the resolved form is written next to outputs)."""
+
+    workload: str
+    precision: str
+    device: str
+    frames: int
+    beam: int = 1
+    algorithm: Algorithm = Algorithm.TSD
+    host: str | None = None
+    chunk_frames: int | None = None
+    overlap: bool = True
+    cache: bool = True
+    seed: int = 0
+    max_symbols: int | None = None
+    label_rate: float | None = None
+    blank_prob: float | None = None
+    overrides: tuple[str, ...] = ()
+    meta_dtype: str | None = None
+    options: RunOptions = field(default_factory=RunOptions)
+
+    def __post_init__(self) -> None:
+        if self.frames < 1:
+            raise SpecError(None, "--frames", "expected an integer >= 1", self.frames)
+        if self.beam < 1:
+            raise SpecError(None, "--beam", "expected an integer >= 1", self.beam)
+        if self.algorithm is Algorithm.GREEDY and self.beam != 1:
+            raise SpecError(None, "--beam", "expected 1 with --algorithm greedy", self.beam)
+        if self.chunk_frames is not None and self.chunk_frames < 1:
+            raise SpecError(None, "--chunk-frames", "expected an integer >= 1", self.chunk_frames)
+
+
+@dataclass
+class Prepared:
+    """Costs resolved once and reused across points that differ only in beam, frames or seed."""
+
+    model: ResolvedModel
+    device: Device
+    sizes: SizeReport
+    costs: DeviceCallCosts
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    request: RunRequest
+    result: SimResult
+    schedule: DecodeSchedule | None
+    footprint: Footprint
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        data = self.result.to_dict()
+        data.update({"workload": self.request.workload, "precision": self.request.precision,
+                     "device": self.request.device, "frames": self.request.frames, "beam": self.request.beam,
+                     "algorithm": self.request.algorithm.value, "memory": self.footprint.to_dict(),
+                     "warnings": list(self.warnings)})
+        return data
+
+
+def _host_cpu(device: Device, host_name: str | None) -> tuple[HostCpu | None, Device | None]:
+    if host_name is not None:
+        host_device = load_device(host_name)
+        if host_device.host_cpu is None:
+            raise SpecError(host_device.file, "host_cpu", "a host_cpu section in the --host device file")
+        return host_device.host_cpu, host_device
+    return device.host_cpu, None
+
+
+def prepare(request: RunRequest) -> Prepared:
+    model = resolve_model(request.workload, request.precision, list(request.overrides), request.meta_dtype)
+    device = load_device(request.device)
+    host_cpu, _ = _host_cpu(device, request.host)
+    sizes = account_size(model.graph, model.plan)
+    residency = plan_residency(model.graph, sizes, device, request.options.residency)
+    ctx = CostContext(model.graph, model.plan, device, request.options, residency, tensor_bytes(sizes))
+    host = HostModel(host_cpu, device.host_link, request.options, model.graph.vocab_size) if host_cpu else None
+    costs = DeviceCallCosts(ctx, host, model.workload_spec.hmm_search)
+    if model.graph.has_decoder and host is None:
+        raise SpecError(device.file, "host_cpu", f"a host CPU for the beam search; {device.name} has none: "
+                        "give --host DEVICE (e.g. xeon_host)")
+    return Prepared(model, device, sizes, costs)
+
+
+def emission_params(prepared: Prepared, request: RunRequest) -> EmissionParams:
+    decoding = prepared.model.workload_spec.decoding
+    return EmissionParams(
+        label_rate=request.label_rate if request.label_rate is not None else decoding.label_rate_per_frame,
+        blank_prob=request.blank_prob if request.blank_prob is not None else decoding.competitor_blank_prob,
+        merge_prob=decoding.merge_prob if request.cache else 0.0,
+        seed=request.seed)
+
+
+def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | None:
+    if not prepared.model.graph.has_decoder:
+        return None
+    decoding = prepared.model.workload_spec.decoding
+    frames = math.ceil(request.frames / prepared.model.graph.encoder_frame_divisor)
+    return build_schedule(request.algorithm, frames, request.beam, emission_params(prepared, request),
+                          request.max_symbols or decoding.max_symbols_per_frame)
+
+
+def simulate(request: RunRequest, prepared: Prepared | None = None,
+             schedule: DecodeSchedule | None = None) -> SimulationResult:
+    """Simulate one utterance. A recorded `schedule` (replay) replaces the statistical emission model."""
+    prepared = prepared or prepare(request)
+    graph = prepared.model.graph
+    if schedule is None:
+        schedule = make_schedule(prepared, request)
+    elif schedule.frames != math.ceil(request.frames / graph.encoder_frame_divisor):
+        raise SpecError(None, "--replay", f"a trace of {math.ceil(request.frames / graph.encoder_frame_divisor)} "
+                        "encoder frames (as --frames gives)", schedule.frames)
+    if schedule is not None and not graph.has_decoder:
+        raise SpecError(None, "--replay", "an RNN-T workload (hybrid models have no decoder trace)")
+    capacities = {name: 1 for name in RESOURCES}
+    shape = RunShape(request.frames, graph.encoder_frame_divisor, request.chunk_frames)
+    run = Engine(capacities, overlap=request.overlap).run(prepared.costs, shape, schedule)
+    audio_s = request.frames * graph.input_frame_step_s
+    result = summarize(run, capacities, audio_s, schedule)
+    footprint = peak_footprint(graph, prepared.model.plan, prepared.sizes, prepared.device, request.frames,
+                               request.chunk_frames, request.beam)
+    warnings = () if footprint.fits else (
+        f"peak device memory {footprint.total_bytes / 1e9:.2f} GB exceeds {prepared.device.name}'s "
+        f"{footprint.capacity_level} capacity {footprint.capacity_bytes / 1e9:.2f} GB",)
+    return SimulationResult(request, result, schedule, footprint, warnings)
+
+
+def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:
+    config = prepared.model.resolved_config()
+    config["device"] = {"name": prepared.device.name, "file": prepared.device.file}
+    config["run"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.__dict__.items()
+                     if k != "options"}
+    config["run"]["options"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.options.__dict__.items()}
+    return config
+
+
+def with_point(request: RunRequest, **changes: object) -> RunRequest:
+    return replace(request, **changes)
