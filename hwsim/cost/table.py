@@ -1,0 +1,53 @@
+"""The per-op cost table of one workload x precision x device at given frames and beam.
+
+Encoder ops are costed over the whole utterance (recurrent ops once per step, `count` = steps). Decoder ops
+are costed for one call on `beam` rows, with `count` = that call's number in the run's decode schedule, so
+`total_time_s` is the serial (no-overlap) estimate; `hwsim simulate` uses each step's exact rows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hwsim.cost.calls import DeviceCallCosts
+from hwsim.cost.ops import OpCost
+from hwsim.graph.model import Trigger
+from hwsim.sim.schedule import DecodeSchedule
+
+COLUMNS = ["name", "component", "engine", "kind", "rows", "count", "time_s", "total_time_s", "flops", "bytes",
+           "bound", "utilization", "compute_s", "memory_s", "conversion_s", "overhead_s", "weight_format",
+           "activation_format", "compute_pair", "weight_location"]
+
+
+def _row(cost: OpCost, count: int) -> dict[str, object]:
+    return {"name": cost.op, "component": cost.component, "engine": cost.resource, "kind": cost.kind,
+            "rows": cost.rows, "count": count, "time_s": cost.time_s, "total_time_s": cost.time_s * count,
+            "flops": cost.flops, "bytes": cost.bytes, "bound": cost.bound, "utilization": cost.utilization,
+            "compute_s": cost.compute_s, "memory_s": cost.memory_s, "conversion_s": cost.conversion_s,
+            "overhead_s": cost.overhead_s, "weight_format": cost.weight_format,
+            "activation_format": cost.activation_format, "compute_pair": cost.compute_pair,
+            "weight_location": cost.weight_location, **{f"gemm_{k}": v for k, v in cost.breakdown.items()}}
+
+
+def cost_table(costs: DeviceCallCosts, frames: int, beam: int, schedule: DecodeSchedule | None) -> pd.DataFrame:
+    rows = []
+    for op in costs.encoder_ops:
+        rows.append(_row(costs.op_cost(op, op.rows_per_invocation(frames)), op.invocations(frames)))
+    if schedule is not None:
+        for op in costs.prediction_ops:
+            rows.append(_row(costs.op_cost(op, beam), schedule.prediction_calls))
+        for op in costs.joint_ops:
+            rows.append(_row(costs.op_cost(op, beam), schedule.joint_calls))
+        rows.append(_row(costs.transfer_cost(beam), schedule.joint_calls))
+        rows.append(_row(costs.search_cost(beam, beam), schedule.joint_calls))
+    frame = pd.DataFrame(rows)
+    ordered = COLUMNS + [c for c in frame.columns if c not in COLUMNS]
+    return frame[ordered]
+
+
+def component_totals(frame: pd.DataFrame) -> dict[str, float]:
+    return {str(k): float(v) for k, v in frame.groupby("component", sort=False)["total_time_s"].sum().items()}
+
+
+def decoder_trigger_ops(costs: DeviceCallCosts) -> int:
+    return sum(1 for op in costs.ctx.graph.ops if op.trigger in (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL))
