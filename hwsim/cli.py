@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.check",
     "hwsim.commands.quantize",
     "hwsim.commands.qat_demo",
+    "hwsim.commands.qat",
 )
 
 EXIT_USER_ERROR = 2
