@@ -9,7 +9,9 @@ freed before the next. With `max_rows`, a per-channel or sub-channel tensor with
 than that is analysed on a seeded sample of whole output channels (every block of a sampled channel is
 kept), so each channel's and block's scale is exactly the full tensor's. Per-tensor quantizers and casts
 always see the whole tensor, since their scale depends on every weight. Sums over a sampled tensor are
-scaled by params / elements analysed when tensors are aggregated.
+scaled by params / elements analysed when tensors are aggregated. With int8 metadata and sampling, the
+double quantization sees the sampled rows' scales only, so its per-tensor int8 step can be slightly smaller
+than the full tensor's.
 """
 
 from __future__ import annotations
