@@ -18,7 +18,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.check",
     "hwsim.commands.quantize",
     "hwsim.commands.qat_demo",
+    "hwsim.commands.qat",
     "hwsim.commands.gemm",
+    "hwsim.commands.cost",
 )
 
 EXIT_USER_ERROR = 2
