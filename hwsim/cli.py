@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.qat",
     "hwsim.commands.gemm",
     "hwsim.commands.cost",
+    "hwsim.commands.simulate",
+    "hwsim.commands.sweep",
 )
 
 EXIT_USER_ERROR = 2

@@ -52,3 +52,25 @@ class DecodeSchedule:
     @property
     def cache_hits(self) -> int:
         return sum(s.cache_hits for s in self.steps)
+
+
+def schedule_to_dict(schedule: DecodeSchedule) -> dict[str, object]:
+    """JSON-ready form of a schedule (the decode-trace file format: `hwsim simulate --replay FILE`)."""
+    return {"algorithm": schedule.algorithm, "beam": schedule.beam, "frames": schedule.frames,
+            "labels": schedule.labels,
+            "steps": [[s.frame, s.prediction_rows, s.cache_hits, s.joint_rows, s.hyps] for s in schedule.steps],
+            "step_fields": ["frame", "prediction_rows", "cache_hits", "joint_rows", "hyps"]}
+
+
+def schedule_from_dict(data: dict[str, object]) -> DecodeSchedule:
+    """Inverse of schedule_to_dict; raises ValueError naming what is wrong."""
+    try:
+        steps = tuple(DecodeStep(*(int(v) for v in step)) for step in data["steps"])  # type: ignore[union-attr]
+        schedule = DecodeSchedule(str(data["algorithm"]), int(data["beam"]), int(data["frames"]), steps,  # type: ignore[arg-type]
+                                  int(data["labels"]))  # type: ignore[arg-type]
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"a decode trace with algorithm, beam, frames, labels and steps ({error})") from None
+    for index, step in enumerate(schedule.steps):
+        if not 0 <= step.frame < schedule.frames or min(step.prediction_rows, step.cache_hits, step.joint_rows, step.hyps) < 0:
+            raise ValueError(f"steps[{index}] with 0 <= frame < {schedule.frames} and non-negative counts")
+    return schedule

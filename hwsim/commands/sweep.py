@@ -1,0 +1,82 @@
+"""`hwsim sweep WORKLOAD --device D --precisions P1,P2 --beams 1,2,4,8,16 --frames T --out DIR`: simulate every
+point and write DIR/results.csv (one row per point and component), points.csv, speedup.csv and the speed-up plot."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hwsim.commands.common import add_workload_argument, print_table
+from hwsim.commands.run_args import add_decode_arguments, add_mapping_arguments, run_request
+from hwsim.errors import SpecError
+from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.report.speedup_plot import plot_speedup
+from hwsim.specs.precision import MetadataDtype
+from hwsim.sweep import default_workers, expand, long_format, run_sweep, speedups
+
+
+def int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one integer")
+    return values
+
+
+def name_list(text: str) -> list[str]:
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one name")
+    return values
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sweep", help="simulate beam widths x precisions x devices; speed-up plot",
+                                   description=__doc__)
+    add_workload_argument(parser)
+    parser.add_argument("--device", type=name_list, required=True, metavar="D[,D2]", help="device(s)")
+    parser.add_argument("--host", default=None, metavar="D", help="host-CPU device for accelerators without one")
+    parser.add_argument("--precisions", type=name_list, required=True, metavar="P1,P2",
+                        help="precisions; the first is the speed-up baseline")
+    parser.add_argument("--beams", type=int_list, default=[1, 2, 4, 8, 16], metavar="B1,B2")
+    parser.add_argument("--frames", type=int_list, required=True, metavar="T[,T2]")
+    parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None)
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: 1 below 20 points)")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_decode_arguments(parser)
+    add_mapping_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for flag, values in (("--beams", args.beams), ("--frames", args.frames)):
+        bad = [v for v in values if v < 1]
+        if bad:
+            raise SpecError(None, flag, "expected integers >= 1", bad[0])
+    base = run_request(args, args.workload, args.precisions[0], args.device[0], args.frames[0], args.beams[0])
+    requests = expand(base, args.precisions, args.device, args.beams, args.frames)
+    wide = run_sweep(requests, args.workers or default_workers(len(requests)), progress=not args.quiet)
+    ratios = speedups(wide, args.precisions[0]) if len(args.precisions) > 1 else None
+    with atomic_output_dir(args.out) as staging:
+        long_format(wide).to_csv(staging / "results.csv", index=False)
+        wide.to_csv(staging / "points.csv", index=False)
+        if ratios is not None:
+            ratios.to_csv(staging / "speedup.csv", index=False)
+        for (device, frames), sub in wide.groupby(["device", "frames"]):
+            suffix = "" if wide.device.nunique() == 1 and wide.frames.nunique() == 1 else f"_{device}_{frames}"
+            plot_speedup(sub, staging / f"speedup{suffix}.png", args.precisions[0],
+                         f"{args.workload} on {device}, {frames} frames: busy time per component and speed-up")
+        write_resolved_config(staging, {"workload": args.workload, "precisions": args.precisions,
+                                        "devices": args.device, "beams": args.beams, "frames": args.frames,
+                                        "run": {k: str(v) for k, v in vars(args).items() if k != "func"}})
+    shown = wide[["precision", "device", "frames", "beam", "total_s", "encoder_s", "prediction_s", "joint_s",
+                  "search_s", "transfer_s"]]
+    print_table(shown)
+    if ratios is not None:
+        print()
+        print_table(ratios)
+    print(f"written to {args.out}/")
+    return 0

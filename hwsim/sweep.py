@@ -1,0 +1,103 @@
+"""Sweeps: many simulated points (beam widths x precisions x devices x frames), serially or on worker processes.
+
+Points that share (workload, precision, device, options) share one `Prepared` cost model, so a sweep costs each
+op once per call size, not once per point.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import os
+from dataclasses import replace
+from typing import Callable, Iterable
+
+import pandas as pd
+from tqdm import tqdm
+
+from hwsim.simulate import Prepared, RunRequest, SimulationResult, prepare, simulate
+
+COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
+
+
+def expand(base: RunRequest, precisions: Iterable[str], devices: Iterable[str], beams: Iterable[int],
+           frames: Iterable[int]) -> list[RunRequest]:
+    return [replace(base, precision=p, device=d, beam=b, frames=f)
+            for p, d, f, b in itertools.product(precisions, devices, frames, beams)]
+
+
+def _group_key(request: RunRequest) -> tuple[str, str]:
+    return request.precision, request.device
+
+
+def _run_group(requests: list[RunRequest]) -> list[dict[str, object]]:
+    prepared = prepare(requests[0])
+    return [point_record(simulate(r, prepared)) for r in requests]
+
+
+def point_record(sim: SimulationResult) -> dict[str, object]:
+    r, req = sim.result, sim.request
+    record: dict[str, object] = {"workload": req.workload, "precision": req.precision, "device": req.device,
+                                 "frames": req.frames, "beam": req.beam, "algorithm": req.algorithm.value,
+                                 "total_s": r.total_s, "rtf": r.rtf, "audio_s": r.audio_s, "events": r.events,
+                                 "prediction_calls": r.calls.get("prediction", 0), "joint_calls": r.calls.get("joint", 0),
+                                 "peak_memory_bytes": sim.footprint.total_bytes, "fits_memory": sim.footprint.fits}
+    for component in COMPONENTS:
+        record[f"{component}_s"] = r.components_s.get(component, 0.0)
+        record[f"critical_{component}_s"] = r.critical_path_s.get(component, 0.0)
+    return record
+
+
+def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = True) -> pd.DataFrame:
+    """Simulate every point; one row per point (wide). Groups go to `workers` processes when > 1."""
+    groups: dict[tuple[str, str], list[RunRequest]] = {}
+    for request in requests:
+        groups.setdefault(_group_key(request), []).append(request)
+    records: list[dict[str, object]] = []
+    bar = tqdm(total=len(requests), desc="simulating", unit="pt", disable=not progress, leave=False)
+    if workers <= 1 or len(groups) == 1:
+        for group in groups.values():
+            prepared = prepare(group[0])
+            for request in group:
+                records.append(point_record(simulate(request, prepared)))
+                bar.update(1)
+    else:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_run_group, group): len(group) for group in groups.values()}
+            for future in concurrent.futures.as_completed(futures):
+                records += future.result()
+                bar.update(futures[future])
+    bar.close()
+    frame = pd.DataFrame(records)
+    return frame.sort_values(["device", "precision", "frames", "beam"], kind="stable").reset_index(drop=True)
+
+
+def long_format(wide: pd.DataFrame) -> pd.DataFrame:
+    """One row per point and component (the `results.csv` layout)."""
+    keys = ["workload", "precision", "device", "frames", "beam", "algorithm", "total_s", "rtf"]
+    rows = []
+    for record in wide.to_dict(orient="records"):
+        for component in COMPONENTS:
+            rows.append({**{k: record[k] for k in keys}, "component": component,
+                         "busy_s": record[f"{component}_s"], "critical_path_s": record[f"critical_{component}_s"]})
+    return pd.DataFrame(rows)
+
+
+def default_workers(points: int) -> int:
+    """Worker processes pay ~0.5 s start-up each; below ~20 points one process is faster."""
+    return 1 if points < 20 else max(1, min(os.cpu_count() or 1, 8))
+
+
+def speedups(wide: pd.DataFrame, baseline: str, group: Callable | None = None) -> pd.DataFrame:
+    """Per point: baseline precision's time / this precision's time, per component and end to end."""
+    base = wide[wide.precision == baseline].set_index(["device", "frames", "beam"])
+    rows = []
+    for record in wide[wide.precision != baseline].to_dict(orient="records"):
+        ref = base.loc[(record["device"], record["frames"], record["beam"])]
+        row = {"device": record["device"], "frames": record["frames"], "beam": record["beam"],
+               "precision": record["precision"], "baseline": baseline, "total": ref["total_s"] / record["total_s"]}
+        for component in COMPONENTS:
+            if record[f"{component}_s"] > 0:
+                row[component] = ref[f"{component}_s"] / record[f"{component}_s"]
+        rows.append(row)
+    return pd.DataFrame(rows)
