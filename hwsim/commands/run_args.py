@@ -16,6 +16,9 @@ PLACES = [p.value for p in Placement]
 def add_device_arguments(parser: argparse.ArgumentParser, device_required: bool = True) -> None:
     parser.add_argument("--device", required=device_required, metavar="D",
                         help="device name (file stem under devices/, e.g. ibm_7nm_ai_chip, tpu_v5e) or path")
+    parser.add_argument("--device-set", dest="device_overrides", action="append", default=[],
+                        metavar="KEY.PATH=VALUE", help="override a device figure, e.g. "
+                        "--device-set host_link.latency_s.value=1e-6 (repeatable; recorded in resolved configs)")
     parser.add_argument("--host", metavar="D", default=None,
                         help="device file whose host_cpu runs the search when the accelerator file has none "
                              "(e.g. xeon_host for the TPUs)")
@@ -79,6 +82,7 @@ def run_request(args: argparse.Namespace, workload: str, precision: str, device:
         algorithm=parse_algorithm(args.algorithm), host=args.host, chunk_frames=args.chunk_frames,
         overlap=not args.no_overlap, cache=not args.no_cache, seed=args.seed, max_symbols=args.max_symbols,
         label_rate=args.label_rate, blank_prob=args.blank_prob, overrides=tuple(args.overrides),
+        device_overrides=tuple(getattr(args, "device_overrides", ())),
         meta_dtype=args.meta_dtype, options=run_options(args))
 
 

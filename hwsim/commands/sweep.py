@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_workload_argument(parser)
     parser.add_argument("--device", type=name_list, required=True, metavar="D[,D2]", help="device(s)")
     parser.add_argument("--host", default=None, metavar="D", help="host-CPU device for accelerators without one")
+    parser.add_argument("--device-set", dest="device_overrides", action="append", default=[],
+                        metavar="KEY.PATH=VALUE", help="override a device figure (repeatable)")
     parser.add_argument("--precisions", type=name_list, required=True, metavar="P1,P2",
                         help="precisions; the first is the speed-up baseline")
     parser.add_argument("--beams", type=int_list, default=[1, 2, 4, 8, 16], metavar="B1,B2")

@@ -15,6 +15,7 @@ from hwsim.errors import SpecError
 from hwsim.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.specs.device import DeviceSpec, MatrixEngineSpec, validate_device_spec
 from hwsim.specs.load import read_yaml
+from hwsim.specs.overrides import apply_overrides
 from hwsim.units import GIGA, OPS_PER_MAC
 
 
@@ -235,11 +236,16 @@ def _engine(spec: MatrixEngineSpec, index: int) -> MatrixEngine:
                         spec.cols.value, spec.clock_hz.value, precisions)
 
 
-def load_device(name_or_path: str | Path) -> Device:
-    """A shipped device name (file stem under devices/) or a path to a device YAML -> Device."""
+def load_device(name_or_path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Device:
+    """A shipped device name (file stem under devices/) or a path to a device YAML -> Device.
+
+    `overrides` are `key.path=value` edits of the file's figures (e.g. `host_link.latency_s.value=1e-6`),
+    used by sensitivity studies and explicit calibration steps; they are recorded in resolved configs.
+    """
     path = resolve_spec_path(name_or_path, DEVICES_DIR, "device")
     shown = _display_path(path)
-    return build_device(validate_device_spec(read_yaml(path), shown), shown)
+    data = apply_overrides(read_yaml(path), list(overrides), shown, flag="--device-set")
+    return build_device(validate_device_spec(data, shown), shown)
 
 
 def _display_path(path: Path) -> str:

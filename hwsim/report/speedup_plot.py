@@ -56,7 +56,9 @@ def plot_speedup(wide: pd.DataFrame, path: Path, baseline: str, title: str, time
         for x, s in enumerate(speedup):
             twin.annotate(f"{s:.2f}x", (x, s), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
     twin.set_ylabel("end-to-end speed-up")
-    twin.set_ylim(bottom=0)
+    top = max((line.get_ydata().max() for line in twin.get_lines()), default=1.0)
+    twin.set_ylim(0, top * 1.3)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
     handles, labels = ax.get_legend_handles_labels()
     handles2, labels2 = twin.get_legend_handles_labels()
     ax.legend(handles + handles2, labels + labels2, fontsize=7, loc="upper left")
