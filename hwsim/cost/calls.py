@@ -82,8 +82,9 @@ class DeviceCallCosts:
         return self._calls[key]
 
     # ---- CallCosts ----
-    def encoder(self, frames: int) -> Sequence[Segment]:
-        return self._memo("encoder", frames, self._encoder_segments)
+    def encoder(self, frames: int, exclusive: bool = False) -> Sequence[Segment]:
+        kind = "encoder_exclusive" if exclusive else "encoder"
+        return self._memo(kind, frames, lambda f: self._encoder_segments(f, exclusive))
 
     def prediction(self, rows: int) -> Sequence[Segment]:
         return self._memo("prediction", rows, lambda r: [_segment(self.op_cost(op, r)) for op in self.prediction_ops])
@@ -115,7 +116,7 @@ class DeviceCallCosts:
             segments.append(Segment("vector", "joint", elements / self.ctx.device.vector_ops_per_s(), "joint.topk"))
         return segments
 
-    def _encoder_segments(self, frames: int) -> list[Segment]:
+    def _encoder_segments(self, frames: int, exclusive: bool = False) -> list[Segment]:
         segments: list[Segment] = []
         steps = 0
         block: list[Op] = []
@@ -125,15 +126,17 @@ class DeviceCallCosts:
                 steps = op.invocations(frames)
                 continue
             if block:
-                segments += self._recurrent_block(block, steps)
+                segments += self._recurrent_block(block, steps, exclusive)
                 block = []
             if op is not None:
                 segments.append(_segment(self.op_cost(op, op.rows_per_invocation(frames))))
         return segments
 
-    def _recurrent_block(self, block: list[Op], steps: int) -> list[Segment]:
+    def _recurrent_block(self, block: list[Op], steps: int, exclusive: bool) -> list[Segment]:
         loads = [self._staged_load(op) for op in block if op.weight in self.ctx.residency.staged]
         step = merge_segments(_segment(self.op_cost(op, 1)) for op in block)
+        if exclusive:  # one segment per resource for all steps: same busy time, no other user to interleave
+            return loads + [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}") for s in step]
         return loads + list(step) * steps
 
     def _staged_load(self, op: Op) -> Segment:

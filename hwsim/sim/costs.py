@@ -29,8 +29,12 @@ class Segment:
 class CallCosts(Protocol):
     """Segments of each kind of call, as a function of its size."""
 
-    def encoder(self, frames: int) -> Sequence[Segment]:
-        """Encoding `frames` input frames (a whole utterance or one streaming chunk)."""
+    def encoder(self, frames: int, exclusive: bool = False) -> Sequence[Segment]:
+        """Encoding `frames` input frames (a whole utterance or one streaming chunk).
+
+        `exclusive`: nothing else runs meanwhile, so per-frame recurrent steps may be returned as one segment
+        per resource (same busy times and total, far fewer events, less trace detail).
+        """
 
     def prediction(self, rows: int) -> Sequence[Segment]:
         """One prediction-network call on `rows` label histories."""

@@ -124,7 +124,8 @@ class Engine:
 
     def encoder_process(self, costs: CallCosts, shape: RunShape) -> Iterable[simpy.Event]:
         for chunk_frames, available in shape.chunks():
-            yield from self._run_segments("encoder", costs.encoder(chunk_frames))
+            exclusive = shape.chunk_frames is None  # whole utterance: the decoder waits for every frame
+            yield from self._run_segments("encoder", costs.encoder(chunk_frames, exclusive))
             self._publish_frames(available)
         self.run_data.process_end_s["encoder"] = self.env.now
 

@@ -29,14 +29,20 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], file: str, flag:
     result = copy.deepcopy(data)
     for text in overrides:
         keys, value = parse_override(text, flag)
-        node = result
+        node: Any = result
         for depth, key in enumerate(keys):
-            if not isinstance(node, dict) or key not in node:
+            path = ".".join(keys[: depth + 1])
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    raise SpecError(file, path, f"{flag} with a list index below {len(node)}", key)
+                index: Any = int(key)
+            elif isinstance(node, dict) and key in node:
+                index = key
+            else:
                 known = list(node) if isinstance(node, dict) else []
-                path = ".".join(keys[: depth + 1])
                 raise SpecError(file, path, f"{flag} of an existing key{did_you_mean(key, known)}")
             if depth == len(keys) - 1:
-                node[key] = value
+                node[index] = value
             else:
-                node = node[key]
+                node = node[index]
     return result

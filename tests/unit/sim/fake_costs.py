@@ -9,7 +9,7 @@ class FakeCosts:
         self.e, self.p, self.j, self.s, self.t, self.h = (encoder_per_frame_s, prediction_s, joint_per_row_s,
                                                           search_per_hyp_s, transfer_s, hmm_per_frame_s)
 
-    def encoder(self, frames):
+    def encoder(self, frames, exclusive=False):
         return (Segment("matrix", "encoder", frames * self.e * 0.8, "encoder.gemm"),
                 Segment("vector", "encoder", frames * self.e * 0.2, "encoder.gates"))
 
