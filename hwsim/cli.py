@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.cost",
     "hwsim.commands.simulate",
     "hwsim.commands.sweep",
+    "hwsim.commands.reproduce",
 )
 
 EXIT_USER_ERROR = 2

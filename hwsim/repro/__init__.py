@@ -1,0 +1,1 @@
+"""Reproductions of the papers' figures as committed reports (one module per figure or table)."""
