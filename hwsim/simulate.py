@@ -48,6 +48,7 @@ class RunRequest:
     blank_prob: float | None = None
     overrides: tuple[str, ...] = ()
     device_overrides: tuple[str, ...] = ()
+    precision_overrides: tuple[str, ...] = ()
     meta_dtype: str | None = None
     options: RunOptions = field(default_factory=RunOptions)
 
@@ -99,7 +100,8 @@ def _host_cpu(device: Device, host_name: str | None) -> tuple[HostCpu | None, De
 
 
 def prepare(request: RunRequest) -> Prepared:
-    model = resolve_model(request.workload, request.precision, list(request.overrides), request.meta_dtype)
+    model = resolve_model(request.workload, request.precision, list(request.overrides), request.meta_dtype,
+                          list(request.precision_overrides))
     device = load_device(request.device, request.device_overrides)
     host_cpu, _ = _host_cpu(device, request.host)
     sizes = account_size(model.graph, model.plan)

@@ -25,6 +25,9 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
                         help="shipped precision name for the workload (e.g. exp5, int4, fp16) or a path")
     parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None,
                         help="store every scale/zero point in this dtype (int8 = double quantization)")
+    parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
+                        metavar="KEY.PATH=VALUE", help="edit the precision config, e.g. "
+                        "--precision-set defaults.activations.format=bf16 (repeatable)")
 
 
 def positive_int(text: str) -> int:

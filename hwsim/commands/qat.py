@@ -82,7 +82,7 @@ def write_outputs(directory: str, model: ResolvedModel, reports: list[TensorErro
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype)
+    model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype, args.precision_overrides)
     selection = select_tensors(model, args.match, args.max_tensors)
     source = WeightSource(model.graph, args.weights, args.seed, args.allow_missing)
     reports = analyse_model(model, selection, source, args.max_rows)

@@ -83,6 +83,7 @@ def run_request(args: argparse.Namespace, workload: str, precision: str, device:
         overlap=not args.no_overlap, cache=not args.no_cache, seed=args.seed, max_symbols=args.max_symbols,
         label_rate=args.label_rate, blank_prob=args.blank_prob, overrides=tuple(args.overrides),
         device_overrides=tuple(getattr(args, "device_overrides", ())),
+        precision_overrides=tuple(getattr(args, "precision_overrides", ())),
         meta_dtype=args.meta_dtype, options=run_options(args))
 
 

@@ -52,7 +52,7 @@ def print_human(report: SizeReport) -> None:
 
 def run(args: argparse.Namespace) -> int:
     require_one_output_mode(args)
-    model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype)
+    model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype, args.precision_overrides)
     report = account_size(model.graph, model.plan)
     if args.json:
         print_json(report.to_dict())

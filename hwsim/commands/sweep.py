@@ -45,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--beams", type=int_list, default=[1, 2, 4, 8, 16], metavar="B1,B2")
     parser.add_argument("--frames", type=int_list, required=True, metavar="T[,T2]")
     parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None)
+    parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
+                        metavar="KEY.PATH=VALUE", help="edit every precision config (repeatable)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: 1 below 20 points)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

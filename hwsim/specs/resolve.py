@@ -45,9 +45,12 @@ def resolve_precision_path(name_or_path: str | Path, workload: WorkloadSpec) -> 
                     f"{did_you_mean(text, names)}; shipped: {', '.join(names)} (or give a path to a .yaml file)")
 
 
-def load_precision_spec(name_or_path: str | Path, workload: WorkloadSpec) -> tuple[PrecisionSpec, Path]:
+def load_precision_spec(name_or_path: str | Path, workload: WorkloadSpec,
+                        overrides: list[str] | None = None) -> tuple[PrecisionSpec, Path]:
+    """`overrides` edit the precision file (e.g. `defaults.activations.format=bf16`), as --precision-set does."""
     path = resolve_precision_path(name_or_path, workload)
-    return load_spec(PrecisionSpec, path), path
+    data = apply_overrides(read_yaml(path), overrides or [], str(path), flag="--precision-set")
+    return validate_spec(PrecisionSpec, data, path), path
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,11 @@ class ResolvedModel:
 
 
 def resolve_model(workload: str | Path, precision: str | Path, overrides: list[str] | None = None,
-                  meta_dtype: str | None = None) -> ResolvedModel:
+                  meta_dtype: str | None = None, precision_overrides: list[str] | None = None) -> ResolvedModel:
     """Workload + precision names (or paths) -> graph and precision plan, every error a SpecError."""
     workload_spec, workload_path = load_workload_spec(workload, overrides)
     graph = build_graph(workload_spec)
-    precision_spec, precision_path = load_precision_spec(precision, workload_spec)
+    precision_spec, precision_path = load_precision_spec(precision, workload_spec, precision_overrides)
     meta = MetadataDtype(meta_dtype) if meta_dtype else None
     plan = plan_precision(precision_spec, graph, str(precision_path), meta)
     return ResolvedModel(workload_spec, workload_path, graph, precision_spec, precision_path, plan)
