@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.quantize",
     "hwsim.commands.qat_demo",
     "hwsim.commands.gemm",
+    "hwsim.commands.calibrate",
 )
 
 EXIT_USER_ERROR = 2
