@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.qat_demo",
     "hwsim.commands.gemm",
     "hwsim.commands.calibrate",
+    "hwsim.commands.reference",
 )
 
 EXIT_USER_ERROR = 2
