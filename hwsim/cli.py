@@ -24,6 +24,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.simulate",
     "hwsim.commands.sweep",
     "hwsim.commands.reproduce",
+    "hwsim.commands.calibrate",
+    "hwsim.commands.reference",
 )
 
 EXIT_USER_ERROR = 2

@@ -1,7 +1,8 @@
 """DeviceSpec: the validated, still-in-YAML-units description of one accelerator or host.
 
-Every figure is a sourced quantity, `{value: ..., source: "..."}` or `{value: ..., assumption: "why"}`;
-a bare number or a figure with neither is an error. Units are in key names (`_hz`, `_bytes`,
+Every figure is a sourced quantity, `{value: ..., source: "..."}`, `{value: ..., assumption: "why"}` or,
+in files written by `hwsim calibrate`, `{value: ..., measured: "benchmark, shape, repeats, median"}`;
+a bare number, a figure with none or with more than one is an error. Units are in key names (`_hz`, `_bytes`,
 `_gb_per_s` = 1e9 bytes/s, `_s`, `_w`). Conversion to base units happens once, in `hwsim.cost.device`.
 
 Layout of a device file (see devices/*.yaml):
@@ -15,6 +16,11 @@ Layout of a device file (see devices/*.yaml):
     host_link:      {bandwidth_gb_per_s, latency_s}                                         (optional)
     power_w, price_per_hour_usd                                                              (optional)
     modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element}
+    calibration:    {machine: {fact: value}, measurements: [ {benchmark, dtype, shape, repeats, median_s,
+                     work, work_unit, rate_per_s} ]}                                         (optional)
+
+`calibration` holds the raw micro-benchmark table of a measured device (hwsim calibrate), so that a cost
+model can later use shape-dependent efficiency (small-M GEMMs) instead of one peak figure.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from hwsim.cost.formats import format_names, split_pair
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.specs.load import SCHEMA_VERSION, key_path, read_yaml, spec_error_from_validation
 
-SOURCE_HELP = "exactly one of 'source' (where the figure is published) or 'assumption' (why this value is used)"
+SOURCE_HELP = ("exactly one of 'source' (where the figure is published), 'assumption' (why this value is used) "
+               "or 'measured' (which benchmark on this machine gave it)")
 
 
 class _Spec(BaseModel):
@@ -37,16 +44,17 @@ class _Spec(BaseModel):
 
 
 class _Sourced(_Spec):
-    """Provenance shared by every figure: a citation or a stated assumption, never neither."""
+    """Provenance shared by every figure: a citation, a stated assumption or a measurement, exactly one."""
 
     source: str | None = None
     assumption: str | None = None
+    measured: str | None = None
 
     @model_validator(mode="after")
     def _one_provenance(self) -> "_Sourced":
-        given = [text for text in (self.source, self.assumption) if text is not None]
+        given = [text for text in (self.source, self.assumption, self.measured) if text is not None]
         if len(given) != 1 or not given[0].strip():
-            found = {0: "neither", 1: "an empty one", 2: "both"}[len(given)]
+            found = {0: "none", 1: "an empty one", 2: "two", 3: "all three"}[len(given)]
             raise ValueError(f"expected {SOURCE_HELP}, got {found}")
         return self
 
@@ -185,6 +193,26 @@ class ModellingSpec(_Spec):
         default=None, description="level where weights that fit stay resident across invocations (needs a bandwidth)")
 
 
+class MeasurementSpec(_Spec):
+    """One micro-benchmark result: `work` units of `work_unit` took `median_s` (median of `repeats`)."""
+
+    benchmark: str = Field(min_length=1)
+    dtype: str = Field(min_length=1)
+    shape: list[int] = Field(min_length=1)
+    repeats: int = Field(gt=0)
+    median_s: float = Field(gt=0)
+    work: float = Field(gt=0)
+    work_unit: Literal["flop", "byte", "element", "row", "call"]
+    rate_per_s: float = Field(gt=0, description="work / median_s")
+
+
+class CalibrationSpec(_Spec):
+    """Raw benchmark table and machine facts behind a measured device file."""
+
+    machine: dict[str, str | int | float] = Field(default_factory=dict)
+    measurements: list[MeasurementSpec] = Field(min_length=1)
+
+
 class DeviceSpec(_Spec):
     schema_version: Literal[1]
     name: str = Field(min_length=1)
@@ -197,6 +225,7 @@ class DeviceSpec(_Spec):
     power_w: PositiveQuantity | None = None
     price_per_hour_usd: PositiveQuantity | None = None
     modelling: ModellingSpec
+    calibration: CalibrationSpec | None = None
 
 
 # ---- loading: pydantic errors -> one line naming file, key path, expectation and found value ----

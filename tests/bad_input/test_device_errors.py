@@ -26,10 +26,12 @@ def assert_one_line_error(code: int, err: str, expected: str) -> None:
 @pytest.mark.parametrize("fixture, expected", [
     ("missing_figure", "matrix_engines[0].clock_hz: expected required key 'clock_hz', got nothing"),
     ("negative_figure", "memory[0].bandwidth_gb_per_s.value: expected a number > 0, got -819"),
-    ("no_provenance", "matrix_engines[0].rows: expected exactly one of 'source' (where the figure is published) "
-                      "or 'assumption' (why this value is used), got neither"),
-    ("both_provenances", "matrix_engines[0].rows: expected exactly one of 'source' (where the figure is published) "
-                         "or 'assumption' (why this value is used), got both"),
+    ("no_provenance", "matrix_engines[0].rows: expected exactly one of 'source' (where the figure is published), "
+                      "'assumption' (why this value is used) or 'measured' (which benchmark on this machine gave it), "
+                      "got none"),
+    ("both_provenances", "matrix_engines[0].rows: expected exactly one of 'source' (where the figure is published), "
+                         "'assumption' (why this value is used) or 'measured' (which benchmark on this machine gave "
+                         "it), got two"),
     ("bare_number", "matrix_engines[0].rows: expected a mapping {value: ..., source: ...} or "
                     "{value: ..., assumption: ...}, got 4"),
     ("unknown_key", "matrix_engines[0].colls: unknown key (did you mean 'cols'?); known keys: name, cores, "

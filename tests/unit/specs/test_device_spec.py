@@ -61,3 +61,36 @@ def test_vector_unit_format_must_be_known():
     data["vector_units"][0]["formats"] = ["int9"]
     with pytest.raises(SpecError, match=r"vector_units\[0\].formats: expected a format .* got 'int9'"):
         validate_device_spec(data, "x.yaml")
+
+
+def test_measured_is_a_third_provenance():
+    data = minimal()
+    data["matrix_engines"][0]["rows"] = {"value": 4, "measured": "gemm float32 256x1280x2560, 7 repeats, median"}
+    spec = validate_device_spec(data, "x.yaml")
+    assert spec.matrix_engines[0].rows.measured.startswith("gemm")
+    assert spec.matrix_engines[0].rows.source is None
+
+
+@pytest.mark.parametrize("provenance, found", [
+    ({"measured": "bench", "source": "paper"}, "got two"),
+    ({"measured": "bench", "assumption": "why"}, "got two"),
+    ({"measured": "bench", "source": "paper", "assumption": "why"}, "got all three"),
+    ({"measured": "  "}, "got an empty one"),
+])
+def test_measured_keeps_exactly_one_provenance(provenance, found):
+    data = minimal()
+    data["matrix_engines"][0]["rows"] = {"value": 4, **provenance}
+    with pytest.raises(SpecError, match=found):
+        validate_device_spec(data, "x.yaml")
+
+
+def test_calibration_table_is_optional_and_validated():
+    data = minimal()
+    row = {"benchmark": "gemm", "dtype": "float32", "shape": [1, 640, 2560], "repeats": 5, "median_s": 1e-4,
+           "work": 3.2768e6, "work_unit": "flop", "rate_per_s": 3.2768e10}
+    data["calibration"] = {"machine": {"cpu_model": "x", "cores": 2}, "measurements": [row]}
+    spec = validate_device_spec(data, "x.yaml")
+    assert spec.calibration.measurements[0].shape == [1, 640, 2560]
+    data["calibration"]["measurements"][0]["work_unit"] = "flops"
+    with pytest.raises(SpecError, match="work_unit"):
+        validate_device_spec(data, "x.yaml")

@@ -1,0 +1,74 @@
+"""Timers for micro-benchmarks: warm-up, auto-sized inner loops, repeats, medians (perf_counter only).
+
+A repeat times `number` back-to-back calls and divides, so calls far shorter than the timer resolution
+still get a stable per-call figure; `number` is chosen once, like timeit's autorange, so that one repeat
+lasts at least `min_repeat_s`. The reported figure is the median over repeats (robust to a preempted repeat).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Timing:
+    median_s: float  # per call
+    repeats: int
+    number: int  # calls per repeat
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One benchmark result; `work` (in `work_unit`) per call, so rate = work / median."""
+
+    benchmark: str
+    dtype: str
+    shape: tuple[int, ...]
+    repeats: int
+    median_s: float
+    work: float
+    work_unit: str  # flop, byte, element, row, call
+
+    @property
+    def rate_per_s(self) -> float:
+        return self.work / self.median_s
+
+    def as_dict(self) -> dict[str, object]:
+        return {"benchmark": self.benchmark, "dtype": self.dtype, "shape": list(self.shape),
+                "repeats": self.repeats, "median_s": float(self.median_s), "work": float(self.work),
+                "work_unit": self.work_unit, "rate_per_s": float(self.rate_per_s)}
+
+    def describe(self) -> str:
+        """How the figure was obtained, for a `measured:` provenance string."""
+        shape = "x".join(str(d) for d in self.shape)
+        return (f"{self.benchmark} {self.dtype} {shape}, median of {self.repeats} repeats = "
+                f"{self.median_s:.4g} s per call ({self.rate_per_s:.4g} {self.work_unit}/s)")
+
+
+def calls_per_repeat(fn: Callable[[], object], min_repeat_s: float) -> int:
+    """Smallest power of two of calls that lasts at least `min_repeat_s` (one call when it already does)."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        if time.perf_counter() - start >= min_repeat_s or number >= 1 << 20:
+            return number
+        number *= 2
+
+
+def time_call(fn: Callable[[], object], repeats: int, min_repeat_s: float, warmup: int = 1) -> Timing:
+    """Median per-call wall time of `fn` over `repeats` repeats, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    number = calls_per_repeat(fn, min_repeat_s)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return Timing(statistics.median(samples), repeats, number)

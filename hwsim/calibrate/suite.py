@@ -1,0 +1,152 @@
+"""Which micro-benchmarks `hwsim calibrate` runs, and how much work each call does.
+
+| benchmark         | call                                             | work per call          |
+|-------------------|--------------------------------------------------|------------------------|
+| gemm              | a[M, K] @ b[K, N]                                | 2 M K N flop           |
+| copy              | np.copyto(dst, src), src larger than the L3      | 2 x nbytes (read+write)|
+| scale_add         | dst = src * s; dst += other (numpy's "triad")    | 5 x nbytes (2 passes)  |
+| sigmoid/tanh/exp  | the reference LSTM's formulas, out= preallocated | elements               |
+| argpartition      | top-4 of each row (np.argpartition, axis -1)     | rows                   |
+| argsort           | full sort of each row                            | rows                   |
+| matmul_call       | (1 x 8) @ (8 x 8) float32: per-call overhead     | 1 call                 |
+| loop_iteration    | one Python loop iteration doing x += 1 on 8 elts | 1 call                 |
+
+GEMM shapes are the IBM RNN-T's: K = 340 (encoder layer 0 input), 640 (recurrent), 768 (predictor),
+1280 (encoder layers 1-5 input); N = 2560 (4 x 640 encoder gates), 3072 (4 x 768 predictor gates); M is the
+number of rows per call (1-16 in beam search, T frames in the encoder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+from hwsim.calibrate.microbench import Measurement, time_call
+from hwsim.units import MIB, OPS_PER_MAC
+
+GEMM_KN = ((340, 2560), (640, 2560), (1280, 2560), (768, 3072))
+TOPK = 4
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """Sizes and repeats: `quick` keeps a run under ~10 s (tests), the full run about a minute."""
+
+    gemm_m: tuple[int, ...]
+    gemm_kn: tuple[tuple[int, int], ...]
+    gemm_dtypes: tuple[str, ...]
+    stream_bytes: int
+    elementwise_sizes: tuple[int, ...]
+    sort_rows: tuple[int, ...]
+    sort_lengths: tuple[int, ...]
+    repeats: int
+    min_repeat_s: float
+
+
+FULL = SuitePlan(gemm_m=(1, 4, 16, 64, 256), gemm_kn=GEMM_KN, gemm_dtypes=("float32", "float64"),
+                 stream_bytes=256 * MIB, elementwise_sizes=(4 * 2560, 1 << 20), sort_rows=(1, 4, 16),
+                 sort_lengths=(46, 16384), repeats=7, min_repeat_s=0.02)
+QUICK = SuitePlan(gemm_m=(1, 16, 256), gemm_kn=((640, 2560), (768, 3072)), gemm_dtypes=("float32", "float64"),
+                  stream_bytes=32 * MIB, elementwise_sizes=(1 << 18,), sort_rows=(1, 16), sort_lengths=(46, 16384),
+                  repeats=3, min_repeat_s=0.003)
+
+
+@dataclass(frozen=True)
+class Bench:
+    benchmark: str
+    dtype: str
+    shape: tuple[int, ...]
+    work: float
+    work_unit: str
+    make: Callable[[], Callable[[], object]]  # allocates operands, returns the timed call
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Logistic function as the reference LSTM computes it: 0.5 (1 + tanh(x / 2)), overflow-free."""
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def _gemm(m: int, k: int, n: int, dtype: str) -> Callable[[], object]:
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    out = np.empty((m, n), dtype)
+    return lambda: np.matmul(a, b, out=out)
+
+
+def _stream(nbytes: int, kind: str) -> Callable[[], object]:
+    src = np.ones(nbytes // 8)
+    other, dst = np.ones_like(src), np.empty_like(src)
+    if kind == "copy":
+        return lambda: np.copyto(dst, src)
+    return lambda: (np.multiply(src, 3.0, out=dst), np.add(dst, other, out=dst))
+
+
+def _elementwise(size: int, kind: str) -> Callable[[], object]:
+    x = np.random.default_rng(0).standard_normal(size).astype(np.float32)
+    out = np.empty_like(x)
+    if kind == "sigmoid":
+        return lambda: sigmoid(x, out)
+    return lambda: getattr(np, kind)(x, out=out)
+
+
+def _sort(rows: int, length: int, kind: str) -> Callable[[], object]:
+    x = np.random.default_rng(0).standard_normal((rows, length)).astype(np.float32)
+    if kind == "argpartition":
+        return lambda: np.argpartition(x, length - TOPK, axis=-1)
+    return lambda: np.argsort(x, axis=-1)
+
+
+def _loop_iteration() -> Callable[[], object]:
+    x = np.zeros(8, np.float32)
+
+    def run() -> None:
+        for _ in range(100):
+            x.__iadd__(1.0)
+    return run
+
+
+def benches(plan: SuitePlan) -> Iterator[Bench]:
+    for dtype in plan.gemm_dtypes:
+        for k, n in plan.gemm_kn:
+            for m in plan.gemm_m:
+                yield Bench("gemm", dtype, (m, k, n), OPS_PER_MAC * m * k * n, "flop",
+                            lambda m=m, k=k, n=n, d=dtype: _gemm(m, k, n, d))
+    elements = plan.stream_bytes // 8
+    yield Bench("copy", "float64", (elements,), 2 * plan.stream_bytes, "byte", lambda: _stream(plan.stream_bytes, "copy"))
+    yield Bench("scale_add", "float64", (elements,), 5 * plan.stream_bytes, "byte",
+                lambda: _stream(plan.stream_bytes, "scale_add"))
+    for kind in ("sigmoid", "tanh", "exp"):
+        for size in plan.elementwise_sizes:
+            yield Bench(kind, "float32", (size,), size, "element", lambda s=size, k=kind: _elementwise(s, k))
+    for kind in ("argpartition", "argsort"):
+        for length in plan.sort_lengths:
+            for rows in plan.sort_rows:
+                yield Bench(kind, "float32", (rows, length), rows, "row", lambda r=rows, n=length, k=kind: _sort(r, n, k))
+    yield Bench("matmul_call", "float32", (1, 8, 8), 1, "call", lambda: _gemm(1, 8, 8, "float32"))
+    yield Bench("loop_iteration", "float32", (8,), 100, "call", _loop_iteration)
+
+
+def run_bench(bench: Bench, plan: SuitePlan) -> Measurement:
+    call = bench.make()
+    timing = time_call(call, plan.repeats, plan.min_repeat_s)
+    return Measurement(bench.benchmark, bench.dtype, bench.shape, timing.repeats, timing.median_s,
+                       bench.work, bench.work_unit)
+
+
+def run_suite(plan: SuitePlan, progress: bool = True) -> list[Measurement]:
+    """Run every benchmark of `plan`, showing a tqdm bar on stderr."""
+    from tqdm import tqdm
+
+    todo = list(benches(plan))
+    bar = tqdm(todo, desc="calibrate", unit="bench", disable=not progress, leave=False)
+    results = []
+    for bench in bar:
+        bar.set_postfix_str(f"{bench.benchmark} {bench.dtype} {'x'.join(map(str, bench.shape))}")
+        results.append(run_bench(bench, plan))
+    return results

@@ -1,0 +1,47 @@
+"""`hwsim calibrate`: measure this machine with numpy micro-benchmarks and write a `measured:` device file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hwsim.calibrate.facts import machine_facts, set_blas_threads
+from hwsim.calibrate.suite import FULL, QUICK, run_suite
+from hwsim.calibrate.writer import write_device
+from hwsim.commands.common import positive_int
+from hwsim.errors import SpecError
+from hwsim.paths import DEVICES_DIR
+from hwsim.units import GIGA
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "calibrate", help="measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
+        description="Runs numpy micro-benchmarks (medians of repeats, about a minute; --quick: a few seconds) and "
+                    "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.")
+    parser.add_argument("--out", default=str(DEVICES_DIR / "local_cpu.yaml"), help="device file to write")
+    parser.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
+    parser.add_argument("--threads", type=positive_int, help="limit BLAS to N threads while measuring")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads is not None and not set_blas_threads(args.threads):
+        raise SpecError(None, "--threads", "expected a BLAS whose thread count can be set (threadpoolctl or OpenBLAS)")
+    measurements = run_suite(QUICK if args.quick else FULL, progress=not args.no_progress and sys.stderr.isatty())
+    document = write_device(args.out, machine_facts(), measurements)
+    print(summary(args.out, document))
+    return 0
+
+
+def summary(path: str, document: dict) -> str:
+    rows = document["calibration"]["measurements"]
+    gemm = {tuple(r["shape"]): r["rate_per_s"] for r in rows if r["benchmark"] == "gemm" and r["dtype"] == "float32"}
+    lines = [f"wrote {path}", "float32 GEMM GFLOP/s (M x K x N):"]
+    lines += [f"  {'x'.join(map(str, s)):>16}  {rate / GIGA:8.2f}" for s, rate in sorted(gemm.items())]
+    for r in rows:
+        if r["benchmark"] != "gemm":
+            lines.append(f"  {r['benchmark']:>14} {r['dtype']} {'x'.join(map(str, r['shape']))}: "
+                         f"{r['rate_per_s']:.4g} {r['work_unit']}/s (median {r['median_s']:.3g} s)")
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""`hwsim reference`: run the numpy RNN-T decoder for real, time each component and record its schedule."""
+
+from __future__ import annotations
+
+import argparse
+
+from hwsim.commands.common import add_workload_argument, positive_int, print_json
+from hwsim.errors import SpecError, unknown_choice
+from hwsim.reference.compare import compare_counts
+from hwsim.reference.run import ReferenceRun, build_reference, random_features, run_repeated
+from hwsim.reference.search import Algorithm
+from hwsim.reference.trace import COMPONENTS, save_schedule_json
+from hwsim.sim.decode import Algorithm as SimAlgorithm, build_schedule
+from hwsim.sim.emission import EmissionParams
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reference", help="numpy RNN-T inference (encoder, prediction, joint, beam search) timed per component",
+        description="Seeded random weights (blank bias fitted to decoding.label_rate_per_frame) decode a seeded "
+                    "random utterance; prints median wall time per component, call counts and the realised rates.")
+    add_workload_argument(parser)
+    parser.add_argument("--frames", required=True, help="encoder input frames T")
+    parser.add_argument("--beam", default="1", help="beam width (1 for greedy)")
+    parser.add_argument("--algorithm", default="tsd", help="greedy, tsd or alsd")
+    parser.add_argument("--seed", type=int, default=0, help="weights and utterance seed")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="decodes to take the median time of")
+    parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache")
+    parser.add_argument("--trace-out", metavar="FILE.json", help="write the recorded decode schedule")
+    parser.add_argument("--compare-emission", action="store_true",
+                        help="also build the simulator's schedule from the emission model and compare counts")
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    parser.set_defaults(func=run)
+
+
+def _positive(text: str, flag: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise SpecError(None, flag, "expected a whole number > 0", text) from None
+    if value <= 0:
+        raise SpecError(None, flag, "expected a whole number > 0", value)
+    return value
+
+
+def _algorithm(text: str, beam: int) -> Algorithm:
+    if text not in {a.value for a in Algorithm}:
+        raise unknown_choice(None, "--algorithm", "algorithm", text, [a.value for a in Algorithm])
+    if text == Algorithm.GREEDY.value and beam != 1:
+        raise SpecError(None, "--beam", "expected 1 with --algorithm greedy", beam)
+    return Algorithm(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    frames, beam = _positive(args.frames, "--frames"), _positive(args.beam, "--beam")
+    algorithm = _algorithm(args.algorithm, beam)
+    ref = build_reference(args.workload, args.overrides, args.seed)
+    features = random_features(ref.model, frames, args.seed)
+    result = run_repeated(ref, features, algorithm, beam, args.repeats, cache=not args.no_cache)
+    payload = report(args, ref, result)
+    if args.compare_emission:
+        payload["emission_comparison"] = compare_counts(result.schedule, simulated_schedule(ref, result))
+    if args.trace_out:
+        save_schedule_json(result.schedule, args.trace_out)
+    print_json(payload) if args.json else print(format_report(payload))
+    return 0
+
+
+def simulated_schedule(ref, result: ReferenceRun):
+    """The simulator's schedule for the same T, beam, algorithm and max symbols, from the workload's decoding."""
+    d, s = ref.model.spec.decoding, result.schedule
+    params = EmissionParams(d.label_rate_per_frame, d.competitor_blank_prob, d.merge_prob, seed=0)
+    return build_schedule(SimAlgorithm(s.algorithm), s.frames, s.beam, params, ref.max_symbols)
+
+
+def report(args: argparse.Namespace, ref, result: ReferenceRun) -> dict:
+    s, d = result.schedule, ref.model.spec.decoding
+    return {
+        "workload": ref.model.spec.name, "algorithm": s.algorithm, "beam": s.beam, "frames": s.frames,
+        "repeats": args.repeats, "cache": not args.no_cache, "blank_bias": ref.blank_bias,
+        "seconds": dict(result.seconds), "component_calls": dict(result.calls),
+        "counts": {"steps": len(s.steps), "prediction_calls": s.prediction_calls, "prediction_rows": s.prediction_rows,
+                   "cache_hits": s.cache_hits, "joint_calls": s.joint_calls, "joint_rows": s.joint_rows,
+                   "labels": s.labels},
+        "realised": {"label_rate_per_frame": result.label_rate, "target_label_rate_per_frame": d.label_rate_per_frame,
+                     "calibration_greedy_label_rate": ref.calibration_rate,
+                     "competitor_blank_prob": result.stats.competitor_blank_fraction,
+                     "merge_prob": result.merge_fraction},
+        "workload_decoding": {"competitor_blank_prob": d.competitor_blank_prob, "merge_prob": d.merge_prob,
+                              "max_symbols_per_frame": d.max_symbols_per_frame},
+    }
+
+
+def format_report(p: dict) -> str:
+    lines = [f"{p['workload']} {p['algorithm']} beam {p['beam']}, {p['frames']} frames, blank bias {p['blank_bias']:.3f}, "
+             f"median of {p['repeats']} decodes"]
+    total = sum(p["seconds"].values())
+    for c in COMPONENTS:
+        lines.append(f"  {c:<10} {p['seconds'][c] * 1e3:10.2f} ms  {100 * p['seconds'][c] / total:5.1f} %  "
+                     f"({p['component_calls'][c]} timed calls)")
+    lines.append(f"  {'total':<10} {total * 1e3:10.2f} ms")
+    lines.append("counts: " + ", ".join(f"{k} {v}" for k, v in p["counts"].items()))
+    r, w = p["realised"], p["workload_decoding"]
+    lines.append(f"realised: label rate {r['label_rate_per_frame']:.3f}/frame (target {r['target_label_rate_per_frame']}, "
+                 f"greedy on the calibration utterance {r['calibration_greedy_label_rate']:.3f}); competitor blank "
+                 f"fraction {r['competitor_blank_prob']:.3f} (workload {w['competitor_blank_prob']}); merge fraction "
+                 f"{r['merge_prob']:.3f} (workload {w['merge_prob']})")
+    if "emission_comparison" in p:
+        lines.append("emission model vs real decode:        real  simulated      diff     diff %")
+        for name, row in p["emission_comparison"].items():
+            pct = "" if row["diff_pct"] is None else f"{row['diff_pct']:+9.1f}"
+            lines.append(f"  {name:<32} {row['real']:>8} {row['simulated']:>10} {row['diff']:>+9} {pct}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""numpy reference inference of LSTM RNN-T workloads (encoder, prediction network, joint, beam search)."""

@@ -1,0 +1,75 @@
+"""One call from a workload name to a timed, recorded numpy decode (what `hwsim reference` runs)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwsim.graph.build import build_graph
+from hwsim.reference.blank_bias import fit_blank_bias
+from hwsim.reference.rnnt import RnntModel
+from hwsim.reference.search import Algorithm, Decoder, search
+from hwsim.reference.trace import COMPONENTS, Recorder, SearchStats
+from hwsim.reference.weights import init_weights
+from hwsim.sim.schedule import DecodeSchedule
+from hwsim.specs.resolve import load_workload_spec
+
+
+@dataclass(frozen=True)
+class ReferenceRun:
+    schedule: DecodeSchedule
+    seconds: dict[str, float]  # wall time per component (encoder, prediction, joint, search)
+    calls: dict[str, int]  # timed calls per component
+    stats: SearchStats
+
+    @property
+    def label_rate(self) -> float:
+        return self.schedule.labels / self.schedule.frames
+
+    @property
+    def merge_fraction(self) -> float:
+        """Cache hits / new label histories (start-of-sequence excluded): the emission model's merge_prob."""
+        s = self.schedule
+        new = s.prediction_rows + s.cache_hits - 1
+        return s.cache_hits / new if new > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Reference:
+    model: RnntModel
+    blank_bias: float
+    calibration_rate: float  # greedy label rate the bias gives on the calibration utterance
+    max_symbols: int
+
+
+def build_reference(workload: str, overrides: list[str] | None = None, seed: int = 0) -> Reference:
+    """Workload -> model with seeded weights and a blank bias fitted to decoding.label_rate_per_frame."""
+    spec, _ = load_workload_spec(workload, overrides)
+    model = RnntModel(spec, init_weights(build_graph(spec), seed))
+    decoding = spec.decoding
+    bias, rate = fit_blank_bias(model, decoding.label_rate_per_frame, decoding.max_symbols_per_frame, seed)
+    return Reference(model, bias, rate, decoding.max_symbols_per_frame)
+
+
+def random_features(model: RnntModel, frames: int, seed: int) -> np.ndarray:
+    return np.random.default_rng([seed, 2]).standard_normal((frames, model.input_dim)).astype(np.float32)
+
+
+def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int,
+                  cache: bool = True) -> ReferenceRun:
+    recorder = Recorder()
+    with recorder.timed("encoder"):
+        encoded = ref.model.encode(features)
+    schedule = search(Decoder(ref.model, encoded, recorder, cache), algorithm, beam, ref.max_symbols)
+    seconds = {c: recorder.seconds.get(c, 0.0) for c in COMPONENTS}
+    return ReferenceRun(schedule, seconds, {c: recorder.calls.get(c, 0) for c in COMPONENTS}, recorder.stats)
+
+
+def run_repeated(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int, repeats: int,
+                 cache: bool = True) -> ReferenceRun:
+    """`repeats` identical decodes; per-component times are medians, counts come from the first (all equal)."""
+    runs = [run_utterance(ref, features, algorithm, beam, cache) for _ in range(repeats)]
+    medians = {c: statistics.median(r.seconds[c] for r in runs) for c in COMPONENTS}
+    return ReferenceRun(runs[0].schedule, medians, runs[0].calls, runs[0].stats)

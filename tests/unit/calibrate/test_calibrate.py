@@ -1,0 +1,77 @@
+"""hwsim calibrate --quick: the written file loads as a device, every figure has one provenance, facts present."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from hwsim.calibrate.microbench import Measurement, time_call
+from hwsim.calibrate.writer import device_document
+from hwsim.cli import main
+from hwsim.cost.device import load_device
+from hwsim.formats import NumberFormat
+
+FACTS = ("cpu_model", "physical_cores", "nominal_clock_hz", "blas", "blas_threads", "numpy_version", "date_utc")
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cal") / "local_cpu.yaml"
+    assert main(["calibrate", "--quick", "--no-progress", "--out", str(path)]) == 0
+    return path
+
+
+def test_quick_calibration_loads_as_a_device(calibrated):
+    device = load_device(calibrated)
+    assert device.name == "local_cpu"
+    assert device.peak_ops_per_s(NumberFormat.FLOAT32, NumberFormat.FLOAT32) > 0
+    assert device.memory_bandwidth_bytes_per_s() > 0 and device.vector_ops_per_s() > 0
+    assert device.modelling.overhead_s > 0 and device.host_cpu is not None
+
+
+def test_engine_peak_is_the_best_measured_float32_gemm(calibrated):
+    data = yaml.safe_load(calibrated.read_text())
+    best = max(r["rate_per_s"] for r in data["calibration"]["measurements"]
+               if r["benchmark"] == "gemm" and r["dtype"] == "float32")
+    peak = load_device(calibrated).peak_ops_per_s(NumberFormat.FLOAT32, NumberFormat.FLOAT32)
+    assert peak == pytest.approx(best, rel=1e-9)
+
+
+def _figures(node):
+    if isinstance(node, dict):
+        if "value" in node and len(node) == 2:
+            yield node
+        for key, child in node.items():
+            if key != "calibration":
+                yield from _figures(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _figures(child)
+
+
+def test_figures_are_measured_or_assumed_and_facts_present(calibrated):
+    data = yaml.safe_load(calibrated.read_text())
+    kinds = {next(k for k in f if k != "value") for f in _figures(data)}
+    assert kinds <= {"measured", "assumption"} and "measured" in kinds
+    assert set(FACTS) <= set(data["calibration"]["machine"])
+    benchmarks = {r["benchmark"] for r in data["calibration"]["measurements"]}
+    assert {"gemm", "copy", "sigmoid", "tanh", "exp", "argpartition", "argsort", "matmul_call", "loop_iteration"} <= benchmarks
+    dtypes = {r["dtype"] for r in data["calibration"]["measurements"] if r["benchmark"] == "gemm"}
+    assert dtypes == {"float32", "float64"}
+
+
+def test_time_call_takes_the_median_of_repeats():
+    timing = time_call(lambda: None, repeats=5, min_repeat_s=1e-4)
+    assert timing.repeats == 5 and timing.number >= 1 and timing.median_s > 0
+
+
+def test_missing_clock_falls_back_to_a_stated_assumption():
+    rows = [Measurement("gemm", "float32", (4, 4, 4), 3, 1e-6, 128, "flop"),
+            Measurement("copy", "float64", (8,), 3, 1e-6, 128, "byte"),
+            Measurement("tanh", "float32", (8,), 3, 1e-6, 8, "element"),
+            Measurement("matmul_call", "float32", (1, 8, 8), 3, 1e-6, 1, "call"),
+            Measurement("loop_iteration", "float32", (8,), 3, 1e-4, 100, "call")]
+    document = device_document("x", {"blas_threads": 1}, rows)
+    assert "assumption" in document["host_cpu"]["clock_hz"]
+    ops = document["matrix_engines"][0]["precisions"]["float32xfloat32"]["ops_per_cycle"]["value"]
+    assert ops * 1e9 == pytest.approx(128e6)
