@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from hwsim.cost.calls import DeviceCallCosts
 from hwsim.cost.device import Device, HostCpu, load_device

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from hwsim.simulate import Prepared, RunRequest, SimulationResult, prepare, simulate
+from hwsim.simulate import RunRequest, SimulationResult, prepare, simulate
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
 

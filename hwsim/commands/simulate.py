@@ -17,7 +17,7 @@ from hwsim.commands.run_args import (
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.trace import write_chrome_trace
-from hwsim.sim.schedule import DecodeSchedule, schedule_from_dict, schedule_to_dict
+from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
 from hwsim.simulate import SimulationResult, prepare, resolved_config, simulate
 from hwsim.specs.resolve import load_workload_spec
 
@@ -60,19 +60,6 @@ def resolve_frames(args: argparse.Namespace) -> int:
     return max(1, round(args.audio_s / spec.input_frame_step_s))
 
 
-def load_replay(path: Path) -> DecodeSchedule:
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise SpecError(path, "", "file not found") from None
-    except json.JSONDecodeError as error:
-        raise SpecError(path, f"line {error.lineno}", "valid JSON") from None
-    try:
-        return schedule_from_dict(data)
-    except ValueError as error:
-        raise SpecError(path, "", f"expected {error}") from None
-
-
 def json_payload(sim: SimulationResult) -> dict[str, object]:
     data = sim.to_dict()
     data["components"] = {name: sim.result.components_s.get(name, 0.0) for name in JSON_COMPONENTS}
@@ -100,13 +87,13 @@ def print_human(sim: SimulationResult) -> None:
 def run(args: argparse.Namespace) -> int:
     frames = resolve_frames(args)
     request = run_request(args, args.workload, args.precision, args.device, frames, args.beam)
-    replay = load_replay(args.replay) if args.replay else None
+    replay = load_schedule_json(args.replay) if args.replay else None
     prepared = prepare(request)
     sim = simulate(request, prepared, replay)
     if args.trace:
         write_chrome_trace(sim.result.trace, args.trace, f"{request.workload} {request.precision} {request.device}")
     if args.save_schedule and sim.schedule is not None:
-        args.save_schedule.write_text(json.dumps(schedule_to_dict(sim.schedule)))
+        save_schedule_json(sim.schedule, args.save_schedule)
     if args.out:
         with atomic_output_dir(args.out) as staging:
             (staging / "summary.json").write_text(json.dumps(json_payload(sim), indent=1, default=str))

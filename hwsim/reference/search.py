@@ -81,7 +81,11 @@ class Decoder:
         return Hyp((BLANK,), 0.0, self.model.initial_state())
 
     def predict(self, hyps: list[Hyp]) -> tuple[list[Hyp], int, int]:
-        """Fill in prediction outputs; returns (hyps, rows computed, cache hits)."""
+        """Fill in prediction outputs; returns (hyps, rows computed, cache hits).
+
+        The prediction network is timed as 'prediction'; its output projection (`joint.pred_proj` in the
+        workload graph) as 'joint', matching the simulator's component of that op.
+        """
         with self.recorder.timed("prediction"):
             todo = [i for i, h in enumerate(hyps) if h.pred_proj is None]
             hits = [i for i in todo if self.use_cache and hyps[i].yseq in self.cache]
@@ -94,16 +98,20 @@ class Decoder:
             if compute:
                 labels = np.array([hyps[i].yseq[-1] for i in compute])
                 out, states = self.model.predict(labels, [hyps[i].parent_state for i in compute])
+        if compute:
+            with self.recorder.timed("joint"):
                 proj = self.model.project_prediction(out)
+            with self.recorder.timed("prediction"):
                 computed = {hyps[i].yseq: (s, p) for i, s, p in zip(compute, states, proj)}
                 if self.use_cache:
                     self.cache.update(computed)
                 for i in compute:
                     hyps[i] = replace(hyps[i], state=computed[hyps[i].yseq][0], pred_proj=computed[hyps[i].yseq][1])
+        with self.recorder.timed("prediction"):
             for i in todo:
                 if hyps[i].pred_proj is None:  # a cache hit, or a duplicate of a history computed in this batch
-                    state, proj = self.cache[hyps[i].yseq]
-                    hyps[i] = replace(hyps[i], state=state, pred_proj=proj)
+                    state, proj_row = self.cache[hyps[i].yseq]
+                    hyps[i] = replace(hyps[i], state=state, pred_proj=proj_row)
         return hyps, len(compute), len(todo) - len(compute)
 
     def joint(self, frames: list[int], hyps: list[Hyp]) -> np.ndarray:

@@ -9,16 +9,13 @@ replay it and get exactly the same prediction and joint call counts.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Iterator
 
-from hwsim.errors import SpecError
-from hwsim.outputs import atomic_write_text
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json  # noqa: F401  (re-exported)
 
 COMPONENTS = ("encoder", "prediction", "joint", "search")
 
@@ -61,30 +58,3 @@ class Recorder:
 
     def schedule(self, algorithm: str, beam: int, frames: int, labels: int) -> DecodeSchedule:
         return DecodeSchedule(algorithm, beam, frames, tuple(self.steps), labels)
-
-
-def schedule_to_dict(schedule: DecodeSchedule) -> dict[str, object]:
-    return {"algorithm": schedule.algorithm, "beam": schedule.beam, "frames": schedule.frames,
-            "labels": schedule.labels, "steps": [list(asdict(s).values()) for s in schedule.steps],
-            "step_fields": list(DecodeStep.__dataclass_fields__)}
-
-
-def schedule_from_dict(data: dict, file: str | None = None) -> DecodeSchedule:
-    try:
-        steps = tuple(DecodeStep(*(int(v) for v in row)) for row in data["steps"])
-        return DecodeSchedule(str(data["algorithm"]), int(data["beam"]), int(data["frames"]), steps, int(data["labels"]))
-    except (KeyError, TypeError, ValueError) as error:
-        raise SpecError(file, "", f"expected a decode trace (algorithm, beam, frames, labels, steps): {error}") from None
-
-
-def save_schedule_json(schedule: DecodeSchedule, path: str | Path) -> None:
-    atomic_write_text(path, json.dumps(schedule_to_dict(schedule), indent=1) + "\n")
-
-
-def load_schedule_json(path: str | Path) -> DecodeSchedule:
-    """A trace written by `hwsim reference --trace-out` -> DecodeSchedule (replayable by the simulator)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise SpecError(path, "", f"expected a readable JSON decode trace: {error}") from None
-    return schedule_from_dict(data, str(path))

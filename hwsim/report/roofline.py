@@ -20,7 +20,7 @@ COLORS = {"encoder": "#4C72B0", "prediction": "#C44E52", "joint": "#8C8C8C", "se
 def plot_roofline(frame: pd.DataFrame, device: Device, path: Path, title: str) -> None:
     data = frame[(frame.flops > 0) & (frame.bytes > 0) & (frame.time_s > 0) & (frame.engine != "cpu")]
     intensity = data.flops / data.bytes
-    achieved = data.flops / data.time_s
+    data.flops / data.time_s
     fig, ax = plt.subplots(figsize=(7.5, 5))
     xs = np.logspace(np.log10(max(intensity.min() / 3, 1e-2)), np.log10(intensity.max() * 3 + 1), 200)
     pairs = sorted({p for p in data.compute_pair.dropna()})

@@ -20,7 +20,7 @@ import pandas as pd
 
 from hwsim.cost.device import load_device
 from hwsim.simulate import RunRequest
-from hwsim.sweep import expand, run_sweep, speedups
+from hwsim.sweep import expand, run_sweep
 
 WORKLOAD, DEVICE, FRAMES = "ibm_rnnt_swb", "ibm_7nm_ai_chip", 152
 BASELINE, QUANTIZED = "fp16", "int4"

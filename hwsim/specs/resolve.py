@@ -10,7 +10,7 @@ from hwsim.graph.build import build_graph
 from hwsim.graph.model import Graph
 from hwsim.paths import MODELS_DIR, PRECISIONS_DIR, resolve_spec_path, shipped_names
 from hwsim.precision.plan import PrecisionPlan, plan_precision
-from hwsim.specs.load import load_spec, read_yaml, validate_spec
+from hwsim.specs.load import read_yaml, validate_spec
 from hwsim.specs.precision import MetadataDtype, PrecisionSpec
 from hwsim.specs.overrides import apply_overrides
 from hwsim.specs.workload import WorkloadSpec

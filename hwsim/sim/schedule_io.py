@@ -1,0 +1,31 @@
+"""Decode-trace files: a DecodeSchedule as JSON (written by `hwsim reference --trace-out`, replayed by
+`hwsim simulate --replay`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hwsim.errors import SpecError
+from hwsim.outputs import atomic_write_text
+from hwsim.sim.schedule import DecodeSchedule, schedule_from_dict, schedule_to_dict
+
+
+def schedule_from_dict_or_error(data: dict, file: str | None = None) -> DecodeSchedule:
+    try:
+        return schedule_from_dict(data)
+    except ValueError as error:
+        raise SpecError(file, "", f"expected {error}") from None
+
+
+def save_schedule_json(schedule: DecodeSchedule, path: str | Path) -> None:
+    atomic_write_text(path, json.dumps(schedule_to_dict(schedule), indent=1) + "\n")
+
+
+def load_schedule_json(path: str | Path) -> DecodeSchedule:
+    """A trace written by `hwsim reference --trace-out` -> DecodeSchedule (replayable by the simulator)."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise SpecError(path, "", f"expected a readable JSON decode trace: {error}") from None
+    return schedule_from_dict_or_error(data, str(path))
