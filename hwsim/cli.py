@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.reproduce",
     "hwsim.commands.calibrate",
     "hwsim.commands.reference",
+    "hwsim.commands.validate",
 )
 
 EXIT_USER_ERROR = 2

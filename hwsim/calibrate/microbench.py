@@ -30,7 +30,7 @@ class Measurement:
     repeats: int
     median_s: float
     work: float
-    work_unit: str  # flop, byte, element, row, call
+    work_unit: str  # flop, byte, element, row, call, candidate
 
     @property
     def rate_per_s(self) -> float:

@@ -10,6 +10,10 @@
 | argsort           | full sort of each row                            | rows                   |
 | matmul_call       | (1 x 8) @ (8 x 8) float32: per-call overhead     | 1 call                 |
 | loop_iteration    | one Python loop iteration doing x += 1 on 8 elts | 1 call                 |
+| candidate         | beam-search bookkeeping: 8 hypotheses x (4 label | candidates (40)        |
+|                   | + 1 blank) frozen-dataclass candidates with an   |                        |
+|                   | extended label tuple, a log-add merge by label   |                        |
+|                   | history, sort by score, prune to 8               |                        |
 
 GEMM shapes are the IBM RNN-T's: K = 340 (encoder layer 0 input), 640 (recurrent), 768 (predictor),
 1280 (encoder layers 1-5 input); N = 2560 (4 x 640 encoder gates), 3072 (4 x 768 predictor gates); M is the
@@ -111,6 +115,34 @@ def _loop_iteration() -> Callable[[], object]:
     return run
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    labels: tuple[int, ...]
+    score: float
+
+
+CANDIDATE_PARENTS, CANDIDATE_LABELS = 8, TOPK
+
+
+def _candidates() -> Callable[[], object]:
+    """Generic hypothesis bookkeeping of one beam-search step, the per-candidate work a search does in Python."""
+    rng = np.random.default_rng(0)
+    parents = [_Candidate(tuple(rng.integers(1, 46, size=12)), float(-i)) for i in range(CANDIDATE_PARENTS)]
+    scores = rng.standard_normal((CANDIDATE_PARENTS, CANDIDATE_LABELS + 1)).astype(np.float32)
+
+    def run() -> list[_Candidate]:
+        pool: dict[tuple[int, ...], _Candidate] = {}
+        for i, parent in enumerate(parents):
+            row = scores[i]
+            for j in range(CANDIDATE_LABELS + 1):
+                labels = parent.labels if j == 0 else parent.labels + (j,)
+                cand = _Candidate(labels, parent.score + float(row[j]))
+                other = pool.get(labels)
+                pool[labels] = cand if other is None else _Candidate(labels, float(np.logaddexp(other.score, cand.score)))
+        return sorted(pool.values(), key=lambda c: c.score, reverse=True)[:CANDIDATE_PARENTS]
+    return run
+
+
 def benches(plan: SuitePlan) -> Iterator[Bench]:
     for dtype in plan.gemm_dtypes:
         for k, n in plan.gemm_kn:
@@ -130,6 +162,8 @@ def benches(plan: SuitePlan) -> Iterator[Bench]:
                 yield Bench(kind, "float32", (rows, length), rows, "row", lambda r=rows, n=length, k=kind: _sort(r, n, k))
     yield Bench("matmul_call", "float32", (1, 8, 8), 1, "call", lambda: _gemm(1, 8, 8, "float32"))
     yield Bench("loop_iteration", "float32", (8,), 100, "call", _loop_iteration)
+    yield Bench("candidate", "float32", (CANDIDATE_PARENTS, CANDIDATE_LABELS + 1),
+                CANDIDATE_PARENTS * (CANDIDATE_LABELS + 1), "candidate", _candidates)
 
 
 def run_bench(bench: Bench, plan: SuitePlan) -> Measurement:

@@ -13,7 +13,7 @@ How the measured rates become the schema's per-cycle figures (the cost model mul
 | dram bandwidth_gb_per_s                 | large-array np.copyto, 2 x nbytes per copy                     |
 | modelling.overhead_s                    | median time of a (1 x 8) @ (8 x 8) float32 np.matmul call      |
 | host_cpu.search_step_overhead_s         | the same per-call overhead: one numpy call of fixed cost a step |
-| host_cpu.per_hypothesis_s               | median Python loop iteration with a small numpy op              |
+| host_cpu.per_candidate_s                | the `candidate` benchmark: bookkeeping time per candidate       |
 | modelling.transcendental_ops_per_element| 1: the vector rate is itself measured on sigmoid/tanh/exp       |
 
 So peak_ops_per_s('float32', 'float32') equals the best measured GEMM rate; small-M GEMMs are far below it,
@@ -81,7 +81,7 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
     gemm_how = f"best float32 GEMM {gemm.describe()} / ({threads} BLAS threads x clock)"
     vector_rate, vector_how = _vector_rate(measurements)
     copy, call = _best(measurements, "copy"), _best(measurements, "matmul_call")
-    loop = _best(measurements, "loop_iteration")
+    candidate = _best(measurements, "candidate")
     threads_how = f"BLAS threads during the run ({facts.get('blas_threads_via')}); {facts.get('blas')}"
     return {
         "schema_version": 1,
@@ -115,7 +115,7 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
             "flops_per_cycle_per_core": _measured(per_thread_cycle, gemm_how),
             "memory_bandwidth_gb_per_s": _measured(copy.rate_per_s / GIGA, copy.describe()),
             "search_step_overhead_s": _measured(1.0 / call.rate_per_s, f"fixed numpy-call overhead per step: {call.describe()}"),
-            "per_hypothesis_s": _measured(1.0 / loop.rate_per_s, f"one Python loop iteration per hypothesis: {loop.describe()}"),
+            "per_candidate_s": _measured(1.0 / candidate.rate_per_s, f"beam-search bookkeeping per candidate: {candidate.describe()}"),
         },
         "modelling": {
             "dataflow": {"value": "os", "assumption": "BLAS micro-kernels keep a C tile in registers: output stationary"},
@@ -125,6 +125,8 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
             "operand_memory": {"value": "dram", "assumption": "the only measured level"},
             "conversion_ops_per_element": {"value": 2, "assumption": "convert + multiply by the scale"},
             "transcendental_ops_per_element": _measured(1, f"the vector-unit rate is measured on sigmoid/tanh/exp ({vector_how})"),
+            "vector_overhead": {"value": "per_pass", "assumption": "numpy evaluates element-wise work one ufunc call "
+                                "per operation, each paying the measured per-call overhead"},
         },
         "calibration": {"machine": dict(facts), "measurements": [m.as_dict() for m in measurements]},
     }

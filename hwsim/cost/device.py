@@ -110,7 +110,7 @@ class HostCpu:
     flops_per_cycle_per_core: float
     memory_bandwidth_bytes_per_s: float
     search_step_overhead_s: float
-    per_hypothesis_s: float
+    per_candidate_s: float
 
     @property
     def core_flops_per_s(self) -> float:
@@ -143,6 +143,7 @@ class Modelling:
     conversion_ops_per_element: float
     transcendental_ops_per_element: float
     onchip_memory: str | None
+    vector_overhead_per_pass: bool
 
 
 @dataclass(frozen=True)
@@ -211,14 +212,15 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                                            spec.host_cpu.flops_per_cycle_per_core.value,
                                            spec.host_cpu.memory_bandwidth_gb_per_s.value * GIGA,
                                            spec.host_cpu.search_step_overhead_s.value,
-                                           spec.host_cpu.per_hypothesis_s.value),
+                                           spec.host_cpu.per_candidate_s.value),
         host_link=spec.host_link and HostLink(spec.host_link.bandwidth_gb_per_s.value * GIGA, spec.host_link.latency_s.value),
         power_w=spec.power_w.value if spec.power_w else None,
         price_per_hour_usd=spec.price_per_hour_usd.value if spec.price_per_hour_usd else None,
         modelling=Modelling(Dataflow(m.dataflow.value), WeightLoad(m.weight_load.value), FillDrain(m.fill_drain.value),
                             m.overhead_s.value, m.operand_memory.value, m.conversion_ops_per_element.value,
                             m.transcendental_ops_per_element.value,
-                            m.onchip_memory.value if m.onchip_memory else None),
+                            m.onchip_memory.value if m.onchip_memory else None,
+                            m.vector_overhead.value == "per_pass"),
     )
 
 

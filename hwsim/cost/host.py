@@ -9,7 +9,8 @@ Operation counts per element (algorithmic, for a vectorised implementation on on
 | sort of the B x k candidates | 4 log2(n) per candidate | comparison sort |
 | element-wise transcendental | 15 | polynomial exp/tanh |
 
-plus the host's `search_step_overhead_s` per step and `per_hypothesis_s` per live hypothesis (device file).
+plus the host's `search_step_overhead_s` per step and `per_candidate_s` per candidate generated (device
+file): each scored hypothesis yields `topk` label extensions and one blank extension.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class HostModel:
         candidates = rows * self.options.topk
         ops += SORT_OPS_PER_COMPARE * candidates * math.log2(max(candidates, 2))
         compute_s = ops / self.flops_per_s
-        overhead_s = self.cpu.search_step_overhead_s + hyps * self.cpu.per_hypothesis_s
+        overhead_s = self.cpu.search_step_overhead_s + rows * (self.options.topk + 1) * self.cpu.per_candidate_s
         nbytes = 0 if self.options.transfers_topk else elements * NumberFormat.FLOAT32.bytes
         memory_s = nbytes / self.cpu.memory_bandwidth_bytes_per_s
         time_s = max(compute_s, memory_s) + overhead_s

@@ -15,6 +15,7 @@ vector-unit dequantization of a promoted operand (weight-only quantization). `bo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from hwsim.cost.device import Device
@@ -87,8 +88,8 @@ class CostContext:
 
 def _finish(ctx: CostContext, op: Op, resource: str, rows: int, compute_s: float, memory_s: float,
             conversion_s: float, flops: float, nbytes: float, ideal_s: float, weight_fmt: str | None,
-            act_fmt: str, **extra: object) -> OpCost:
-    overhead_s = ctx.device.modelling.overhead_s
+            act_fmt: str, calls: int = 1, **extra: object) -> OpCost:
+    overhead_s = ctx.device.modelling.overhead_s * calls
     time_s = max(compute_s, memory_s) + conversion_s + overhead_s
     terms = {"compute": compute_s, "memory": memory_s, "overhead": overhead_s + conversion_s}
     bound = max(terms, key=terms.get)
@@ -161,7 +162,14 @@ def _vector_op(ctx: CostContext, op: Op, rows: int) -> OpCost:
     ideal_s = rows * (op.vector_ops_per_row + op.sfu_ops_per_row) / rate
     return _finish(ctx, op, "vector", rows, compute_s, memory_s, 0.0, op.flops(rows), act_bytes + w_bytes + extra_bytes,
                    ideal_s, ctx.plan.tensor(op.weight).format.value if op.weight else None, fmt.value,
-                   weight_location=where)
+                   calls=_vector_calls(ctx, op), weight_location=where)
+
+
+def _vector_calls(ctx: CostContext, op: Op) -> int:
+    """Overheads an element-wise op pays: 1 when fused; one per pass over its output when issued eagerly."""
+    if not ctx.device.modelling.vector_overhead_per_pass or not op.out_elements_per_row:
+        return 1
+    return max(1, math.ceil((op.vector_ops_per_row + op.sfu_ops_per_row) / op.out_elements_per_row))
 
 
 def _lookup(ctx: CostContext, op: Op, rows: int) -> OpCost:

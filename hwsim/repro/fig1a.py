@@ -30,7 +30,7 @@ HELD_OUT_BEAMS = (2, 4, 8)
 PAPER = {"encoder": 2.6, "prediction": 3.3, "joint": 1.0, "total": 2.6}
 TOLERANCE = 0.15  # the acceptance band on the end-to-end speed-up
 HOST_KNOBS = ("host_link.latency_s.value", "host_cpu.search_step_overhead_s.value",
-              "host_cpu.per_hypothesis_s.value")
+              "host_cpu.per_candidate_s.value")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def base_request() -> RunRequest:
 def knob_values(device: str = DEVICE) -> dict[str, float]:
     d = load_device(device)
     return {HOST_KNOBS[0]: d.host_link.latency_s, HOST_KNOBS[1]: d.host_cpu.search_step_overhead_s,
-            HOST_KNOBS[2]: d.host_cpu.per_hypothesis_s}
+            HOST_KNOBS[2]: d.host_cpu.per_candidate_s}
 
 
 def scaled_overrides(scale: float, base: dict[str, float]) -> tuple[str, ...]:
@@ -114,7 +114,7 @@ DEVICE_ASSUMPTIONS = {
     "link bandwidth (host_link.bandwidth_gb_per_s)": "host_link.bandwidth_gb_per_s.value",
     "link latency (host_link.latency_s)": "host_link.latency_s.value",
     "search step overhead (host_cpu.search_step_overhead_s)": "host_cpu.search_step_overhead_s.value",
-    "per-hypothesis host time (host_cpu.per_hypothesis_s)": "host_cpu.per_hypothesis_s.value",
+    "per-candidate host time (host_cpu.per_candidate_s)": "host_cpu.per_candidate_s.value",
     "host core FLOP/cycle (host_cpu.flops_per_cycle_per_core)": "host_cpu.flops_per_cycle_per_core.value",
 }
 RUN_ASSUMPTIONS = {"label rate (decoding.label_rate_per_frame)": "label_rate",

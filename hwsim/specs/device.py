@@ -83,6 +83,10 @@ class FillDrainChoice(_Sourced):
     value: Literal["per_fold", "once"]
 
 
+class VectorOverheadChoice(_Sourced):
+    value: Literal["per_op", "per_pass"]
+
+
 class NameChoice(_Sourced):
     value: str = Field(min_length=1)
 
@@ -169,8 +173,9 @@ class HostCpuSpec(_Spec):
     memory_bandwidth_gb_per_s: PositiveQuantity
     search_step_overhead_s: NonNegativeQuantity = Field(
         description="fixed host time of one beam-search step (dispatch, synchronisation, bookkeeping)")
-    per_hypothesis_s: NonNegativeQuantity = Field(
-        description="host time per live hypothesis per step (hash/merge of label histories, object churn)")
+    per_candidate_s: NonNegativeQuantity = Field(
+        description="host time per candidate a step generates (k label extensions + 1 blank per scored hypothesis): "
+                    "hypothesis objects, label-history hashing for merges, score updates")
 
 
 class HostLinkSpec(_Spec):
@@ -187,6 +192,9 @@ class ModellingSpec(_Spec):
     overhead_s: NonNegativeQuantity = Field(description="fixed time added to every op (launch, sync)")
     operand_memory: NameChoice = Field(description="memory level whose bandwidth feeds GEMM operands")
     conversion_ops_per_element: PositiveQuantity = Field(description="vector-unit ops to dequantize/convert one element")
+    vector_overhead: VectorOverheadChoice = Field(
+        description="per_op = one overhead_s per element-wise op (fused kernel); per_pass = one per pass over the "
+                    "data (an eager library such as numpy issues one call per element-wise operation)")
     transcendental_ops_per_element: PositiveQuantity = Field(
         description="vector-unit ops per sigmoid/tanh/exp evaluation (1 = a hardware special-function unit)")
     onchip_memory: NameChoice | None = Field(
@@ -202,7 +210,7 @@ class MeasurementSpec(_Spec):
     repeats: int = Field(gt=0)
     median_s: float = Field(gt=0)
     work: float = Field(gt=0)
-    work_unit: Literal["flop", "byte", "element", "row", "call"]
+    work_unit: Literal["flop", "byte", "element", "row", "call", "candidate"]
     rate_per_s: float = Field(gt=0, description="work / median_s")
 
 

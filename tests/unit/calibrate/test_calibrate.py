@@ -70,7 +70,8 @@ def test_missing_clock_falls_back_to_a_stated_assumption():
             Measurement("copy", "float64", (8,), 3, 1e-6, 128, "byte"),
             Measurement("tanh", "float32", (8,), 3, 1e-6, 8, "element"),
             Measurement("matmul_call", "float32", (1, 8, 8), 3, 1e-6, 1, "call"),
-            Measurement("loop_iteration", "float32", (8,), 3, 1e-4, 100, "call")]
+            Measurement("loop_iteration", "float32", (8,), 3, 1e-4, 100, "call"),
+            Measurement("candidate", "float32", (8, 5), 3, 1e-4, 40, "candidate")]
     document = device_document("x", {"blas_threads": 1}, rows)
     assert "assumption" in document["host_cpu"]["clock_hz"]
     ops = document["matrix_engines"][0]["precisions"]["float32xfloat32"]["ops_per_cycle"]["value"]
