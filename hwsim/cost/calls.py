@@ -87,10 +87,18 @@ class DeviceCallCosts:
         return self._memo(kind, frames, lambda f: self._encoder_segments(f, exclusive))
 
     def prediction(self, rows: int) -> Sequence[Segment]:
-        return self._memo("prediction", rows, lambda r: [_segment(self.op_cost(op, r)) for op in self.prediction_ops])
+        return self._memo("prediction", rows, lambda r: self._dispatch("prediction", r)
+                          + [_segment(self.op_cost(op, r)) for op in self.prediction_ops])
 
     def joint(self, rows: int) -> Sequence[Segment]:
-        return self._memo("joint", rows, self._joint_segments)
+        return self._memo("joint", rows, lambda r: self._dispatch("joint", r) + self._joint_segments(r))
+
+    def _dispatch(self, component: str, rows: int) -> list[Segment]:
+        """The host gathers the hypotheses' states/outputs into a batch before a network call: one candidate's
+        bookkeeping (`host_cpu.per_candidate_s`) per row."""
+        if self.host is None:
+            return []
+        return [Segment("cpu", component, rows * self.host.cpu.per_candidate_s, f"{component}.gather")]
 
     def transfer(self, rows: int) -> Sequence[Segment]:
         return self._memo("transfer", rows, lambda r: [_segment(self.transfer_cost(r))])

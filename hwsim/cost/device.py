@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from hwsim.cost.measured import GemmTable, gemm_table
 from hwsim.cost.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
 from hwsim.paths import DEVICES_DIR, resolve_spec_path
@@ -160,6 +161,7 @@ class Device:
     power_w: float | None
     price_per_hour_usd: float | None
     modelling: Modelling
+    gemm_table: GemmTable | None = None  # measured devices: shape-aware GEMM times (hwsim.cost.measured)
 
     def peak_ops_per_s(self, weight_fmt: str | NumberFormat, act_fmt: str | NumberFormat) -> float:
         """Chip peak for an exactly declared pair on the first engine declaring it (no promotion).
@@ -221,6 +223,7 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                             m.transcendental_ops_per_element.value,
                             m.onchip_memory.value if m.onchip_memory else None,
                             m.vector_overhead.value == "per_pass"),
+        gemm_table=gemm_table([x.model_dump() for x in spec.calibration.measurements] if spec.calibration else None),
     )
 
 

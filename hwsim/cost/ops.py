@@ -121,6 +121,9 @@ def _gemm_on_accelerator(ctx: CostContext, op: Op, rows: int) -> OpCost:
     act_bytes = (m * gemm.k + m * gemm.n) * gemm.batch * act.bytes
     extra_bytes = sum(ctx.weight_bytes[name] for name in op.extra_weights)
     memory_s = w_s + (act_bytes + extra_bytes) / ctx.bandwidth(ctx.activation_location)
+    table = ctx.device.gemm_table
+    if table is not None and choice.compute_pair == f"{table.dtype}x{table.dtype}":
+        compute_s, memory_s = table.seconds(m, gemm.k, gemm.n) * gemm.batch, 0.0  # measured: memory included
     conversion_s = _conversion_s(ctx, choice.converted_operand, m, gemm.k, gemm.n) * gemm.batch
     macs = op.macs(rows)
     ideal_s = macs * OPS_PER_MAC / choice.peak_ops_per_s

@@ -1,0 +1,76 @@
+"""The scripted interfaces the issues promise: --json keys and written files of cost, simulate, sweep, validate."""
+
+import json
+
+import pandas as pd
+
+
+def test_cost_json(run_cli):
+    result = run_cli("cost", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip", "--frames", "30", "--beam", "4", "--json")
+    assert result.code == 0
+    data = json.loads(result.out)
+    assert data["total_s"] > 0
+    op = data["ops"][0]
+    assert {"name", "component", "engine", "time_s", "flops", "bytes", "bound"} <= set(op)
+
+
+def test_cost_writes_outputs_and_roofline(run_cli, tmp_path):
+    result = run_cli("cost", "usm_rnnt_1b", "exp5", "--device", "tpu_v5e", "--host", "xeon_host", "--frames", "100",
+                     "--beam", "8", "--out", str(tmp_path / "c"), "--roofline", str(tmp_path / "r.png"))
+    assert result.code == 0
+    assert {p.name for p in (tmp_path / "c").iterdir()} == {"cost.csv", "cost.json", "resolved_config.yaml"}
+    assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+def test_simulate_json_and_trace(run_cli, tmp_path):
+    trace = tmp_path / "trace.json"
+    result = run_cli("simulate", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip", "--frames", "40", "--beam", "4",
+                     "--json", "--trace", str(trace), "--out", str(tmp_path / "run"))
+    assert result.code == 0
+    data = json.loads(result.out)
+    assert {"total_s", "rtf", "components", "calls"} <= set(data)
+    assert set(data["components"]) >= {"encoder", "prediction", "joint", "search", "transfer"}
+    assert data["calls"]["prediction"] > 0 and data["calls"]["joint"] > 0
+    lanes = {e["args"]["name"] for e in json.loads(trace.read_text())["traceEvents"] if e["name"] == "thread_name"}
+    assert {"matrix", "cpu", "link"} <= lanes
+    assert (tmp_path / "run" / "resolved_config.yaml").exists()
+
+
+def test_simulate_audio_seconds_and_schedule_roundtrip(run_cli, tmp_path):
+    saved = tmp_path / "schedule.json"
+    first = run_cli("simulate", "lstm_rnnt_small", "fp32", "--device", "local_cpu", "--audio-s", "2", "--beam", "4",
+                    "--json", "--save-schedule", str(saved))
+    replayed = run_cli("simulate", "lstm_rnnt_small", "fp32", "--device", "local_cpu", "--frames", "50", "--beam", "4",
+                       "--json", "--replay", str(saved))
+    assert json.loads(first.out)["calls"] == json.loads(replayed.out)["calls"]
+    assert json.loads(first.out)["total_s"] == json.loads(replayed.out)["total_s"]
+
+
+def test_sweep_outputs(run_cli, tmp_path):
+    out = tmp_path / "sweep"
+    result = run_cli("sweep", "ibm_rnnt_swb", "--device", "ibm_7nm_ai_chip", "--precisions", "fp16,int4",
+                     "--beams", "1,4", "--frames", "30", "--out", str(out), "--quiet")
+    assert result.code == 0
+    results = pd.read_csv(out / "results.csv")
+    assert len(results) == 2 * 2 * results.component.nunique()
+    assert {"precision", "beam", "component", "busy_s", "total_s"} <= set(results.columns)
+    assert (out / "speedup.png").exists() and (out / "speedup.csv").exists()
+
+
+def test_sweep_parallel_equals_serial(run_cli, tmp_path):
+    args = ["sweep", "ibm_rnnt_swb", "--device", "ibm_7nm_ai_chip", "--precisions", "fp16,int4", "--beams", "1,2",
+            "--frames", "20", "--quiet"]
+    run_cli(*args, "--workers", "1", "--out", str(tmp_path / "a"))
+    run_cli(*args, "--workers", "2", "--out", str(tmp_path / "b"))
+    a, b = pd.read_csv(tmp_path / "a" / "points.csv"), pd.read_csv(tmp_path / "b" / "points.csv")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_validate_quick_produces_consistent_predictions_and_measurements(run_cli):
+    result = run_cli("validate", "--quick", "--json")
+    assert result.code == 0
+    data = json.loads(result.out)
+    assert data["points"] == 3
+    assert data["counts_match"] is True
+    assert data["median_abs_error_pct"] >= 0 and data["worst_abs_error_pct"] >= data["median_abs_error_pct"]
+    assert set(data["per_component"]) == {"encoder", "prediction", "joint", "search"}

@@ -1,0 +1,93 @@
+"""The simulator on real cost tables: serial totals, beam-1 agreement, replay, streaming, memory warnings."""
+
+import pytest
+
+from hwsim.sim.decode import Algorithm
+from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.simulate import RunRequest, prepare, simulate
+
+
+def request(**changes):
+    base = dict(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=40, beam=4)
+    base.update(changes)
+    return RunRequest(**base)
+
+
+def segment_sum(prepared, req, schedule):
+    costs, graph = prepared.costs, prepared.model.graph
+    from hwsim.sim.engine import RunShape
+    shape = RunShape(req.frames, graph.encoder_frame_divisor, req.chunk_frames)
+    total = sum(s.duration_s for n, _ in shape.chunks() for s in costs.encoder(n, req.chunk_frames is None))
+    for step in schedule.steps:
+        parts = list(costs.joint(step.joint_rows)) + list(costs.transfer(step.joint_rows)) + list(costs.search(step.hyps))
+        if step.prediction_rows:
+            parts += list(costs.prediction(step.prediction_rows))
+        total += sum(s.duration_s for s in parts)
+    return total
+
+
+@pytest.mark.parametrize("chunk", [None, 8])
+def test_without_overlap_total_equals_sum_of_op_times(chunk):
+    req = request(overlap=False, chunk_frames=chunk)
+    prepared = prepare(req)
+    sim = simulate(req, prepared)
+    assert sim.result.total_s == pytest.approx(segment_sum(prepared, req, sim.schedule), rel=1e-9)
+
+
+def test_serial_total_equals_cost_table_for_the_encoder():
+    """The encoder's simulated busy time is exactly the per-op cost table's sum (invocations x op time)."""
+    from hwsim.cost.table import cost_table
+    req = request(overlap=False)
+    prepared = prepare(req)
+    sim = simulate(req, prepared)
+    table = cost_table(prepared.costs, req.frames, req.beam, sim.schedule)
+    encoder_ops = table[table.name.str.startswith("encoder.") | (table.name == "joint.enc_proj")]
+    staged = sum(s.duration_s for s in prepared.costs.encoder(req.frames, True) if s.label.startswith("load "))
+    busy = sim.result.components_s["encoder"] + sum(
+        r.end_s - r.start_s for r in sim.result.trace if r.op == "joint.enc_proj")
+    assert busy == pytest.approx(encoder_ops.total_time_s.sum() + staged, rel=1e-9)
+
+
+def test_beam_one_algorithms_agree_with_greedy():
+    greedy = simulate(request(beam=1, algorithm=Algorithm.GREEDY))
+    for algorithm in (Algorithm.TSD, Algorithm.ALSD):
+        other = simulate(request(beam=1, algorithm=algorithm))
+        assert other.result.calls == greedy.result.calls
+        assert other.result.total_s == pytest.approx(greedy.result.total_s, rel=1e-12)
+
+
+def test_replayed_trace_gives_exactly_its_counts():
+    steps = (DecodeStep(0, 1, 0, 1, 1), DecodeStep(0, 3, 1, 4, 4), DecodeStep(1, 0, 0, 4, 4), DecodeStep(2, 2, 0, 4, 4))
+    trace = DecodeSchedule("tsd", 4, 3, steps, labels=2)
+    sim = simulate(request(frames=3), schedule=trace)
+    assert sim.result.calls["prediction"] == 3 and sim.result.calls["prediction_rows"] == 6
+    assert sim.result.calls["joint"] == 4 and sim.result.calls["joint_rows"] == 13
+
+
+def test_int4_is_faster_than_fp16_and_components_move_as_expected():
+    fp16, int4 = simulate(request(precision="fp16", beam=8)), simulate(request(beam=8))
+    assert int4.result.components_s["encoder"] < fp16.result.components_s["encoder"]
+    assert int4.result.components_s["prediction"] < fp16.result.components_s["prediction"]
+    assert int4.result.components_s["search"] == pytest.approx(fp16.result.components_s["search"])
+
+
+def test_streaming_finishes_no_later_than_serial():
+    serial = simulate(request(chunk_frames=8, overlap=False)).result.total_s
+    overlapped = simulate(request(chunk_frames=8)).result.total_s
+    assert overlapped <= serial
+
+
+def test_every_shipped_workload_simulates():
+    for workload, precision, device, host in [("usm_rnnt_1b", "exp5", "tpu_v5e", "xeon_host"),
+                                             ("dblstm_hmm_300", "int4", "ibm_7nm_ai_chip", None),
+                                             ("dblstm_hmm_2000", "int8", "ibm_7nm_ai_chip", None),
+                                             ("lstm_rnnt_small", "fp32", "local_cpu", None)]:
+        sim = simulate(RunRequest(workload=workload, precision=precision, device=device, host=host, frames=64, beam=2))
+        assert sim.result.total_s > 0 and sim.result.rtf > 0
+
+
+def test_memory_warning_when_weights_exceed_capacity():
+    sim = simulate(RunRequest(workload="usm_rnnt_1b", precision="exp0", device="ibm_7nm_ai_chip", frames=64,
+                              device_overrides=("memory.1.capacity_bytes.value=1e8",),
+                              precision_overrides=("defaults.weights.format=fp16", "defaults.activations.format=fp16")))
+    assert sim.warnings and "exceeds" in sim.warnings[0]
