@@ -22,7 +22,11 @@ class SpecError(HwsimError):
         where = f"{self.file}: " if self.file else ""
         key = f"{key_path}: " if key_path else ""
         found = "" if got is None else f", got {got!r}"
-        super().__init__(f"{where}{key}{expected}{found}")
+        self.message = f"{where}{key}{expected}{found}"
+        super().__init__(file, key_path, expected, got)  # args rebuild the error (simpy re-raises by type(e)(*e.args))
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

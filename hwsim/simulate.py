@@ -111,6 +111,8 @@ def prepare(request: RunRequest) -> Prepared:
     if model.graph.has_decoder and host is None:
         raise SpecError(device.file, "host_cpu", f"a host CPU for the beam search; {device.name} has none: "
                         "give --host DEVICE (e.g. xeon_host)")
+    for op in model.graph.ops:  # surface unsupported precisions now, as one clean error, not mid-simulation
+        costs.op_cost(op, 1)
     return Prepared(model, device, sizes, costs)
 
 
