@@ -70,8 +70,8 @@ def json_payload(sim: SimulationResult) -> dict[str, object]:
 
 def print_human(sim: SimulationResult) -> None:
     r, req = sim.result, sim.request
-    print(f"{req.workload} @ {req.precision} on {req.device}: {req.frames} frames ({r.audio_s:.2f} s audio), "
-          f"beam {req.beam}, {req.algorithm.value}")
+    decoding = f"beam {req.beam}, {req.algorithm.value}" if sim.schedule is not None else "hybrid model: HMM search on the host"
+    print(f"{req.workload} @ {req.precision} on {req.device}: {req.frames} frames ({r.audio_s:.2f} s audio), {decoding}")
     print(f"  total {r.total_s * 1e3:.4f} ms   RTF {r.rtf:.5f}   ({r.events} simulated events)")
     print("  component busy time (ms):  " + "  ".join(f"{k} {v * 1e3:.4f}" for k, v in r.components_s.items() if v))
     print("  critical path (ms):        " + "  ".join(f"{k} {v * 1e3:.4f}" for k, v in r.critical_path_s.items()))
