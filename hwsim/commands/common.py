@@ -41,6 +41,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def require_positive_int(text: str | int, flag: str) -> int:
+    """A whole number > 0 given on the command line, or a one-line SpecError naming the flag."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise SpecError(None, flag, "expected a whole number > 0", text) from None
+    if value <= 0:
+        raise SpecError(None, flag, "expected a whole number > 0", value)
+    return value
+
+
 def print_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, indent=2, default=_json_default)
     sys.stdout.write("\n")

@@ -9,7 +9,7 @@ from hwsim.cost.device import Dataflow, load_device
 from hwsim.cost.engine_select import parse_precision
 from hwsim.cost.gemm import GemmCost, gemm_cost
 from hwsim.cost.formats import split_pair
-from hwsim.errors import SpecError
+from hwsim.commands.common import require_positive_int
 from hwsim.paths import DEVICES_DIR, shipped_names
 
 PRECISION_HELP = (
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    m, k, n = (_positive_int(getattr(args, name), f"--{name}") for name in ("m", "k", "n"))
+    m, k, n = (require_positive_int(getattr(args, name), f"--{name}") for name in ("m", "k", "n"))
     device = load_device(args.device)
     if args.precision is None:
         first = device.matrix_engines[0]
@@ -51,16 +51,6 @@ def run(args: argparse.Namespace) -> int:
     cost = gemm_cost(device, m, k, n, weight_fmt, act_fmt, Dataflow(args.dataflow) if args.dataflow else None)
     print(json.dumps(cost.as_dict(), indent=2) if args.json else format_cost(cost))
     return 0
-
-
-def _positive_int(text: str, flag: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise SpecError(None, flag, "expected a whole number > 0", text) from None
-    if value <= 0:
-        raise SpecError(None, flag, "expected a whole number > 0", value)
-    return value
 
 
 def format_cost(cost: GemmCost) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.commands.common import add_workload_argument, positive_int, print_json
+from hwsim.commands.common import add_workload_argument, positive_int, print_json, require_positive_int
 from hwsim.errors import SpecError, unknown_choice
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.run import ReferenceRun, build_reference, random_features, run_repeated
@@ -33,16 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _positive(text: str, flag: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise SpecError(None, flag, "expected a whole number > 0", text) from None
-    if value <= 0:
-        raise SpecError(None, flag, "expected a whole number > 0", value)
-    return value
-
-
 def _algorithm(text: str, beam: int) -> Algorithm:
     if text not in {a.value for a in Algorithm}:
         raise unknown_choice(None, "--algorithm", "algorithm", text, [a.value for a in Algorithm])
@@ -52,7 +42,7 @@ def _algorithm(text: str, beam: int) -> Algorithm:
 
 
 def run(args: argparse.Namespace) -> int:
-    frames, beam = _positive(args.frames, "--frames"), _positive(args.beam, "--beam")
+    frames, beam = require_positive_int(args.frames, "--frames"), require_positive_int(args.beam, "--beam")
     algorithm = _algorithm(args.algorithm, beam)
     ref = build_reference(args.workload, args.overrides, args.seed)
     features = random_features(ref.model, frames, args.seed)
