@@ -11,8 +11,8 @@
 | matmul_call       | (1 x 8) @ (8 x 8) float32: per-call overhead     | 1 call                 |
 | loop_iteration    | one Python loop iteration doing x += 1 on 8 elts | 1 call                 |
 | candidate         | beam-search bookkeeping: 8 hypotheses x (4 label | candidates (40)        |
-|                   | + 1 blank) frozen-dataclass candidates with an   |                        |
-|                   | extended label tuple, a log-add merge by label   |                        |
+|                   | + 1 blank) hypothesis records (labels, score,    |                        |
+|                   | state, frame, in_frame), log-add merge by label  |                        |
 |                   | history, sort by score, prune to 8               |                        |
 
 GEMM shapes are the IBM RNN-T's: K = 340 (encoder layer 0 input), 640 (recurrent), 768 (predictor),
@@ -22,7 +22,7 @@ number of rows per call (1-16 in beam search, T frames in the encoder).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -117,28 +117,38 @@ def _loop_iteration() -> Callable[[], object]:
 
 @dataclass(frozen=True)
 class _Candidate:
+    """A typical Python hypothesis record: label history, score, decoder-state reference, alignment position."""
+
     labels: tuple[int, ...]
     score: float
+    state: object
+    frame: int
+    in_frame: int
 
 
 CANDIDATE_PARENTS, CANDIDATE_LABELS = 8, TOPK
 
 
 def _candidates() -> Callable[[], object]:
-    """Generic hypothesis bookkeeping of one beam-search step, the per-candidate work a search does in Python."""
+    """Generic hypothesis bookkeeping of one beam-search step: per parent, k label extensions (new records with
+    an extended label tuple) and one blank extension (`dataclasses.replace`, the usual idiom), log-add merge of
+    equal label histories, sort by score, prune to the beam."""
     rng = np.random.default_rng(0)
-    parents = [_Candidate(tuple(rng.integers(1, 46, size=12)), float(-i)) for i in range(CANDIDATE_PARENTS)]
+    state = np.zeros(8, np.float32)
+    parents = [_Candidate(tuple(int(v) for v in rng.integers(1, 46, size=12)), float(-i), state, 0, 0)
+               for i in range(CANDIDATE_PARENTS)]
     scores = rng.standard_normal((CANDIDATE_PARENTS, CANDIDATE_LABELS + 1)).astype(np.float32)
+    labels = rng.integers(1, 46, size=(CANDIDATE_PARENTS, CANDIDATE_LABELS))
 
     def run() -> list[_Candidate]:
         pool: dict[tuple[int, ...], _Candidate] = {}
         for i, parent in enumerate(parents):
             row = scores[i]
-            for j in range(CANDIDATE_LABELS + 1):
-                labels = parent.labels if j == 0 else parent.labels + (j,)
-                cand = _Candidate(labels, parent.score + float(row[j]))
-                other = pool.get(labels)
-                pool[labels] = cand if other is None else _Candidate(labels, float(np.logaddexp(other.score, cand.score)))
+            extended = [_Candidate(parent.labels + (int(labels[i, j]),), parent.score + float(row[j + 1]), state,
+                                   parent.frame, parent.in_frame + 1) for j in range(CANDIDATE_LABELS)]
+            for cand in [replace(parent, score=parent.score + float(row[0]), frame=parent.frame + 1, in_frame=0)] + extended:
+                other = pool.get(cand.labels)
+                pool[cand.labels] = cand if other is None else replace(other, score=float(np.logaddexp(other.score, cand.score)))
         return sorted(pool.values(), key=lambda c: c.score, reverse=True)[:CANDIDATE_PARENTS]
     return run
 
