@@ -27,3 +27,14 @@ class FakeCosts:
 
     def hmm_search(self, frames):
         return (Segment("cpu", "hmm_search", frames * self.h, "wfst"),)
+
+
+def serial_sum(costs, shape, schedule, exclusive=False):
+    """Sum of every segment one utterance runs: what a fully serialised simulation must total."""
+    total = sum(s.duration_s for n, _ in shape.chunks() for s in costs.encoder(n, exclusive))
+    for step in schedule.steps:
+        parts = list(costs.joint(step.joint_rows)) + list(costs.transfer(step.joint_rows)) + list(costs.search(step.hyps))
+        if step.prediction_rows:
+            parts += list(costs.prediction(step.prediction_rows))
+        total += sum(s.duration_s for s in parts)
+    return total

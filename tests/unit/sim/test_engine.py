@@ -6,20 +6,10 @@ from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams
 from hwsim.sim.engine import Engine, RunShape
 from hwsim.sim.results import summarize
-from tests.unit.sim.fake_costs import FakeCosts
+from tests.unit.sim.fake_costs import FakeCosts, serial_sum
 
 CAPACITIES = {"matrix": 1, "vector": 1, "cpu": 1, "link": 1}
 PARAMS = EmissionParams(label_rate=0.3, blank_prob=0.6, merge_prob=0.1, seed=3)
-
-
-def sum_of_segments(costs, shape, schedule):
-    total = sum(s.duration_s for n, _ in shape.chunks() for s in costs.encoder(n))
-    for step in schedule.steps:
-        parts = list(costs.joint(step.joint_rows)) + list(costs.transfer(step.joint_rows)) + list(costs.search(step.hyps))
-        if step.prediction_rows:
-            parts += list(costs.prediction(step.prediction_rows))
-        total += sum(s.duration_s for s in parts)
-    return total
 
 
 @pytest.mark.parametrize("chunk", [None, 16])
@@ -27,7 +17,7 @@ def test_without_overlap_total_is_sum_of_segments(chunk):
     costs, shape = FakeCosts(), RunShape(frames=120, frame_divisor=1, chunk_frames=chunk)
     schedule = build_schedule(Algorithm.TSD, 120, 4, PARAMS, 3)
     run = Engine(CAPACITIES, overlap=False).run(costs, shape, schedule)
-    assert run.total_s == pytest.approx(sum_of_segments(costs, shape, schedule), rel=1e-12)
+    assert run.total_s == pytest.approx(serial_sum(costs, shape, schedule), rel=1e-12)
 
 
 def test_streaming_overlaps_encoder_and_decoder():

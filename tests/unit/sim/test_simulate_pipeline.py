@@ -4,7 +4,9 @@ import pytest
 
 from hwsim.sim.decode import Algorithm
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.sim.engine import RunShape
 from hwsim.simulate import RunRequest, prepare, simulate
+from tests.unit.sim.fake_costs import serial_sum
 
 
 def request(**changes):
@@ -13,25 +15,14 @@ def request(**changes):
     return RunRequest(**base)
 
 
-def segment_sum(prepared, req, schedule):
-    costs, graph = prepared.costs, prepared.model.graph
-    from hwsim.sim.engine import RunShape
-    shape = RunShape(req.frames, graph.encoder_frame_divisor, req.chunk_frames)
-    total = sum(s.duration_s for n, _ in shape.chunks() for s in costs.encoder(n, req.chunk_frames is None))
-    for step in schedule.steps:
-        parts = list(costs.joint(step.joint_rows)) + list(costs.transfer(step.joint_rows)) + list(costs.search(step.hyps))
-        if step.prediction_rows:
-            parts += list(costs.prediction(step.prediction_rows))
-        total += sum(s.duration_s for s in parts)
-    return total
-
-
 @pytest.mark.parametrize("chunk", [None, 8])
 def test_without_overlap_total_equals_sum_of_op_times(chunk):
     req = request(overlap=False, chunk_frames=chunk)
     prepared = prepare(req)
     sim = simulate(req, prepared)
-    assert sim.result.total_s == pytest.approx(segment_sum(prepared, req, sim.schedule), rel=1e-9)
+    shape = RunShape(req.frames, prepared.model.graph.encoder_frame_divisor, req.chunk_frames)
+    total = serial_sum(prepared.costs, shape, sim.schedule, exclusive=req.chunk_frames is None)
+    assert sim.result.total_s == pytest.approx(total, rel=1e-9)
 
 
 def test_serial_total_equals_cost_table_for_the_encoder():
