@@ -14,6 +14,15 @@ CLAIMS_DIR = REPO_ROOT / "workloads" / "claims"
 REPORTS_DIR = REPO_ROOT / "reports"
 
 
+def display_path(path: str | Path) -> str:
+    """Shipped files relative to the repository (workloads/models/x.yaml), others as given: reports and error
+    messages stay the same on every clone."""
+    try:
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def shipped_names(directory: Path) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml"))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hwsim.commands.common import print_json
 from hwsim.outputs import atomic_output_dir, write_resolved_config
-from hwsim.paths import CLAIMS_DIR
+from hwsim.paths import CLAIMS_DIR, display_path
 from hwsim.report.size_claims import markdown_table, results_frame, write_report
 from hwsim.size.claims import check_claims
 from hwsim.specs.claims import ClaimsSpec
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         with atomic_output_dir(args.report) as staging:
             write_report(results, staging, files)
-            write_resolved_config(staging, {str(p): s.model_dump(mode="json") for s, p in specs},
+            write_resolved_config(staging, {display_path(p): s.model_dump(mode="json") for s, p in specs},
                                   "resolved_claims.yaml")
     if args.json:
         print_json(frame.to_dict(orient="records"))

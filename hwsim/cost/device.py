@@ -13,7 +13,7 @@ from typing import Mapping
 from hwsim.cost.measured import GemmTable, gemm_table
 from hwsim.cost.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, resolve_spec_path
+from hwsim.paths import DEVICES_DIR, display_path, resolve_spec_path
 from hwsim.specs.device import DeviceSpec, MatrixEngineSpec, validate_device_spec
 from hwsim.specs.load import read_yaml
 from hwsim.specs.overrides import apply_overrides
@@ -248,14 +248,6 @@ def load_device(name_or_path: str | Path, overrides: tuple[str, ...] | list[str]
     used by sensitivity studies and explicit calibration steps; they are recorded in resolved configs.
     """
     path = resolve_spec_path(name_or_path, DEVICES_DIR, "device")
-    shown = _display_path(path)
+    shown = display_path(path)
     data = apply_overrides(read_yaml(path), list(overrides), shown, flag="--device-set")
     return build_device(validate_device_spec(data, shown), shown)
-
-
-def _display_path(path: Path) -> str:
-    """Shipped files are named relative to the repository (devices/tpu_v5e.yaml), others as given."""
-    try:
-        return str(path.resolve().relative_to(DEVICES_DIR.parent))
-    except ValueError:
-        return str(path)

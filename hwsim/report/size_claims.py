@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from hwsim.paths import display_path  # noqa: E402
 from hwsim.size.claims import ClaimResult  # noqa: E402
 
 REGENERATE = "hwsim check --report reports/size_claims"
@@ -77,7 +78,7 @@ def write_report(results: list[ClaimResult], directory: Path, claim_files: list[
         "# Size claims: published figures recomputed by hwsim",
         "",
         f"Regenerate with `{REGENERATE}`. Claims come from "
-        + ", ".join(f"`{p.as_posix()}`" for p in claim_files) + "; every claim cites its table or sentence.",
+        + ", ".join(f"`{display_path(p)}`" for p in claim_files) + "; every claim cites its table or sentence.",
         "Sizes are in Gbit (1e9 bits). A claim *reproduces* when hwsim's exact value rounds to the printed",
         "figure (within half the paper's print step) or meets the stated bound.",
         "",

@@ -8,7 +8,7 @@ from pathlib import Path
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.graph.build import build_graph
 from hwsim.graph.model import Graph
-from hwsim.paths import MODELS_DIR, PRECISIONS_DIR, resolve_spec_path, shipped_names
+from hwsim.paths import MODELS_DIR, PRECISIONS_DIR, display_path, resolve_spec_path, shipped_names
 from hwsim.precision.plan import PrecisionPlan, plan_precision
 from hwsim.specs.load import read_yaml, validate_spec
 from hwsim.specs.precision import MetadataDtype, PrecisionSpec
@@ -18,8 +18,8 @@ from hwsim.specs.workload import WorkloadSpec
 
 def load_workload_spec(name_or_path: str | Path, overrides: list[str] | None = None) -> tuple[WorkloadSpec, Path]:
     path = resolve_spec_path(name_or_path, MODELS_DIR, "workload")
-    data = apply_overrides(read_yaml(path), overrides or [], str(path))
-    return validate_spec(WorkloadSpec, data, path), path
+    data = apply_overrides(read_yaml(path), overrides or [], display_path(path))
+    return validate_spec(WorkloadSpec, data, display_path(path)), path
 
 
 def load_workload(name_or_path: str | Path, overrides: list[str] | None = None) -> Graph:
@@ -49,8 +49,8 @@ def load_precision_spec(name_or_path: str | Path, workload: WorkloadSpec,
                         overrides: list[str] | None = None) -> tuple[PrecisionSpec, Path]:
     """`overrides` edit the precision file (e.g. `defaults.activations.format=bf16`), as --precision-set does."""
     path = resolve_precision_path(name_or_path, workload)
-    data = apply_overrides(read_yaml(path), overrides or [], str(path), flag="--precision-set")
-    return validate_spec(PrecisionSpec, data, path), path
+    data = apply_overrides(read_yaml(path), overrides or [], display_path(path), flag="--precision-set")
+    return validate_spec(PrecisionSpec, data, display_path(path)), path
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class ResolvedModel:
 
     def resolved_config(self) -> dict[str, object]:
         return {
-            "workload": {"path": str(self.workload_path), "spec": self.workload_spec.model_dump(mode="json")},
-            "precision": {"path": str(self.precision_path), "spec": self.precision_spec.model_dump(mode="json")},
+            "workload": {"path": display_path(self.workload_path), "spec": self.workload_spec.model_dump(mode="json")},
+            "precision": {"path": display_path(self.precision_path), "spec": self.precision_spec.model_dump(mode="json")},
         }
 
 
@@ -78,5 +78,5 @@ def resolve_model(workload: str | Path, precision: str | Path, overrides: list[s
     graph = build_graph(workload_spec)
     precision_spec, precision_path = load_precision_spec(precision, workload_spec, precision_overrides)
     meta = MetadataDtype(meta_dtype) if meta_dtype else None
-    plan = plan_precision(precision_spec, graph, str(precision_path), meta)
+    plan = plan_precision(precision_spec, graph, display_path(precision_path), meta)
     return ResolvedModel(workload_spec, workload_path, graph, precision_spec, precision_path, plan)
