@@ -6,7 +6,7 @@ This module is the glue: `hwsim.cost` never imports simpy and `hwsim.sim` never 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from hwsim.cost.calls import DeviceCallCosts
 from hwsim.cost.device import Device, HostCpu, load_device
@@ -166,7 +166,3 @@ def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object
                      if k != "options"}
     config["run"]["options"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.options.__dict__.items()}
     return config
-
-
-def with_point(request: RunRequest, **changes: object) -> RunRequest:
-    return replace(request, **changes)

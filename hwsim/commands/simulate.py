@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -106,7 +105,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_human(sim)
     return 0
-
-
-def frames_for(seconds: float, step_s: float) -> int:
-    return max(1, math.ceil(seconds / step_s))

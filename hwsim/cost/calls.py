@@ -7,7 +7,6 @@ ops of one LSTM direction) repeats once per encoder frame, after a one-time load
 
 from __future__ import annotations
 
-import math
 from typing import Iterable, Sequence
 
 from hwsim.cost.host import TOPK_OPS_PER_ELEMENT, HostModel
@@ -160,7 +159,3 @@ class DeviceCallCosts:
         ops = frames * self.hmm.active_tokens_per_frame * self.hmm.ops_per_token
         seconds = ops / (host.cpu.clock_hz * SCALAR_OPS_PER_CYCLE) + host.cpu.search_step_overhead_s * frames
         return [Segment("cpu", "hmm_search", seconds, "hmm_search")]
-
-
-def encoder_frames(frames: int, divisor: int) -> int:
-    return math.ceil(frames / divisor)

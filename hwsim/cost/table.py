@@ -11,7 +11,6 @@ import pandas as pd
 
 from hwsim.cost.calls import DeviceCallCosts
 from hwsim.cost.ops import OpCost
-from hwsim.graph.model import Trigger
 from hwsim.sim.schedule import DecodeSchedule
 
 COLUMNS = ["name", "component", "engine", "kind", "rows", "count", "time_s", "total_time_s", "flops", "bytes",
@@ -47,7 +46,3 @@ def cost_table(costs: DeviceCallCosts, frames: int, beam: int, schedule: DecodeS
 
 def component_totals(frame: pd.DataFrame) -> dict[str, float]:
     return {str(k): float(v) for k, v in frame.groupby("component", sort=False)["total_time_s"].sum().items()}
-
-
-def decoder_trigger_ops(costs: DeviceCallCosts) -> int:
-    return sum(1 for op in costs.ctx.graph.ops if op.trigger in (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL))

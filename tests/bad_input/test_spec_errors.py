@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from hwsim.paths import MODELS_DIR, PRECISIONS_DIR
