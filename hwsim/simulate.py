@@ -108,8 +108,9 @@ def prepare(request: RunRequest) -> Prepared:
     ctx = CostContext(model.graph, model.plan, device, request.options, residency, tensor_bytes(sizes))
     host = HostModel(host_cpu, device.host_link, request.options, model.graph.vocab_size) if host_cpu else None
     costs = DeviceCallCosts(ctx, host, model.workload_spec.hmm_search)
-    if model.graph.has_decoder and host is None:
-        raise SpecError(device.file, "host_cpu", f"a host CPU for the beam search; {device.name} has none: "
+    if host is None:
+        search = "beam search" if model.graph.has_decoder else "HMM search"
+        raise SpecError(device.file, "host_cpu", f"a host CPU for the {search}; {device.name} has none: "
                         "give --host DEVICE (e.g. xeon_host)")
     for op in model.graph.ops:  # surface unsupported precisions now, as one clean error, not mid-simulation
         costs.op_cost(op, 1)
