@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Iterable
 
 
+PLAIN_STARTS = ("expected", "unknown", "file not found", "cannot", "required", "no ", "--")
+
+
 class HwsimError(Exception):
     """Any error caused by user input; the CLI prints it as one line and exits with code 2."""
 
@@ -19,6 +22,8 @@ class SpecError(HwsimError):
         self.key_path = key_path
         self.expected = expected
         self.got = got
+        if not expected.startswith(PLAIN_STARTS):
+            expected = f"expected {expected}"  # every message reads 'key: expected ..., got ...'
         where = f"{self.file}: " if self.file else ""
         key = f"{key_path}: " if key_path else ""
         found = "" if got is None else f", got {got!r}"

@@ -73,8 +73,8 @@ def weight_quantizer(precision: TensorPrecision, file: str | None = None) -> Wei
         kind = PRAXIS_KINDS[name]
     elif name in FMS_KINDS:
         if granularity is Granularity.SUB_CHANNEL:
-            raise _rule_error(precision, file, "granularity", f"quantizer {name!r} (fms_mo) supports per_tensor "
-                              "and per_channel; sub-channel blocks need a praxis quantizer (absmean, absmax, "
+            raise _rule_error(precision, file, "granularity", f"per_tensor or per_channel for quantizer {name!r} "
+                              "(fms_mo); sub-channel blocks need a praxis quantizer (absmean, absmax, "
                               "absmax_asym)", granularity.value)
         kind = FMS_KINDS[name][0 if per_tensor else 1]
     else:
@@ -89,7 +89,7 @@ def _check_kind(precision: TensorPrecision, file: str | None, kind: QuantizerKin
     allowed = REGISTRY[kind].bits
     if bits not in allowed:
         shown = ", ".join(str(b) for b in allowed) if len(allowed) < 10 else f"{allowed[0]}..{allowed[-1]}"
-        raise _rule_error(precision, file, "format", f"quantizer {kind.value!r} supports {{{shown}}} bits",
+        raise _rule_error(precision, file, "format", f"one of {{{shown}}} bits for quantizer {kind.value!r}",
                           precision.format.value)
     asymmetric = kind in ASYMMETRIC_KINDS
     if asymmetric == precision.symmetric:

@@ -13,11 +13,11 @@ def npz(tmp_path, name, **arrays):
 
 
 @pytest.mark.parametrize("case, expected", [
-    ("missing_file", "--weights: an existing .npz file, got 'no such file'"),
-    ("wrong_shape", "encoder.layers.1.fwd.w_ih: shape (1280, 2560), got 'shape (2560, 1280)'"),
+    ("missing_file", "--weights: expected an existing .npz file, got 'no such file'"),
+    ("wrong_shape", "encoder.layers.1.fwd.w_ih: expected shape (1280, 2560), got 'shape (2560, 1280)'"),
     ("unknown_key", "did you mean 'encoder.layers.1.fwd.w_ih'?"),
-    ("missing_key", "encoder.layers.1.fwd.w_hh: an array of shape (640, 2560) (missing key"),
-    ("match_nothing", "--match: a glob matching at least one quantized or cast tensor"),
+    ("missing_key", "encoder.layers.1.fwd.w_hh: expected an array of shape (640, 2560) (missing key"),
+    ("match_nothing", "--match: expected a glob matching at least one quantized or cast tensor"),
     ("match_float", "none quantized or cast"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(run_cli, tmp_path, case, expected):
@@ -51,5 +51,5 @@ rules:
 """)
     result = run_cli("qat", "ibm_rnnt_swb", str(spec), "--out", str(tmp_path / "out"))
     assert result.code == 2
-    assert f"{spec}: rules[0].weights.granularity: quantizer 'sawb' (fms_mo)" in result.err
+    assert f"{spec}: rules[0].weights.granularity: expected per_tensor or per_channel for quantizer 'sawb' (fms_mo)" in result.err
     assert "(tensor encoder.layers.1.fwd.w_ih)" in result.err and not (tmp_path / "out").exists()

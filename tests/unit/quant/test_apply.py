@@ -104,10 +104,10 @@ def test_per_tensor_praxis_uses_one_scale():
 
 @pytest.mark.parametrize("changes, text", [
     ({"quantizer": "sawb", "granularity": Granularity.SUB_CHANNEL, "block_size": 4, "block_axis": 0},
-     "rules[0].weights.granularity: quantizer 'sawb' (fms_mo) supports per_tensor and per_channel"),
-    ({"quantizer": "pact"}, "rules[0].weights.quantizer: a weight quantizer"),
-    ({"quantizer": "absmax", "symmetric": False}, "rules[0].weights.symmetric: symmetric: true for quantizer 'absmax'"),
-    ({"quantizer": "absmax", "fmt": NumberFormat.BINARY}, "supports {2..16} bits"),
+     "rules[0].weights.granularity: expected per_tensor or per_channel for quantizer 'sawb' (fms_mo)"),
+    ({"quantizer": "pact"}, "rules[0].weights.quantizer: expected a weight quantizer"),
+    ({"quantizer": "absmax", "symmetric": False}, "rules[0].weights.symmetric: expected symmetric: true for quantizer 'absmax'"),
+    ({"quantizer": "absmax", "fmt": NumberFormat.BINARY}, "expected one of {2..16} bits"),
 ])
 def test_unsupported_requests_name_the_rule_and_tensor(changes, text):
     with pytest.raises(SpecError) as error:
