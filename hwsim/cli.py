@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.quantize",
     "hwsim.commands.qat_demo",
     "hwsim.commands.qat",
+    "hwsim.commands.devices",
     "hwsim.commands.gemm",
     "hwsim.commands.cost",
     "hwsim.commands.simulate",

@@ -74,3 +74,10 @@ def test_validate_quick_produces_consistent_predictions_and_measurements(run_cli
     assert data["counts_match"] is True
     assert data["median_abs_error_pct"] >= 0 and data["worst_abs_error_pct"] >= data["median_abs_error_pct"]
     assert set(data["per_component"]) == {"encoder", "prediction", "joint", "search"}
+
+
+def test_devices_lists_every_shipped_file(run_cli):
+    result = run_cli("devices", "--json")
+    assert result.code == 0
+    names = {row["device"] for row in json.loads(result.out)}
+    assert {"tpu_v4", "tpu_v5e", "tpu_v5p", "ibm_7nm_ai_chip", "xeon_host", "systolic_128", "local_cpu"} <= names
