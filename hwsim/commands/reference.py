@@ -8,9 +8,9 @@ from hwsim.commands.common import add_workload_argument, positive_int, print_jso
 from hwsim.errors import SpecError, unknown_choice
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.run import ReferenceRun, build_reference, random_features, run_repeated
-from hwsim.reference.search import Algorithm
+
 from hwsim.reference.trace import COMPONENTS, save_schedule_json
-from hwsim.sim.decode import Algorithm as SimAlgorithm, build_schedule
+from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams
 
 
@@ -60,7 +60,7 @@ def simulated_schedule(ref, result: ReferenceRun):
     """The simulator's schedule for the same T, beam, algorithm and max symbols, from the workload's decoding."""
     d, s = ref.model.spec.decoding, result.schedule
     params = EmissionParams(d.label_rate_per_frame, d.competitor_blank_prob, d.merge_prob, seed=0)
-    return build_schedule(SimAlgorithm(s.algorithm), s.frames, s.beam, params, ref.max_symbols)
+    return build_schedule(Algorithm(s.algorithm), s.frames, s.beam, params, ref.max_symbols)
 
 
 def report(args: argparse.Namespace, ref, result: ReferenceRun) -> dict:

@@ -20,19 +20,13 @@ accumulated log-probability. Prediction outputs are cached by label-history tupl
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import Enum
 
 import numpy as np
 
 from hwsim.reference.rnnt import BLANK, PredictorState, RnntModel
 from hwsim.reference.trace import Recorder
+from hwsim.sim.decode import Algorithm  # one closed set for the simulator and the real decoder
 from hwsim.sim.schedule import DecodeSchedule
-
-
-class Algorithm(str, Enum):
-    GREEDY = "greedy"
-    TSD = "tsd"
-    ALSD = "alsd"
 
 
 @dataclass(frozen=True)

@@ -40,15 +40,20 @@ def greedy(frames: int, params: EmissionParams, max_symbols: int) -> DecodeSched
 
 
 def time_synchronous(frames: int, params: EmissionParams, beam: int, max_symbols: int) -> DecodeSchedule:
-    """Per frame: score every live hypothesis; label extensions are expanded again (up to max_symbols rounds)."""
+    """Per frame: score every live hypothesis; label extensions are expanded again (up to max_symbols rounds).
+
+    Round 1 fills the beam's other slots with label extensions at rate 1 - blank_prob; in later rounds each
+    label-extended hypothesis emits again at the label rate, like the best path (see hwsim.sim.emission).
+    """
     model, steps, labels = EmissionModel(params), [], 0
     pending, hits, live = 1, 0, 1
     for frame in range(frames):
         active, best_active = live, True
-        for _ in range(max_symbols):
+        for expansion in range(max_symbols):
             steps.append(DecodeStep(frame, pending, hits, active, active))
             best = best_active and model.best_emits()
-            competitors = model.competitor_labels(active - (1 if best_active else 0))
+            others = active - (1 if best_active else 0)
+            competitors = model.competitor_labels(others) if expansion == 0 else model.competitor_repeats(others)
             new = int(best) + competitors
             labels += int(best)
             pending, hits = _new_histories(model, beam, new) if new else (0, 0)

@@ -10,8 +10,10 @@ Two documented parameters drive it:
 - Best path: in every expansion round of a frame it emits (another) label with probability lambda, so a
   frame carries at least k labels with probability lambda^k (geometric; mean lambda/(1-lambda) uncapped,
   ~lambda for small lambda).
-- Competitors: each of the other live slots is a label extension with probability 1 - beta; label
-  extensions create new label histories that need a prediction-network call.
+- Competitors: in a frame's first expansion round each of the other live slots is a label extension with
+  probability 1 - beta; label extensions create new label histories that need a prediction-network call.
+  In later rounds of the same frame (time-synchronous search) a hypothesis that already took a label emits
+  another with the best path's probability lambda, so expansions within a frame decay geometrically.
 - `merge_prob` (mu): probability that a new label history equals one already computed this utterance
   (alignment variants of the same prefix), served from the prediction-network cache when caching is on.
 
@@ -57,6 +59,12 @@ class EmissionModel:
         if slots <= 0:
             return 0
         return int(self._competitors.binomial(slots, 1.0 - self.params.blank_prob))
+
+    def competitor_repeats(self, slots: int) -> int:
+        """How many of `slots` label-extended competitors emit another label in the same frame (prob. lambda)."""
+        if slots <= 0:
+            return 0
+        return int(self._competitors.binomial(slots, self.params.label_rate))
 
     def cache_hits(self, new_histories: int) -> int:
         """How many of the new label histories were already computed (identical prefixes)."""
