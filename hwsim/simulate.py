@@ -89,20 +89,21 @@ class SimulationResult:
         return data
 
 
-def _host_cpu(device: Device, host_name: str | None) -> tuple[HostCpu | None, Device | None]:
+def _host_cpu(device: Device, host_name: str | None) -> HostCpu | None:
+    """The host CPU running the search: the --host device's, else the accelerator file's own (if any)."""
     if host_name is not None:
         host_device = load_device(host_name)
         if host_device.host_cpu is None:
             raise SpecError(host_device.file, "host_cpu", "a host_cpu section in the --host device file")
-        return host_device.host_cpu, host_device
-    return device.host_cpu, None
+        return host_device.host_cpu
+    return device.host_cpu
 
 
 def prepare(request: RunRequest) -> Prepared:
     model = resolve_model(request.workload, request.precision, list(request.overrides), request.meta_dtype,
                           list(request.precision_overrides))
     device = load_device(request.device, request.device_overrides)
-    host_cpu, _ = _host_cpu(device, request.host)
+    host_cpu = _host_cpu(device, request.host)
     sizes = account_size(model.graph, model.plan)
     residency = plan_residency(model.graph, sizes, device, request.options.residency)
     ctx = CostContext(model.graph, model.plan, device, request.options, residency, tensor_bytes(sizes))

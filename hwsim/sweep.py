@@ -10,7 +10,7 @@ import concurrent.futures
 import itertools
 import os
 from dataclasses import replace
-from typing import Callable, Iterable
+from typing import Iterable
 
 import pandas as pd
 from tqdm import tqdm
@@ -88,7 +88,7 @@ def default_workers(points: int) -> int:
     return 1 if points < 20 else max(1, min(os.cpu_count() or 1, 8))
 
 
-def speedups(wide: pd.DataFrame, baseline: str, group: Callable | None = None) -> pd.DataFrame:
+def speedups(wide: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Per point: baseline precision's time / this precision's time, per component and end to end."""
     base = wide[wide.precision == baseline].set_index(["device", "frames", "beam"])
     rows = []

@@ -13,6 +13,7 @@ from hwsim.cost.host import TOPK_OPS_PER_ELEMENT, HostModel
 from hwsim.cost.ops import COMPONENT_OF, CostContext, OpCost, cost_op
 from hwsim.cost.options import Placement
 from hwsim.graph.model import Op, OpKind, Trigger
+from hwsim.errors import SpecError
 from hwsim.sim.costs import Segment
 from hwsim.specs.workload import HmmSearchSpec
 
@@ -70,7 +71,6 @@ class DeviceCallCosts:
 
     def _require_host(self) -> HostModel:
         if self.host is None:
-            from hwsim.errors import SpecError
             raise SpecError(self.ctx.device.file, "host_cpu", "a host CPU for the decoder's search (give --host DEVICE)")
         return self.host
 
@@ -103,7 +103,7 @@ class DeviceCallCosts:
         return self._memo("transfer", rows, lambda r: [_segment(self.transfer_cost(r))])
 
     def search(self, hyps: int) -> Sequence[Segment]:
-        return self._memo("search", hyps, lambda h: [_segment(self.search_cost(h, h))])
+        return self._memo("search", hyps, lambda h: [_segment(self.search_cost(h))])
 
     def hmm_search(self, frames: int) -> Sequence[Segment]:
         return self._memo("hmm", frames, self._hmm_segments)
@@ -113,8 +113,8 @@ class DeviceCallCosts:
         out = self.ctx.plan.op("joint.out").activation_format
         return self._require_host().transfer(rows, out)
 
-    def search_cost(self, hyps: int, rows: int) -> OpCost:
-        return self._require_host().search(hyps, rows)
+    def search_cost(self, rows: int) -> OpCost:
+        return self._require_host().search(rows)
 
     def _joint_segments(self, rows: int) -> list[Segment]:
         segments = [_segment(self.op_cost(op, rows)) for op in self.joint_ops]

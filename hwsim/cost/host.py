@@ -42,8 +42,9 @@ class HostModel:
     def flops_per_s(self) -> float:
         return self.cpu.core_flops_per_s
 
-    def search(self, hyps: int, rows: int) -> OpCost:
-        """One step's host work after the joint: normalisation/top-k where placed here, sort, prune, bookkeeping."""
+    def search(self, rows: int) -> OpCost:
+        """One step's host work on the `rows` scored hypotheses: normalisation/top-k where placed here, sort, prune,
+        bookkeeping of their candidates."""
         elements = rows * self.vocab
         ops = 0.0
         if self.options.softmax_placement is Placement.HOST:

@@ -38,7 +38,7 @@ def cost_table(costs: DeviceCallCosts, frames: int, beam: int, schedule: DecodeS
         for op in costs.joint_ops:
             rows.append(_row(costs.op_cost(op, beam), schedule.joint_calls))
         rows.append(_row(costs.transfer_cost(beam), schedule.joint_calls))
-        rows.append(_row(costs.search_cost(beam, beam), schedule.joint_calls))
+        rows.append(_row(costs.search_cost(beam), schedule.joint_calls))
     frame = pd.DataFrame(rows)
     ordered = COLUMNS + [c for c in frame.columns if c not in COLUMNS]
     return frame[ordered]

@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from hwsim.cost.device import load_device
+from hwsim.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.simulate import RunRequest
+from hwsim.specs.load import read_yaml
+from hwsim.specs.resolve import load_workload_spec
 from hwsim.sweep import expand, run_sweep
 
 WORKLOAD, DEVICE, FRAMES = "ibm_rnnt_swb", "ibm_7nm_ai_chip", 152
@@ -126,9 +129,7 @@ def _device_value(device: str, path: str, overrides: tuple[str, ...]) -> float:
         key, value = text.split("=", 1)
         if key == path:
             return float(value)
-    from hwsim.paths import DEVICES_DIR
-    from hwsim.specs.load import read_yaml
-    node: object = read_yaml(DEVICES_DIR / f"{device}.yaml")
+    node: object = read_yaml(resolve_spec_path(device, DEVICES_DIR, "device"))
     for key in path.split("."):
         node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
     return float(node)  # type: ignore[arg-type]
@@ -142,8 +143,6 @@ def _summary(wide: pd.DataFrame) -> dict[str, float]:
 
 def sensitivity(calibrated: RunRequest) -> pd.DataFrame:
     rows = []
-    decoding_defaults = {"label_rate": 0.25, "blank_prob": 0.5}
-    from hwsim.specs.resolve import load_workload_spec
     spec, _ = load_workload_spec(calibrated.workload)
     decoding_defaults = {"label_rate": spec.decoding.label_rate_per_frame,
                          "blank_prob": spec.decoding.competitor_blank_prob}
