@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from hwsim.errors import SpecError, did_you_mean
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEVICES_DIR = REPO_ROOT / "devices"
-MODELS_DIR = REPO_ROOT / "workloads" / "models"
-PRECISIONS_DIR = REPO_ROOT / "workloads" / "precisions"
-CLAIMS_DIR = REPO_ROOT / "workloads" / "claims"
+# The shipped specs are package data (hwsim/data/...), so a wheel install carries them. setuptools installs
+# packages unzipped, so the resource root is a real folder and plain Path operations apply.
+DATA_DIR = Path(str(files("hwsim") / "data"))
+DEVICES_DIR = DATA_DIR / "devices"
+MODELS_DIR = DATA_DIR / "workloads" / "models"
+PRECISIONS_DIR = DATA_DIR / "workloads" / "precisions"
+CLAIMS_DIR = DATA_DIR / "workloads" / "claims"
+# Paths in messages and reports are shown relative to the folder holding the package (hwsim/data/...), which is
+# the repository root in a source checkout and site-packages in an install: the same text on every machine.
+REPO_ROOT = DATA_DIR.parents[1]
 REPORTS_DIR = REPO_ROOT / "reports"
 
 

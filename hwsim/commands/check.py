@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("check", help="check published model-size claims (paper vs hwsim)",
                                    description=__doc__)
     parser.add_argument("claims", nargs="*", type=Path, metavar="CLAIMS.yaml",
-                        help="claims files (default: every file under workloads/claims/)")
+                        help="claims files (default: every file under hwsim/data/workloads/claims/)")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="write README.md, claims.csv, the bar chart and the resolved claims into DIR")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -1,5 +1,5 @@
 """`hwsim validate [--quick] [--json] [--out DIR]`: run the numpy reference RNN-T decoder for real on this
-machine and the simulator on the calibrated device (devices/local_cpu.yaml, from `hwsim calibrate`), replaying
+machine and the simulator on the calibrated device (hwsim/data/devices/local_cpu.yaml, from `hwsim calibrate`), replaying
 the real decoder's schedule, and report predicted vs measured per component and end to end."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hwsim.validation.grid import FULL_GRID, QUICK_GRID
 from hwsim.validation.report import emission_table, facts_lines, plot_parity, points_table
 from hwsim.validation.run import REFERENCE_OPTIONS, results_frame, run_grid, summary
 
-REGENERATE = "hwsim calibrate --out devices/local_cpu.yaml && hwsim validate --out reports/validation"
+REGENERATE = "hwsim calibrate --out hwsim/data/devices/local_cpu.yaml && hwsim validate --out reports/validation"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,7 +96,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
     text = [
         "# Validation: hwsim's prediction vs a real numpy RNN-T decoder on this machine", "",
         f"Regenerate with `{REGENERATE}`.", "",
-        "The device (`devices/local_cpu.yaml`) comes from micro-benchmarks only (`hwsim calibrate`: GEMM peak,",
+        "The device (`hwsim/data/devices/local_cpu.yaml`) comes from micro-benchmarks only (`hwsim calibrate`: GEMM peak,",
         "copy bandwidth, element-wise and per-call overheads, hypothesis bookkeeping per candidate). No",
         "whole-model point is fitted. Each point runs the numpy reference decoder for real (median of "
         f"{repeats} decodes), records which hypotheses it expanded at every step, and the simulator replays that trace",

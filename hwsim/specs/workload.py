@@ -1,4 +1,4 @@
-"""WorkloadSpec: a model's architecture hyper-parameters as written in workloads/models/*.yaml."""
+"""WorkloadSpec: a model's architecture hyper-parameters as written in hwsim/data/workloads/models/*.yaml."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ class WorkloadSpec(_Spec):
     output: BottleneckOutputSpec | None = None
     decoding: DecodingSpec | None = None
     hmm_search: HmmSearchSpec | None = None
-    precisions_dir: str | None = None  # folder under workloads/precisions/ with this model's configs (default: name)
+    precisions_dir: str | None = None  # folder under hwsim/data/workloads/precisions/ with this model's configs (default: name)
     inferred: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -1,7 +1,7 @@
 """Every shipped device file loads, and the peaks it implies equal the published headline figures.
 
 Published figures are rounded to 3 significant digits, so they are compared with rel=5e-3. Citations are the
-source IDs of /work/shared/reference/hardware.md.
+source IDs of docs/hardware.md.
 """
 
 import pytest
@@ -21,14 +21,14 @@ def test_the_six_devices_ship():
 
 def test_the_measured_device_loads():
     device = load_device("local_cpu")
-    assert device.file == "devices/local_cpu.yaml" and device.modelling.overhead_s > 0
+    assert device.file == "hwsim/data/devices/local_cpu.yaml" and device.modelling.overhead_s > 0
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_device_loads_with_positive_figures(name):
     device = load_device(name)
     assert device.name == name
-    assert device.file == f"devices/{name}.yaml"
+    assert device.file == f"hwsim/data/devices/{name}.yaml"
     for engine in device.matrix_engines:
         native = [p for p, s in engine.precisions.items() if s.support is Support.NATIVE]
         assert native, f"{name}: {engine.name} has no native precision"
