@@ -31,6 +31,7 @@ import yaml
 from hwsim.calibrate.microbench import Measurement
 from hwsim.outputs import atomic_write_text
 from hwsim.specs.device import validate_device_spec
+from hwsim.specs.schema import modeline
 from hwsim.units import GIGA
 
 FALLBACK_CLOCK_HZ = 1e9
@@ -141,5 +142,5 @@ def write_device(path: str | Path, facts: dict[str, Any], measurements: list[Mea
     path = Path(path)
     document = device_document(path.stem, facts, measurements)
     validate_device_spec(document, path)  # never write a file load_device would reject
-    atomic_write_text(path, HEADER + yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, width=120))
+    atomic_write_text(path, modeline("device", path) + "\n" + HEADER + yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, width=120))
     return document

@@ -16,28 +16,32 @@ class _Spec(BaseModel):
 class SelectSpec(_Spec):
     """Which tensors a share counts: a name glob, a component and/or a storage format (all must hold)."""
 
-    name: str | None = None
-    component: Literal["encoder", "predictor", "joint", "other"] | None = None
-    format: NumberFormat | None = None
+    name: str | None = Field(None, description="shell-style glob over tensor names")
+    component: Literal["encoder", "predictor", "joint", "other"] | None = Field(None, description="model component")
+    format: NumberFormat | None = Field(None, description="storage format under the claim's precision")
 
 
 Quantity = Literal["total_params", "size_gbit", "reduction_vs_f32", "share_pct", "quantized_share_pct"]
 
 
 class ClaimSpec(_Spec):
-    id: str
-    description: str
-    citation: str
-    workload: str
-    precision: str | None = None
-    meta_dtype: MetadataDtype | None = None
-    quantity: Quantity
-    select: SelectSpec | None = None
-    paper_value: float
-    comparison: Literal["equal", "less_than"] = "equal"
-    rounding: Annotated[float, Field(gt=0)] | None = None        # the paper prints multiples of this
-    tolerance_pct: Annotated[float, Field(gt=0)] | None = None   # or: agreement within this relative tolerance
-    paper_sizes_rounding: Annotated[float, Field(gt=0)] | None = None  # reductions: the sizes' print step
+    id: str = Field(description="unique name, shown in reports")
+    description: str = Field(description="what the figure is, in words")
+    citation: str = Field(description="where the paper states it (section, table; a quote)")
+    workload: str = Field(description="shipped workload name or path")
+    precision: str | None = Field(None, description="precision config name (needed by size and format claims)")
+    meta_dtype: MetadataDtype | None = Field(None, description="store every scale in this dtype for the check")
+    quantity: Quantity = Field(description="what is recomputed: total_params (count), size_gbit (1e9 bits), "
+                               "reduction_vs_f32 (ratio), share_pct or quantized_share_pct (percent)")
+    select: SelectSpec | None = Field(None, description="which tensors a share counts")
+    paper_value: float = Field(description="the published figure, in the unit of `quantity`")
+    comparison: Literal["equal", "less_than"] = Field("equal", description="equal (within rounding or "
+                                                      "tolerance_pct) or less_than paper_value")
+    rounding: Annotated[float, Field(gt=0)] | None = Field(None, description="the paper prints multiples of this")
+    tolerance_pct: Annotated[float, Field(gt=0)] | None = Field(None, description="or: agreement within this "
+                                                                "relative tolerance")
+    paper_sizes_rounding: Annotated[float, Field(gt=0)] | None = Field(None, description="reductions: the print "
+                                                                       "step of the sizes they divide")
 
     @model_validator(mode="after")
     def _consistent(self) -> "ClaimSpec":
@@ -53,7 +57,7 @@ class ClaimSpec(_Spec):
 
 
 class ClaimsSpec(_Spec):
-    schema_version: Literal[1]
-    name: str
-    source: str
-    claims: tuple[ClaimSpec, ...] = Field(min_length=1)
+    schema_version: Literal[1] = Field(description="file format version")
+    name: str = Field(description="the claim file's name")
+    source: str = Field(description="the paper the claims come from")
+    claims: tuple[ClaimSpec, ...] = Field(min_length=1, description="one entry per published figure")

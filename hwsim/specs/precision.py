@@ -38,14 +38,19 @@ class _Spec(BaseModel):
 
 
 class WeightFormatSpec(_Spec):
-    format: NumberFormat
-    granularity: Granularity = Granularity.PER_CHANNEL
-    block_size: Annotated[int, Field(gt=0)] | None = None
-    block_axis: str = "contracting"     # 'contracting' = praxis's choice (largest contracting axis) or an axis name
-    symmetric: bool = True
-    metadata_dtype: MetadataDtype = MetadataDtype.F32
-    quantizer: Literal[QUANTIZER_NAMES] | None = None  # type: ignore[valid-type]
-    container_bits: Annotated[int, Field(gt=0)] | None = None  # e.g. 8: praxis stores ±1 codes in int8
+    format: NumberFormat = Field(description="storage format of the weights")
+    granularity: Granularity = Field(Granularity.PER_CHANNEL, description="one scale per tensor, per output "
+                                     "channel, or per block of block_size weights (sub_channel)")
+    block_size: Annotated[int, Field(gt=0)] | None = Field(None, description="weights per scale (sub_channel only)")
+    block_axis: str = Field("contracting", description="axis the blocks run along: 'contracting' = praxis's choice "
+                            "(largest contracting axis) or an axis name")
+    symmetric: bool = Field(True, description="false adds a zero point per scale")
+    metadata_dtype: MetadataDtype = Field(MetadataDtype.F32, description="dtype of scales and zero points "
+                                          "(int8 = double quantization)")
+    quantizer: Literal[QUANTIZER_NAMES] | None = Field(None, description="numerical quantizer for `hwsim qat` "  # type: ignore[valid-type]
+                                                       "(praxis or fms-model-optimizer semantics)")
+    container_bits: Annotated[int, Field(gt=0)] | None = Field(None, description="bits each code is stored in, "
+                                                               "e.g. 8: praxis stores ±1 codes in int8")
 
     @model_validator(mode="after")
     def _consistent(self) -> "WeightFormatSpec":
@@ -66,22 +71,24 @@ class WeightFormatSpec(_Spec):
 
 
 class ActivationFormatSpec(_Spec):
-    format: NumberFormat
-    symmetric: bool = True
-    quantizer: Literal[QUANTIZER_NAMES] | None = None  # type: ignore[valid-type]
-    clip_alpha: Annotated[float, Field(gt=0)] | None = None  # BAC / PACT initial bound
+    format: NumberFormat = Field(description="format the ops using these tensors read their activations in")
+    symmetric: bool = Field(True, description="false adds a zero point")
+    quantizer: Literal[QUANTIZER_NAMES] | None = Field(None, description="activation quantizer "  # type: ignore[valid-type]
+                                                       "(fms-model-optimizer semantics)")
+    clip_alpha: Annotated[float, Field(gt=0)] | None = Field(None, description="BAC / PACT initial clipping bound")
 
 
 class MatchSpec(_Spec):
-    name: str = "*"
-    roles: tuple[Literal["weight", "bias", "norm", "embedding", "conv", "stats"], ...] | None = None
+    name: str = Field("*", description="shell-style glob over tensor names (weights) and op names (activations)")
+    roles: tuple[Literal["weight", "bias", "norm", "embedding", "conv", "stats"], ...] | None = Field(
+        None, description="only tensors of these roles (default: any role)")
 
 
 class RuleSpec(_Spec):
-    label: str = ""
-    match: MatchSpec
-    weights: WeightFormatSpec | None = None
-    activations: ActivationFormatSpec | None = None
+    label: str = Field("", description="shown in the precision plan and in errors")
+    match: MatchSpec = Field(description="which tensors and ops the rule applies to")
+    weights: WeightFormatSpec | None = Field(None, description="weight format of the matched tensors")
+    activations: ActivationFormatSpec | None = Field(None, description="activation format of the matched ops")
 
     @model_validator(mode="after")
     def _sets_something(self) -> "RuleSpec":
@@ -91,15 +98,17 @@ class RuleSpec(_Spec):
 
 
 class DefaultsSpec(_Spec):
-    weights: WeightFormatSpec = WeightFormatSpec(format=NumberFormat.FLOAT32)
-    activations: ActivationFormatSpec = ActivationFormatSpec(format=NumberFormat.FLOAT32)
+    weights: WeightFormatSpec = Field(WeightFormatSpec(format=NumberFormat.FLOAT32),
+                                      description="weight format of tensors no rule matches")
+    activations: ActivationFormatSpec = Field(ActivationFormatSpec(format=NumberFormat.FLOAT32),
+                                              description="activation format of ops no rule matches")
 
 
 class PrecisionSpec(_Spec):
-    schema_version: Literal[1]
-    name: str
-    description: str = ""
-    source: str = ""
-    workloads: tuple[str, ...] = ()   # workloads the config was written for (informational)
-    defaults: DefaultsSpec = DefaultsSpec()
-    rules: tuple[RuleSpec, ...] = ()
+    schema_version: Literal[1] = Field(description="file format version")
+    name: str = Field(description="the config's name (shipped files: the file stem)")
+    description: str = Field("", description="one line for listings")
+    source: str = Field("", description="the paper (and table) the recipe comes from")
+    workloads: tuple[str, ...] = Field((), description="workloads the config was written for (informational)")
+    defaults: DefaultsSpec = Field(DefaultsSpec(), description="formats of everything no rule matches")
+    rules: tuple[RuleSpec, ...] = Field((), description="applied in order; a later match replaces an earlier one")

@@ -17,25 +17,27 @@ class ConvSubsamplingSpec(_Spec):
     """Stacked stride-2 conv2d layers over (time, frequency), each followed by a norm, then a projection."""
 
     kind: Literal["conv2d_subsampling"] = "conv2d_subsampling"
-    kernel: tuple[PositiveInt, PositiveInt]
-    stride: tuple[PositiveInt, PositiveInt]
-    channels: tuple[PositiveInt, ...] = Field(min_length=1)
-    norm: Literal["layer_norm", "batch_norm"] = "layer_norm"
+    kernel: tuple[PositiveInt, PositiveInt] = Field(description="conv kernel as [time, frequency]")
+    stride: tuple[PositiveInt, PositiveInt] = Field(description="conv stride as [time, frequency]; the time strides "
+                                                    "of all layers set the encoder frame rate")
+    channels: tuple[PositiveInt, ...] = Field(min_length=1, description="output channels of each conv layer, in order")
+    norm: Literal["layer_norm", "batch_norm"] = Field("layer_norm", description="norm after each conv layer")
 
 
 class ConformerEncoderSpec(_Spec):
-    kind: Literal["conformer"]
-    input_dim: PositiveInt
-    frontend: ConvSubsamplingSpec
-    model_dim: PositiveInt
-    num_layers: PositiveInt
-    num_heads: PositiveInt
-    ffn_multiplier: PositiveInt
-    conv_kernel: PositiveInt
-    attention_left_context: Annotated[int, Field(ge=0)]
-    attention_right_context: Annotated[int, Field(ge=0)]
-    linear_bias: bool = True
-    conv_norm: Literal["batch_norm", "layer_norm"] = "batch_norm"
+    kind: Literal["conformer"] = Field(description="selects this encoder type")
+    input_dim: PositiveInt = Field(description="features per input frame (e.g. 128 log-mel bins)")
+    frontend: ConvSubsamplingSpec = Field(description="convolutional subsampling in front of the conformer blocks")
+    model_dim: PositiveInt = Field(description="width of every conformer block")
+    num_layers: PositiveInt = Field(description="conformer blocks")
+    num_heads: PositiveInt = Field(description="self-attention heads; must divide model_dim")
+    ffn_multiplier: PositiveInt = Field(description="feed-forward hidden width = ffn_multiplier x model_dim")
+    conv_kernel: PositiveInt = Field(description="depthwise convolution kernel, in encoder frames")
+    attention_left_context: Annotated[int, Field(ge=0)] = Field(description="encoder frames each frame attends to "
+                                                                "in the past (local attention)")
+    attention_right_context: Annotated[int, Field(ge=0)] = Field(description="encoder frames of look-ahead; 0 = causal")
+    linear_bias: bool = Field(True, description="dense layers carry a bias vector")
+    conv_norm: Literal["batch_norm", "layer_norm"] = Field("batch_norm", description="norm inside the convolution module")
 
     @model_validator(mode="after")
     def _heads_divide_model_dim(self) -> "ConformerEncoderSpec":
@@ -48,40 +50,41 @@ LstmBias = Literal["two", "one", "none"]
 
 
 class BlstmEncoderSpec(_Spec):
-    kind: Literal["blstm"]
-    input_dim: PositiveInt
-    hidden_dim: PositiveInt
-    num_layers: PositiveInt
-    bidirectional: bool = True
-    lstm_bias: LstmBias = "two"
-    frame_divisor: PositiveInt = 1
+    kind: Literal["blstm"] = Field(description="selects this encoder type")
+    input_dim: PositiveInt = Field(description="features per input frame")
+    hidden_dim: PositiveInt = Field(description="LSTM cells per direction")
+    num_layers: PositiveInt = Field(description="stacked LSTM layers")
+    bidirectional: bool = Field(True, description="one LSTM per direction, outputs concatenated")
+    lstm_bias: LstmBias = Field("two", description="bias vectors per gate set: two (b_ih and b_hh, PyTorch), one, none")
+    frame_divisor: PositiveInt = Field(1, description="input frames per encoder frame (frame stacking/skipping)")
 
 
 class LstmPredictorSpec(_Spec):
-    kind: Literal["lstm"]
-    num_layers: PositiveInt
-    hidden_dim: PositiveInt
-    embed_dim: PositiveInt
-    lstm_bias: LstmBias = "two"
+    kind: Literal["lstm"] = Field(description="selects this prediction network type")
+    num_layers: PositiveInt = Field(description="stacked LSTM layers")
+    hidden_dim: PositiveInt = Field(description="LSTM cells")
+    embed_dim: PositiveInt = Field(description="label embedding width")
+    lstm_bias: LstmBias = Field("two", description="bias vectors per gate set: two (b_ih and b_hh, PyTorch), one, none")
 
 
 class JointSpec(_Spec):
     """RNN-T joint: project encoder and predictor outputs to hidden_dim, combine, then project to the vocabulary."""
 
-    kind: Literal["additive", "multiplicative"]
-    hidden_dim: PositiveInt
-    vocab_size: PositiveInt
-    bias: bool = True
-    activation: Literal["tanh", "none"] = "tanh"
+    kind: Literal["additive", "multiplicative"] = Field(description="how the projected encoder and predictor "
+                                                         "outputs combine: sum or element-wise product")
+    hidden_dim: PositiveInt = Field(description="joint hidden width")
+    vocab_size: PositiveInt = Field(description="output labels including blank")
+    bias: bool = Field(True, description="dense layers carry a bias vector")
+    activation: Literal["tanh", "none"] = Field("tanh", description="non-linearity after combining")
 
 
 class BottleneckOutputSpec(_Spec):
     """Hybrid acoustic model head: FC bottleneck then FC to the HMM-state outputs."""
 
-    kind: Literal["bottleneck_fc"]
-    bottleneck_dim: PositiveInt
-    output_dim: PositiveInt
-    bias: bool = True
+    kind: Literal["bottleneck_fc"] = Field(description="selects this output head type")
+    bottleneck_dim: PositiveInt = Field(description="bottleneck FC width")
+    output_dim: PositiveInt = Field(description="HMM-state outputs")
+    bias: bool = Field(True, description="dense layers carry a bias vector")
 
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -93,38 +96,41 @@ class DecodingSpec(_Spec):
     All of these are assumptions about the data a model decodes; the workload file says why each value.
     """
 
-    label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)]   # best-path labels per encoder frame
-    competitor_blank_prob: Probability                            # a competing beam slot is a blank extension
-    merge_prob: Probability = 0.0                                 # a new label history was already computed
-    max_symbols_per_frame: Annotated[int, Field(gt=0)] = 3
-    topk_per_hyp: Annotated[int, Field(gt=0)] = 4                 # candidates kept per hypothesis before pruning
+    label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)] = Field(description="best-path labels per encoder frame")
+    competitor_blank_prob: Probability = Field(description="chance that a competing beam slot is a blank extension")
+    merge_prob: Probability = Field(0.0, description="chance that a new label history was already computed")
+    max_symbols_per_frame: Annotated[int, Field(gt=0)] = Field(3, description="label expansions per frame at most")
+    topk_per_hyp: Annotated[int, Field(gt=0)] = Field(4, description="candidates kept per hypothesis before pruning")
 
 
 class HmmSearchSpec(_Spec):
     """Hybrid models: the host's WFST/HMM search, as a documented per-frame cost."""
 
-    active_tokens_per_frame: Annotated[int, Field(gt=0)]
-    ops_per_token: Annotated[float, Field(gt=0)]
+    active_tokens_per_frame: Annotated[int, Field(gt=0)] = Field(description="WFST tokens alive after pruning")
+    ops_per_token: Annotated[float, Field(gt=0)] = Field(description="host ops to expand and score one token")
 
 
 EncoderSpec = Annotated[Union[ConformerEncoderSpec, BlstmEncoderSpec], Field(discriminator="kind")]
 
 
 class WorkloadSpec(_Spec):
-    schema_version: Literal[1]
-    name: str
-    description: str = ""
-    source: str
-    architecture: Literal["rnnt", "hybrid_hmm"]
-    input_frame_step_s: Annotated[float, Field(gt=0)]
-    encoder: EncoderSpec
-    predictor: LstmPredictorSpec | None = None
-    joint: JointSpec | None = None
-    output: BottleneckOutputSpec | None = None
-    decoding: DecodingSpec | None = None
-    hmm_search: HmmSearchSpec | None = None
-    precisions_dir: str | None = None  # folder under hwsim/data/workloads/precisions/ with this model's configs (default: name)
-    inferred: dict[str, str] = Field(default_factory=dict)
+    schema_version: Literal[1] = Field(description="file format version")
+    name: str = Field(description="the workload's name (shipped files: the file stem)")
+    description: str = Field("", description="one line for listings")
+    source: str = Field(description="the paper (and section) the architecture comes from")
+    architecture: Literal["rnnt", "hybrid_hmm"] = Field(description="rnnt: encoder, predictor, joint and beam search; "
+                                                        "hybrid_hmm: encoder, output head and a host HMM search")
+    input_frame_step_s: Annotated[float, Field(gt=0)] = Field(description="time between input feature frames")
+    encoder: EncoderSpec = Field(description="the acoustic encoder; `kind` picks conformer or blstm")
+    predictor: LstmPredictorSpec | None = Field(None, description="RNN-T prediction network (rnnt only)")
+    joint: JointSpec | None = Field(None, description="RNN-T joint network (rnnt only)")
+    output: BottleneckOutputSpec | None = Field(None, description="hybrid output head (hybrid_hmm only)")
+    decoding: DecodingSpec | None = Field(None, description="emission model and search defaults (rnnt only)")
+    hmm_search: HmmSearchSpec | None = Field(None, description="host HMM search cost (hybrid_hmm only)")
+    precisions_dir: str | None = Field(None, description="folder under hwsim/data/workloads/precisions/ with this "
+                                       "model's configs (default: name)")
+    inferred: dict[str, str] = Field(default_factory=dict, description="dotted key -> how a value the paper leaves "
+                                     "unstated was derived; every entry must name a key of this file")
 
     @model_validator(mode="after")
     def _parts_match_architecture(self) -> "WorkloadSpec":

@@ -1,0 +1,25 @@
+"""Print the JSON Schema of a spec file kind, generated from the same pydantic models that validate the files.
+
+docs/specs.md is the human-readable reference generated from the same models.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    kinds = ("device", "workload", "precision", "claims")
+    parser = subparsers.add_parser(
+        "schema", help="print the JSON Schema of a spec file (device, workload, precision, claims)",
+        description=__doc__)
+    parser.add_argument("kind", choices=kinds, help="which spec file kind")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hwsim.commands.common import print_json
+    from hwsim.specs.schema import spec_json_schema
+
+    print_json(spec_json_schema(args.kind))
+    return 0
