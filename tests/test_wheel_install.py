@@ -1,0 +1,128 @@
+"""A wheel built from this tree, installed (not editable) into a fresh virtual environment outside the tree,
+runs every README command that needs no long run, from an empty temporary folder.
+
+The wheel is built without build isolation when setuptools and wheel are importable (the `test` extra installs
+them, so CI needs no network for this test) and installed with --no-deps --no-index; the new environment sees
+the running environment's dependencies through a .pth file, which (unlike a site folder) does not run that
+environment's editable-install hook, so `import hwsim` can only find the installed wheel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shlex
+import shutil
+import site
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).parents[1]
+pytestmark = pytest.mark.install
+
+# README commands not run here, with why (each takes long or needs files a user brings).
+SKIPPED = {
+    "hwsim qat-demo": "a real QAT run (~30 s)",
+    "hwsim qat usm_rnnt_1b exp5": "1 B parameters quantized (~40 s)",
+    "hwsim qat usm_rnnt_1b exp2": "1 B-parameter model (~10 s); `hwsim qat ibm_rnnt_swb int4` runs",
+    "hwsim qat ibm_rnnt_swb int8 --weights": "needs the user's checkpoint",
+    "hwsim calibrate": "~30 s of micro-benchmarks",
+    "hwsim reference": "a real numpy decode (~40 s)",
+    "hwsim validate": "minutes of real decodes",
+}
+
+
+def readme_commands() -> list[str]:
+    """Every `hwsim ...` command in the README's bash blocks (continuations joined, comments dropped); of the
+    set-up lines, the part after the last `&&`."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", (REPO / "README.md").read_text(), re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("  #")[0].split("&&")[-1].strip()
+            if line.startswith("hwsim "):
+                commands.append(" ".join(line.split()))
+    return commands
+
+
+def _skip_reason(command: str) -> str | None:
+    return next((why for prefix, why in SKIPPED.items() if command.startswith(prefix)), None)
+
+
+def _can_build_offline() -> bool:
+    return all(importlib.util.find_spec(name) for name in ("setuptools", "wheel"))
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """bin/ folder of a fresh environment holding the wheel of this tree."""
+    root = tmp_path_factory.mktemp("wheel")
+    source = root / "src"  # a copy, so the build writes no build/ or *.egg-info into the tree
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(REPO / "hwsim", source / "hwsim", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    isolation = ["--no-build-isolation"] if _can_build_offline() else []
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *isolation, "-w", str(root / "dist"),
+                    str(source)], check=True)
+    wheel = next((root / "dist").glob("hwsim-*.whl"))
+    env_dir = root / "env"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    Path(purelib, "_running_env_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], check=True)
+    return env_dir / "bin"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("user")
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    np.save(folder / "w.npy", rng.normal(size=(64, 128)).astype(np.float32))
+    np.save(folder / "g.npy", rng.normal(size=(64, 128)).astype(np.float32))
+    return folder
+
+
+def _run(bin_dir: Path, command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    argv = shlex.split(command)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "MPLBACKEND": "Agg"}
+    env.pop("PYTHONPATH", None)
+    return subprocess.run([str(bin_dir / argv[0]), *argv[1:]], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def test_the_wheel_is_what_runs(installed, workdir):
+    done = subprocess.run([str(installed / "python"), "-c", "import hwsim; print(hwsim.__file__)"], cwd=workdir,
+                          capture_output=True, text=True, check=True)
+    assert Path(done.stdout.strip()).is_relative_to(installed.parent)
+    version = _run(installed, "hwsim --version", workdir)
+    assert version.returncode == 0 and re.fullmatch(r"hwsim \d+\.\d+\.\d+\n", version.stdout)
+
+
+def test_the_wheel_carries_the_schemas(installed, workdir):
+    done = _run(installed, "hwsim schema device", workdir)
+    assert done.returncode == 0 and json.loads(done.stdout)["title"].startswith("hwsim device spec")
+    code = "from hwsim.specs.schema import SPEC_MODELS, schema_file; print(all(schema_file(k).is_file() for k in SPEC_MODELS))"
+    shipped = subprocess.run([str(installed / "python"), "-c", code], cwd=workdir, capture_output=True, text=True)
+    assert shipped.stdout.strip() == "True", shipped.stderr
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_readme_command_runs_from_the_wheel(installed, workdir, command):
+    why = _skip_reason(command)
+    if why:
+        pytest.skip(why)
+    done = _run(installed, command, workdir)
+    assert done.returncode == 0, f"{command}\n{done.stderr[-2000:]}"
+    assert "Traceback" not in done.stderr
+    if "--json" in command.split():
+        json.loads(done.stdout, parse_constant=lambda name: pytest.fail(f"{command}: non-strict JSON {name}"))
