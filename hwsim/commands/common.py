@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hwsim.errors import SpecError
+from hwsim.jsonout import print_json as strict_print_json
 from hwsim.specs.precision import MetadataDtype
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_workload_argument(parser: argparse.ArgumentParser) -> None:
@@ -53,21 +53,13 @@ def require_positive_int(text: str | int, flag: str) -> int:
 
 
 def print_json(payload: Any) -> None:
-    json.dump(payload, sys.stdout, indent=2, default=_json_default)
-    sys.stdout.write("\n")
+    """Every `--json` output goes through here: strict JSON, non-finite numbers as null (hwsim.jsonout)."""
+    strict_print_json(payload)
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    if hasattr(value, "value"):
-        return value.value
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def print_table(frame: "pd.DataFrame", float_format: str = "{:,.4g}") -> None:
+    import pandas as pd  # here, so that verbs that print no table do not load pandas
 
-
-def print_table(frame: pd.DataFrame, float_format: str = "{:,.4g}") -> None:
     formatters = {c: float_format.format for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
     print(frame.to_string(index=False, formatters=formatters))
 

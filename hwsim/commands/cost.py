@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
 
 from hwsim.commands.common import add_precision_argument, add_workload_argument, print_json, print_table
 from hwsim.commands.run_args import (
     add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
 )
 from hwsim.cost.table import component_totals, cost_table
+from hwsim.csvout import write_csv
+from hwsim.jsonout import dumps
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.roofline import plot_roofline
 from hwsim.simulate import make_schedule, prepare, resolved_config
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
                "components": component_totals(frame), "ops": frame.to_dict(orient="records")}
     if args.out:
         with atomic_output_dir(args.out) as staging:
-            frame.to_csv(staging / "cost.csv", index=False)
-            (staging / "cost.json").write_text(pd.Series(payload).to_json(indent=1))
+            write_csv(frame, staging / "cost.csv")
+            (staging / "cost.json").write_text(dumps(payload, indent=1) + "\n")
             write_resolved_config(staging, resolved_config(request, prepared))
     if args.roofline:
         plot_roofline(frame, prepared.device, args.roofline,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from hwsim.cost.device import Dataflow, load_device
 from hwsim.cost.engine_select import parse_precision
 from hwsim.cost.gemm import GemmCost, gemm_cost
 from hwsim.cost.formats import split_pair
 from hwsim.commands.common import require_positive_int
+from hwsim.jsonout import dumps
 from hwsim.paths import DEVICES_DIR, shipped_names
 
 PRECISION_HELP = (
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         weight_fmt, act_fmt = parse_precision(args.precision, device)
     cost = gemm_cost(device, m, k, n, weight_fmt, act_fmt, Dataflow(args.dataflow) if args.dataflow else None)
-    print(json.dumps(cost.as_dict(), indent=2) if args.json else format_cost(cost))
+    print(dumps(cost.as_dict()) if args.json else format_cost(cost))
     return 0
 
 

@@ -11,6 +11,7 @@ import argparse
 import time
 
 from hwsim.commands.common import add_precision_argument, add_workload_argument, positive_int, print_json, print_table
+from hwsim.csvout import write_csv
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.quant.analyse import (
     Selection, TensorError, analyse_model, component_summary, finite_or_none, select_tensors, worst,
@@ -74,8 +75,8 @@ def print_human(model: ResolvedModel, reports: list[TensorError], selection: Sel
 
 def write_outputs(directory: str, model: ResolvedModel, reports: list[TensorError], run_info: dict) -> None:
     with atomic_output_dir(directory) as staging:
-        tensor_frame(reports).to_csv(staging / "per_tensor.csv", index=False)
-        component_frame(reports).to_csv(staging / "per_component.csv", index=False)
+        write_csv(tensor_frame(reports), staging / "per_tensor.csv")
+        write_csv(component_frame(reports), staging / "per_component.csv")
         plot_sqnr(reports, staging / "sqnr.png", f"{model.graph.name} @ {model.plan.name}: weight SQNR per tensor")
         write_resolved_config(staging, {**model.resolved_config(), "qat": run_info})
 

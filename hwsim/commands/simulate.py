@@ -4,7 +4,6 @@ simulator: latency, real-time factor, time per component, resource utilisation, 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,9 @@ from hwsim.commands.common import add_precision_argument, add_workload_argument,
 from hwsim.commands.run_args import (
     add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
 )
+from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
+from hwsim.jsonout import dumps
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.trace import write_chrome_trace
 from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
@@ -95,10 +96,10 @@ def run(args: argparse.Namespace) -> int:
         save_schedule_json(sim.schedule, args.save_schedule)
     if args.out:
         with atomic_output_dir(args.out) as staging:
-            (staging / "summary.json").write_text(json.dumps(json_payload(sim), indent=1, default=str))
-            pd.DataFrame([{"component": k, "busy_s": v, "critical_path_s": sim.result.critical_path_s.get(k, 0.0)}
-                          for k, v in sim.result.components_s.items()]).to_csv(staging / "components.csv", index=False)
-            sim.result.trace_frame().to_csv(staging / "trace.csv", index=False)
+            (staging / "summary.json").write_text(dumps(json_payload(sim), indent=1) + "\n")
+            write_csv(pd.DataFrame([{"component": k, "busy_s": v, "critical_path_s": sim.result.critical_path_s.get(k, 0.0)}
+                                    for k, v in sim.result.components_s.items()]), staging / "components.csv")
+            write_csv(sim.result.trace_frame(), staging / "trace.csv")
             write_resolved_config(staging, resolved_config(request, prepared))
     if args.json:
         print_json(json_payload(sim))

@@ -9,6 +9,7 @@ import pandas as pd
 from hwsim.commands.common import (
     add_precision_argument, add_workload_argument, print_json, print_table, require_one_output_mode,
 )
+from hwsim.csvout import csv_text
 from hwsim.size import SizeReport, account_size
 from hwsim.specs.resolve import resolve_model
 from hwsim.units import GIGA, MEGA
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
     elif args.csv:
-        print(tensor_frame(report).to_csv(index=False), end="")
+        print(csv_text(tensor_frame(report)), end="")
     else:
         print_human(report)
     return 0

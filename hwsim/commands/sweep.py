@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hwsim.commands.common import add_workload_argument, print_table
 from hwsim.commands.run_args import add_decode_arguments, add_mapping_arguments, run_request
+from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.speedup_plot import plot_speedup
@@ -65,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
     wide = run_sweep(requests, args.workers or default_workers(len(requests)), progress=not args.quiet)
     ratios = speedups(wide, args.precisions[0]) if len(args.precisions) > 1 else None
     with atomic_output_dir(args.out) as staging:
-        long_format(wide).to_csv(staging / "results.csv", index=False)
-        wide.to_csv(staging / "points.csv", index=False)
+        write_csv(long_format(wide), staging / "results.csv")
+        write_csv(wide, staging / "points.csv")
         if ratios is not None:
-            ratios.to_csv(staging / "speedup.csv", index=False)
+            write_csv(ratios, staging / "speedup.csv")
         for (device, frames), sub in wide.groupby(["device", "frames"]):
             suffix = "" if wide.device.nunique() == 1 and wide.frames.nunique() == 1 else f"_{device}_{frames}"
             plot_speedup(sub, staging / f"speedup{suffix}.png", args.precisions[0],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hwsim.commands.common import positive_int, print_json, print_table
 from hwsim.cost.device import load_device
+from hwsim.csvout import write_csv
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.paths import DEVICES_DIR
 from hwsim.specs.load import read_yaml
@@ -83,7 +84,7 @@ def lacks_lines(frame) -> list[str]:
 
 
 def write_validation_report(directory: Path, frame, results, stats, device: str, device_file: str, repeats: int) -> None:
-    frame.to_csv(directory / "results.csv", index=False)
+    write_csv(frame, directory / "results.csv")
     plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs numpy reference ({stats['points']} points)")
     path = Path(device_file) if Path(device_file).is_absolute() else DEVICES_DIR.parent / device_file
     facts = read_yaml(path).get("calibration", {}).get("machine", {})

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from hwsim.csvout import write_csv
 from hwsim.paths import display_path  # noqa: E402
 from hwsim.size.claims import ClaimResult  # noqa: E402
 
@@ -70,7 +71,7 @@ def plot_usm_table2(frame: pd.DataFrame, path: Path) -> None:
 
 def write_report(results: list[ClaimResult], directory: Path, claim_files: list[Path]) -> None:
     frame = results_frame(results)
-    frame.to_csv(directory / "claims.csv", index=False)
+    write_csv(frame, directory / "claims.csv")
     plot_usm_table2(frame, directory / "usm_table2_sizes.png")
     reproduced = int(sum(r.reproduced for r in results))
     notes = [f"- `{row.id}`: {row.note}" for row in frame.itertuples() if row.note]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable
 
+from hwsim.jsonout import dumps
 from hwsim.sim.engine import TraceRecord
 from hwsim.units import US_PER_S
 
@@ -25,4 +25,4 @@ def chrome_trace(records: Iterable[TraceRecord], title: str = "hwsim") -> dict[s
 
 
 def write_chrome_trace(records: Iterable[TraceRecord], path: Path, title: str = "hwsim") -> None:
-    Path(path).write_text(json.dumps(chrome_trace(records, title)))
+    Path(path).write_text(dumps(chrome_trace(records, title), indent=None))

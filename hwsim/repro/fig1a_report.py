@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hwsim.csvout import write_csv
 from hwsim.outputs import write_resolved_config
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.repro import fig1a
@@ -61,15 +62,15 @@ def write_fig1a_report(directory: Path, with_sensitivity: bool = True) -> dict[s
     speeds = fig1a.component_speedups(wide)
     raw_speeds = fig1a.component_speedups(uncalibrated)
     within = bool(((speeds.total / fig1a.PAPER["total"] - 1).abs() <= fig1a.TOLERANCE).all())
-    long_format(wide).to_csv(directory / "results.csv", index=False)
-    wide.to_csv(directory / "points.csv", index=False)
-    speeds.to_csv(directory / "speedups.csv", index=False)
-    calibration.grid.to_csv(directory / "calibration_grid.csv", index=False)
+    write_csv(long_format(wide), directory / "results.csv")
+    write_csv(wide, directory / "points.csv")
+    write_csv(speeds, directory / "speedups.csv")
+    write_csv(calibration.grid, directory / "calibration_grid.csv")
     plot_speedup(wide, directory / "fig1a.png", fig1a.BASELINE,
                  "IBM RNN-T (SWB), T=152, ibm_7nm_ai_chip + CPU: FP16 vs INT4 (first layer FP16, pred. net INT4, joint FP16)")
     sensitivity = fig1a.sensitivity(calibrated_request) if with_sensitivity else None
     if sensitivity is not None:
-        sensitivity.to_csv(directory / "sensitivity.csv", index=False)
+        write_csv(sensitivity, directory / "sensitivity.csv")
     write_resolved_config(directory, {**resolved_config(calibrated_request, prepare(calibrated_request)),
                                       "calibration": {"scale": calibration.scale, "overrides": list(calibration.overrides),
                                                       "fit_beams": list(fig1a.FIT_BEAMS),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from hwsim.cost.device import load_device
+from hwsim.csvout import write_csv
 from hwsim.outputs import write_resolved_config
 from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
 from hwsim.sweep import point_record
@@ -82,8 +83,8 @@ def _describe(speedups: dict[str, float]) -> str:
 def write_usm_serving_report(directory: Path) -> pd.DataFrame:
     whole = serving_points()
     streaming = serving_points(STREAMING_CHUNK_FRAMES)
-    whole.assign(mode="whole_utterance").to_csv(directory / "points.csv", index=False)
-    streaming.assign(mode="streaming").to_csv(directory / "points_streaming.csv", index=False)
+    write_csv(whole.assign(mode="whole_utterance"), directory / "points.csv")
+    write_csv(streaming.assign(mode="streaming"), directory / "points_streaming.csv")
     request = RunRequest(workload=WORKLOAD, precision="exp5", device=DEVICES[1], frames=round(AUDIO_S / FRAME_STEP_S),
                          beam=BEAM, host=HOST, precision_overrides=SERVING_OVERRIDES)
     write_resolved_config(directory, {**resolved_config(request, prepare(request)),
