@@ -1,4 +1,4 @@
-"""Regenerate docs/specs.md, hwsim/data/schemas/*.json and the schema first line of every shipped YAML file.
+"""Regenerate docs/specs.md, docs/sources.md, hwsim/data/schemas/*.json and the schema first line of every shipped YAML file.
 
 Run after changing a spec model (hwsim/specs/*.py) or a shipped file:
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hwsim.specs.reference import generated_files
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "specs.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def main() -> int:

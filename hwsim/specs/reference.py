@@ -17,6 +17,7 @@ import yaml
 from hwsim.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR, display_path
 from hwsim.specs.device import SOURCE_HELP
 from hwsim.specs.schema import MODELINE_PREFIX, SPEC_MODELS, modeline, schema_file, spec_json_schema
+from hwsim.specs.sources import render_sources
 
 # Key-name suffix -> unit, most specific first (README "Conventions"; decimal unless the name says gib/mib).
 UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -329,10 +330,11 @@ def render_schema_files() -> dict[Path, str]:
     return {schema_file(kind): json.dumps(spec_json_schema(kind), indent=2) + "\n" for kind in SPEC_MODELS}
 
 
-def generated_files(docs_page: Path) -> dict[Path, str]:
-    """Every generated file and its current text: the reference page, the schemas and the shipped YAML files
-    with their schema first line."""
-    files = {docs_page: render_spec_reference(), **render_schema_files()}
+def generated_files(docs_dir: Path) -> dict[Path, str]:
+    """Every generated file and its current text: docs/specs.md, docs/sources.md (from docs/hardware.md), the
+    schemas and the shipped YAML files with their schema first line."""
+    sources = render_sources((docs_dir / "hardware.md").read_text())
+    files = {docs_dir / "specs.md": render_spec_reference(), docs_dir / "sources.md": sources, **render_schema_files()}
     for kind in SPEC_MODELS:
         for path in shipped_files(kind):
             files[path] = with_modeline(kind, path, path.read_text())

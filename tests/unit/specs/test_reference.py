@@ -13,14 +13,15 @@ from hwsim.specs.reference import generated_files, render_type, shipped_files, u
 from hwsim.specs.schema import MODELINE_PREFIX, SPEC_MODELS, schema_file, spec_json_schema
 
 REPO = Path(__file__).parents[3]
-DOCS = REPO / "docs" / "specs.md"
+DOCS_DIR = REPO / "docs"
+DOCS = DOCS_DIR / "specs.md"
 REGENERATE = "out of date: run `python tools/gen_spec_docs.py`"
 
 
-@pytest.mark.parametrize("relative", sorted(str(p.relative_to(REPO)) for p in generated_files(DOCS)))
+@pytest.mark.parametrize("relative", sorted(str(p.relative_to(REPO)) for p in generated_files(DOCS_DIR)))
 def test_generated_file_is_current(relative):
     path = REPO / relative
-    expected = generated_files(DOCS)[path]
+    expected = generated_files(DOCS_DIR)[path]
     assert path.is_file() and path.read_text() == expected, f"{path}: {REGENERATE}"
 
 
