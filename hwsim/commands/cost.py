@@ -8,7 +8,8 @@ from pathlib import Path
 
 from hwsim.commands.common import add_precision_argument, add_workload_argument, print_json, print_table
 from hwsim.commands.run_args import (
-    add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
+    add_decode_arguments, add_device_arguments, add_length_arguments, add_mapping_arguments, resolve_frames, run_request,
+    signed_int,
 )
 from hwsim.cost.table import component_totals, cost_table
 from hwsim.csvout import write_csv
@@ -24,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_workload_argument(parser)
     add_precision_argument(parser)
     add_device_arguments(parser)
-    parser.add_argument("--frames", type=signed_int, required=True, metavar="T", help="input frames of the utterance")
+    add_length_arguments(parser)
     parser.add_argument("--beam", type=signed_int, default=1, metavar="B", help="beam width (decoder ops' rows)")
     add_decode_arguments(parser)
     add_mapping_arguments(parser)
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    request = run_request(args, args.workload, args.precision, args.device, args.frames, args.beam)
+    request = run_request(args, args.workload, args.precision, args.device, resolve_frames(args), args.beam)
     prepared = prepare(request)
     schedule = make_schedule(prepared, request)
     frame = cost_table(prepared.costs, request.frames, request.beam, schedule)

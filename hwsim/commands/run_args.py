@@ -9,6 +9,7 @@ from hwsim.cost.options import Placement, RunOptions
 from hwsim.errors import SpecError, unknown_choice
 from hwsim.sim.decode import Algorithm
 from hwsim.simulate import RunRequest
+from hwsim.specs.resolve import load_workload_spec
 
 PLACES = [p.value for p in Placement]
 
@@ -85,6 +86,48 @@ def run_request(args: argparse.Namespace, workload: str, precision: str, device:
         device_overrides=tuple(getattr(args, "device_overrides", ())),
         precision_overrides=tuple(getattr(args, "precision_overrides", ())),
         meta_dtype=args.meta_dtype, options=run_options(args))
+
+
+def add_length_arguments(parser: argparse.ArgumentParser, frames_type=None, audio_type=None,
+                         several: bool = False) -> None:
+    """--frames T or --audio-s S (exactly one); with `several`, comma lists (one run per length)."""
+    group = parser.add_mutually_exclusive_group(required=True)
+    plural = "[,T2]" if several else ""
+    group.add_argument("--frames", type=frames_type or signed_int, metavar=f"T{plural}",
+                       help="input frames of the utterance" + ("s" if several else ""))
+    group.add_argument("--audio-s", type=audio_type or float, metavar=f"S{plural.replace('T', 'S')}",
+                       help="utterance length in seconds (frames = round(S / the workload's input_frame_step_s))")
+
+
+def frames_for_audio(workload: str, overrides: list[str] | tuple[str, ...], audio_s: float) -> int:
+    """Input frames of `audio_s` seconds of audio for this workload (at least 1)."""
+    if not audio_s > 0 or audio_s == float("inf"):
+        raise SpecError(None, "--audio-s", "expected a number > 0", audio_s)
+    spec, _ = load_workload_spec(workload, list(overrides))
+    return max(1, round(audio_s / spec.input_frame_step_s))
+
+
+def resolve_frames(args: argparse.Namespace) -> int:
+    """The run's input frames from --frames or --audio-s."""
+    if args.frames is not None:
+        return args.frames
+    return frames_for_audio(args.workload, args.overrides, args.audio_s)
+
+
+def resolve_frames_list(args: argparse.Namespace) -> list[int]:
+    if args.frames is not None:
+        return list(args.frames)
+    return [frames_for_audio(args.workload, args.overrides, seconds) for seconds in args.audio_s]
+
+
+def float_list(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return values
 
 
 def signed_int(text: str) -> int:

@@ -10,16 +10,15 @@ import pandas as pd
 
 from hwsim.commands.common import add_precision_argument, add_workload_argument, print_json
 from hwsim.commands.run_args import (
-    add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
+    add_decode_arguments, add_device_arguments, add_length_arguments, add_mapping_arguments, resolve_frames, run_request,
+    signed_int,
 )
 from hwsim.csvout import write_csv
-from hwsim.errors import SpecError
 from hwsim.jsonout import dumps
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.trace import write_chrome_trace
 from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
 from hwsim.simulate import SimulationResult, prepare, resolved_config, simulate
-from hwsim.specs.resolve import load_workload_spec
 
 JSON_COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer")
 
@@ -30,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_workload_argument(parser)
     add_precision_argument(parser)
     add_device_arguments(parser)
-    add_frames_arguments(parser)
+    add_length_arguments(parser)
     parser.add_argument("--beam", type=signed_int, default=1, metavar="B", help="beam width (default 1)")
     add_decode_arguments(parser)
     add_mapping_arguments(parser)
@@ -42,22 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="write summary.json, components.csv, trace.csv and resolved_config.yaml into DIR")
     parser.set_defaults(func=run)
-
-
-def add_frames_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--frames", type=signed_int, metavar="T", help="input frames of the utterance")
-    group.add_argument("--audio-s", type=float, metavar="S", help="utterance length in seconds (frames from the "
-                       "workload's input_frame_step_s)")
-
-
-def resolve_frames(args: argparse.Namespace) -> int:
-    if args.frames is not None:
-        return args.frames
-    if args.audio_s <= 0:
-        raise SpecError(None, "--audio-s", "expected a number > 0", args.audio_s)
-    spec, _ = load_workload_spec(args.workload, args.overrides)
-    return max(1, round(args.audio_s / spec.input_frame_step_s))
 
 
 def json_payload(sim: SimulationResult) -> dict[str, object]:

@@ -7,7 +7,9 @@ import argparse
 from pathlib import Path
 
 from hwsim.commands.common import add_workload_argument, print_table
-from hwsim.commands.run_args import add_decode_arguments, add_mapping_arguments, run_request
+from hwsim.commands.run_args import (
+    add_decode_arguments, add_length_arguments, add_mapping_arguments, float_list, resolve_frames_list, run_request,
+)
 from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_output_dir, write_resolved_config
@@ -44,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--precisions", type=name_list, required=True, metavar="P1,P2",
                         help="precisions; the first is the speed-up baseline")
     parser.add_argument("--beams", type=int_list, default=[1, 2, 4, 8, 16], metavar="B1,B2")
-    parser.add_argument("--frames", type=int_list, required=True, metavar="T[,T2]")
+    add_length_arguments(parser, frames_type=int_list, audio_type=float_list, several=True)
     parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None)
     parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="edit every precision config (repeatable)")
@@ -57,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    args.frames = resolve_frames_list(args)
     for flag, values in (("--beams", args.beams), ("--frames", args.frames)):
         bad = [v for v in values if v < 1]
         if bad:
