@@ -14,6 +14,7 @@ DEVICES_DIR = DATA_DIR / "devices"
 MODELS_DIR = DATA_DIR / "workloads" / "models"
 PRECISIONS_DIR = DATA_DIR / "workloads" / "precisions"
 CLAIMS_DIR = DATA_DIR / "workloads" / "claims"
+SPEEDUP_CLAIMS_DIR = CLAIMS_DIR / "speedups"  # published speed-ups drawn on sweep plots (not size claims)
 # Paths in messages and reports are shown relative to the folder holding the package (hwsim/data/...), which is
 # the repository root in a source checkout and site-packages in an install: the same text on every machine.
 REPO_ROOT = DATA_DIR.parents[1]

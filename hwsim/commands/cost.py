@@ -16,6 +16,7 @@ from hwsim.csvout import write_csv
 from hwsim.jsonout import dumps
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.roofline import plot_roofline
+from hwsim.report.style import add_format_argument
 from hwsim.simulate import make_schedule, prepare, resolved_config
 
 
@@ -32,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print {total_s, components, ops: [...]}")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write cost.csv, cost.json, resolved_config.yaml")
     parser.add_argument("--roofline", type=Path, metavar="PNG", help="draw a roofline plot of the ops")
+    add_format_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -50,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
             write_resolved_config(staging, resolved_config(request, prepared))
     if args.roofline:
         plot_roofline(frame, prepared.device, args.roofline,
-                      f"{request.workload} @ {request.precision} on {prepared.device.name}, T={request.frames}, B={request.beam}")
+                      f"{request.workload} @ {request.precision} on {prepared.device.name}, T={request.frames}, B={request.beam}",
+                      extra_formats=args.figure_formats)
     if args.json:
         print_json(payload)
         return 0

@@ -9,7 +9,7 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    kinds = ("device", "workload", "precision", "claims")
+    kinds = ("device", "workload", "precision", "claims", "speedup_claims")
     parser = subparsers.add_parser(
         "schema", help="print the JSON Schema of a spec file (device, workload, precision, claims)",
         description=__doc__)

@@ -13,7 +13,9 @@ from hwsim.commands.run_args import (
 from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
+from hwsim.report.style import add_format_argument
 from hwsim.specs.precision import MetadataDtype
 from hwsim.sweep import default_workers, expand, long_format, run_sweep, speedups
 
@@ -53,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: 1 below 20 points)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--no-paper", dest="paper", action="store_false",
+                        help="do not draw published speed-ups (claims/speedups/*.yaml) that match the run")
+    add_format_argument(parser)
     add_decode_arguments(parser)
     add_mapping_arguments(parser)
     parser.set_defaults(func=run)
@@ -75,8 +80,10 @@ def run(args: argparse.Namespace) -> int:
             write_csv(ratios, staging / "speedup.csv")
         for (device, frames), sub in wide.groupby(["device", "frames"]):
             suffix = "" if wide.device.nunique() == 1 and wide.frames.nunique() == 1 else f"_{device}_{frames}"
+            claims = matching_claims(args.workload, args.precisions, device, frames) if args.paper else []
             plot_speedup(sub, staging / f"speedup{suffix}.png", args.precisions[0],
-                         f"{args.workload} on {device}, {frames} frames: busy time per component and speed-up")
+                         f"{args.workload} on {device}, {frames} frames: busy time per component and speed-up",
+                         claims=claims, extra_formats=args.figure_formats)
         write_resolved_config(staging, {"workload": args.workload, "precisions": args.precisions,
                                         "devices": args.device, "beams": args.beams, "frames": args.frames,
                                         "run": {k: str(v) for k, v in vars(args).items() if k != "func"}})

@@ -61,3 +61,32 @@ class ClaimsSpec(_Spec):
     name: str = Field(description="the claim file's name")
     source: str = Field(description="the paper the claims come from")
     claims: tuple[ClaimSpec, ...] = Field(min_length=1, description="one entry per published figure")
+
+
+SpeedupComponent = Literal["encoder", "prediction", "joint", "total"]
+
+
+class SpeedupClaimSpec(_Spec):
+    """A published speed-up of one precision over another (e.g. Fasoli et al. 2021 Fig. 1(a)); `hwsim sweep`
+    draws it on its speed-up plot when a run covers the workload, both precisions and (if given) the device."""
+
+    id: str = Field(description="unique name, shown in legends")
+    description: str = Field(description="what the figure is, in words")
+    citation: str = Field(description="where the paper states it (section, figure; a quote)")
+    workload: str = Field(description="shipped workload name the claim is about")
+    baseline: str = Field(description="precision config the speed-up is relative to")
+    precision: str = Field(description="precision config that is faster")
+    device: str | None = Field(None, description="device the paper's estimate is for (null: any device)")
+    frames: Annotated[int, Field(gt=0)] | None = Field(None, description="utterance length the paper used, in "
+                                                        "input frames (null: any length)")
+    beams: tuple[Annotated[int, Field(gt=0)], ...] | None = Field(None, description="beam widths the claim holds "
+                                                                  "for (null: every beam width)")
+    component: SpeedupComponent = Field(description="which busy time the ratio is of; total = end to end")
+    paper_value: Annotated[float, Field(gt=0)] = Field(description="baseline time / precision time")
+
+
+class SpeedupClaimsSpec(_Spec):
+    schema_version: Literal[1] = Field(description="file format version")
+    name: str = Field(description="the claim file's name")
+    source: str = Field(description="the paper the claims come from")
+    claims: tuple[SpeedupClaimSpec, ...] = Field(min_length=1, description="one entry per published speed-up")

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from hwsim.paths import DATA_DIR
-from hwsim.specs.claims import ClaimsSpec
+from hwsim.specs.claims import ClaimsSpec, SpeedupClaimsSpec
 from hwsim.specs.device import DeviceSpec
 from hwsim.specs.precision import PrecisionSpec
 from hwsim.specs.workload import WorkloadSpec
@@ -24,6 +24,7 @@ SPEC_MODELS: dict[str, type[BaseModel]] = {
     "workload": WorkloadSpec,
     "precision": PrecisionSpec,
     "claims": ClaimsSpec,
+    "speedup_claims": SpeedupClaimsSpec,
 }
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MODELINE_PREFIX = "# yaml-language-server: $schema="
