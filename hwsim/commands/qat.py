@@ -17,6 +17,7 @@ from hwsim.quant.analyse import (
     Selection, TensorError, analyse_model, component_summary, finite_or_none, select_tensors, worst,
 )
 from hwsim.quant.weights import WeightSource
+from hwsim.report.style import add_format_argument
 from hwsim.report.qat import component_frame, plot_sqnr, tensor_frame
 from hwsim.specs.resolve import ResolvedModel, resolve_model
 
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR", default=None,
                         help="write per_tensor.csv, per_component.csv, sqnr.png and resolved_config.yaml")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_format_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -73,11 +75,13 @@ def print_human(model: ResolvedModel, reports: list[TensorError], selection: Sel
     print_table(tensor_frame(worst(reports, WORST_COUNT))[columns])
 
 
-def write_outputs(directory: str, model: ResolvedModel, reports: list[TensorError], run_info: dict) -> None:
+def write_outputs(directory: str, model: ResolvedModel, reports: list[TensorError], run_info: dict,
+                  figure_formats: tuple[str, ...] = ()) -> None:
     with atomic_output_dir(directory) as staging:
         write_csv(tensor_frame(reports), staging / "per_tensor.csv")
         write_csv(component_frame(reports), staging / "per_component.csv")
-        plot_sqnr(reports, staging / "sqnr.png", f"{model.graph.name} @ {model.plan.name}: weight SQNR per tensor")
+        plot_sqnr(reports, staging / "sqnr.png", f"{model.graph.name} @ {model.plan.name}: weight SQNR per tensor",
+                  extra_formats=figure_formats)
         write_resolved_config(staging, {**model.resolved_config(), "qat": run_info})
 
 
@@ -96,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         write_outputs(args.out, model, reports, {
             "weights": args.weights or "synthetic", "seed": args.seed, "allow_missing": args.allow_missing,
             "match": args.match, "max_tensors": args.max_tensors, "max_rows": args.max_rows,
-            "meta_dtype": args.meta_dtype, "not_analysed": selection.not_analysed})
+            "meta_dtype": args.meta_dtype, "not_analysed": selection.not_analysed}, tuple(args.figure_formats))
     if args.json:
         print_json(json_payload(model, reports, selection))
     else:

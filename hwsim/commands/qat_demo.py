@@ -36,23 +36,27 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 def plot_curves(results: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, (ax_float, ax_qat) = plt.subplots(1, 2, figsize=(11, 4))
-    steps, losses = zip(*results["float_curve"])
-    ax_float.semilogy(steps, losses, color="black")
-    ax_float.set(title="float training", xlabel="step", ylabel="held-out MSE")
-    for name, run in results["runs"].items():
-        steps, losses = zip(*run["curve"])
-        ax_qat.semilogy(steps, losses, label=name)
-    ax_qat.axhline(results["float_loss"], color="black", linestyle="--", label="float")
-    ax_qat.set(title="QAT fine-tuning (fake-quant forward, STE backward)", xlabel="step")
-    ax_qat.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    from hwsim.report.style import MARKERS, PALETTE, save_figure, styled
+
+    @styled
+    def draw() -> Figure:
+        fig = Figure(figsize=(11, 4))
+        ax_float, ax_qat = fig.subplots(1, 2)
+        steps, losses = zip(*results["float_curve"])
+        ax_float.semilogy(steps, losses, color="black")
+        ax_float.set(title="float training", xlabel="step", ylabel="held-out MSE")
+        for index, (name, run) in enumerate(results["runs"].items()):
+            steps, losses = zip(*run["curve"])
+            ax_qat.semilogy(steps, losses, label=name, color=PALETTE[index % len(PALETTE)],
+                            marker=MARKERS[index % len(MARKERS)], markevery=max(1, len(steps) // 8))
+        ax_qat.axhline(results["float_loss"], color="black", linestyle="--", label="float")
+        ax_qat.set(title="QAT fine-tuning (fake-quant forward, STE backward)", xlabel="step")
+        ax_qat.legend()
+        return fig
+
+    save_figure(draw(), path)
 
 
 def run(args: argparse.Namespace) -> int:

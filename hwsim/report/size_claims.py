@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import pandas as pd
 
 from hwsim.csvout import write_csv
-from hwsim.paths import display_path  # noqa: E402
-from hwsim.size.claims import ClaimResult  # noqa: E402
+from hwsim.paths import display_path
+from hwsim.report.style import OKABE_ITO, new_figure, save_figure, styled
+from hwsim.size.claims import ClaimResult
 
 REGENERATE = "hwsim check --report reports/size_claims"
 
@@ -42,14 +39,15 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+@styled
 def plot_usm_table2(frame: pd.DataFrame, path: Path) -> None:
     """Grouped bars: hwsim size per experiment (f32 and int8 metadata) with the paper's values as markers."""
     sizes = frame[(frame.quantity == "size_gbit") & (frame.workload == "usm_rnnt_1b") & (frame.meta_dtype != "")]
     reductions = frame[(frame.quantity == "reduction_vs_f32") & (frame.workload == "usm_rnnt_1b")]
     experiments = sorted(sizes.precision.unique())
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = new_figure(8, 4.2, pyplot=False)
     width = 0.38
-    for offset, meta, color in ((-width / 2, "f32", "#4C72B0"), (width / 2, "int8", "#DD8452")):
+    for offset, meta, color in ((-width / 2, "f32", OKABE_ITO["blue"]), (width / 2, "int8", OKABE_ITO["vermillion"])):
         sub = sizes[sizes.meta_dtype == meta].set_index("precision").reindex(experiments)
         red = reductions[reductions.meta_dtype == meta].set_index("precision").reindex(experiments)
         xs = [i + offset for i in range(len(experiments))]
@@ -61,12 +59,10 @@ def plot_usm_table2(frame: pd.DataFrame, path: Path) -> None:
                     ha="center", va="center", fontsize=8, color="white")
     ax.set_xticks(range(len(experiments)), [e.capitalize() for e in experiments])
     ax.set_ylabel("model size [Gbit = 1e9 bits]")
-    ax.set_title("USM RNN-T 1B quantized size; labels: hwsim reduction vs f32 (paper's)", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    ax.set_title("USM RNN-T 1B quantized size; labels: hwsim reduction vs f32 (paper's)")
+    ax.legend()
+    ax.grid(axis="x", visible=False)
+    save_figure(fig, path)
 
 
 def write_report(results: list[ClaimResult], directory: Path, claim_files: list[Path]) -> None:
