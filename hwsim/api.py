@@ -17,6 +17,7 @@ and a HwsimError) with one line and the nearest known keyword.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -34,11 +35,13 @@ class ApiError(HwsimError, TypeError):
 
 
 def _check_keywords(function: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """Reject a keyword outside `known`, suggesting the nearest of `known` and the function's own parameters."""
     known = sorted(known)
+    own = [p for p in inspect.signature(globals()[function]).parameters if p != "kwargs"]
     for name in given:
         if name not in known:
-            raise ApiError(f"hwsim.api.{function}: unknown keyword argument {name!r}{did_you_mean(name, known)}; "
-                           f"known: {', '.join(known)}")
+            raise ApiError(f"hwsim.api.{function}: unknown keyword argument {name!r}"
+                           f"{did_you_mean(name, known + own)}; known: {', '.join(own + known)}")
 
 
 def audio_frames(workload: str, audio_s: float, overrides: Iterable[str] = ()) -> int:

@@ -35,6 +35,10 @@ class _Forwarding:
         return getattr(object.__getattribute__(self, self._wrapped), name)
 
 
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
 def _axes(ax: Any) -> Any:
     if ax is not None:
         return ax
@@ -160,8 +164,9 @@ class Sweep(_Forwarding):
 
     def __repr__(self) -> str:
         p = self.points
-        dims = f"{p.precision.nunique()} precisions x {p.device.nunique()} devices x {p.frames.nunique()} lengths " \
-               f"x {p.beam.nunique()} beams = {len(p)} points"
+        dims = " x ".join(_count(p[column].nunique(), word) for column, word in
+                          (("precision", "precision"), ("device", "device"), ("frames", "length"), ("beam", "beam")))
+        dims += f" = {_count(len(p), 'point')}"
         ratios = self.speedups()
         span = ""
         if len(ratios):
