@@ -47,6 +47,19 @@ def _axes(ax: Any) -> Any:
     return new_figure()[1]
 
 
+def _styled(method: Any) -> Any:
+    """Run a plot method under the shared hwsim style (hwsim.report.style)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from hwsim.report.style import styled
+
+        return styled(method)(*args, **kwargs)
+
+    return wrapper
+
+
 def _save(ax: Any, path: str | Path | None) -> Any:
     if path is not None:
         from hwsim.report.style import save_figure
@@ -75,11 +88,14 @@ class Size(_Forwarding):
         rows = [{**asdict(t), "format": t.format.value, "total_bits": t.total_bits} for t in self.report.tensors]
         return pd.DataFrame(rows)
 
+    @_styled
     def plot(self, ax: Any = None, path: str | Path | None = None) -> Any:
         """Stacked bars per component: value bits and metadata bits, in Gbit (1e9 bits)."""
+        from hwsim.report.style import PALETTE
+
         frame = self.to_pandas().groupby("component")[["value_bits", "padding_bits", "metadata_bits"]].sum() / GIGA
         ax = _axes(ax)
-        frame.plot.bar(stacked=True, ax=ax, rot=0)
+        frame.plot.bar(stacked=True, ax=ax, rot=0, color=PALETTE[:3])
         ax.set_ylabel("Gbit (1e9 bits)")
         ax.set_title(f"{self.report.workload} @ {self.report.precision}")
         return _save(ax, path)
@@ -110,11 +126,16 @@ class Simulation(_Forwarding):
         """Every simulated segment: process, component, op, resource, start_s, end_s."""
         return self.run.result.trace_frame()
 
+    @_styled
     def plot(self, ax: Any = None, path: str | Path | None = None) -> Any:
         """Busy time and critical-path time per component, in ms."""
+        from hwsim.report.style import OKABE_ITO
+
         frame = self.to_pandas().set_index("component") * MS_PER_S
+        frame = frame[(frame.busy_s > 0) | (frame.critical_path_s > 0)]
+        frame.columns = ["busy (work)", "on the critical path"]
         ax = _axes(ax)
-        frame.plot.barh(ax=ax)
+        frame.plot.barh(ax=ax, color=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]])
         ax.set_xlabel("time (ms)")
         ax.set_title(repr(self).split(":")[0].removeprefix("Simulation("))
         return _save(ax, path)
@@ -144,6 +165,7 @@ class CostTable(_Forwarding):
     def to_pandas(self) -> "pd.DataFrame":
         return self.frame
 
+    @_styled
     def plot(self, ax: Any = None, path: str | Path | None = None) -> Any:
         """Roofline of the ops (capped at the compute roof, points labelled)."""
         from hwsim.report.roofline import draw_roofline
@@ -189,6 +211,7 @@ class Sweep(_Forwarding):
 
         return speedups(self.points, self.baseline)
 
+    @_styled
     def plot(self, ax: Any = None, path: str | Path | None = None) -> Any:
         """Stacked busy time per component and the end-to-end speed-up line (first device and length)."""
         from hwsim.report.speedup_plot import draw_speedup
@@ -224,12 +247,22 @@ class ClaimCheck:
 
         return results_frame(list(self.results))
 
+    @_styled
     def plot(self, ax: Any = None, path: str | Path | None = None) -> Any:
-        """hwsim vs paper, as the relative difference per claim (percent)."""
+        """hwsim vs paper, as the relative difference per claim (percent); colour and hatch by verdict."""
+        from matplotlib.patches import Patch
+
+        from hwsim.report.style import OKABE_ITO
+
         frame = self.to_pandas()
         delta_pct = 100 * (frame.hwsim - frame.paper) / frame.paper
+        ok = [r.reproduced for r in self.results]
         ax = _axes(ax)
-        ax.barh(frame["id"], delta_pct, color=["C0" if ok else "C3" for ok in frame.verdict.str.startswith("reprod")])
+        bars = ax.barh(frame["id"], delta_pct, color=[OKABE_ITO["blue"] if o else OKABE_ITO["vermillion"] for o in ok])
+        for bar, good in zip(bars, ok):
+            bar.set_hatch("" if good else "//")
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_xlabel("hwsim vs paper (%)")
+        ax.legend(handles=[Patch(color=OKABE_ITO["blue"], label="reproduces"),
+                           Patch(facecolor=OKABE_ITO["vermillion"], hatch="//", label="does not reproduce")])
         return _save(ax, path)
