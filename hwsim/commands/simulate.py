@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-schedule", type=Path, metavar="TRACE.json", help="write the decode schedule used")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--trace", type=Path, metavar="FILE", help="write a Chrome-trace JSON (Perfetto)")
+    parser.add_argument("--trace-steps", action="store_true",
+                        help="in --trace, one event per recurrent encoder step instead of one per merged block")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="write summary.json, components.csv, trace.csv and resolved_config.yaml into DIR")
     parser.set_defaults(func=run)
@@ -74,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     prepared = prepare(request)
     sim = simulate(request, prepared, replay)
     if args.trace:
-        write_chrome_trace(sim.result.trace, args.trace, f"{request.workload} {request.precision} {request.device}")
+        write_chrome_trace(sim.result.trace, args.trace, f"{request.workload} {request.precision} {request.device}",
+                           steps=args.trace_steps)
     if args.save_schedule and sim.schedule is not None:
         save_schedule_json(sim.schedule, args.save_schedule)
     if args.out:

@@ -14,7 +14,7 @@ from hwsim.cost.ops import COMPONENT_OF, CostContext, OpCost, cost_op
 from hwsim.cost.options import Placement
 from hwsim.graph.model import Op, OpKind, Trigger
 from hwsim.errors import SpecError
-from hwsim.sim.costs import Segment
+from hwsim.sim.costs import OpInfo, Segment
 from hwsim.specs.workload import HmmSearchSpec
 
 ENCODER_TRIGGERS = (Trigger.ENCODER_FRAMES, Trigger.ENCODER_RECURRENT)
@@ -29,14 +29,17 @@ def merge_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
         last = merged[-1] if merged else None
         if last and last.resource == seg.resource and last.component == seg.component:
             label = last.label if last.label.endswith("...") else f"{last.label}..."
-            merged[-1] = Segment(last.resource, last.component, last.duration_s + seg.duration_s, label)
+            merged[-1] = Segment(last.resource, last.component, last.duration_s + seg.duration_s, label,
+                                 last.ops + seg.ops if last.repeat == seg.repeat == 1 else ())
         else:
             merged.append(seg)
     return tuple(merged)
 
 
 def _segment(cost: OpCost) -> Segment:
-    return Segment(cost.resource, cost.component, cost.time_s, cost.op)
+    info = OpInfo(cost.op, cost.time_s, cost.flops, cost.bytes, cost.bound,
+                  cost.compute_pair or f"{cost.activation_format or ''}")
+    return Segment(cost.resource, cost.component, cost.time_s, cost.op, (info,))
 
 
 class DeviceCallCosts:
@@ -97,7 +100,9 @@ class DeviceCallCosts:
         bookkeeping (`host_cpu.per_candidate_s`) per row."""
         if self.host is None:
             return []
-        return [Segment("cpu", component, rows * self.host.cpu.per_candidate_s, f"{component}.gather")]
+        seconds = rows * self.host.cpu.per_candidate_s
+        info = OpInfo(f"{component}.gather", seconds, 0.0, 0.0, "host", "")
+        return [Segment("cpu", component, seconds, f"{component}.gather", (info,))]
 
     def transfer(self, rows: int) -> Sequence[Segment]:
         return self._memo("transfer", rows, lambda r: [_segment(self.transfer_cost(r))])
@@ -120,7 +125,8 @@ class DeviceCallCosts:
         segments = [_segment(self.op_cost(op, rows)) for op in self.joint_ops]
         if self.ctx.options.topk_placement is Placement.ACCELERATOR:
             elements = rows * self.ctx.graph.vocab_size * TOPK_OPS_PER_ELEMENT
-            segments.append(Segment("vector", "joint", elements / self.ctx.device.vector_ops_per_s(), "joint.topk"))
+            seconds = elements / self.ctx.device.vector_ops_per_s()
+            segments.append(Segment("vector", "joint", seconds, "joint.topk", (OpInfo("joint.topk", seconds, elements, 0.0, "vector", ""),)))
         return segments
 
     def _encoder_segments(self, frames: int, exclusive: bool = False) -> list[Segment]:
@@ -143,13 +149,15 @@ class DeviceCallCosts:
         loads = [self._staged_load(op) for op in block if op.weight in self.ctx.residency.staged]
         step = merge_segments(_segment(self.op_cost(op, 1)) for op in block)
         if exclusive:  # one segment per resource for all steps: same busy time, no other user to interleave
-            return loads + [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}") for s in step]
+            return loads + [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}", s.ops, steps)
+                            for s in step]
         return loads + list(step) * steps
 
     def _staged_load(self, op: Op) -> Segment:
         nbytes = self.ctx.weight_bytes[op.weight]
         seconds = nbytes / self.ctx.device.memory_bandwidth_bytes_per_s()
-        return Segment("memory", COMPONENT_OF[op.component.value], seconds, f"load {op.weight}")
+        info = OpInfo(f"load {op.weight}", seconds, 0.0, float(nbytes), "memory", "")
+        return Segment("memory", COMPONENT_OF[op.component.value], seconds, f"load {op.weight}", (info,))
 
     def _hmm_segments(self, frames: int) -> list[Segment]:
         """WFST token passing is scalar, branchy code: it runs at SCALAR_OPS_PER_CYCLE, not the SIMD rate."""
@@ -158,4 +166,4 @@ class DeviceCallCosts:
         host = self._require_host()
         ops = frames * self.hmm.active_tokens_per_frame * self.hmm.ops_per_token
         seconds = ops / (host.cpu.clock_hz * SCALAR_OPS_PER_CYCLE) + host.cpu.search_step_overhead_s * frames
-        return [Segment("cpu", "hmm_search", seconds, "hmm_search")]
+        return [Segment("cpu", "hmm_search", seconds, "hmm_search", (OpInfo("hmm_search", seconds, ops, 0.0, "host", ""),))]

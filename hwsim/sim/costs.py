@@ -11,6 +11,18 @@ from typing import Protocol, Sequence
 
 
 @dataclass(frozen=True)
+class OpInfo:
+    """What one op in a segment did, for traces: time, work, traffic, what bounds it, the precision pair computed."""
+
+    name: str
+    time_s: float
+    flops: float = 0.0
+    bytes: float = 0.0
+    bound: str = ""
+    precision: str = ""   # e.g. 'int4xint4', or 'bf16xbf16' when int4 weights are computed in bf16
+
+
+@dataclass(frozen=True)
 class Segment:
     """Work that occupies one resource for a duration.
 
@@ -18,12 +30,17 @@ class Segment:
         resource: unit it runs on, e.g. 'matrix', 'vector', 'cpu', 'link'.
         component: what it counts toward: 'encoder', 'prediction', 'joint', 'search', 'transfer', 'hmm_search'.
         label: op or op-group name for the trace.
+        ops: optional detail of the ops the segment runs, in order (one step's ops when `repeat` > 1); their
+            times add up to duration_s / repeat. Only traces read it.
+        repeat: how many back-to-back steps of `ops` the segment stands for (merged recurrent steps).
     """
 
     resource: str
     component: str
     duration_s: float
     label: str
+    ops: tuple[OpInfo, ...] = ()
+    repeat: int = 1
 
 
 class CallCosts(Protocol):

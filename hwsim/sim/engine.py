@@ -26,6 +26,7 @@ class TraceRecord:
     resource: str
     start_s: float
     end_s: float
+    segment: Segment | None = field(default=None, repr=False, compare=False)  # the work done (ops detail), for traces
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Engine:
         if lock is not None:
             self.serial.release(lock)
         self.run_data.trace.append(TraceRecord(process, segment.component, segment.label, segment.resource,
-                                               start, self.env.now))
+                                               start, self.env.now, segment))
         self.run_data.events += 3
 
     def _run_segments(self, process: str, segments: Sequence[Segment]) -> Iterable[simpy.Event]:

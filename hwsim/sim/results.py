@@ -46,7 +46,7 @@ class SimResult:
         }
 
     def trace_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([r.__dict__ for r in self.trace])
+        return pd.DataFrame([{k: v for k, v in r.__dict__.items() if k != "segment"} for r in self.trace])
 
 
 def _critical_path(run: EngineRun, trace: list[TraceRecord], waits: list[WaitRecord]) -> dict[str, float]:
