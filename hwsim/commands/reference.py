@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hwsim.commands.common import add_workload_argument, positive_int, print_json, require_positive_int
+from hwsim.commands.run_args import frames_for_audio
 from hwsim.errors import SpecError, unknown_choice
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.run import ReferenceRun, build_reference, random_features, run_repeated
@@ -20,7 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Seeded random weights (blank bias fitted to decoding.label_rate_per_frame) decode a seeded "
                     "random utterance; prints median wall time per component, call counts and the realised rates.")
     add_workload_argument(parser)
-    parser.add_argument("--frames", required=True, help="encoder input frames T")
+    length = parser.add_mutually_exclusive_group(required=True)
+    length.add_argument("--frames", help="encoder input frames T")
+    length.add_argument("--audio-s", type=float, metavar="S",
+                        help="utterance length in seconds (frames = round(S / the workload's input_frame_step_s))")
     parser.add_argument("--beam", default="1", help="beam width (1 for greedy)")
     parser.add_argument("--algorithm", default="tsd", help="greedy, tsd or alsd")
     parser.add_argument("--seed", type=int, default=0, help="weights and utterance seed")
@@ -42,7 +46,9 @@ def _algorithm(text: str, beam: int) -> Algorithm:
 
 
 def run(args: argparse.Namespace) -> int:
-    frames, beam = require_positive_int(args.frames, "--frames"), require_positive_int(args.beam, "--beam")
+    frames = (require_positive_int(args.frames, "--frames") if args.frames is not None
+              else frames_for_audio(args.workload, args.overrides, args.audio_s))
+    beam = require_positive_int(args.beam, "--beam")
     algorithm = _algorithm(args.algorithm, beam)
     ref = build_reference(args.workload, args.overrides, args.seed)
     features = random_features(ref.model, frames, args.seed)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from hwsim.csvout import write_csv
 from hwsim.outputs import write_resolved_config
+from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.repro import fig1a
 from hwsim.simulate import prepare, resolved_config
@@ -67,7 +68,8 @@ def write_fig1a_report(directory: Path, with_sensitivity: bool = True) -> dict[s
     write_csv(speeds, directory / "speedups.csv")
     write_csv(calibration.grid, directory / "calibration_grid.csv")
     plot_speedup(wide, directory / "fig1a.png", fig1a.BASELINE,
-                 "IBM RNN-T (SWB), T=152, ibm_7nm_ai_chip + CPU: FP16 vs INT4 (first layer FP16, pred. net INT4, joint FP16)")
+                 "IBM RNN-T (SWB), T=152, ibm_7nm_ai_chip + CPU: FP16 vs INT4 (first layer FP16, pred. net INT4, joint FP16)",
+                 claims=matching_claims(base.workload, wide.precision.unique(), base.device, base.frames))
     sensitivity = fig1a.sensitivity(calibrated_request) if with_sensitivity else None
     if sensitivity is not None:
         write_csv(sensitivity, directory / "sensitivity.csv")
