@@ -32,7 +32,7 @@ def test_simulate_json_and_trace(run_cli, tmp_path):
     assert set(data["components"]) >= {"encoder", "prediction", "joint", "search", "transfer"}
     assert data["calls"]["prediction"] > 0 and data["calls"]["joint"] > 0
     lanes = {e["args"]["name"] for e in json.loads(trace.read_text())["traceEvents"] if e["name"] == "thread_name"}
-    assert {"matrix", "cpu", "link"} <= lanes
+    assert {"encoder: matrix", "link", "host: search"} <= lanes  # data-flow lanes (hwsim.report.trace)
     assert (tmp_path / "run" / "resolved_config.yaml").exists()
 
 

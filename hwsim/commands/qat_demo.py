@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
+from hwsim.csvout import write_csv
 from hwsim.outputs import atomic_output_dir
 from hwsim.paths import REPORTS_DIR
 from hwsim.quant.demo import DemoConfig, run_demo
@@ -64,9 +67,7 @@ def run(args: argparse.Namespace) -> int:
     results = run_demo(config)
     rows = results_rows(results)
     with atomic_output_dir(args.out) as staging:
-        header = ",".join(rows[0])
-        body = [",".join(str(r[k]) for k in rows[0]) for r in rows]
-        (staging / "results.csv").write_text("\n".join([header, *body]) + "\n")
+        write_csv(pd.DataFrame(rows), staging / "results.csv")
         (staging / "table.md").write_text(markdown_table(rows))
         plot_curves(results, staging / "loss_curves.png")
     print(markdown_table(rows), end="")

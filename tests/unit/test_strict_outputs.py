@@ -68,3 +68,11 @@ def test_identical_sweeps_write_identical_csv_bytes(run_cli, tmp_path):
         assert run_cli("sweep", *args, "--out", str(tmp_path / name)).code == 0
     for csv in ("results.csv", "points.csv", "speedup.csv"):
         assert (tmp_path / "a" / csv).read_bytes() == (tmp_path / "b" / csv).read_bytes()
+
+
+def test_commands_and_reports_write_through_the_helpers():
+    package = Path(__file__).parents[2] / "hwsim"
+    writers = [p for folder in ("commands", "report", "repro", "validation") for p in (package / folder).glob("*.py")]
+    offenders = [f"{p.name}: {needle}" for p in writers for needle in (".to_csv(", "json.dump", ".to_json(")
+                 if needle in p.read_text()]
+    assert offenders == []
