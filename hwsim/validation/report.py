@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from hwsim.validation.run import PointResult  # noqa: E402
+from hwsim.report.style import component_color, new_figure, save_figure, styled
+from hwsim.validation.run import PointResult
 
 MARKERS = {"end_to_end": "o", "encoder": "s", "prediction": "^", "joint": "v", "search": "x"}
 
 
+@styled
 def plot_parity(frame: pd.DataFrame, path: Path, title: str) -> None:
-    fig, ax = plt.subplots(figsize=(6, 5.5))
-    for component, group in frame.groupby("component", sort=False):
+    fig, ax = new_figure(6, 5.5, pyplot=False)  # shared style: hwsim.report.style
+    for index, (component, group) in enumerate(frame.groupby("component", sort=False)):
+        colour = "#000000" if component == "end_to_end" else component_color(component, index)
         ax.scatter(group.measured_s * 1e3, group.predicted_s * 1e3, marker=MARKERS.get(component, "o"), s=24,
-                   alpha=0.8, label=component)
+                   alpha=0.8, label=component, color=colour)
     values = np.concatenate([frame.measured_s, frame.predicted_s]) * 1e3
     values = values[values > 0]
     lo, hi = values.min() / 1.5, values.max() * 1.5
@@ -35,9 +34,7 @@ def plot_parity(frame: pd.DataFrame, path: Path, title: str) -> None:
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.2, which="both")
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def points_table(frame: pd.DataFrame) -> str:
