@@ -75,3 +75,16 @@ def test_a_simulated_conformer_trace_has_full_names_and_work(run_cli, tmp_path):
     assert not [e["name"] for e in events if e["name"].endswith("...")]
     matrix = [e for e in events if e["args"]["resource"] == "matrix"]
     assert matrix and all(e["args"]["flops"] > 0 and e["args"]["precision"] not in ("", "n/a") for e in matrix)
+
+
+def test_trace_steps_flag_writes_every_recurrent_step(run_cli, tmp_path):
+    args = ["simulate", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip", "--frames", "12", "--beam", "2"]
+    assert run_cli(*args, "--trace", str(tmp_path / "merged.json")).code == 0
+    assert run_cli(*args, "--trace", str(tmp_path / "steps.json"), "--trace-steps").code == 0
+    merged = _slices(json.loads((tmp_path / "merged.json").read_text()))
+    steps = _slices(json.loads((tmp_path / "steps.json").read_text()))
+    blocks = [e for e in merged if e["args"].get("steps") == 12]
+    assert blocks and len(steps) > len(merged)
+    assert {e["args"]["step"] for e in steps if "step" in e["args"]} == set(range(12))
+    busy = lambda events: sum(e["dur"] for e in events)  # noqa: E731
+    assert busy(steps) == pytest.approx(busy(merged), rel=1e-9)
