@@ -186,6 +186,32 @@ class DeviceCallCosts:
                 segments.append(_segment(self.op_cost(op, op.rows_per_invocation(frames))))
         return segments
 
+    def recurrent_steps(self, frames: int) -> int:
+        """Recurrent steps of one encoder call: each recurrent block (consecutive per-frame ops) runs once per frame."""
+        steps, previous = 0, None
+        for op in self.encoder_ops:
+            if op.trigger is Trigger.ENCODER_RECURRENT and previous is not Trigger.ENCODER_RECURRENT:
+                steps += op.invocations(frames)
+            previous = op.trigger
+        return steps
+
+    def latency_cost(self, component: str, rows: int = 1) -> OpCost:
+        """One call's launch (or one device-loop step's latency) as a cost-table row."""
+        seconds = self.launch_s(component)
+        label = "step_latency" if component == "search" else "launch"
+        return OpCost(f"{component}.{label}", component, "latency", LATENCY_RESOURCE, rows, seconds, 0.0, 0.0,
+                      "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
+
+    def step_latency_cost(self) -> OpCost:
+        seconds = self.ctx.device.modelling.step_latency_s
+        return OpCost("encoder.step_latency", "encoder", "latency", LATENCY_RESOURCE, 1, seconds, 0.0, 0.0,
+                      "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
+
+    def gather_cost(self, component: str, rows: int) -> OpCost:
+        seconds = 0.0 if self.search_on_accelerator or self.host is None else rows * self.host.cpu.per_candidate_s
+        return OpCost(f"{component}.gather", component, "gather", "cpu", rows, seconds, 0.0, 0.0, "overhead", 0.0,
+                      0.0, 0.0, 0.0, seconds, None, "-")
+
     def _recurrent_block(self, block: list[Op], steps: int, exclusive: bool) -> list[Segment]:
         loads = [self._staged_load(op) for op in block if op.weight in self.ctx.residency.staged]
         latency = Segment(LATENCY_RESOURCE, COMPONENT_OF[block[0].component.value],

@@ -11,7 +11,7 @@ from hwsim.paths import DEVICES_DIR, shipped_names
 from hwsim.units import GIGA, TERA
 
 ROUNDED = 5e-3
-SHIPPED = ["ibm_7nm_ai_chip", "systolic_128", "tpu_v4", "tpu_v5e", "tpu_v5p", "xeon_host"]
+SHIPPED = ["ibm_7nm_ai_chip", "systolic_128", "tpu_v4", "tpu_v5e", "tpu_v5p", "tpu_vm_host", "xeon_host"]
 MEASURED = ["local_cpu"]  # written by `hwsim calibrate` on the development machine; its figures are not published
 
 
