@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from hwsim.cost.calls import DeviceCallCosts
-from hwsim.cost.device import Device, HostCpu, load_device
+from hwsim.cost.calls import DeviceCallCosts, call_latency_totals, computed_precisions
+from hwsim.cost.device import Device, HostCpu, load_device, load_host
 from hwsim.cost.footprint import Footprint, peak_footprint
 from hwsim.cost.host import HostModel
 from hwsim.cost.ops import CostContext
@@ -70,6 +70,14 @@ class Prepared:
     device: Device
     sizes: SizeReport
     costs: DeviceCallCosts
+    options: RunOptions | None = None  # the request's options with the device's defaults filled in
+
+    def run_choices(self) -> dict[str, object]:
+        """What the numbers assume: matmul precision, search and fusion placement, and the pair each component
+        actually computes in (printed by simulate/cost/sweep and in their JSON)."""
+        options = self.options or self.costs.ctx.options
+        return {"matmul_precision": options.matmul_precision.value, "search_on": options.search_on.value,
+                "elementwise_fusion": options.fusion.value, "computed_as": computed_precisions(self.costs)}
 
 
 @dataclass(frozen=True)
@@ -79,43 +87,35 @@ class SimulationResult:
     schedule: DecodeSchedule | None
     footprint: Footprint
     warnings: tuple[str, ...]
+    choices: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         data = self.result.to_dict()
         data.update({"workload": self.request.workload, "precision": self.request.precision,
                      "device": self.request.device, "frames": self.request.frames, "beam": self.request.beam,
                      "algorithm": self.request.algorithm.value, "memory": self.footprint.to_dict(),
-                     "warnings": list(self.warnings)})
+                     "warnings": list(self.warnings), **self.choices})
         return data
-
-
-def _host_cpu(device: Device, host_name: str | None) -> HostCpu | None:
-    """The host CPU running the search: the --host device's, else the accelerator file's own (if any)."""
-    if host_name is not None:
-        host_device = load_device(host_name)
-        if host_device.host_cpu is None:
-            raise SpecError(host_device.file, "host_cpu", "a host_cpu section in the --host device file")
-        return host_device.host_cpu
-    return device.host_cpu
 
 
 def prepare(request: RunRequest) -> Prepared:
     model = resolve_model(request.workload, request.precision, list(request.overrides), request.meta_dtype,
                           list(request.precision_overrides))
     device = load_device(request.device, request.device_overrides)
-    host_cpu = _host_cpu(device, request.host)
+    host_cpu = load_host(device, request.host)
+    options = request.options.resolve(device)
     sizes = account_size(model.graph, model.plan)
-    residency = plan_residency(model.graph, sizes, device, request.options.residency)
-    ctx = CostContext(model.graph, model.plan, device, request.options, residency, tensor_bytes(sizes))
-    host = HostModel(host_cpu, device.host_link, request.options, model.graph.vocab_size) if host_cpu else None
+    residency = plan_residency(model.graph, sizes, device, options.residency)
+    ctx = CostContext(model.graph, model.plan, device, options, residency, tensor_bytes(sizes))
+    host = HostModel(host_cpu, device.host_link, options, model.graph.vocab_size) if host_cpu else None
     costs = DeviceCallCosts(ctx, host, model.workload_spec.hmm_search)
-    if host is None:
+    if host is None and (not options.search_on_accelerator or not model.graph.has_decoder):
         search = "beam search" if model.graph.has_decoder else "HMM search"
-        raise SpecError(device.file, "host_cpu", f"a host CPU for the {search}; {device.name} has none: "
-                        "give --host DEVICE (e.g. xeon_host)")
+        raise SpecError(device.file, "default_host", f"a host CPU for the {search}; {device.name} names none: "
+                        "give --host DEVICE (e.g. xeon_host) or --search-on accelerator")
     for op in model.graph.ops:  # surface unsupported precisions now, as one clean error, not mid-simulation
         costs.op_cost(op, 1)
-    return Prepared(model, device, sizes, costs)
+    return Prepared(model, device, sizes, costs, options)
 
 
 def emission_params(prepared: Prepared, request: RunRequest) -> EmissionParams:
@@ -158,7 +158,10 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
     warnings = () if footprint.fits else (
         f"peak device memory {footprint.total_bytes / 1e9:.2f} GB exceeds {prepared.device.name}'s "
         f"{footprint.capacity_level} capacity {footprint.capacity_bytes / 1e9:.2f} GB",)
-    return SimulationResult(request, result, schedule, footprint, warnings)
+    calls = (schedule.prediction_calls, schedule.joint_calls) if schedule is not None else (0, 0)
+    latency = call_latency_totals(prepared.costs, [frames for frames, _ in shape.chunks()], *calls)
+    return SimulationResult(request, result, schedule, footprint, warnings,
+                            {**prepared.run_choices(), "call_latency_s": latency})
 
 
 def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:
@@ -166,5 +169,6 @@ def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object
     config["device"] = {"name": prepared.device.name, "file": prepared.device.file}
     config["run"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.__dict__.items()
                      if k != "options"}
-    config["run"]["options"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.options.__dict__.items()}
+    options = prepared.options or request.options
+    config["run"]["options"] = {k: (v.value if hasattr(v, "value") else v) for k, v in options.__dict__.items()}
     return config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hwsim.cost.device import Dataflow, load_device
-from hwsim.cost.engine_select import parse_precision
+from hwsim.cost.engine_select import parse_matmul_precision, parse_precision
 from hwsim.cost.gemm import GemmCost, gemm_cost
 from hwsim.cost.formats import split_pair
 from hwsim.commands.common import require_positive_int
@@ -35,42 +35,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--precision", help=PRECISION_HELP)
     parser.add_argument("--dataflow", choices=[d.value for d in Dataflow],
                         help="ws = weight, os = output, is = input stationary (default: the device file's modelling.dataflow)")
+    parser.add_argument("--matmul-precision", default="default", metavar="P",
+                        help="default | high | highest: float32 on bf16 engines runs 1, 3 or 6 bf16 passes (JAX semantics)")
+    parser.add_argument("--device-set", dest="device_overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                        help="override a device figure (repeatable), e.g. modelling.conversion_overlap.value=serial")
+    parser.add_argument("--scale-blocks", default="0", metavar="S",
+                        help="weight scales per output along K for integer compute: 0 = unscaled (as SCALE-Sim counts), "
+                             "1 = per-channel, K/block = sub-channel; each rescales every output once on the vector unit")
     parser.add_argument("--json", action="store_true", help="print one JSON object with the full breakdown")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     m, k, n = (require_positive_int(getattr(args, name), f"--{name}") for name in ("m", "k", "n"))
-    device = load_device(args.device)
+    precision = parse_matmul_precision(args.matmul_precision)
+    blocks = 0 if str(args.scale_blocks) == "0" else require_positive_int(args.scale_blocks, "--scale-blocks")
+    device = load_device(args.device, args.device_overrides)
     if args.precision is None:
         first = device.matrix_engines[0]
         default = next(p for p, s in first.precisions.items() if s.support.value == "native")
         weight_fmt, act_fmt = split_pair(default)
     else:
         weight_fmt, act_fmt = parse_precision(args.precision, device)
-    cost = gemm_cost(device, m, k, n, weight_fmt, act_fmt, Dataflow(args.dataflow) if args.dataflow else None)
+    cost = gemm_cost(device, m, k, n, weight_fmt, act_fmt, matmul_precision=precision,
+                     dataflow=Dataflow(args.dataflow) if args.dataflow else None, scale_blocks=blocks)
     print(dumps(cost.as_dict()) if args.json else format_cost(cost))
     return 0
 
 
 def format_cost(cost: GemmCost) -> str:
     d = cost.as_dict()
-    how = {"native": "native", "emulated": f"emulated, {d['passes']:g} passes",
-           "promoted": f"promoted: {d['converted_operand']} converted on the vector unit"}[d["compute_mode"]]
     rows = [
-        ("ideal (MACs / peak)", d["ideal_cycles"]), ("spatial under-use", d["spatial_underuse_cycles"]),
-        ("fill/drain", d["fill_drain_cycles"]), ("weight-load stall", d["weight_load_cycles"]),
+        ("ideal (MACs / peak)", d.get("ideal_cycles", 0.0)), ("spatial under-use", d.get("spatial_underuse_cycles", 0.0)),
+        ("fill/drain", d.get("fill_drain_cycles", 0.0)), ("weight-load stall", d.get("weight_load_cycles", 0.0)),
         ("extra emulation passes", d["passes_extra_cycles"]), ("memory stall", d["memory_stall_cycles"]),
-        ("conversion", d["conversion_cycles"]), ("fixed overhead", d["overhead_cycles"]),
+        ("conversion + scaling", d["conversion_cycles"]), ("fixed overhead", d["overhead_cycles"]),
     ]
+    combine = ("max(array, memory, conversion)" if d["conversion_overlap"] == "concurrent"
+               else "max(array, memory) + conversion")
     lines = [
-        f"{d['device']} {d['engine']}: ({d['m']} x {d['k']}) @ ({d['k']} x {d['n']}), weights {d['weight_format']}, "
-        f"activations {d['activation_format']} -> computes {d['compute_pair']} ({how})",
-        f"dataflow {d['dataflow']}, weight_load {d['weight_load']}, fill_drain {d['fill_drain']}, "
-        f"{d['arrays']} array(s) of {d['rows']}x{d['cols']}, {d['folds']} fold(s)",
+        f"{d['device']} {d['engine']}: ({d['m']} x {d['k']}) @ ({d['k']} x {d['n']}): {d['computed_as']}"
+        f" [matmul precision {d['matmul_precision']}]",
+        f"dataflow {d.get('dataflow')}, weight_load {d.get('weight_load')}, fill_drain {d.get('fill_drain')}, "
+        f"{d.get('arrays')} array(s) of {d.get('rows')}x{d.get('cols')}, {d.get('folds')} fold(s)",
         f"cycles {d['cycles']:>14,.0f}   time {d['time_s']:.4g} s   utilization {d['utilization']:.1%}   bound: {d['bound']}",
+        f"  time = {combine} + overhead: array {d['array_s']:.4g} s, memory {d['memory_s']:.4g} s, conversion "
+        f"{d['conversion_s']:.4g} s, output scaling {d['output_scaling_s']:.4g} s"
+        + ("  (array + memory from the device's measured GEMM table)" if d["measured_table"] else ""),
     ]
     lines += [f"  {name:<24}{value:>12,.0f}" for name, value in rows]
-    lines.append(f"  (operand traffic {d['bytes_moved']:,.0f} bytes = {d['memory_cycles']:,.0f} cycles, overlapped with compute)")
+    lines.append(f"  (operand traffic {d['bytes_moved']:,.0f} bytes = {d['memory_cycles']:,.0f} cycles at the array clock)")
     lines += [f"note: {note}" for note in d["notes"]]
     return "\n".join(lines)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from hwsim.commands.common import positive_int
-from hwsim.cost.options import Placement, RunOptions
+from hwsim.cost.engine_select import parse_matmul_precision
+from hwsim.cost.options import Fusion, Placement, RunOptions
 from hwsim.errors import SpecError, unknown_choice
 from hwsim.sim.decode import Algorithm
 from hwsim.simulate import RunRequest
@@ -21,8 +22,8 @@ def add_device_arguments(parser: argparse.ArgumentParser, device_required: bool 
                         metavar="KEY.PATH=VALUE", help="override a device figure, e.g. "
                         "--device-set host_link.latency_s.value=1e-6 (repeatable; recorded in resolved configs)")
     parser.add_argument("--host", metavar="D", default=None,
-                        help="device file whose host_cpu runs the search when the accelerator file has none "
-                             "(e.g. xeon_host for the TPUs)")
+                        help="device file whose host_cpu runs the search (default: the accelerator file's "
+                             "default_host, e.g. tpu_vm_host for the TPUs, else its own host_cpu)")
 
 
 def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +36,16 @@ def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--topk", type=positive_int, default=4, help="candidates kept per hypothesis (default 4)")
     parser.add_argument("--no-residency", action="store_true",
                         help="stream every weight from the operand memory (no on-chip residency)")
+    parser.add_argument("--matmul-precision", default="default", metavar="P",
+                        help="default | high | highest: float32 GEMMs on bf16 engines run 1, 3 or 6 bf16 passes "
+                             "(jax.lax.Precision semantics; default: default)")
+    parser.add_argument("--search-on", default=None, metavar="WHERE",
+                        help="host | accelerator: where beam search (log-softmax, top-k, bookkeeping, step loop) runs; "
+                             "on the accelerator nothing crosses the link per step (default: the device file's "
+                             "modelling.search_on)")
+    parser.add_argument("--fusion", default=None, metavar="F",
+                        help="none | per_layer: element-wise ops as their own memory round trips, or fused into their "
+                             "layer (default: the device file's modelling.elementwise_fusion)")
 
 
 def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,9 +73,21 @@ def parse_algorithm(text: str) -> Algorithm:
         raise unknown_choice(None, "--algorithm", "algorithm", text, [a.value for a in Algorithm]) from None
 
 
+def _choice(flag: str, kind: str, text: str | None, enum_type):
+    if text is None:
+        return None
+    try:
+        return enum_type(text.strip().lower())
+    except ValueError:
+        raise unknown_choice(None, flag, kind, text, [e.value for e in enum_type]) from None
+
+
 def run_options(args: argparse.Namespace) -> RunOptions:
     return RunOptions(joint_placement=Placement(args.joint_on), softmax_placement=Placement(args.softmax_on),
-                      topk_placement=Placement(args.topk_on), topk=args.topk, residency=not args.no_residency)
+                      topk_placement=Placement(args.topk_on), topk=args.topk, residency=not args.no_residency,
+                      matmul_precision=parse_matmul_precision(getattr(args, "matmul_precision", "default")),
+                      search_on=_choice("--search-on", "search placement", getattr(args, "search_on", None), Placement),
+                      fusion=_choice("--fusion", "fusion", getattr(args, "fusion", None), Fusion))
 
 
 def check_probability(name: str, value: float | None) -> None:
@@ -136,3 +159,16 @@ def signed_int(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def describe_choices(choices: dict[str, object], indent: str = "  ") -> list[str]:
+    """Human lines for a run's numerics and placement choices and the pair each component computes in."""
+    lines = [f"{indent}matmul precision {choices['matmul_precision']}; search on {choices['search_on']}; "
+             f"element-wise fusion {choices['elementwise_fusion']}"]
+    for component, pairs in dict(choices.get("computed_as", {})).items():
+        lines += [f"{indent}{component}: {pair}" for pair in pairs]
+    latency = choices.get("call_latency_s")
+    if latency:
+        lines.append(f"{indent}per-call latency (ms, inside the component times): launches "
+                     f"{latency['launch_s'] * 1e3:.4f}, recurrent-step/loop latency {latency['step_latency_s'] * 1e3:.4f}")
+    return lines

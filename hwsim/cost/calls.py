@@ -3,13 +3,28 @@
 Segments of one call are the ops of that call in graph order, each on its resource; consecutive segments on
 the same resource are merged (they would run back to back anyway). An encoder recurrent block (the per-frame
 ops of one LSTM direction) repeats once per encoder frame, after a one-time load of its staged weight.
+
+Per-call latencies (device file, `modelling`), labelled so traces show them. A launch is host work (driver,
+framework dispatch) and occupies the host lane, where it merges with the host's gather of that call; a
+recurrent-step or device-loop latency occupies the matrix lane (the device waits on its own synchronisation):
+
+| where the search runs | per encoder call | per recurrent step | per prediction / joint call | per search step |
+|---|---|---|---|---|
+| host        | dispatch_latency_s | step_latency_s | dispatch_latency_s (host launches it) | host search |
+| accelerator | dispatch_latency_s | step_latency_s | - (inside the device loop) | step_latency_s + device search |
+
+With the search on the accelerator, log-softmax and top-k run in the joint call, sort and hypothesis
+bookkeeping run on the vector unit (hwsim.cost.device_search), and no transfer happens per step; only the final
+hypotheses cross the link once per utterance (a cost-table row; the engine has no end-of-utterance call, and
+one link latency per utterance is below the simulator's reporting precision for any real utterance).
 """
 
 from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from hwsim.cost.host import TOPK_OPS_PER_ELEMENT, HostModel
+from hwsim.cost.device_search import TOPK_OPS_PER_ELEMENT, device_search_s
+from hwsim.cost.host import HostModel
 from hwsim.cost.ops import COMPONENT_OF, CostContext, OpCost, cost_op
 from hwsim.cost.options import Placement
 from hwsim.graph.model import Op, OpKind, Trigger
@@ -18,7 +33,7 @@ from hwsim.sim.costs import OpInfo, Segment
 from hwsim.specs.workload import HmmSearchSpec
 
 ENCODER_TRIGGERS = (Trigger.ENCODER_FRAMES, Trigger.ENCODER_RECURRENT)
-SCALAR_OPS_PER_CYCLE = 2  # sustained instructions per cycle of branchy search code on an out-of-order core
+LAUNCH_RESOURCE, LATENCY_RESOURCE = "cpu", "matrix"
 
 
 def merge_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
@@ -95,19 +110,45 @@ class DeviceCallCosts:
     def joint(self, rows: int) -> Sequence[Segment]:
         return self._memo("joint", rows, lambda r: self._dispatch("joint", r) + self._joint_segments(r))
 
+    @property
+    def search_on_accelerator(self) -> bool:
+        return self.ctx.options.search_on_accelerator
+
+    def launch_s(self, component: str) -> float:
+        """Latency charged once per call of `component` (see the module table)."""
+        knobs = self.ctx.device.modelling
+        if component == "encoder":
+            return knobs.dispatch_latency_s
+        if component == "search":
+            return knobs.step_latency_s if self.search_on_accelerator else 0.0
+        return 0.0 if self.search_on_accelerator else knobs.dispatch_latency_s
+
+    def _launch(self, component: str) -> list[Segment]:
+        seconds = self.launch_s(component)
+        label, resource = ("search.step latency", LATENCY_RESOURCE) if component == "search" else \
+            (f"{component}.launch", LAUNCH_RESOURCE)
+        return [Segment(resource, component, seconds, label, (OpInfo(label, seconds, 0.0, 0.0, "latency", ""),))]
+
     def _dispatch(self, component: str, rows: int) -> list[Segment]:
-        """The host gathers the hypotheses' states/outputs into a batch before a network call: one candidate's
-        bookkeeping (`host_cpu.per_candidate_s`) per row."""
-        if self.host is None:
+        """A host-driven call: its launch latency, and the host gathering the hypotheses' states/outputs into a
+        batch (one candidate's bookkeeping, `host_cpu.per_candidate_s`, per row). Device-side loops do neither."""
+        if self.search_on_accelerator:
             return []
-        seconds = rows * self.host.cpu.per_candidate_s
-        info = OpInfo(f"{component}.gather", seconds, 0.0, 0.0, "host", "")
-        return [Segment("cpu", component, seconds, f"{component}.gather", (info,))]
+        gather = []
+        if self.host is not None:
+            seconds = rows * self.host.cpu.per_candidate_s
+            info = OpInfo(f"{component}.gather", seconds, 0.0, 0.0, "host", "")
+            gather = [Segment("cpu", component, seconds, f"{component}.gather", (info,))]
+        return gather + self._launch(component)
 
     def transfer(self, rows: int) -> Sequence[Segment]:
+        if self.search_on_accelerator:
+            return ()
         return self._memo("transfer", rows, lambda r: [_segment(self.transfer_cost(r))])
 
     def search(self, hyps: int) -> Sequence[Segment]:
+        if self.search_on_accelerator:
+            return self._memo("search", hyps, lambda h: self._launch("search") + [_segment(self.search_cost(h))])
         return self._memo("search", hyps, lambda h: [_segment(self.search_cost(h))])
 
     def hmm_search(self, frames: int) -> Sequence[Segment]:
@@ -119,7 +160,19 @@ class DeviceCallCosts:
         return self._require_host().transfer(rows, out)
 
     def search_cost(self, rows: int) -> OpCost:
+        if self.search_on_accelerator:
+            seconds = device_search_s(rows, self.ctx.options.topk, self.ctx.device.vector_ops_per_s())
+            return OpCost("search", "search", "search", "vector", rows, seconds, 0.0, 0.0, "compute", 1.0, seconds,
+                          0.0, 0.0, 0.0, None, "float32")
         return self._require_host().search(rows)
+
+    def final_transfer_cost(self, beam: int, labels: int) -> OpCost:
+        """Search on the accelerator: the final hypotheses (int32 labels + a float32 score each) cross once."""
+        link = self.ctx.device.host_link
+        nbytes = beam * (labels + 1) * 4
+        seconds = link.transfer_time_s(nbytes) if link else 0.0
+        return OpCost("final_hypotheses", "transfer", "transfer", "link", beam, seconds, 0.0, nbytes, "overhead", 0.0,
+                      0.0, seconds - (link.latency_s if link else 0.0), 0.0, link.latency_s if link else 0.0, None, "int32")
 
     def _joint_segments(self, rows: int) -> list[Segment]:
         segments = [_segment(self.op_cost(op, rows)) for op in self.joint_ops]
@@ -130,7 +183,7 @@ class DeviceCallCosts:
         return segments
 
     def _encoder_segments(self, frames: int, exclusive: bool = False) -> list[Segment]:
-        segments: list[Segment] = []
+        segments: list[Segment] = self._launch("encoder")
         steps = 0
         block: list[Op] = []
         for op in self.encoder_ops + (None,):
@@ -145,9 +198,38 @@ class DeviceCallCosts:
                 segments.append(_segment(self.op_cost(op, op.rows_per_invocation(frames))))
         return segments
 
+    def recurrent_steps(self, frames: int) -> int:
+        """Recurrent steps of one encoder call: each recurrent block (consecutive per-frame ops) runs once per frame."""
+        steps, previous = 0, None
+        for op in self.encoder_ops:
+            if op.trigger is Trigger.ENCODER_RECURRENT and previous is not Trigger.ENCODER_RECURRENT:
+                steps += op.invocations(frames)
+            previous = op.trigger
+        return steps
+
+    def latency_cost(self, component: str, rows: int = 1) -> OpCost:
+        """One call's launch (or one device-loop step's latency) as a cost-table row."""
+        seconds = self.launch_s(component)
+        label, resource = ("step_latency", LATENCY_RESOURCE) if component == "search" else ("launch", LAUNCH_RESOURCE)
+        return OpCost(f"{component}.{label}", component, "latency", resource, rows, seconds, 0.0, 0.0,
+                      "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
+
+    def step_latency_cost(self) -> OpCost:
+        seconds = self.ctx.device.modelling.step_latency_s
+        return OpCost("encoder.step_latency", "encoder", "latency", LATENCY_RESOURCE, 1, seconds, 0.0, 0.0,
+                      "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
+
+    def gather_cost(self, component: str, rows: int) -> OpCost:
+        seconds = 0.0 if self.search_on_accelerator or self.host is None else rows * self.host.cpu.per_candidate_s
+        return OpCost(f"{component}.gather", component, "gather", "cpu", rows, seconds, 0.0, 0.0, "overhead", 0.0,
+                      0.0, 0.0, 0.0, seconds, None, "-")
+
     def _recurrent_block(self, block: list[Op], steps: int, exclusive: bool) -> list[Segment]:
         loads = [self._staged_load(op) for op in block if op.weight in self.ctx.residency.staged]
-        step = merge_segments(_segment(self.op_cost(op, 1)) for op in block)
+        step_s = self.ctx.device.modelling.step_latency_s
+        latency = Segment(LATENCY_RESOURCE, COMPONENT_OF[block[0].component.value], step_s, "step latency",
+                          (OpInfo("step latency", step_s, 0.0, 0.0, "latency", ""),))
+        step = merge_segments([latency] + [_segment(self.op_cost(op, 1)) for op in block])
         if exclusive:  # one segment per resource for all steps: same busy time, no other user to interleave
             return loads + [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}", s.ops, steps)
                             for s in step]
@@ -160,10 +242,32 @@ class DeviceCallCosts:
         return Segment("memory", COMPONENT_OF[op.component.value], seconds, f"load {op.weight}", (info,))
 
     def _hmm_segments(self, frames: int) -> list[Segment]:
-        """WFST token passing is scalar, branchy code: it runs at SCALAR_OPS_PER_CYCLE, not the SIMD rate."""
+        """WFST token passing is scalar, branchy code: it runs at host_cpu.scalar_ops_per_cycle, not the SIMD rate."""
         if self.hmm is None:
             raise ValueError("hybrid models need the workload's hmm_search section")
         host = self._require_host()
         ops = frames * self.hmm.active_tokens_per_frame * self.hmm.ops_per_token
-        seconds = ops / (host.cpu.clock_hz * SCALAR_OPS_PER_CYCLE) + host.cpu.search_step_overhead_s * frames
+        seconds = ops / (host.cpu.clock_hz * host.cpu.scalar_ops_per_cycle) + host.cpu.search_step_overhead_s * frames
         return [Segment("cpu", "hmm_search", seconds, "hmm_search", (OpInfo("hmm_search", seconds, ops, 0.0, "host", ""),))]
+
+
+def computed_precisions(costs: DeviceCallCosts) -> dict[str, list[str]]:
+    """Per component, the distinct precision pairs its GEMMs actually compute in, in words (graph order):
+    {'encoder': ['int4 weights x bf16 activations computed as bf16 x bf16 (weights converted) on tpu_v5e mxu']}."""
+    found: dict[str, list[str]] = {}
+    for op in costs.encoder_ops + costs.prediction_ops + costs.joint_ops:
+        cost = costs.op_cost(op, 1)
+        if cost.computed_as is not None and cost.computed_as not in found.setdefault(cost.component, []):
+            found[cost.component].append(cost.computed_as)
+    return {component: pairs for component, pairs in found.items() if pairs}
+
+
+def call_latency_totals(costs: DeviceCallCosts, chunk_frames: list[int], prediction_calls: int,
+                        joint_calls: int) -> dict[str, float]:
+    """Seconds of launches and of recurrent-step / device-loop latency one run charges (they are inside the
+    component times; this says how much of them is per-call latency)."""
+    launches = costs.launch_s("encoder") * len(chunk_frames)
+    launches += costs.launch_s("prediction") * prediction_calls + costs.launch_s("joint") * joint_calls
+    steps = costs.ctx.device.modelling.step_latency_s * sum(costs.recurrent_steps(f) for f in chunk_frames)
+    steps += costs.launch_s("search") * joint_calls
+    return {"launch_s": launches, "step_latency_s": steps}

@@ -13,8 +13,8 @@ from typing import Mapping
 from hwsim.cost.measured import GemmTable, gemm_table
 from hwsim.cost.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, display_path, resolve_spec_path
-from hwsim.specs.device import DeviceSpec, MatrixEngineSpec, validate_device_spec
+from hwsim.paths import DEVICES_DIR, display_path, resolve_spec_path, shipped_names
+from hwsim.specs.device import DeviceSpec, HostCpuSpec, MatrixEngineSpec, validate_device_spec
 from hwsim.specs.load import read_yaml
 from hwsim.specs.overrides import apply_overrides
 from hwsim.units import GIGA, OPS_PER_MAC
@@ -57,6 +57,7 @@ class PrecisionSupport:
 @dataclass(frozen=True)
 class MatrixEngine:
     name: str
+    kind: str  # compute model (hwsim.cost.compute_model): "systolic" today
     index: int  # position under matrix_engines in the device file, for error key paths
     cores: int
     arrays_per_core: int
@@ -112,6 +113,11 @@ class HostCpu:
     memory_bandwidth_bytes_per_s: float
     search_step_overhead_s: float
     per_candidate_s: float
+    log_softmax_ops_per_element: float = 20.0
+    topk_ops_per_element: float = 3.0
+    sort_ops_per_compare: float = 4.0
+    transcendental_ops_per_element: float = 15.0
+    scalar_ops_per_cycle: float = 2.0
 
     @property
     def core_flops_per_s(self) -> float:
@@ -145,6 +151,11 @@ class Modelling:
     transcendental_ops_per_element: float
     onchip_memory: str | None
     vector_overhead_per_pass: bool
+    conversion_concurrent: bool = False  # conversion runs beside the matrix engine: time = max(...), not a sum
+    dispatch_latency_s: float = 0.0      # per network call launched by the host
+    step_latency_s: float = 0.0          # per recurrent step / per iteration of a device-side loop
+    fuse_elementwise: bool = False       # element-wise ops fused into their layer: no memory round trip, no overhead
+    search_on_accelerator: bool = False  # the device's default search placement
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,7 @@ class Device:
     price_per_hour_usd: float | None
     modelling: Modelling
     gemm_table: GemmTable | None = None  # measured devices: shape-aware GEMM times (hwsim.cost.measured)
+    default_host: str | None = None      # device whose host_cpu runs the search when no --host is given
 
     def peak_ops_per_s(self, weight_fmt: str | NumberFormat, act_fmt: str | NumberFormat) -> float:
         """Chip peak for an exactly declared pair on the first engine declaring it (no promotion).
@@ -210,11 +222,7 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                                       tuple(NumberFormat(f) for f in u.formats)) for u in spec.vector_units),
         memory=tuple(MemoryLevel(l.name, l.capacity_bytes.value,
                                  l.bandwidth_gb_per_s.value * GIGA if l.bandwidth_gb_per_s else None) for l in spec.memory),
-        host_cpu=spec.host_cpu and HostCpu(spec.host_cpu.cores.value, spec.host_cpu.clock_hz.value,
-                                           spec.host_cpu.flops_per_cycle_per_core.value,
-                                           spec.host_cpu.memory_bandwidth_gb_per_s.value * GIGA,
-                                           spec.host_cpu.search_step_overhead_s.value,
-                                           spec.host_cpu.per_candidate_s.value),
+        host_cpu=spec.host_cpu and _host_cpu(spec.host_cpu),
         host_link=spec.host_link and HostLink(spec.host_link.bandwidth_gb_per_s.value * GIGA, spec.host_link.latency_s.value),
         power_w=spec.power_w.value if spec.power_w else None,
         price_per_hour_usd=spec.price_per_hour_usd.value if spec.price_per_hour_usd else None,
@@ -222,9 +230,19 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                             m.overhead_s.value, m.operand_memory.value, m.conversion_ops_per_element.value,
                             m.transcendental_ops_per_element.value,
                             m.onchip_memory.value if m.onchip_memory else None,
-                            m.vector_overhead.value == "per_pass"),
+                            m.vector_overhead.value == "per_pass", m.conversion_overlap.value == "concurrent",
+                            m.dispatch_latency_s.value, m.step_latency_s.value,
+                            m.elementwise_fusion.value == "per_layer", m.search_on.value == "accelerator"),
         gemm_table=gemm_table([x.model_dump() for x in spec.calibration.measurements] if spec.calibration else None),
+        default_host=spec.default_host.value if spec.default_host else None,
     )
+
+
+def _host_cpu(h: HostCpuSpec) -> HostCpu:
+    return HostCpu(h.cores.value, h.clock_hz.value, h.flops_per_cycle_per_core.value,
+                   h.memory_bandwidth_gb_per_s.value * GIGA, h.search_step_overhead_s.value, h.per_candidate_s.value,
+                   h.log_softmax_ops_per_element.value, h.topk_ops_per_element.value, h.sort_ops_per_compare.value,
+                   h.transcendental_ops_per_element.value, h.scalar_ops_per_cycle.value)
 
 
 def _engine(spec: MatrixEngineSpec, index: int) -> MatrixEngine:
@@ -237,7 +255,7 @@ def _engine(spec: MatrixEngineSpec, index: int) -> MatrixEngine:
             ops_per_cycle=p.ops_per_cycle.value if p.ops_per_cycle else None,
             via=pair_name(*split_pair(p.via)) if p.via else None,
             slowdown=p.slowdown.value if p.slowdown else 1.0, reason=p.reason)
-    return MatrixEngine(spec.name, index, spec.cores.value, spec.arrays_per_core.value, spec.rows.value,
+    return MatrixEngine(spec.name, spec.kind, index, spec.cores.value, spec.arrays_per_core.value, spec.rows.value,
                         spec.cols.value, spec.clock_hz.value, precisions)
 
 
@@ -251,3 +269,25 @@ def load_device(name_or_path: str | Path, overrides: tuple[str, ...] | list[str]
     shown = display_path(path)
     data = apply_overrides(read_yaml(path), list(overrides), shown, flag="--device-set")
     return build_device(validate_device_spec(data, shown), shown)
+
+
+def load_host(device: Device, host: str | None = None, overrides: tuple[str, ...] | list[str] = ()) -> HostCpu | None:
+    """The host CPU that runs `device`'s search: `host` if given, else the device file's `default_host`, else the
+    device's own `host_cpu` (a CPU, or a co-processor file that describes its host). `overrides` edit the host file.
+
+    Raises:
+        SpecError: the named host file is missing or has no host_cpu section (naming the key that chose it).
+    """
+    name = host if host is not None else device.default_host
+    if name is None:
+        return device.host_cpu
+    file, key = (None, "--host") if host is not None else (device.file, "default_host.value")
+    try:
+        path = resolve_spec_path(name, DEVICES_DIR, "device")
+    except SpecError:
+        raise SpecError(file, key, f"expected a shipped device ({', '.join(shipped_names(DEVICES_DIR))}) "
+                        "or a device file path with a host_cpu section", name) from None
+    found = load_device(path, overrides)
+    if found.host_cpu is None:
+        raise SpecError(file, key, f"expected a device whose file has a host_cpu section ({found.file} has none)", name)
+    return found.host_cpu

@@ -12,16 +12,47 @@ Rules, tried on each engine in file order (the first engine that can run the pai
     none                      | W == A        | error: unsupported, never silently treated as supported
 
 The promoted pair must itself be native or emulated on the engine, else the error names what is declared.
+
+float32 emulated on a bf16 engine takes its passes from the run's matmul precision (JAX semantics,
+`jax.lax.Precision`: DEFAULT = 1 bf16 pass, HIGH = 3 (bf16_3x), HIGHEST = 6 (bf16_6x)); the device file's
+slowdown for that pair is the HIGHEST count. Each engine's `kind` picks its compute model from COMPUTE_MODELS.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from hwsim.cost.compute_model import ComputeModel
 from hwsim.cost.device import Device, MatrixEngine, Support
 from hwsim.cost.formats import NumberFormat, format_names, pair_name, parse_format, split_pair
-from hwsim.errors import SpecError, did_you_mean
+from hwsim.cost.options import MatmulPrecision
+from hwsim.cost.systolic import SystolicModel
+from hwsim.errors import SpecError, did_you_mean, unknown_choice
+
+
+# bf16 passes per float32 matmul (JAX on TPU: DEFAULT = one bf16 pass, HIGH = bf16_3x, HIGHEST = bf16_6x)
+BF16_PASSES = {MatmulPrecision.DEFAULT: 1.0, MatmulPrecision.HIGH: 3.0, MatmulPrecision.HIGHEST: 6.0}
+
+COMPUTE_MODELS: dict[str, ComputeModel] = {}
+
+
+def register_compute_model(kind: str, model: ComputeModel) -> None:
+    """Make `kind` usable as `matrix_engines[i].kind`; registering a kind twice is an error."""
+    if kind in COMPUTE_MODELS:
+        raise ValueError(f"compute model {kind!r} registered twice")
+    COMPUTE_MODELS[kind] = model
+
+
+register_compute_model("systolic", SystolicModel())
+
+
+def parse_matmul_precision(text: str) -> MatmulPrecision:
+    try:
+        return MatmulPrecision(text.strip().lower())
+    except ValueError:
+        raise unknown_choice(None, "--matmul-precision", "matmul precision", text,
+                             [p.value for p in MatmulPrecision]) from None
 
 
 class ComputeMode(str, enum.Enum):
@@ -42,6 +73,22 @@ class EngineChoice:
     passes: float  # emulation slowdown (1 for native)
     converted_operand: str | None  # "weights" or "activations" converted on the vector unit, else None
     convert_to: NumberFormat | None
+    matmul_precision: MatmulPrecision = MatmulPrecision.DEFAULT
+
+    @property
+    def model(self) -> ComputeModel:
+        return COMPUTE_MODELS[self.engine.kind]
+
+    def describe(self, device: str) -> str:
+        """'int4 weights x float32 activations computed as bf16 x bf16 (1 pass) on tpu_v5e mxu'."""
+        weights, acts = self.weight_fmt.value, self.act_fmt.value
+        what = f"{weights} weights x {acts} activations" if weights != acts else f"{weights} x {acts}"
+        computed = self.compute_pair.replace("x", " x ", 1)
+        passes = f", {self.passes:g} pass{'es' if self.passes != 1 else ''}" if self.mode is ComputeMode.EMULATED \
+            or self.passes != 1 else ""
+        how = {ComputeMode.NATIVE: "natively", ComputeMode.EMULATED: f"emulated{passes}",
+               ComputeMode.PROMOTED: f"{self.converted_operand} converted{passes}"}[self.mode]
+        return f"{what} computed as {computed} ({how}) on {device} {self.engine.name}"
 
     @property
     def requested_pair(self) -> str:
@@ -57,7 +104,8 @@ class EngineChoice:
         return self.engine.peak_ops_per_s(self.compute_pair) / self.passes
 
 
-def select_engine(device: Device, weight_fmt: NumberFormat, act_fmt: NumberFormat) -> EngineChoice:
+def select_engine(device: Device, weight_fmt: NumberFormat, act_fmt: NumberFormat,
+                  matmul_precision: MatmulPrecision = MatmulPrecision.DEFAULT) -> EngineChoice:
     """Apply the rules of the module docstring; raise SpecError naming the device file when nothing fits."""
     pair = pair_name(weight_fmt, act_fmt)
     for engine in device.matrix_engines:
@@ -67,8 +115,18 @@ def select_engine(device: Device, weight_fmt: NumberFormat, act_fmt: NumberForma
                             f"expected a precision {device.name} supports; rejected because {entry.reason}", pair)
         choice = _direct(engine, weight_fmt, act_fmt) or _promoted(engine, weight_fmt, act_fmt)
         if choice is not None:
-            return choice
+            return _with_precision(choice, matmul_precision)
     raise _unsupported(device, pair)
+
+
+def _with_precision(choice: EngineChoice, precision: MatmulPrecision) -> EngineChoice:
+    """float32 computed on a bf16 engine: the passes are the matmul precision's, not the file's HIGHEST count."""
+    computed = pair_name(choice.convert_to or choice.weight_fmt, choice.convert_to or choice.act_fmt)
+    float32 = pair_name(NumberFormat.FLOAT32, NumberFormat.FLOAT32)
+    bf16 = pair_name(NumberFormat.BF16, NumberFormat.BF16)
+    if computed == float32 and choice.compute_pair == bf16:
+        return replace(choice, passes=BF16_PASSES[precision], matmul_precision=precision)
+    return replace(choice, matmul_precision=precision)
 
 
 def _direct(engine: MatrixEngine, weight_fmt: NumberFormat, act_fmt: NumberFormat,

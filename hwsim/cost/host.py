@@ -1,16 +1,16 @@
 """Host-side costs: the CPU's beam-search work per step, host-placed joint element-wise ops, link transfers.
 
-Operation counts per element (algorithmic, for a vectorised implementation on one core):
+Operation counts come from the host file's `host_cpu` section (each with its provenance; shipped defaults):
 
-| work | ops per element | why |
-|---|---|---|
-| log-softmax | 20 | max, subtract, exp (~15 lane-ops, polynomial), sum, subtract log-sum |
-| top-k (argpartition) | 3 | compare, select, move |
-| sort of the B x k candidates | 4 log2(n) per candidate | comparison sort |
-| element-wise transcendental | 15 | polynomial exp/tanh |
+| work | key | default | why |
+|---|---|---|---|
+| log-softmax | log_softmax_ops_per_element | 20 per element | max, subtract, exp (~15 lane-ops), sum, subtract |
+| top-k (argpartition) | topk_ops_per_element | 3 per element | compare, select, move |
+| sort of the n = B x k candidates | sort_ops_per_compare | 4 x n log2 n | comparison sort |
+| element-wise transcendental | transcendental_ops_per_element | 15 | polynomial exp/tanh |
 
-plus the host's `search_step_overhead_s` per step and `per_candidate_s` per candidate generated (device
-file): each scored hypothesis yields `topk` label extensions and one blank extension.
+plus `search_step_overhead_s` per step and `per_candidate_s` per candidate generated: each scored
+hypothesis yields `topk` label extensions and one blank extension.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from hwsim.cost.ops import COMPONENT_OF, OpCost
 from hwsim.formats import NumberFormat
 from hwsim.graph.model import Op
 
-LOG_SOFTMAX_OPS_PER_ELEMENT = 20
-TOPK_OPS_PER_ELEMENT = 3
-SORT_OPS_PER_COMPARE = 4
-TRANSCENDENTAL_OPS = 15
 TOPK_PAIR_BYTES = 8  # f32 score + int32 index
+
+
+def sort_ops(candidates: int, ops_per_compare: float) -> float:
+    """A comparison sort of n candidates: ops_per_compare x n log2 n (n >= 2)."""
+    return ops_per_compare * candidates * math.log2(max(candidates, 2))
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,10 @@ class HostModel:
         elements = rows * self.vocab
         ops = 0.0
         if self.options.softmax_placement is Placement.HOST:
-            ops += elements * LOG_SOFTMAX_OPS_PER_ELEMENT
+            ops += elements * self.cpu.log_softmax_ops_per_element
         if self.options.topk_placement is Placement.HOST:
-            ops += elements * TOPK_OPS_PER_ELEMENT
-        candidates = rows * self.options.topk
-        ops += SORT_OPS_PER_COMPARE * candidates * math.log2(max(candidates, 2))
+            ops += elements * self.cpu.topk_ops_per_element
+        ops += sort_ops(rows * self.options.topk, self.cpu.sort_ops_per_compare)
         compute_s = ops / self.flops_per_s
         overhead_s = self.cpu.search_step_overhead_s + rows * (self.options.topk + 1) * self.cpu.per_candidate_s
         nbytes = 0 if self.options.transfers_topk else elements * NumberFormat.FLOAT32.bytes
@@ -76,7 +76,7 @@ class HostModel:
 
     def elementwise(self, op: Op, rows: int) -> OpCost:
         """A joint element-wise op run on the host thread (joint placed on the host)."""
-        ops = rows * (op.vector_ops_per_row + op.sfu_ops_per_row * TRANSCENDENTAL_OPS)
+        ops = rows * (op.vector_ops_per_row + op.sfu_ops_per_row * self.cpu.transcendental_ops_per_element)
         compute_s = ops / self.flops_per_s
         nbytes = op.activation_elements(rows) * NumberFormat.FLOAT32.bytes
         memory_s = nbytes / self.cpu.memory_bandwidth_bytes_per_s

@@ -19,10 +19,9 @@ import math
 from dataclasses import dataclass, field
 
 from hwsim.cost.device import Device
-from hwsim.cost.engine_select import select_engine
+from hwsim.cost.gemm import OperandTraffic, gemm_cost, scale_blocks_along_k
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.cost.residency import Residency
-from hwsim.cost.systolic import gemm_cycles
 from hwsim.formats import NumberFormat
 from hwsim.graph.model import Graph, Op, OpKind
 from hwsim.precision.plan import PrecisionPlan
@@ -55,6 +54,8 @@ class OpCost:
     compute_pair: str | None = None
     weight_location: str | None = None
     breakdown: dict[str, float] = field(default_factory=dict)
+    computed_as: str | None = None  # GEMMs: "int4 weights x bf16 activations computed as bf16 x bf16 (...) on ..."
+    passes: float = 1.0
 
     @property
     def intensity_flops_per_byte(self) -> float:
@@ -108,39 +109,32 @@ def _weight_traffic(ctx: CostContext, name: str | None) -> tuple[float, float, s
 
 
 def _gemm_on_accelerator(ctx: CostContext, op: Op, rows: int) -> OpCost:
+    """A GEMM op priced by the one GEMM cost (hwsim.cost.gemm) with this run's traffic and scales."""
     act = ctx.plan.op(op.name).activation_format
-    weight = ctx.plan.tensor(op.weight).format if op.weight else act
-    choice = select_engine(ctx.device, weight, act)
-    engine, knobs, gemm = choice.engine, ctx.device.modelling, op.gemm
-    m = gemm.m(rows)
-    cycles = gemm_cycles(m, gemm.k, gemm.n, rows=engine.rows, cols=engine.cols, dataflow=knobs.dataflow,
-                         weight_load=knobs.weight_load, fill_drain=knobs.fill_drain, arrays=engine.arrays,
-                         macs_per_pe=choice.macs_per_pe_per_cycle)
-    compute_s = cycles.total_cycles * choice.passes * gemm.batch / engine.clock_hz
-    w_bytes, w_s, where = _weight_traffic(ctx, op.weight)
-    act_bytes = (m * gemm.k + m * gemm.n) * gemm.batch * act.bytes
+    weight_plan = ctx.plan.tensor(op.weight) if op.weight else None
+    weight = weight_plan.format if weight_plan else act
+    gemm, m = op.gemm, op.gemm.m(rows)
+    w_bytes, _, where = _weight_traffic(ctx, op.weight)
     extra_bytes = sum(ctx.weight_bytes[name] for name in op.extra_weights)
-    memory_s = w_s + (act_bytes + extra_bytes) / ctx.bandwidth(ctx.activation_location)
-    table = ctx.device.gemm_table
-    if table is not None and choice.compute_pair == f"{table.dtype}x{table.dtype}":
-        compute_s, memory_s = table.seconds(m, gemm.k, gemm.n) * gemm.batch, 0.0  # measured: memory included
-    conversion_s = _conversion_s(ctx, choice.converted_operand, m, gemm.k, gemm.n) * gemm.batch
-    macs = op.macs(rows)
-    ideal_s = macs * OPS_PER_MAC / choice.peak_ops_per_s
-    breakdown = {"ideal_cycles": cycles.ideal_cycles, "spatial_underuse_cycles": cycles.spatial_underuse_cycles,
-                 "fill_drain_cycles": cycles.fill_drain_cycles, "weight_load_cycles": cycles.weight_load_cycles,
-                 "extra_pass_cycles": cycles.total_cycles * (choice.passes - 1),
-                 "memory_stall_s": max(0.0, memory_s - compute_s), "array_cycles": cycles.total_cycles * choice.passes}
-    return _finish(ctx, op, "matrix", rows, compute_s, memory_s, conversion_s, op.flops(rows),
-                   w_bytes + act_bytes + extra_bytes, ideal_s, weight.value, act.value,
-                   compute_pair=choice.compute_pair, weight_location=where, breakdown=breakdown)
+    act_bytes = (m * gemm.k + m * gemm.n) * act.bytes + extra_bytes / gemm.batch
+    traffic = OperandTraffic(w_bytes / gemm.batch, ctx.bandwidth(where) if where else 1.0, act_bytes,
+                             ctx.bandwidth(ctx.activation_location), where)
+    blocks = scale_blocks_along_k(weight_plan.metadata_entries, gemm.n) if weight_plan and weight_plan.quantized else 1
+    cost = gemm_cost(ctx.device, m, gemm.k, gemm.n, weight, act, matmul_precision=ctx.options.matmul_precision,
+                     traffic=traffic, scale_blocks=blocks, batch=gemm.batch)
+    details = cost.as_dict()
+    breakdown = {key: float(details[key]) for key in GEMM_BREAKDOWN if key in details}
+    breakdown["extra_pass_cycles"] = float(details["passes_extra_cycles"])
+    ideal_s = op.macs(rows) * OPS_PER_MAC / cost.choice.peak_ops_per_s
+    return OpCost(op.name, COMPONENT_OF[op.component.value], op.kind.value, "matrix", rows, cost.time_s,
+                  op.flops(rows), traffic.bytes * gemm.batch, cost.bound, ideal_s / cost.time_s if cost.time_s else 0.0,
+                  cost.array_s, cost.memory_s, cost.vector_s, cost.overhead_s, weight.value, act.value,
+                  compute_pair=cost.choice.compute_pair, weight_location=where, breakdown=breakdown,
+                  computed_as=cost.choice.describe(ctx.device.name), passes=cost.choice.passes)
 
 
-def _conversion_s(ctx: CostContext, converted: str | None, m: int, k: int, n: int) -> float:
-    if converted is None:
-        return 0.0
-    elements = k * n if converted == "weights" else m * k
-    return elements * ctx.device.modelling.conversion_ops_per_element / ctx.device.vector_ops_per_s()
+GEMM_BREAKDOWN = ("ideal_cycles", "spatial_underuse_cycles", "fill_drain_cycles", "weight_load_cycles",
+                  "conversion_s", "output_scaling_s", "memory_stall_cycles")
 
 
 def _vector_format(ctx: CostContext, wanted: NumberFormat) -> NumberFormat:
@@ -152,24 +146,34 @@ def _vector_format(ctx: CostContext, wanted: NumberFormat) -> NumberFormat:
     return max(floats, key=lambda f: f.bits) if floats else formats[0]
 
 
+FUSIBLE_KINDS = (OpKind.ELEMENTWISE, OpKind.ACTIVATION, OpKind.NORM)
+
+
+def fused(ctx: CostContext, op: Op) -> bool:
+    """Under `elementwise_fusion: per_layer` an element-wise op runs inside its layer's kernel: its inputs and
+    outputs stay in registers/on-chip (no memory round trip) and it pays no launch of its own."""
+    return ctx.options.fuse_elementwise and op.kind in FUSIBLE_KINDS
+
+
 def _vector_op(ctx: CostContext, op: Op, rows: int) -> OpCost:
     fmt = _vector_format(ctx, ctx.plan.op(op.name).activation_format)
     knobs = ctx.device.modelling
     ops = rows * (op.vector_ops_per_row + op.sfu_ops_per_row * knobs.transcendental_ops_per_element)
     rate = ctx.device.vector_ops_per_s(fmt)
     compute_s = ops / rate
-    act_bytes = op.activation_elements(rows) * fmt.bytes
+    is_fused = fused(ctx, op)
+    act_bytes = 0.0 if is_fused else op.activation_elements(rows) * fmt.bytes
     w_bytes, w_s, where = _weight_traffic(ctx, op.weight)
     extra_bytes = sum(ctx.weight_bytes[name] for name in op.extra_weights)
     memory_s = w_s + (act_bytes + extra_bytes) / ctx.bandwidth(ctx.activation_location)
     ideal_s = rows * (op.vector_ops_per_row + op.sfu_ops_per_row) / rate
     return _finish(ctx, op, "vector", rows, compute_s, memory_s, 0.0, op.flops(rows), act_bytes + w_bytes + extra_bytes,
                    ideal_s, ctx.plan.tensor(op.weight).format.value if op.weight else None, fmt.value,
-                   calls=_vector_calls(ctx, op), weight_location=where)
+                   calls=0 if is_fused else _vector_calls(ctx, op), weight_location=where)
 
 
 def _vector_calls(ctx: CostContext, op: Op) -> int:
-    """Overheads an element-wise op pays: 1 when fused; one per pass over its output when issued eagerly."""
+    """Overheads an unfused element-wise op pays: 1 per op; one per pass over its output when issued eagerly."""
     if not ctx.device.modelling.vector_overhead_per_pass or not op.out_elements_per_row:
         return 1
     return max(1, math.ceil((op.vector_ops_per_row + op.sfu_ops_per_row) / op.out_elements_per_row))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from hwsim.cost.compute_model import ArrayTime
 from hwsim.cost.device import Dataflow, FillDrain, WeightLoad
 from hwsim.errors import SpecError
 
@@ -145,3 +146,23 @@ def _notes(dataflow: Dataflow, preloads: bool, weight_load: WeightLoad, rows: in
         notes.append(f"{folds} fold(s) on {arrays} arrays: the streamed dimension ({streamed}) is split across "
                      f"arrays holding copies of the same tile (mapping assumption)")
     return tuple(notes)
+
+
+class SystolicModel:
+    """ComputeModel of systolic arrays (TPU MXU, RaPiD MPE arrays, AMX tiles): SCALE-Sim folds + device knobs."""
+
+    kind = "systolic"
+
+    def matmul(self, engine, modelling, m: int, k: int, n: int, *, macs_per_pe: float,
+               dataflow: Dataflow) -> ArrayTime:
+        c = gemm_cycles(m, k, n, rows=engine.rows, cols=engine.cols, dataflow=dataflow,
+                        weight_load=modelling.weight_load, fill_drain=modelling.fill_drain, arrays=engine.arrays,
+                        macs_per_pe=macs_per_pe)
+        details = {
+            "dataflow": c.dataflow.value, "weight_load": c.weight_load.value, "fill_drain": c.fill_drain.value,
+            "rows": c.rows, "cols": c.cols, "arrays": c.arrays, "macs_per_pe_per_cycle": c.macs_per_pe,
+            "folds": c.folds, "folds_per_array": c.folds_per_array, "streamed_per_fold": c.streamed_per_fold,
+            "ideal_cycles": c.ideal_cycles, "spatial_underuse_cycles": c.spatial_underuse_cycles,
+            "fill_drain_cycles": c.fill_drain_cycles, "weight_load_cycles": c.weight_load_cycles,
+        }
+        return ArrayTime(c.total_cycles, c.ideal_cycles, c.stream_cycles, engine.clock_hz, details, c.notes)

@@ -2,7 +2,9 @@
 
 Encoder ops are costed over the whole utterance (recurrent ops once per step, `count` = steps). Decoder ops
 are costed for one call on `beam` rows, with `count` = that call's number in the run's decode schedule, so
-`total_time_s` is the serial (no-overlap) estimate; `hwsim simulate` uses each step's exact rows.
+`total_time_s` is the serial (no-overlap) estimate; `hwsim simulate` uses each step's exact rows. Launch
+latencies, recurrent-step latency and the host's per-row gathers are rows of their own (kind `latency` /
+`gather`), so the breakdown shows what per-call costs add.
 """
 
 from __future__ import annotations
@@ -29,15 +31,21 @@ def _row(cost: OpCost, count: int) -> dict[str, object]:
 
 
 def cost_table(costs: DeviceCallCosts, frames: int, beam: int, schedule: DecodeSchedule | None) -> pd.DataFrame:
-    rows = []
+    """One row per op and per latency (launches, recurrent-step latency, gathers), each with its call count."""
+    rows = [_row(costs.latency_cost("encoder"), 1), _row(costs.step_latency_cost(), costs.recurrent_steps(frames))]
     for op in costs.encoder_ops:
         rows.append(_row(costs.op_cost(op, op.rows_per_invocation(frames)), op.invocations(frames)))
     if schedule is not None:
-        for op in costs.prediction_ops:
-            rows.append(_row(costs.op_cost(op, beam), schedule.prediction_calls))
-        for op in costs.joint_ops:
-            rows.append(_row(costs.op_cost(op, beam), schedule.joint_calls))
-        rows.append(_row(costs.transfer_cost(beam), schedule.joint_calls))
+        calls = {"prediction": schedule.prediction_calls, "joint": schedule.joint_calls}
+        for component, ops in (("prediction", costs.prediction_ops), ("joint", costs.joint_ops)):
+            rows += [_row(costs.latency_cost(component), calls[component]),
+                     _row(costs.gather_cost(component, beam), calls[component])]
+            rows += [_row(costs.op_cost(op, beam), calls[component]) for op in ops]
+        if costs.search_on_accelerator:
+            rows.append(_row(costs.final_transfer_cost(beam, schedule.labels), 1))
+            rows.append(_row(costs.latency_cost("search"), schedule.joint_calls))
+        else:
+            rows.append(_row(costs.transfer_cost(beam), schedule.joint_calls))
         rows.append(_row(costs.search_cost(beam), schedule.joint_calls))
     frame = pd.DataFrame(rows)
     ordered = COLUMNS + [c for c in frame.columns if c not in COLUMNS]

@@ -12,10 +12,13 @@ Layout of a device file (see hwsim/data/devices/*.yaml):
     matrix_engines: [ {name, cores, arrays_per_core, rows, cols, clock_hz, precisions: {WxA: ...}} ]
     vector_units:   [ {name, count, clock_hz, ops_per_cycle, formats} ]
     memory:         [ {name, capacity_bytes, bandwidth_gb_per_s?} ]
-    host_cpu:       {cores, clock_hz, flops_per_cycle_per_core, memory_bandwidth_gb_per_s}   (optional)
+    host_cpu:       {cores, clock_hz, flops_per_cycle_per_core, memory_bandwidth_gb_per_s, search_step_overhead_s,
+                     per_candidate_s, *_ops_per_element, sort_ops_per_compare, scalar_ops_per_cycle} (optional)
+    default_host:   {value: DEVICE, source: ...}: the host whose host_cpu runs the search      (optional)
     host_link:      {bandwidth_gb_per_s, latency_s}                                         (optional)
     power_w, price_per_hour_usd                                                              (optional)
-    modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element}
+    modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element,
+                     conversion_overlap, dispatch_latency_s, step_latency_s, elementwise_fusion, search_on}
     calibration:    {machine: {fact: value}, measurements: [ {benchmark, dtype, shape, repeats, median_s,
                      work, work_unit, rate_per_s} ]}                                         (optional)
 
@@ -31,7 +34,7 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hwsim.cost.formats import format_names, split_pair
+from hwsim.formats import format_names, split_pair
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.specs.load import SCHEMA_VERSION, key_path, read_yaml, spec_error_from_validation
 
@@ -91,6 +94,23 @@ class NameChoice(_Sourced):
     value: str = Field(min_length=1)
 
 
+class OverlapChoice(_Sourced):
+    value: Literal["concurrent", "serial"]
+
+
+class FusionChoice(_Sourced):
+    value: Literal["none", "per_layer"]
+
+
+class PlacementChoice(_Sourced):
+    value: Literal["host", "accelerator"]
+
+
+def _default(kind: type[_Sourced], value: object, why: str) -> Any:
+    """An optional figure's default, with its provenance, so resolved configs show where it came from."""
+    return Field(default_factory=lambda: kind(value=value, assumption=f"default when the file gives none: {why}"))
+
+
 class PrecisionSpec(_Spec):
     """How one weight x activation pair runs on an engine: natively, emulated via another pair, or rejected."""
 
@@ -113,6 +133,9 @@ class MatrixEngineSpec(_Spec):
     """A group of identical systolic (or systolic-like) arrays: `cores` x `arrays_per_core` per chip."""
 
     name: str = Field(min_length=1)
+    kind: Literal["systolic"] = Field(
+        default="systolic", description="compute model of the engine (hwsim.cost.compute_model); GPU tensor cores "
+                                        "and CPU SIMD/AMX models register new kinds there")
     cores: CountQuantity
     arrays_per_core: CountQuantity
     rows: CountQuantity
@@ -176,6 +199,16 @@ class HostCpuSpec(_Spec):
     per_candidate_s: NonNegativeQuantity = Field(
         description="host time per candidate a step generates (k label extensions + 1 blank per scored hypothesis): "
                     "hypothesis objects, label-history hashing for merges, score updates")
+    # operation counts of the host's search work (hwsim.cost.host); optional so measured files stay valid
+    log_softmax_ops_per_element: PositiveQuantity = _default(
+        PositiveQuantity, 20, "max, subtract, exp (~15 lane-ops as a polynomial), sum, subtract log-sum-exp")
+    topk_ops_per_element: PositiveQuantity = _default(PositiveQuantity, 3, "argpartition: compare, select, move")
+    sort_ops_per_compare: PositiveQuantity = _default(
+        PositiveQuantity, 4, "comparison sort of the B x k candidates: 4 ops per compare, n log2 n compares")
+    transcendental_ops_per_element: PositiveQuantity = _default(
+        PositiveQuantity, 15, "exp/tanh as a vectorised polynomial on a CPU without a special-function unit")
+    scalar_ops_per_cycle: PositiveQuantity = _default(
+        PositiveQuantity, 2, "sustained instructions per cycle of branchy WFST/search code on an out-of-order core")
 
 
 class HostLinkSpec(_Spec):
@@ -199,6 +232,15 @@ class ModellingSpec(_Spec):
         description="vector-unit ops per sigmoid/tanh/exp evaluation (1 = a hardware special-function unit)")
     onchip_memory: NameChoice | None = Field(
         default=None, description="level where weights that fit stay resident across invocations (needs a bandwidth)")
+    conversion_overlap: OverlapChoice = _default(
+        OverlapChoice, "serial", "weight conversion not known to run beside the matrix engine; charged in series")
+    dispatch_latency_s: NonNegativeQuantity = _default(
+        NonNegativeQuantity, 0.0, "no per-call dispatch latency known for this device")
+    step_latency_s: NonNegativeQuantity = _default(
+        NonNegativeQuantity, 0.0, "no per-recurrent-step latency known for this device")
+    elementwise_fusion: FusionChoice = _default(
+        FusionChoice, "none", "every element-wise op is its own pass over memory (no fusing compiler assumed)")
+    search_on: PlacementChoice = _default(PlacementChoice, "host", "beam search runs on the host CPU")
 
 
 class MeasurementSpec(_Spec):
@@ -234,6 +276,8 @@ class DeviceSpec(_Spec):
     price_per_hour_usd: PositiveQuantity | None = None
     modelling: ModellingSpec
     calibration: CalibrationSpec | None = None
+    default_host: NameChoice | None = Field(
+        default=None, description="shipped device (or path) whose host_cpu runs the search when --host is not given")
 
 
 # ---- loading: pydantic errors -> one line naming file, key path, expectation and found value ----

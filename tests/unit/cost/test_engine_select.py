@@ -3,8 +3,9 @@
 import pytest
 
 from hwsim.cost.device import load_device
-from hwsim.cost.engine_select import ComputeMode, parse_precision, select_engine
+from hwsim.cost.engine_select import ComputeMode, parse_matmul_precision, parse_precision, select_engine
 from hwsim.cost.formats import NumberFormat as F
+from hwsim.cost.options import MatmulPrecision
 from hwsim.errors import SpecError
 
 
@@ -42,10 +43,27 @@ def test_wider_weights_promote_activations(v5e):
     assert (choice.compute_pair, choice.converted_operand) == ("int8xint8", "activations")
 
 
-def test_float32_on_bf16_mxu_is_multi_pass(v5e):
-    choice = select_engine(v5e, F.FLOAT32, F.FLOAT32)
-    assert (choice.compute_pair, choice.mode, choice.passes) == ("bf16xbf16", ComputeMode.EMULATED, 6)
-    assert choice.peak_ops_per_s == v5e.peak_ops_per_s("bf16", "bf16") / 6
+@pytest.mark.parametrize("precision, passes", [("default", 1), ("high", 3), ("highest", 6)])
+def test_float32_on_bf16_mxu_takes_matmul_precision_passes(v5e, precision, passes):
+    """JAX semantics: DEFAULT is one bf16 pass, HIGH bf16_3x, HIGHEST bf16_6x."""
+    choice = select_engine(v5e, F.FLOAT32, F.FLOAT32, MatmulPrecision(precision))
+    assert (choice.compute_pair, choice.mode, choice.passes) == ("bf16xbf16", ComputeMode.EMULATED, passes)
+    assert choice.peak_ops_per_s == v5e.peak_ops_per_s("bf16", "bf16") / passes
+
+
+def test_promoted_float32_activations_take_matmul_precision_passes(v5e):
+    choice = select_engine(v5e, F.INT4, F.FLOAT32, MatmulPrecision.HIGH)
+    assert (choice.compute_pair, choice.converted_operand, choice.passes) == ("bf16xbf16", "weights", 3)
+    assert "int4 weights x float32 activations computed as bf16 x bf16" in choice.describe("tpu_v5e")
+
+
+def test_matmul_precision_leaves_native_pairs_alone(v5e):
+    assert select_engine(v5e, F.BF16, F.BF16, MatmulPrecision.HIGHEST).passes == 1
+
+
+def test_unknown_matmul_precision_is_one_line_error():
+    with pytest.raises(SpecError, match="--matmul-precision: unknown matmul precision 'hihg' .*did you mean 'high'"):
+        parse_matmul_precision("hihg")
 
 
 def test_int8_on_ibm_chip_is_emulated_on_int4(ibm):
