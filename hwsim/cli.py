@@ -15,6 +15,8 @@ import signal
 import sys
 
 from hwsim.errors import HwsimError, did_you_mean, one_line
+from hwsim.limits import ALLOW_LARGE_FLAG, set_allow_large
+from hwsim.paths import SPEC_PATH_ENV, set_flag_spec_dirs
 
 COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.size",
@@ -84,10 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hwsim",
         description="Performance simulator, model-size accountant and QAT reference for quantized speech models.",
     )
+    add_common_arguments(parser, "spec_dirs_global", "allow_large_global")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
+    for subparser in subparsers.choices.values():
+        add_common_arguments(subparser, "spec_dirs", "allow_large")
     return parser
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, spec_dirs_dest: str, allow_large_dest: str) -> None:
+    """Flags every verb takes, before or after the verb: user spec folders and the run-size limit switch."""
+    parser.add_argument("--spec-dir", dest=spec_dirs_dest, action="append", default=[], metavar="DIR",
+                        help=f"a folder laid out like hwsim/data (devices/, workloads/models/, workloads/precisions/) "
+                             f"searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
+    parser.add_argument(ALLOW_LARGE_FLAG, dest=allow_large_dest, action="store_true",
+                        help="lift the run-size limits (layers, frames, beam, sweep points; README: Errors and limits)")
+
+
+def apply_common_arguments(args: argparse.Namespace) -> None:
+    set_flag_spec_dirs([*getattr(args, "spec_dirs_global", []), *getattr(args, "spec_dirs", [])])
+    set_allow_large(bool(getattr(args, "allow_large_global", False) or getattr(args, "allow_large", False)))
 
 
 def fail(message: str, code: int = EXIT_USER_ERROR) -> int:
@@ -122,6 +141,7 @@ def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        apply_common_arguments(args)
         result = args.func(args)
     except HwsimError as error:
         for line in error.lines()[:-1]:

@@ -41,8 +41,16 @@ UNLIMITED = RunLimits(layers=10**12, width=10**12, frames=10**12, audio_s=1e15, 
 ALLOW_LARGE_FLAG = "--allow-large"
 
 
-def active_limits(allow_large: bool) -> RunLimits:
-    return UNLIMITED if allow_large else LIMITS
+_allow_large = [False]
+
+
+def set_allow_large(allow: bool) -> None:
+    """The CLI's --allow-large for this process (library callers keep the limits unless they call this)."""
+    _allow_large[0] = allow
+
+
+def active_limits() -> RunLimits:
+    return UNLIMITED if _allow_large[0] else LIMITS
 
 
 def check_at_most(flag: str, value: float, limit: float, what: str = "") -> None:
