@@ -93,8 +93,8 @@ def resolve_spec_path(name_or_path: str | Path, directory: Path, kind: str) -> P
     if looks_like_path(text) or candidate.exists():
         if candidate.is_file():
             return candidate
-        raise SpecError(text, "", f"expected an existing {kind} file (a name without '/' selects a shipped one)",
-                        "no such file")
+        raise SpecError(text, "", f"expected an existing {kind} file, got none (not found; a name without '/' "
+                                  f"selects a shipped {kind})")
     if not is_plain_name(text):
         raise SpecError(None, kind, f"expected a {kind} name (letters, digits, '_', '-', '.') or a path to a .yaml file", text)
     found = find_named_spec(text, search_dirs(directory))
