@@ -8,6 +8,7 @@ limits (the file-format limits stay: they guard the readers, not the run).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from hwsim.errors import SpecError
 
@@ -58,3 +59,27 @@ def check_at_most(flag: str, value: float, limit: float, what: str = "") -> None
     if value > limit:
         noun = f" {what}" if what else ""
         raise SpecError(None, flag, f"expected at most {limit:,}{noun} (limit; {ALLOW_LARGE_FLAG} lifts it)", value)
+
+
+def check_workload_limits(spec: Any, file: str) -> None:
+    """Every layer count and dimension of a validated workload spec under the limits, before a graph is built."""
+    limits = active_limits()
+    stack: list[tuple[str, Any]] = [("", spec.model_dump(mode="json"))]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack += [(f"{path}.{k}" if path else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
+        elif isinstance(node, int) and not isinstance(node, bool):
+            limit, what = (limits.layers, "layers") if path.endswith("num_layers") else (limits.width, "")
+            if node > limit:
+                raise SpecError(file, path, f"expected at most {limit:,}{' ' + what if what else ''} (limit; "
+                                f"{ALLOW_LARGE_FLAG} lifts it)", node)
+
+
+def check_run_limits(frames: int, beam: int, reference: bool = False) -> None:
+    """--frames and --beam under the limits (tighter for the numpy reference decoder, which really runs)."""
+    limits = active_limits()
+    check_at_most("--frames", frames, limits.reference_frames if reference else limits.frames)
+    check_at_most("--beam", beam, limits.reference_beam if reference else limits.beam)

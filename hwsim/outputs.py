@@ -93,19 +93,15 @@ def preflight_output_file(path: str | Path | None, flag: str, suffixes: tuple[st
     _check_parent_writable(path, flag)
 
 
-def preflight_outputs(**paths: Any) -> None:
-    """One call per verb: `preflight_outputs(out=args.out, trace=args.trace, roofline=(args.roofline, PLOTS))`.
-
-    A keyword names the flag (`save_schedule` -> `--save-schedule`); `out`/`report` are folders, everything else a
-    file; a (path, suffixes) tuple also checks the extension.
-    """
-    for name, value in paths.items():
-        flag = "--" + name.replace("_", "-") if len(name) > 1 else "-" + name
+def preflight_outputs(folders: dict[str, Any] | None = None, files: dict[str, Any] | None = None) -> None:
+    """One call per verb, before any work: `preflight_outputs({"--out": args.out}, {"--roofline": (args.roofline,
+    PLOT_SUFFIXES)})`. Keys are the flags named in errors; None values (flag not given) are skipped; a
+    (path, suffixes) tuple also checks the extension."""
+    for flag, path in (folders or {}).items():
+        preflight_output_dir(path, flag)
+    for flag, value in (files or {}).items():
         path, suffixes = value if isinstance(value, tuple) else (value, None)
-        if name in ("out", "report"):
-            preflight_output_dir(path, flag)
-        else:
-            preflight_output_file(path, flag, suffixes)
+        preflight_output_file(path, flag, suffixes)
 
 
 @contextlib.contextmanager

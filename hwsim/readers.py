@@ -166,6 +166,14 @@ def npz_shapes(path: str | Path, key: str = "--weights") -> dict[str, tuple[int,
     return shapes
 
 
+def load_npz_archive(path: str | Path, key: str = "--weights") -> Any:
+    """np.load of a checked .npz (call npz_shapes first): members are read lazily, one at a time."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise SpecError(path, key, "expected a numpy .npz archive (np.savez)", str(error).splitlines()[0]) from None
+
+
 def npz_member(archive: Any, name: str, path: str | Path) -> np.ndarray:
     """One array of an open np.load(.npz) archive; a bad CRC or truncated member is a SpecError."""
     try:

@@ -12,7 +12,7 @@ from hwsim.commands.run_args import (
     add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
 )
 from hwsim.cost.table import component_totals, cost_table
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.outputs import PLOT_SUFFIXES, atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.report.roofline import plot_roofline
 from hwsim.simulate import make_schedule, prepare, resolved_config
 
@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs({"--out": args.out}, {"--roofline": (args.roofline, PLOT_SUFFIXES)})
     request = run_request(args, args.workload, args.precision, args.device, args.frames, args.beam)
     prepared = prepare(request)
     schedule = make_schedule(prepared, request)
@@ -47,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
             (staging / "cost.json").write_text(pd.Series(payload).to_json(indent=1))
             write_resolved_config(staging, resolved_config(request, prepared))
     if args.roofline:
-        plot_roofline(frame, prepared.device, args.roofline,
-                      f"{request.workload} @ {request.precision} on {prepared.device.name}, T={request.frames}, B={request.beam}")
+        with atomic_file(args.roofline, "--roofline") as tmp:
+            plot_roofline(frame, prepared.device, tmp, f"{request.workload} @ {request.precision} on "
+                          f"{prepared.device.name}, T={request.frames}, B={request.beam}")
     if args.json:
         print_json(payload)
         return 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.commands.common import positive_int
+from hwsim.commands.common import finite_float, positive_int, seed_int
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.errors import SpecError, unknown_choice
+from hwsim.limits import check_run_limits
 from hwsim.sim.decode import Algorithm
 from hwsim.simulate import RunRequest
 
@@ -45,12 +46,12 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-overlap", action="store_true",
                         help="serialise everything: the total equals the sum of all op times")
     parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache of label histories")
-    parser.add_argument("--seed", type=int, default=0, help="emission-model seed (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="emission-model seed (default 0)")
     parser.add_argument("--max-symbols", type=positive_int, default=None,
                         help="max labels per frame (default: the workload's decoding.max_symbols_per_frame)")
-    parser.add_argument("--label-rate", type=float, default=None,
+    parser.add_argument("--label-rate", type=finite_float, default=None,
                         help="labels per encoder frame (default: the workload's decoding.label_rate_per_frame)")
-    parser.add_argument("--blank-prob", type=float, default=None,
+    parser.add_argument("--blank-prob", type=finite_float, default=None,
                         help="competing-slot blank probability (default: the workload's decoding section)")
 
 
@@ -73,6 +74,7 @@ def check_probability(name: str, value: float | None) -> None:
 
 def run_request(args: argparse.Namespace, workload: str, precision: str, device: str, frames: int,
                 beam: int) -> RunRequest:
+    check_run_limits(frames, beam)
     check_probability("--label-rate", args.label_rate)
     check_probability("--blank-prob", args.blank_prob)
     if args.label_rate is not None and not 0.0 < args.label_rate < 1.0:

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.commands.common import add_precision_argument, add_workload_argument, print_json
+from hwsim.commands.common import add_precision_argument, add_workload_argument, finite_float, print_json
 from hwsim.commands.run_args import (
     add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
 )
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.limits import active_limits, check_at_most
+from hwsim.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.report.trace import write_chrome_trace
 from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
 from hwsim.simulate import SimulationResult, prepare, resolved_config, simulate
@@ -46,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_frames_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--frames", type=signed_int, metavar="T", help="input frames of the utterance")
-    group.add_argument("--audio-s", type=float, metavar="S", help="utterance length in seconds (frames from the "
+    group.add_argument("--audio-s", type=finite_float, metavar="S", help="utterance length in seconds (frames from the "
                        "workload's input_frame_step_s)")
 
 
@@ -55,6 +56,7 @@ def resolve_frames(args: argparse.Namespace) -> int:
         return args.frames
     if args.audio_s <= 0:
         raise SpecError(None, "--audio-s", "expected a number > 0", args.audio_s)
+    check_at_most("--audio-s", args.audio_s, active_limits().audio_s, "seconds")
     spec, _ = load_workload_spec(args.workload, args.overrides)
     return max(1, round(args.audio_s / spec.input_frame_step_s))
 
@@ -84,13 +86,15 @@ def print_human(sim: SimulationResult) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs({"--out": args.out}, {"--trace": args.trace, "--save-schedule": args.save_schedule})
     frames = resolve_frames(args)
     request = run_request(args, args.workload, args.precision, args.device, frames, args.beam)
     replay = load_schedule_json(args.replay) if args.replay else None
     prepared = prepare(request)
     sim = simulate(request, prepared, replay)
     if args.trace:
-        write_chrome_trace(sim.result.trace, args.trace, f"{request.workload} {request.precision} {request.device}")
+        with atomic_file(args.trace, "--trace") as tmp:
+            write_chrome_trace(sim.result.trace, tmp, f"{request.workload} {request.precision} {request.device}")
     if args.save_schedule and sim.schedule is not None:
         save_schedule_json(sim.schedule, args.save_schedule)
     if args.out:

@@ -8,6 +8,7 @@ from pathlib import Path
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.graph.build import build_graph
 from hwsim.graph.model import Graph
+from hwsim.limits import check_workload_limits
 from hwsim.paths import (
     MODELS_DIR, PRECISIONS_DIR, display_path, find_named_spec, is_plain_name, looks_like_path, resolve_spec_path,
     search_dirs, shipped_names,
@@ -22,7 +23,9 @@ from hwsim.specs.workload import WorkloadSpec
 def load_workload_spec(name_or_path: str | Path, overrides: list[str] | None = None) -> tuple[WorkloadSpec, Path]:
     path = resolve_spec_path(name_or_path, MODELS_DIR, "workload")
     data = apply_overrides(read_yaml(path), overrides or [], display_path(path))
-    return validate_spec(WorkloadSpec, data, display_path(path)), path
+    spec = validate_spec(WorkloadSpec, data, display_path(path))
+    check_workload_limits(spec, display_path(path))
+    return spec, path
 
 
 def load_workload(name_or_path: str | Path, overrides: list[str] | None = None) -> Graph:
