@@ -7,13 +7,14 @@ only these two conversions are switched off.
 
 from __future__ import annotations
 
+import sys
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-BOOL_ERROR = "bool_for_number"  # hwsim.specs.load appends ctx['key'] to the location
+NUMBER_ERROR = "hwsim_number"  # hwsim.specs.load appends ctx["key"] to the location
 
 
 def _allows_bool(annotation: Any) -> bool:
@@ -38,12 +39,15 @@ class SpecModel(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_bool_for_numbers(cls, data: Any) -> Any:
+    def _check_numbers(cls, data: Any) -> Any:
         # A model-level check: pydantic forbids field 'before' validators on discriminator fields (`kind`).
         if isinstance(data, dict):
             for key, value in data.items():
                 field = cls.model_fields.get(key) if isinstance(key, str) else None
                 if field is not None and _holds_bool(value) and not _allows_bool(field.annotation):
-                    raise PydanticCustomError(BOOL_ERROR, "expected a number or text, got a boolean (true/false)",
+                    raise PydanticCustomError(NUMBER_ERROR, "expected a number or text, got a boolean (true/false)",
                                               {"key": key, "value": value})
+                if isinstance(value, float) and 0 < abs(value) < sys.float_info.min:
+                    raise PydanticCustomError(NUMBER_ERROR, "expected 0 or a number of magnitude >= 2.2e-308 (a "
+                                              "subnormal figure divides to infinity)", {"key": key, "value": value})
         return data

@@ -10,7 +10,7 @@ import pydantic
 
 from hwsim.errors import SpecError, SpecErrors, did_you_mean
 from hwsim.readers import read_yaml_mapping
-from hwsim.specs.base import BOOL_ERROR
+from hwsim.specs.base import NUMBER_ERROR
 
 SpecT = TypeVar("SpecT", bound=pydantic.BaseModel)
 SCHEMA_VERSION = 1
@@ -89,7 +89,7 @@ def one_spec_error(path: Path | str | None, model: type[pydantic.BaseModel], err
     """One pydantic error -> a one-line SpecError with key path, expectation and found value."""
     raw_loc = tuple(error.get("loc", ()))
     kind = error.get("type", "")
-    if kind == BOOL_ERROR:
+    if kind == NUMBER_ERROR:
         raw_loc += (error["ctx"]["key"],)
     loc, known = walk_location(model, raw_loc)
     if kind == "extra_forbidden":
@@ -112,7 +112,7 @@ def one_spec_error(path: Path | str | None, model: type[pydantic.BaseModel], err
         return SpecError(path, key_path(loc), f"unknown {value!r}{did_you_mean(value, choices)}; expected one of: {', '.join(choices)}")
     message = error.get("msg", "invalid value")
     message = message.removeprefix("Value error, ").replace("Input should be", "expected", 1)
-    got = error.get("input") if kind != BOOL_ERROR else error["ctx"].get("value")
+    got = error.get("input") if kind != NUMBER_ERROR else error["ctx"].get("value")
     if isinstance(got, (dict, list)):
         got = None
     return SpecError(path, key_path(loc), message[0].lower() + message[1:] if message else message, got)

@@ -279,6 +279,13 @@ def input_cases() -> list[Case]:
         "yaml:no-kind": (lambda f: ["params", _write(f, "w.yaml", _drop_yaml(wl, ("encoder", "kind")))], ("kind",)),
         "yaml:precisions-dir-escape": (lambda f: ["size", _write(f, "w.yaml", _edit_yaml(
             wl, ("precisions_dir",), "../usm_rnnt_1b")), "exp5"], ("precisions_dir",)),
+        "device:subnormal-figure": (lambda f: ["gemm", "--device", _write(f, "d.yaml", _edit_yaml(
+            (DEVICES_DIR / "ibm_7nm_ai_chip.yaml").read_text(),
+            ("matrix_engines", 0, "precisions", "fp16xfp16", "ops_per_cycle", "value"), "1e-320")), "--m", "8", "--k", "8",
+            "--n", "8"], ("subnormal",)),
+        "device:clock-inf": (lambda f: ["gemm", "--device", _write(f, "d.yaml", _edit_yaml(
+            (DEVICES_DIR / "ibm_7nm_ai_chip.yaml").read_text(), ("matrix_engines", 0, "clock_hz", "value"), ".inf")),
+            "--m", "8", "--k", "8", "--n", "8"], ("finite",)),
         "name:traversal-workload": (lambda f: ["params", "../usm_rnnt_1b"], ("workload",)),
         "name:traversal-precision": (lambda f: ["size", "ibm_rnnt_swb", "../usm_rnnt_1b/exp5"], ("precision",)),
         "name:traversal-device": (lambda f: ["gemm", "--device", "../devices/tpu_v4", "--m", "1", "--k", "1",
