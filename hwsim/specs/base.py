@@ -47,7 +47,14 @@ class SpecModel(BaseModel):
                 if field is not None and _holds_bool(value) and not _allows_bool(field.annotation):
                     raise PydanticCustomError(NUMBER_ERROR, "expected a number or text, got a boolean (true/false)",
                                               {"key": key, "value": value})
-                if isinstance(value, float) and 0 < abs(value) < sys.float_info.min:
-                    raise PydanticCustomError(NUMBER_ERROR, "expected 0 or a number of magnitude >= 2.2e-308 (a "
-                                              "subnormal figure divides to infinity)", {"key": key, "value": value})
         return data
+
+    @model_validator(mode="after")
+    def _no_subnormal_numbers(self) -> "SpecModel":
+        # After validation: YAML 1.1 reads `1e-320` as text, which pydantic then turns into a float.
+        for key, value in self.__dict__.items():
+            for number in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(number, float) and 0 < abs(number) < sys.float_info.min:
+                    raise PydanticCustomError(NUMBER_ERROR, "expected 0 or a number of magnitude >= 2.2e-308 (a "
+                                              "subnormal figure divides to infinity)", {"key": key, "value": number})
+        return self
