@@ -67,6 +67,32 @@ def _check_not_dangling(path: Path, flag: str) -> None:
         raise SpecError(None, flag, f"expected a path that is not a broken or looping symlink, got {str(path)!r}")
 
 
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.hwsim-lock")
+
+
+def _busy_error(target: Path, flag: str) -> SpecError:
+    return SpecError(None, flag, f"expected no other hwsim run writing {str(target)!r}, got a running one "
+                                 "(try again when it has finished)")
+
+
+def _check_not_locked(path: Path, flag: str) -> None:
+    """Fail before any work when another run holds the target (the real lock is taken when writing)."""
+    target = Path(os.path.abspath(path))
+    if target in _held_locks:
+        return
+    try:
+        fd = os.open(_lock_path(target), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return  # no lock file: nobody writes it now
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise _busy_error(target, flag) from None
+    finally:
+        os.close(fd)
+
+
 def preflight_output_dir(path: str | Path | None, flag: str = "--out") -> None:
     """Raise the one-line error now if `path` cannot become an output folder; no-op for None."""
     if path is None:
@@ -78,6 +104,7 @@ def preflight_output_dir(path: str | Path | None, flag: str = "--out") -> None:
     if path.exists() and not path.is_dir():
         raise SpecError(None, flag, f"expected a folder, got the existing file {str(path)!r}")
     _check_parent_writable(path, flag)
+    _check_not_locked(path, flag)
 
 
 def preflight_output_file(path: str | Path | None, flag: str, suffixes: tuple[str, ...] | None = None) -> None:
@@ -91,6 +118,7 @@ def preflight_output_file(path: str | Path | None, flag: str, suffixes: tuple[st
     if path.is_dir():
         raise SpecError(None, flag, f"expected a file, got the existing folder {str(path)!r}")
     _check_parent_writable(path, flag)
+    _check_not_locked(path, flag)
 
 
 def preflight_outputs(folders: dict[str, Any] | None = None, files: dict[str, Any] | None = None) -> None:
@@ -111,15 +139,14 @@ def writer_lock(target: Path, flag: str = "--out") -> Iterator[None]:
     if target in _held_locks:
         yield
         return
-    lock_path = target.with_name(f".{target.name}.hwsim-lock")
+    lock_path = _lock_path(target)
     for _ in range(5):
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise SpecError(None, flag, f"expected no other hwsim run writing {str(target)!r}, got a running one "
-                                        "(try again when it has finished)") from None
+            raise _busy_error(target, flag) from None
         try:
             same = os.fstat(fd).st_ino == os.stat(lock_path, follow_symlinks=False).st_ino
         except FileNotFoundError:
