@@ -10,6 +10,7 @@ import numpy as np
 from hwsim.commands.common import finite_float
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_file, preflight_outputs
+from hwsim.quant.stream import npy_layout, quantize_file, streamable, write_npz
 from hwsim.readers import load_npy
 from hwsim.quant import QuantizerKind, QuantSettings, quantize, quantize_backward, resolve_kind
 
@@ -54,11 +55,18 @@ def resolve_per_channel(kind: QuantizerKind, per_channel: bool) -> QuantizerKind
 def run(args: argparse.Namespace) -> int:
     preflight_outputs(files={"--output": args.output})
     kind = resolve_per_channel(resolve_kind(args.quantizer), args.per_channel)
-    array = load_array(args.input, "input")
-    axes = tuple(args.axis) if args.axis else tuple(range(1, array.ndim)) if array.ndim > 1 else (0,)
+    if not Path(args.input).is_file():
+        raise SpecError(args.input, "input", "expected an existing .npy file", "no such file")
+    shape, fortran, _, _ = npy_layout(args.input)
+    axes = tuple(args.axis) if args.axis else tuple(range(1, len(shape))) if len(shape) > 1 else (0,)
     settings = QuantSettings(bits=args.bits, contract_axes=axes, block_size=args.block,
                              mimic_praxis_block_fallback=args.mimic_praxis_block_fallback,
                              alpha=args.alpha, alpha_neg=args.alpha_neg)
+    if args.cotangent is None and args.block is None and streamable(kind, settings, shape, fortran):
+        with atomic_file(Path(args.output), "--output") as tmp:
+            quantize_file(args.input, kind, settings, tmp)  # bounded memory: chunks of rows
+        return 0
+    array = load_array(args.input, "input")
     result = quantize(array, kind, settings)
     arrays = {"q": result.q, "scale": result.scale, "dequant": result.dequant}
     if result.zero_point is not None:
@@ -83,5 +91,4 @@ def check_finite(arrays: dict[str, np.ndarray], source: str) -> None:
 def write_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Save through a unique temporary sibling and rename, so an error leaves no partial OUT.npz."""
     with atomic_file(path, "--output") as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+        write_npz(tmp, arrays)
