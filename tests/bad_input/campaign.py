@@ -286,6 +286,12 @@ def input_cases() -> list[Case]:
         "device:clock-inf": (lambda f: ["gemm", "--device", _write(f, "d.yaml", _edit_yaml(
             (DEVICES_DIR / "ibm_7nm_ai_chip.yaml").read_text(), ("matrix_engines", 0, "clock_hz", "value"), ".inf")),
             "--m", "8", "--k", "8", "--n", "8"], ("finite",)),
+        "claims:select-matches-nothing": (lambda f: ["check", _write(f, "c.yaml", _claims_with(
+            "ibm_shares.yaml", lambda c: c.update(select={"name": "nomatch*"}) if c.get("select") else None))],
+            ("matches at least one tensor",)),
+        "claims:print-step-2^63": (lambda f: ["check", _write(f, "c.yaml", _claims_with(
+            "usm_table2.yaml", lambda c: c.update(paper_sizes_rounding=2**63, paper_value=1.0)
+            if c["quantity"] == "reduction_vs_f32" else None))], ("paper_sizes_rounding",)),
         "name:traversal-workload": (lambda f: ["params", "../usm_rnnt_1b"], ("workload",)),
         "name:traversal-precision": (lambda f: ["size", "ibm_rnnt_swb", "../usm_rnnt_1b/exp5"], ("precision",)),
         "name:traversal-device": (lambda f: ["gemm", "--device", "../devices/tpu_v4", "--m", "1", "--k", "1",
@@ -328,6 +334,13 @@ def input_cases() -> list[Case]:
         "npz:huge-header": (lambda f: QAT + ["--weights", _npz_huge(f)], ("limit",)),
     }
     return [Case(name, build, fragments) for name, (build, fragments) in listed.items()]
+
+
+def _claims_with(name: str, edit: Callable[[dict], None]) -> bytes:
+    data = yaml.safe_load((CLAIMS_DIR / name).read_text())
+    for claim in data["claims"]:
+        edit(claim)
+    return yaml.safe_dump(data, sort_keys=False).encode()
 
 
 def _saved(folder: Path, array: np.ndarray) -> str:
