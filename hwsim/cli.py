@@ -63,6 +63,9 @@ def argparse_message(message: str) -> str:
         flag, kind, value = match.groups()
         kind = {"int": "an integer", "float": "a number"}.get(kind, f"a valid {kind.replace('_', ' ')}")
         return f"{flag}: expected {kind}, got {value}"
+    if match := re.fullmatch(r"argument (\S+?)(?:/\S+)?: not allowed with argument (\S+?)(?:/\S+)?", message, re.S):
+        first, second = match.groups()
+        return f"{first}: expected only one of {first} and {second}, got both"
     if match := re.fullmatch(r"argument (\S+?)(?:/\S+)?: (.*)", message, re.S):
         flag, rest = match.groups()
         return f"{flag}: {rest if rest.startswith(('expected', 'not allowed', 'ignored')) else 'expected ' + rest}"
