@@ -10,6 +10,7 @@ import concurrent.futures
 import concurrent.futures.process
 import itertools
 import os
+import signal
 from dataclasses import replace
 from typing import Iterable
 
@@ -84,16 +85,28 @@ def _run_on_workers(groups: list[list[RunRequest]], workers: int,
     """(records of finished groups, groups whose worker process died). Errors raised by a point propagate."""
     records: list[dict[str, object]] = []
     lost: list[list[RunRequest]] = []
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_run_group, group): group for group in groups}
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                records += future.result()
-            except concurrent.futures.process.BrokenProcessPool:
-                lost.append(futures[future])
-                continue
-            bar.update(len(futures[future]))
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) as pool:
+        try:
+            futures = {pool.submit(_run_group, group): group for group in groups}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    records += future.result()
+                except concurrent.futures.process.BrokenProcessPool:
+                    lost.append(futures[future])
+                    continue
+                bar.update(len(futures[future]))
+        except BaseException:  # SIGINT/SIGTERM or an error: stop the workers now instead of waiting for them
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return records, lost
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent (which stops them) and die quietly on SIGTERM: no worker tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def long_format(wide: pd.DataFrame) -> pd.DataFrame:
