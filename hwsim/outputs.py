@@ -32,6 +32,7 @@ import yaml
 from hwsim.errors import SpecError
 
 TEMP_TAG = "hwsim-"
+OUTPUT_MARKER = ".hwsim-output"  # written into every output folder: replacing it later is safe
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
 _RENAME_EXCHANGE = 2
 _held_locks: dict[Path, int] = {}
@@ -103,8 +104,25 @@ def preflight_output_dir(path: str | Path | None, flag: str = "--out") -> None:
     _check_not_dangling(path, flag)
     if path.exists() and not path.is_dir():
         raise SpecError(None, flag, f"expected a folder, got the existing file {str(path)!r}")
+    _check_replaceable(path, flag)
     _check_parent_writable(path, flag)
     _check_not_locked(path, flag)
+
+
+def _check_replaceable(path: Path, flag: str) -> None:
+    """A run replaces its whole output folder, so an existing one must look like an earlier run's output.
+
+    Accepted: a missing or empty folder, one holding hwsim's marker file, or a flat folder of plain files (the
+    committed reports/* folders). Refused: anything with subfolders (`--out ~`, `--out reports`), a mount point.
+    """
+    if not path.is_dir() or path.is_symlink() or (path / OUTPUT_MARKER).is_file():
+        return
+    if os.path.ismount(path):
+        raise SpecError(None, flag, f"expected an output folder, got the mount point {str(path)!r}")
+    for entry in os.scandir(path):
+        if not entry.is_file(follow_symlinks=False):
+            raise SpecError(None, flag, f"expected a new folder, an empty one or an earlier hwsim output, got "
+                                        f"{str(path)!r} holding {entry.name!r} (a run replaces the whole folder)")
 
 
 def preflight_output_file(path: str | Path | None, flag: str, suffixes: tuple[str, ...] | None = None) -> None:
@@ -225,6 +243,7 @@ def atomic_output_dir(final_dir: str | Path, flag: str = "--out") -> Iterator[Pa
         staging = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.{TEMP_TAG}", dir=final_dir.parent))
         try:
             yield staging
+            (staging / OUTPUT_MARKER).write_text("written by hwsim; the next run into this folder replaces it\n")
             os.chmod(staging, 0o777 & ~_umask())
             publish_dir(staging, final_dir)
         finally:

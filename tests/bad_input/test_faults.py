@@ -37,6 +37,11 @@ def wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 60.0) -> 
         time.sleep(0.02)
 
 
+def names(folder: Path) -> list[str]:
+    """A folder's files, without hwsim's output marker."""
+    return sorted(p.name for p in folder.iterdir() if p.name != outputs.OUTPUT_MARKER)
+
+
 def hidden_leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if outputs.TEMP_TAG in p.name)
 
@@ -70,9 +75,9 @@ def test_a_kill_during_publishing_leaves_the_old_or_the_new_folder_never_a_mix(t
         time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait()
-        names = sorted(p.name for p in target.iterdir())
-        assert names == [f"f{i:02d}.txt" for i in range(40)], names  # a whole new folder, no stale file
-        assert len({p.read_text() for p in target.iterdir()}) == 1  # one generation only
+        found = names(target)
+        assert found == [f"f{i:02d}.txt" for i in range(40)], found  # a whole new folder, no stale file
+        assert len({(target / name).read_text() for name in found}) == 1  # one generation only
     with atomic_output_dir(target) as staging:  # the next run removes what the kills left behind
         (staging / "x").write_text("x")
     assert hidden_leftovers(tmp_path) == []
@@ -85,7 +90,7 @@ def test_stale_files_of_an_older_run_never_survive(tmp_path):
         (staging / "results.csv").write_text("old")
     with atomic_output_dir(target) as staging:
         (staging / "results.csv").write_text("new")
-    assert sorted(p.name for p in target.iterdir()) == ["results.csv"]
+    assert names(target) == ["results.csv"]
     assert (target / "results.csv").read_text() == "new"
     assert hidden_leftovers(tmp_path) == []
 
@@ -108,8 +113,20 @@ def test_the_swap_works_without_renameat2(tmp_path, monkeypatch):
     for text in ("one", "two"):
         with atomic_output_dir(target) as staging:
             (staging / text).write_text(text)
-    assert [p.name for p in target.iterdir()] == ["two"]
+    assert names(target) == ["two"]
     assert hidden_leftovers(tmp_path) == []
+
+
+def test_a_folder_holding_other_things_is_never_replaced(tmp_path, run_cli):
+    (tmp_path / "project" / "src").mkdir(parents=True)
+    (tmp_path / "project" / "notes.txt").write_text("mine")
+    assert_one_line_error(run_cli("check", "--report", str(tmp_path / "project")), "holding 'src'")
+    assert (tmp_path / "project" / "notes.txt").read_text() == "mine"
+    flat = tmp_path / "flat_report"  # a committed report folder: plain files only, no marker yet
+    flat.mkdir()
+    (flat / "old.csv").write_text("old")
+    assert run_cli("check", "--report", str(flat)).code == 0
+    assert "old.csv" not in names(flat) and (flat / outputs.OUTPUT_MARKER).is_file()
 
 
 def test_temporary_folders_are_private_and_unpredictable(tmp_path):
@@ -221,7 +238,7 @@ def test_an_output_folder_that_is_a_symlink_is_replaced_not_written_through(tmp_
     with atomic_output_dir(tmp_path / "out") as staging:
         (staging / "new.txt").write_text("new")
     assert (elsewhere / "keep.txt").read_text() == "keep"
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["new.txt"]
+    assert names(tmp_path / "out") == ["new.txt"]
 
 
 # --- a full disk ------------------------------------------------------------------------------------------------
