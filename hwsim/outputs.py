@@ -32,7 +32,6 @@ import yaml
 from hwsim.errors import SpecError
 
 TEMP_TAG = "hwsim-"
-OUTPUT_MARKER = ".hwsim-output"  # written into every output folder: replacing it later is safe
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
 _RENAME_EXCHANGE = 2
 _held_locks: dict[Path, int] = {}
@@ -112,10 +111,10 @@ def preflight_output_dir(path: str | Path | None, flag: str = "--out") -> None:
 def _check_replaceable(path: Path, flag: str) -> None:
     """A run replaces its whole output folder, so an existing one must look like an earlier run's output.
 
-    Accepted: a missing or empty folder, one holding hwsim's marker file, or a flat folder of plain files (the
-    committed reports/* folders). Refused: anything with subfolders (`--out ~`, `--out reports`), a mount point.
+    Every hwsim output folder is flat, so an existing one is accepted when it holds plain files only. Refused:
+    anything with subfolders or links (`--out ~`, `--out reports`), a mount point.
     """
-    if not path.is_dir() or path.is_symlink() or (path / OUTPUT_MARKER).is_file():
+    if not path.is_dir() or path.is_symlink():
         return
     if os.path.ismount(path):
         raise SpecError(None, flag, f"expected an output folder, got the mount point {str(path)!r}")
@@ -243,7 +242,6 @@ def atomic_output_dir(final_dir: str | Path, flag: str = "--out") -> Iterator[Pa
         staging = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.{TEMP_TAG}", dir=final_dir.parent))
         try:
             yield staging
-            (staging / OUTPUT_MARKER).write_text("written by hwsim; the next run into this folder replaces it\n")
             os.chmod(staging, 0o777 & ~_umask())
             publish_dir(staging, final_dir)
         finally:

@@ -38,8 +38,7 @@ def wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 60.0) -> 
 
 
 def names(folder: Path) -> list[str]:
-    """A folder's files, without hwsim's output marker."""
-    return sorted(p.name for p in folder.iterdir() if p.name != outputs.OUTPUT_MARKER)
+    return sorted(p.name for p in folder.iterdir())
 
 
 def hidden_leftovers(folder: Path) -> list[str]:
@@ -122,11 +121,11 @@ def test_a_folder_holding_other_things_is_never_replaced(tmp_path, run_cli):
     (tmp_path / "project" / "notes.txt").write_text("mine")
     assert_one_line_error(run_cli("check", "--report", str(tmp_path / "project")), "holding 'src'")
     assert (tmp_path / "project" / "notes.txt").read_text() == "mine"
-    flat = tmp_path / "flat_report"  # a committed report folder: plain files only, no marker yet
+    flat = tmp_path / "flat_report"  # an earlier report: plain files only
     flat.mkdir()
     (flat / "old.csv").write_text("old")
     assert run_cli("check", "--report", str(flat)).code == 0
-    assert "old.csv" not in names(flat) and (flat / outputs.OUTPUT_MARKER).is_file()
+    assert "old.csv" not in names(flat) and "claims.csv" in names(flat)
 
 
 def test_temporary_folders_are_private_and_unpredictable(tmp_path):
