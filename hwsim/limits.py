@@ -28,7 +28,8 @@ class RunLimits:
 
     layers: int = 1_000               # encoder/predictor layers of one workload (USM: 32)
     width: int = 1_000_000            # any hidden/model/vocabulary dimension (USM vocab 16k, dims <= 1536)
-    frames: int = 1_000_000           # input frames of one utterance (~2.8 h at 10 ms)
+    frames: int = 200_000             # input frames of one utterance (33 min at 10 ms; 20k frames simulate in ~15 s)
+    frames_x_beam: int = 10_000_000   # simulated decode work grows with frames x beam
     audio_s: float = 36_000.0         # one utterance, seconds (10 h)
     beam: int = 1_024                 # beam width
     sweep_points: int = 10_000        # points of one sweep
@@ -37,8 +38,8 @@ class RunLimits:
 
 
 LIMITS = RunLimits()
-UNLIMITED = RunLimits(layers=10**12, width=10**12, frames=10**12, audio_s=1e15, beam=10**12, sweep_points=10**12,
-                      reference_frames=10**12, reference_beam=10**12)
+UNLIMITED = RunLimits(layers=10**12, width=10**12, frames=10**12, frames_x_beam=10**24, audio_s=1e15, beam=10**12,
+                      sweep_points=10**12, reference_frames=10**12, reference_beam=10**12)
 ALLOW_LARGE_FLAG = "--allow-large"
 
 
@@ -83,3 +84,4 @@ def check_run_limits(frames: int, beam: int, reference: bool = False) -> None:
     limits = active_limits()
     check_at_most("--frames", frames, limits.reference_frames if reference else limits.frames)
     check_at_most("--beam", beam, limits.reference_beam if reference else limits.beam)
+    check_at_most("--frames x --beam", frames * beam, limits.frames_x_beam)

@@ -387,6 +387,8 @@ def argument_cases() -> list[Case]:
         "simulate:frames-and-audio": SIM + ["--audio-s", "3"],
         "simulate:no-frames": SIM[:5],
         "simulate:beam-huge": SIM + ["--beam", "100000"],
+        "simulate:frames-x-beam": SIM[:5] + ["--frames", "100000", "--beam", "512"],
+        "simulate:allow-large-still-checks-types": SIM[:5] + ["--frames", "1e9", "--allow-large"],
         "simulate:seed-negative": SIM + ["--seed", "-1"],
         "simulate:seed-huge": SIM + ["--seed", str(2**64)],
         "simulate:label-rate-nan": SIM + ["--label-rate", "nan"],
