@@ -129,3 +129,13 @@ def test_overrides_add_keys_only_with_the_marker_and_index_lists_both_ways():
         apply_overrides(data, ["rules[99].weights=x"], "f")
     with pytest.raises(SpecError, match="non-empty keys"):
         apply_overrides(data, ["rules..weights=x"], "f")
+
+
+@pytest.mark.parametrize("before_verb", [False, True])
+def test_allow_large_lifts_the_run_size_limits(run_cli, before_verb):
+    argv = ["params", "lstm_rnnt_small", "--set", "encoder.num_layers=1001", "--json"]
+    assert_one_line_error(run_cli(*argv), "encoder.num_layers", "at most 1,000 layers", "--allow-large")
+    result = run_cli(*(["--allow-large", *argv] if before_verb else [*argv, "--allow-large"]))
+    assert result.code == 0, result.err
+    assert "encoder.layers.1000." in result.out
+    assert_one_line_error(run_cli(*argv), "encoder.num_layers")  # the next run has the limits again
