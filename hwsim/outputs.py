@@ -134,6 +134,8 @@ def preflight_output_file(path: str | Path | None, flag: str, suffixes: tuple[st
     _check_not_dangling(path, flag)
     if path.is_dir():
         raise SpecError(None, flag, f"expected a file, got the existing folder {str(path)!r}")
+    if path.exists() and not path.is_file():  # /dev/stdout, a fifo: replacing it would remove a system file
+        raise SpecError(None, flag, f"expected a regular file, got the device, pipe or socket {str(path)!r}")
     _check_parent_writable(path, flag)
     _check_not_locked(path, flag)
 

@@ -181,6 +181,7 @@ def output_cases() -> list[Case]:
             places["existing-file-for-dir"] = _existing_file
         else:
             places["existing-dir"] = _existing_dir
+            places["device-file"] = lambda folder: "/dev/null"
         if kind in ("png", "yaml"):
             places["unknown-extension"] = lambda folder: str(folder / "plot.bmpx")
             places["no-extension"] = lambda folder: str(folder / "plot")
