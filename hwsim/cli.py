@@ -11,10 +11,16 @@ modules' own).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import re
+import signal
 import sys
 
-from hwsim.errors import HwsimError
+from hwsim.errors import HwsimError, did_you_mean, one_line
+from hwsim.limits import ALLOW_LARGE_FLAG, set_allow_large
+from hwsim.paths import SPEC_PATH_ENV, set_flag_spec_dirs
 
 # verb -> (module, one-line help shown by `hwsim --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -40,6 +46,51 @@ COMMANDS: dict[str, tuple[str, str]] = {
 COMMAND_MODULES: tuple[str, ...] = tuple(module for module, _ in COMMANDS.values())
 
 EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug, not the user's input; HWSIM_DEBUG=1 shows the traceback
+SIGNAL_EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupted(BaseException):
+    """SIGINT/SIGTERM as an exception, so `finally` blocks remove temporary outputs on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def argparse_message(message: str) -> str:
+    """argparse's wording -> 'WHERE: expected ..., got ...' (the shape of every other hwsim error)."""
+    if match := re.fullmatch(r"argument (\S+?)(?:/\S+)?: invalid choice: '(.*)' \(choose from (.*)\)", message, re.S):
+        flag, value, choices = match.groups()
+        names = re.findall(r"'([^']*)'", choices) or [c.strip() for c in choices.split(",")]
+        return f"{flag}: unknown {value!r}{did_you_mean(value, names)}; expected one of: {', '.join(names)}"
+    if match := re.fullmatch(r"argument (\S+?)(?:/\S+)?: invalid (\S+) value: (.*)", message, re.S):
+        flag, kind, value = match.groups()
+        kind = {"int": "an integer", "float": "a number"}.get(kind, f"a valid {kind.replace('_', ' ')}")
+        return f"{flag}: expected {kind}, got {value}"
+    if match := re.fullmatch(r"argument (\S+?)(?:/\S+)?: not allowed with argument (\S+?)(?:/\S+)?", message, re.S):
+        first, second = match.groups()
+        return f"{first}: expected only one of {first} and {second}, got both"
+    if match := re.fullmatch(r"argument (\S+?)(?:/\S+)?: (.*)", message, re.S):
+        flag, rest = match.groups()
+        return f"{flag}: {rest if rest.startswith(('expected', 'not allowed', 'ignored')) else 'expected ' + rest}"
+    if match := re.fullmatch(r"the following arguments are required: (.*)", message, re.S):
+        return f"{match.group(1)}: expected a value, got none (required)"
+    if match := re.fullmatch(r"unrecognized arguments: (.*)", message, re.S):
+        return f"{match.group(1)}: expected a known option or argument, got an unrecognized one (see --help)"
+    return message
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one `hwsim: error: ...` line, exit 2 (subparsers inherit it)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"hwsim: error: {one_line(argparse_message(message))}\n")
+        sys.exit(EXIT_USER_ERROR)
 
 
 class _VersionAction(argparse.Action):
@@ -68,36 +119,101 @@ def installed_version() -> str:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only `command`'s module is imported and registered (all of them when command is '*')."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hwsim",
         description="Performance simulator, model-size accountant and QAT reference for quantized speech models.",
     )
     parser.add_argument("--version", action=_VersionAction)
+    add_common_arguments(parser, "spec_dirs_global", "allow_large_global")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, summary) in COMMANDS.items():
         if command in (name, "*"):
             importlib.import_module(module_name).register(subparsers)
         else:
             subparsers.add_parser(name, help=summary, add_help=False)
+    for subparser in subparsers.choices.values():
+        add_common_arguments(subparser, "spec_dirs", "allow_large")
     return parser
 
 
 def _chosen_command(argv: list[str]) -> str | None:
-    """The verb on the command line: the first argument that is not an option (top-level options take no value)."""
-    return next((arg for arg in argv if not arg.startswith("-")), None)
+    """The verb on the command line: the first argument that is neither an option nor a top-level option's value."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--spec-dir":  # the only top-level option that takes a value
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, spec_dirs_dest: str, allow_large_dest: str) -> None:
+    """Flags every verb takes, before or after the verb: user spec folders and the run-size limit switch."""
+    parser.add_argument("--spec-dir", dest=spec_dirs_dest, action="append", default=[], metavar="DIR",
+                        help=f"a folder laid out like hwsim/data (devices/, workloads/models/, workloads/precisions/) "
+                             f"searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
+    parser.add_argument(ALLOW_LARGE_FLAG, dest=allow_large_dest, action="store_true",
+                        help="lift the run-size limits (layers, frames, beam, sweep points; README: Errors and limits)")
+
+
+def apply_common_arguments(args: argparse.Namespace) -> None:
+    set_flag_spec_dirs([*getattr(args, "spec_dirs_global", []), *getattr(args, "spec_dirs", [])])
+    set_allow_large(bool(getattr(args, "allow_large_global", False) or getattr(args, "allow_large", False)))
+
+
+def fail(message: str, code: int = EXIT_USER_ERROR) -> int:
+    sys.stdout.flush()
+    print(f"hwsim: error: {one_line(message)}", file=sys.stderr)
+    return code
+
+
+def _install_signal_handlers() -> dict[int, object]:
+    previous = {}
+    for signum in SIGNAL_EXITS:
+        with contextlib.suppress(ValueError):  # not the main thread (e.g. called from a worker): leave as is
+            previous[signum] = signal.signal(signum, _raise_interrupted)
+    return previous
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous = _install_signal_handlers()
+    try:
+        return _run(argv)
+    except Interrupted as stop:
+        name = signal.Signals(stop.signum).name
+        return fail(f"interrupted by {name}; no output written", SIGNAL_EXITS[stop.signum])
+    except KeyboardInterrupt:
+        return fail("interrupted by SIGINT; no output written", SIGNAL_EXITS[signal.SIGINT])
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_chosen_command(argv))
     args = parser.parse_args(argv)
     try:
+        apply_common_arguments(args)
         result = args.func(args)
     except HwsimError as error:
-        print(f"hwsim: error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        for line in error.lines()[:-1]:
+            fail(line)
+        return fail(error.lines()[-1])
     except BrokenPipeError:  # e.g. `hwsim params usm_rnnt_1b | head`
         return 0
+    except OSError as error:  # a full disk, a folder removed under the run: the system's reason, one line
+        where = f"{error.filename}: " if error.filename else ""
+        return fail(f"{where}cannot complete the run ({error.strerror or error})")
+    except MemoryError:
+        return fail("expected inputs that fit in memory, got a run that ran out of it (see README, Errors and limits)")
+    except Exception as error:  # noqa: BLE001 -- a bug: say so in one line; HWSIM_DEBUG=1 re-raises
+        if os.environ.get("HWSIM_DEBUG"):
+            raise
+        return fail(f"internal error {type(error).__name__}: {error} (a bug; rerun with HWSIM_DEBUG=1 for the "
+                    "traceback and report it)", EXIT_INTERNAL_ERROR)
     return int(result or 0)
 
 

@@ -10,8 +10,31 @@ from typing import Iterable
 PLAIN_STARTS = ("expected", "unknown", "file not found", "cannot", "required", "no ", "--")
 
 
+MAX_MESSAGE_CHARS = 2000
+MAX_GOT_CHARS = 200
+
+
+def one_line(text: str) -> str:
+    """Escape control characters (newlines, ESC, ...) so a message stays one line and cannot drive a terminal.
+
+    Keys and values echoed from user files may hold anything; `\\x1b[2J` in a YAML key must print as text.
+    """
+    escaped = "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+                      for ch in text)
+    return escaped if len(escaped) <= MAX_MESSAGE_CHARS else escaped[:MAX_MESSAGE_CHARS] + "..."
+
+
+def shorten(text: str, limit: int = MAX_GOT_CHARS) -> str:
+    """A found value is shown, not dumped: a 2 MB string in a spec gives a one-line message."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 class HwsimError(Exception):
     """Any error caused by user input; the CLI prints it as one line and exits with code 2."""
+
+    def lines(self) -> list[str]:
+        """What the CLI prints, one `hwsim: error:` line each."""
+        return [str(self)]
 
 
 class SpecError(HwsimError):
@@ -26,12 +49,30 @@ class SpecError(HwsimError):
             expected = f"expected {expected}"  # every message reads 'key: expected ..., got ...'
         where = f"{self.file}: " if self.file else ""
         key = f"{key_path}: " if key_path else ""
-        found = "" if got is None else f", got {got!r}"
-        self.message = f"{where}{key}{expected}{found}"
+        found = "" if got is None else f", got {shorten(repr(got))}"
+        self.message = one_line(f"{where}{key}{expected}{found}")
         super().__init__(file, key_path, expected, got)  # args rebuild the error (simpy re-raises by type(e)(*e.args))
 
     def __str__(self) -> str:
         return self.message
+
+
+class SpecErrors(SpecError):
+    """Several errors of one file, reported together (one line each); behaves as its first error otherwise."""
+
+    MAX_LINES = 20
+
+    def __init__(self, errors: list[SpecError]):
+        first = errors[0]
+        super().__init__(first.file, first.key_path, first.expected, first.got)
+        self.message = first.message
+        self.errors = errors
+        self.args = (errors,)  # type(e)(*e.args) rebuilds it (simpy re-raises that way; so does pickling)
+
+    def lines(self) -> list[str]:
+        shown = [e.message for e in self.errors[: self.MAX_LINES]]
+        hidden = len(self.errors) - len(shown)
+        return shown + ([f"... and {hidden} more errors in {self.file}"] if hidden else [])
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

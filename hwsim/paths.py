@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -30,24 +32,74 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
+SPEC_PATH_ENV = "HWSIM_SPEC_PATH"
+# A plain name: letters, digits, '_', '-', '.', not starting with '.'; never a separator, so never a path.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}")
+_flag_spec_dirs: list[Path] = []
+
+
+def is_plain_name(text: str) -> bool:
+    return bool(NAME_PATTERN.fullmatch(text)) and not text.endswith((".yaml", ".yml"))
+
+
+def looks_like_path(text: str) -> bool:
+    """Anything with a path separator (or a .yaml suffix) is a path the user gave, never a shipped name."""
+    return "/" in text or os.sep in text or (os.altsep or "/") in text or text.endswith((".yaml", ".yml"))
+
+
+def set_flag_spec_dirs(directories: list[str] | None) -> None:
+    """`--spec-dir DIR` (repeatable): user spec folders searched before HWSIM_SPEC_PATH and the shipped specs."""
+    _flag_spec_dirs[:] = [Path(d) for d in directories or []]
+    for directory in _flag_spec_dirs:
+        if not directory.is_dir():
+            raise SpecError(None, "--spec-dir", "expected an existing folder", str(directory))
+
+
+def user_spec_dirs() -> list[Path]:
+    """--spec-dir folders, then HWSIM_SPEC_PATH's (os.pathsep-separated); each laid out like hwsim/data/
+    (devices/, workloads/models/, workloads/precisions/[WORKLOAD/], workloads/claims/)."""
+    from_env = [Path(p) for p in os.environ.get(SPEC_PATH_ENV, "").split(os.pathsep) if p]
+    return [*_flag_spec_dirs, *from_env]
+
+
+def search_dirs(directory: Path) -> list[Path]:
+    """The user folders' counterparts of a shipped folder (e.g. DIR/devices for DEVICES_DIR), then the shipped one."""
+    relative = directory.relative_to(DATA_DIR)
+    return [user / relative for user in user_spec_dirs()] + [directory]
+
+
 def shipped_names(directory: Path) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml"))
 
 
+def find_named_spec(name: str, directories: list[Path]) -> Path | None:
+    """The first `NAME.yaml` in `directories` (a plain name only: never joined when it could climb out)."""
+    if not is_plain_name(name):
+        return None
+    for directory in directories:
+        candidate = directory / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def resolve_spec_path(name_or_path: str | Path, directory: Path, kind: str) -> Path:
-    """A shipped name (file stem under `directory`, or `sub/stem`) or an existing path -> the YAML file.
+    """A plain name (a file stem in a user spec folder or under `directory`) or a path -> the YAML file.
 
     Raises:
-        SpecError: neither a shipped name nor an existing file.
+        SpecError: a path that is not a file; a name that is not a plain identifier or not found.
     """
     text = str(name_or_path)
     candidate = Path(text)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+    if looks_like_path(text) or candidate.exists():
         if candidate.is_file():
             return candidate
-        raise SpecError(text, "", f"{kind} file not found")
-    shipped = directory / f"{text}.yaml"
-    if shipped.is_file():
-        return shipped
-    names = shipped_names(directory)
-    raise SpecError(None, kind, f"unknown {kind} {text!r}{did_you_mean(text, names)}; shipped: {', '.join(names)} (or give a path to a .yaml file)")
+        raise SpecError(text, "", f"expected an existing {kind} file, got none (not found; a name without '/' "
+                                  f"selects a shipped {kind})")
+    if not is_plain_name(text):
+        raise SpecError(None, kind, f"expected a {kind} name (letters, digits, '_', '-', '.') or a path to a .yaml file", text)
+    found = find_named_spec(text, search_dirs(directory))
+    if found is not None:
+        return found
+    names = sorted({n for d in search_dirs(directory) for n in shipped_names(d)})
+    raise SpecError(None, kind, f"unknown {kind} {text!r}{did_you_mean(text, names)}; known: {', '.join(names)} (or give a path to a .yaml file)")

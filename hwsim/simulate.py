@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 from hwsim.cost.calls import DeviceCallCosts, call_latency_totals, computed_precisions
-from hwsim.cost.device import Device, HostCpu, load_device, load_host
+from hwsim.cost.device import Device, load_device, load_host
 from hwsim.cost.footprint import Footprint, peak_footprint
 from hwsim.cost.host import HostModel
 from hwsim.cost.ops import CostContext
@@ -146,6 +146,9 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
     elif schedule.frames != math.ceil(request.frames / graph.encoder_frame_divisor):
         raise SpecError(None, "--replay", f"a trace of {math.ceil(request.frames / graph.encoder_frame_divisor)} "
                         "encoder frames (as --frames gives)", schedule.frames)
+    elif schedule.beam != request.beam:
+        raise SpecError(None, "--beam", f"expected the replayed trace's beam width (--beam {schedule.beam})",
+                        request.beam)
     if schedule is not None and not graph.has_decoder:
         raise SpecError(None, "--replay", "an RNN-T workload (hybrid models have no decoder trace)")
     capacities = {name: 1 for name in RESOURCES}

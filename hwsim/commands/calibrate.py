@@ -12,6 +12,7 @@ from hwsim.commands.common import positive_int
 from hwsim.errors import SpecError
 from hwsim.paths import DEVICES_DIR
 from hwsim.units import GIGA
+from hwsim.outputs import preflight_outputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(files={"--out": (args.out, (".yaml", ".yml"))})
     if args.threads is not None and not set_blas_threads(args.threads):
         raise SpecError(None, "--threads", "expected a BLAS whose thread count can be set (threadpoolctl or OpenBLAS)")
     measurements = run_suite(QUICK if args.quick else FULL, progress=not args.no_progress and sys.stderr.isatty())

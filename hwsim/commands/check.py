@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from hwsim.commands.common import print_json
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.paths import CLAIMS_DIR, display_path
 from hwsim.report.size_claims import markdown_table, results_frame, write_report
 from hwsim.size.claims import check_claims
@@ -27,12 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(folders={"--report": args.report})
     files = args.claims or sorted(CLAIMS_DIR.glob("*.yaml"))
     specs = [(load_spec(ClaimsSpec, path), path) for path in files]
     results = [result for spec, path in specs for result in check_claims(spec, path)]
     frame = results_frame(results)
     if args.report:
-        with atomic_output_dir(args.report) as staging:
+        with atomic_output_dir(args.report, "--report") as staging:
             write_report(results, staging, files)
             write_resolved_config(staging, {display_path(p): s.model_dump(mode="json") for s, p in specs},
                                   "resolved_claims.yaml")

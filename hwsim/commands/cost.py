@@ -14,7 +14,7 @@ from hwsim.commands.run_args import (
 from hwsim.cost.table import component_totals, cost_table
 from hwsim.csvout import write_csv
 from hwsim.jsonout import dumps
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.outputs import PLOT_SUFFIXES, atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.report.roofline import plot_roofline
 from hwsim.report.style import add_format_argument
 from hwsim.simulate import make_schedule, prepare, resolved_config
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs({"--out": args.out}, {"--roofline": (args.roofline, PLOT_SUFFIXES)})
     request = run_request(args, args.workload, args.precision, args.device, resolve_frames(args), args.beam)
     prepared = prepare(request)
     schedule = make_schedule(prepared, request)
@@ -51,9 +52,13 @@ def run(args: argparse.Namespace) -> int:
             (staging / "cost.json").write_text(dumps(payload, indent=1) + "\n")
             write_resolved_config(staging, resolved_config(request, prepared))
     if args.roofline:
-        plot_roofline(frame, prepared.device, args.roofline,
-                      f"{request.workload} @ {request.precision} on {prepared.device.name}, T={request.frames}, B={request.beam}",
-                      extra_formats=args.figure_formats)
+        title = f"{request.workload} @ {request.precision} on {prepared.device.name}, T={request.frames}, B={request.beam}"
+        main_path = Path(args.roofline)
+        targets = [main_path] + [main_path.with_suffix(f".{fmt}") for fmt in args.figure_formats
+                                 if f".{fmt}" != main_path.suffix]
+        for target in targets:  # each file whole or not at all
+            with atomic_file(target, "--roofline") as tmp:
+                plot_roofline(frame, prepared.device, tmp, title)
     if args.json:
         print_json(payload)
         return 0

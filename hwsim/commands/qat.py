@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from hwsim.commands.common import add_precision_argument, add_workload_argument, positive_int, print_json, print_table
+from hwsim.commands.common import (
+    add_precision_argument, add_workload_argument, positive_int, print_json, print_table, seed_int,
+)
 from hwsim.csvout import write_csv
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.quant.analyse import (
     Selection, TensorError, analyse_model, component_summary, finite_or_none, select_tensors, worst,
 )
@@ -34,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="weights keyed by tensor name (default: synthetic, drawn as each layer is initialised)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="tensors missing from --weights get synthetic weights instead of an error")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic weights and row sampling")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the synthetic weights and row sampling")
     parser.add_argument("--match", metavar="GLOB", default=None, help="analyse only tensors whose name matches")
     parser.add_argument("--max-tensors", type=positive_int, default=None, metavar="N",
                         help="analyse at most N tensors (graph order)")
@@ -86,6 +88,7 @@ def write_outputs(directory: str, model: ResolvedModel, reports: list[TensorErro
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(folders={"--out": args.out})
     started = time.perf_counter()
     model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype, args.precision_overrides)
     selection = select_tensors(model, args.match, args.max_tensors)

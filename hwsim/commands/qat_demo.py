@@ -8,16 +8,17 @@ from pathlib import Path
 import pandas as pd
 
 from hwsim.csvout import write_csv
-from hwsim.outputs import atomic_output_dir
+from hwsim.outputs import atomic_output_dir, preflight_outputs
 from hwsim.paths import REPORTS_DIR
 from hwsim.quant.demo import DemoConfig, run_demo
+from hwsim.commands.common import positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("qat-demo", help="small numpy LSTM QAT run comparing quantizers")
     parser.add_argument("--out", default=str(REPORTS_DIR / "qat_demo"), help="output folder")
-    parser.add_argument("--float-steps", type=int, default=DemoConfig.float_steps)
-    parser.add_argument("--qat-steps", type=int, default=DemoConfig.qat_steps)
+    parser.add_argument("--float-steps", type=positive_int, default=DemoConfig.float_steps)
+    parser.add_argument("--qat-steps", type=positive_int, default=DemoConfig.qat_steps)
     parser.set_defaults(func=run)
 
 
@@ -63,6 +64,7 @@ def plot_curves(results: dict, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(folders={"--out": args.out})
     config = DemoConfig(float_steps=args.float_steps, qat_steps=args.qat_steps)
     results = run_demo(config)
     rows = results_rows(results)

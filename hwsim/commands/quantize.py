@@ -7,7 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hwsim.commands.common import finite_float
 from hwsim.errors import SpecError
+from hwsim.outputs import atomic_file, preflight_outputs
+from hwsim.quant.stream import npy_layout, quantize_file, streamable, write_npz
+from hwsim.readers import load_npy
 from hwsim.quant import QuantizerKind, QuantSettings, quantize, quantize_backward, resolve_kind
 
 
@@ -19,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bits", type=int, required=True)
     parser.add_argument("--block", type=int, default=None, help="praxis sub-channel block size")
     parser.add_argument("--axis", type=int, action="append", default=None, help="contracting axis (repeatable)")
-    parser.add_argument("--alpha", type=float, default=None, help="PACT/BAC clip")
-    parser.add_argument("--alpha-neg", type=float, default=None, help="two-sided PACT lower clip")
+    parser.add_argument("--alpha", type=finite_float, default=None, help="PACT/BAC clip")
+    parser.add_argument("--alpha-neg", type=finite_float, default=None, help="two-sided PACT lower clip")
     parser.add_argument("--per-channel", action="store_true", help="max/sawb: one clip per output channel")
     parser.add_argument("--mimic-praxis-block-fallback", action="store_true",
                         help="quantize per channel when --block does not divide the axis (praxis's silent fallback)")
@@ -34,14 +38,8 @@ PER_CHANNEL_KINDS = {QuantizerKind.MAX: QuantizerKind.MAX_PER_CHANNEL,
 
 
 def load_array(path: str, option: str) -> np.ndarray:
-    """Read a .npy file, turning every failure into a SpecError that names the file."""
-    file = Path(path)
-    if not file.is_file():
-        raise SpecError(path, option, "expected an existing .npy file", "no such file")
-    try:
-        return np.load(file, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise SpecError(path, option, "expected a numpy .npy array", str(error).splitlines()[0]) from None
+    """Read a .npy file (header checked first), turning every failure into a SpecError that names the file."""
+    return load_npy(path, option)
 
 
 def resolve_per_channel(kind: QuantizerKind, per_channel: bool) -> QuantizerKind:
@@ -55,12 +53,20 @@ def resolve_per_channel(kind: QuantizerKind, per_channel: bool) -> QuantizerKind
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(files={"--output": args.output})
     kind = resolve_per_channel(resolve_kind(args.quantizer), args.per_channel)
-    array = load_array(args.input, "input")
-    axes = tuple(args.axis) if args.axis else tuple(range(1, array.ndim)) if array.ndim > 1 else (0,)
+    if not Path(args.input).is_file():
+        raise SpecError(args.input, "input", "expected an existing .npy file", "no such file")
+    shape, fortran, _, _ = npy_layout(args.input)
+    axes = tuple(args.axis) if args.axis else tuple(range(1, len(shape))) if len(shape) > 1 else (0,)
     settings = QuantSettings(bits=args.bits, contract_axes=axes, block_size=args.block,
                              mimic_praxis_block_fallback=args.mimic_praxis_block_fallback,
                              alpha=args.alpha, alpha_neg=args.alpha_neg)
+    if args.cotangent is None and args.block is None and streamable(kind, settings, shape, fortran):
+        with atomic_file(Path(args.output), "--output") as tmp:
+            quantize_file(args.input, kind, settings, tmp)  # bounded memory: chunks of rows
+        return 0
+    array = load_array(args.input, "input")
     result = quantize(array, kind, settings)
     arrays = {"q": result.q, "scale": result.scale, "dequant": result.dequant}
     if result.zero_point is not None:
@@ -70,17 +76,19 @@ def run(args: argparse.Namespace) -> int:
         arrays["grad"] = grads.dx
         arrays.update({k: np.float64(v) for k, v in (("dalpha", grads.dalpha), ("dalpha_neg", grads.dalpha_neg))
                        if v is not None})
+    check_finite(arrays, args.input)
     write_npz_atomically(Path(args.output), arrays)
     return 0
 
 
+def check_finite(arrays: dict[str, np.ndarray], source: str) -> None:
+    """Never write NaN/inf: a result that overflowed is the input's fault, reported like any bad input."""
+    for name, array in arrays.items():
+        if not np.all(np.isfinite(array)):
+            raise SpecError(source, "", f"expected values this quantizer can represent; the result {name!r} overflows")
+
+
 def write_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Save through a temporary sibling and rename, so an error leaves no partial OUT.npz."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Save through a unique temporary sibling and rename, so an error leaves no partial OUT.npz."""
+    with atomic_file(path, "--output") as tmp:
+        write_npz(tmp, arrays)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.commands.common import add_workload_argument, positive_int, print_json, require_positive_int
+from hwsim.commands.common import add_workload_argument, positive_int, print_json, require_positive_int, seed_int
 from hwsim.commands.run_args import frames_for_audio
 from hwsim.errors import SpecError, unknown_choice
+from hwsim.limits import check_run_limits
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.run import ReferenceRun, build_reference, random_features, run_repeated
 
 from hwsim.reference.trace import COMPONENTS, save_schedule_json
 from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams
+from hwsim.outputs import preflight_outputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="utterance length in seconds (frames = round(S / the workload's input_frame_step_s))")
     parser.add_argument("--beam", default="1", help="beam width (1 for greedy)")
     parser.add_argument("--algorithm", default="tsd", help="greedy, tsd or alsd")
-    parser.add_argument("--seed", type=int, default=0, help="weights and utterance seed")
+    parser.add_argument("--seed", type=seed_int, default=0, help="weights and utterance seed")
     parser.add_argument("--repeats", type=positive_int, default=3, help="decodes to take the median time of")
     parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache")
     parser.add_argument("--trace-out", metavar="FILE.json", help="write the recorded decode schedule")
@@ -46,9 +48,11 @@ def _algorithm(text: str, beam: int) -> Algorithm:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(files={"--trace-out": args.trace_out})
     frames = (require_positive_int(args.frames, "--frames") if args.frames is not None
               else frames_for_audio(args.workload, args.overrides, args.audio_s))
     beam = require_positive_int(args.beam, "--beam")
+    check_run_limits(frames, beam, reference=True)
     algorithm = _algorithm(args.algorithm, beam)
     ref = build_reference(args.workload, args.overrides, args.seed)
     features = random_features(ref.model, frames, args.seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hwsim.outputs import atomic_output_dir
+from hwsim.outputs import atomic_output_dir, preflight_outputs
 from hwsim.paths import REPORTS_DIR
 
 TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving"}
@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = args.out or REPORTS_DIR / TARGETS[args.target]
+    preflight_outputs(folders={"--out": out})
     with atomic_output_dir(out) as staging:
         if args.target == "fig1a":
             from hwsim.repro.fig1a_report import write_fig1a_report

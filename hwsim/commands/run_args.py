@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 
-from hwsim.commands.common import positive_int
+from hwsim.commands.common import finite_float, positive_int, seed_int
 from hwsim.cost.engine_select import parse_matmul_precision
 from hwsim.cost.options import Fusion, Placement, RunOptions
 from hwsim.errors import SpecError, unknown_choice
+from hwsim.limits import active_limits, check_at_most, check_run_limits
 from hwsim.sim.decode import Algorithm
 from hwsim.simulate import RunRequest
 from hwsim.specs.resolve import load_workload_spec
@@ -57,12 +59,12 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-overlap", action="store_true",
                         help="serialise everything: the total equals the sum of all op times")
     parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache of label histories")
-    parser.add_argument("--seed", type=int, default=0, help="emission-model seed (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="emission-model seed (default 0)")
     parser.add_argument("--max-symbols", type=positive_int, default=None,
                         help="max labels per frame (default: the workload's decoding.max_symbols_per_frame)")
-    parser.add_argument("--label-rate", type=float, default=None,
+    parser.add_argument("--label-rate", type=finite_float, default=None,
                         help="labels per encoder frame (default: the workload's decoding.label_rate_per_frame)")
-    parser.add_argument("--blank-prob", type=float, default=None,
+    parser.add_argument("--blank-prob", type=finite_float, default=None,
                         help="competing-slot blank probability (default: the workload's decoding section)")
 
 
@@ -97,6 +99,7 @@ def check_probability(name: str, value: float | None) -> None:
 
 def run_request(args: argparse.Namespace, workload: str, precision: str, device: str, frames: int,
                 beam: int) -> RunRequest:
+    check_run_limits(frames, beam)
     check_probability("--label-rate", args.label_rate)
     check_probability("--blank-prob", args.blank_prob)
     if args.label_rate is not None and not 0.0 < args.label_rate < 1.0:
@@ -118,7 +121,7 @@ def add_length_arguments(parser: argparse.ArgumentParser, frames_type=None, audi
     plural = "[,T2]" if several else ""
     group.add_argument("--frames", type=frames_type or signed_int, metavar=f"T{plural}",
                        help="input frames of the utterance" + ("s" if several else ""))
-    group.add_argument("--audio-s", type=audio_type or float, metavar=f"S{plural.replace('T', 'S')}",
+    group.add_argument("--audio-s", type=audio_type or finite_float, metavar=f"S{plural.replace('T', 'S')}",
                        help="utterance length in seconds (frames = round(S / the workload's input_frame_step_s))")
 
 
@@ -126,6 +129,7 @@ def frames_for_audio(workload: str, overrides: list[str] | tuple[str, ...], audi
     """Input frames of `audio_s` seconds of audio for this workload (at least 1)."""
     if not audio_s > 0 or audio_s == float("inf"):
         raise SpecError(None, "--audio-s", "expected a number > 0", audio_s)
+    check_at_most("--audio-s", audio_s, active_limits().audio_s, "seconds")
     spec, _ = load_workload_spec(workload, list(overrides))
     return max(1, round(audio_s / spec.input_frame_step_s))
 
@@ -150,6 +154,8 @@ def float_list(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
     if not values:
         raise argparse.ArgumentTypeError("expected at least one number")
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"expected finite numbers, got {text!r}")
     return values
 
 

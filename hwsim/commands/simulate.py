@@ -15,7 +15,7 @@ from hwsim.commands.run_args import (
 )
 from hwsim.csvout import write_csv
 from hwsim.jsonout import dumps
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.report.trace import write_chrome_trace
 from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
 from hwsim.simulate import SimulationResult, prepare, resolved_config, simulate
@@ -72,14 +72,16 @@ def print_human(sim: SimulationResult) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs({"--out": args.out}, {"--trace": args.trace, "--save-schedule": args.save_schedule})
     frames = resolve_frames(args)
     request = run_request(args, args.workload, args.precision, args.device, frames, args.beam)
     replay = load_schedule_json(args.replay) if args.replay else None
     prepared = prepare(request)
     sim = simulate(request, prepared, replay)
     if args.trace:
-        write_chrome_trace(sim.result.trace, args.trace, f"{request.workload} {request.precision} {request.device}",
-                           steps=args.trace_steps)
+        with atomic_file(args.trace, "--trace") as tmp:
+            write_chrome_trace(sim.result.trace, tmp, f"{request.workload} {request.precision} {request.device}",
+                               steps=args.trace_steps)
     if args.save_schedule and sim.schedule is not None:
         save_schedule_json(sim.schedule, args.save_schedule)
     if args.out:

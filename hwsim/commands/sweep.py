@@ -14,7 +14,8 @@ from hwsim.commands.run_args import (
 )
 from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.limits import active_limits, check_at_most
+from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.report.style import add_format_argument
@@ -29,13 +30,21 @@ def int_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
     if not values:
         raise argparse.ArgumentTypeError("expected at least one integer")
-    return values
+    return unique(values, text)
 
 
 def name_list(text: str) -> list[str]:
     values = [v.strip() for v in text.split(",") if v.strip()]
     if not values:
         raise argparse.ArgumentTypeError("expected at least one name")
+    return unique(values, text)
+
+
+def unique(values: list, text: str) -> list:
+    """A value listed twice is a typo (and would make two identical sweep points)."""
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise argparse.ArgumentTypeError(f"expected each value once, got {', '.join(repeated)} twice in {text!r}")
     return values
 
 
@@ -66,11 +75,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(folders={"--out": args.out})
     args.frames = resolve_frames_list(args)
     for flag, values in (("--beams", args.beams), ("--frames", args.frames)):
         bad = [v for v in values if v < 1]
         if bad:
             raise SpecError(None, flag, "expected integers >= 1", bad[0])
+    points = len(args.precisions) * len(args.device) * len(args.beams) * len(args.frames)
+    check_at_most("sweep points (--precisions x --device x --beams x --frames)", points, active_limits().sweep_points)
     base = run_request(args, args.workload, args.precisions[0], args.device[0], args.frames[0], args.beams[0])
     requests = expand(base, args.precisions, args.device, args.beams, args.frames)
     wide = run_sweep(requests, args.workers or default_workers(len(requests)), progress=not args.quiet)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hwsim.commands.common import positive_int, print_json, print_table
+from hwsim.commands.common import positive_int, print_json, print_table, seed_int
 from hwsim.cost.device import load_device
 from hwsim.csvout import write_csv
-from hwsim.outputs import atomic_output_dir, write_resolved_config
+from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.paths import DEVICES_DIR
 from hwsim.specs.load import read_yaml
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="3 small points, 1 repeat (CI-sized)")
     parser.add_argument("--device", default="local_cpu", help="calibrated device of this machine (default local_cpu)")
     parser.add_argument("--repeats", type=positive_int, default=None, help="measured decodes per point (median)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_int, default=0)
     parser.add_argument("--json", action="store_true",
                         help="print {points, median_abs_error_pct, worst_abs_error_pct, per_component, ...}")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write README.md, results.csv, parity.png")
@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    preflight_outputs(folders={"--out": args.out})
     device = load_device(args.device)  # fail early, one line, on a missing or broken device file
     points = QUICK_GRID if args.quick else FULL_GRID
     repeats = args.repeats or (1 if args.quick else 3)

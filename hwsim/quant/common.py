@@ -93,13 +93,23 @@ def as_float_array(values: object, name: str = "input") -> np.ndarray:
     array = np.asarray(values)
     if array.dtype.kind not in "fiub":
         raise SpecError(name, "", "expected a numeric array", f"dtype {array.dtype}")
-    if array.dtype.kind != "f":
-        array = array.astype(np.float32)
+    if array.dtype.kind != "f" or array.dtype.itemsize < 4:
+        array = array.astype(np.float32)  # half precision too: 65504**2 overflows float16 inside SAWB's moments
     if array.size == 0:
         raise SpecError(name, "", "expected a non-empty array", f"shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise SpecError(name, "", "expected only finite values", f"{int(np.sum(~np.isfinite(array)))} NaN/inf")
+    largest = float(np.max(np.abs(array)))
+    limit = safe_magnitude(array.dtype)
+    if largest > limit:
+        raise SpecError(name, "", f"expected values of magnitude at most {limit:.3g} for {array.dtype} (squares and "
+                        "sums inside the quantizers must stay finite)", f"max |x| {largest:.3g}")
     return array
+
+
+def safe_magnitude(dtype: np.dtype) -> float:
+    """The largest |x| whose square, summed over 10^6 elements, stays finite in `dtype`."""
+    return float(np.sqrt(np.finfo(dtype).max / 1e6))
 
 
 def normalize_axes(axes: tuple[int, ...], ndim: int, name: str = "--axis") -> tuple[int, ...]:

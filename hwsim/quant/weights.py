@@ -19,15 +19,14 @@ tensors are analysed (`--match`, `--max-tensors`).
 from __future__ import annotations
 
 import math
-import zipfile
 import zlib
-from pathlib import Path
 
 import numpy as np
 
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.graph.model import Graph, Role, Tensor
 from hwsim.quant.layout import fan_in_out
+from hwsim.readers import load_npz_archive, npz_member, npz_shapes
 
 LSTM_MARKERS = ("w_ih", "w_hh")
 LSTM_GATES = 4
@@ -73,7 +72,7 @@ class WeightSource:
     def __init__(self, graph: Graph, path: str | None, seed: int, allow_missing: bool = False):
         self.path, self.seed, self.allow_missing = path, seed, allow_missing
         self.shapes: dict[str, tuple[int, ...]] = {} if path is None else _npz_shapes(path)
-        self._archive = None if path is None else np.load(path, allow_pickle=False)
+        self._archive = None if path is None else load_npz_archive(path)
         names = [t.name for t in graph.tensors]
         known = set(names)
         for key in self.shapes:
@@ -99,7 +98,7 @@ class WeightSource:
     def load(self, tensor: Tensor) -> np.ndarray:
         if tensor.name not in self.shapes:
             return synthetic_weights(tensor, self.seed)
-        array = self._archive[tensor.name]
+        array = npz_member(self._archive, tensor.name, self.path)
         if array.dtype.kind not in "fiu":
             raise SpecError(self.path, tensor.name, "a numeric array", f"dtype {array.dtype}")
         array = array.astype(np.float32, copy=False)
@@ -109,22 +108,5 @@ class WeightSource:
 
 
 def _npz_shapes(path: str) -> dict[str, tuple[int, ...]]:
-    """Every array's shape, read from the .npy headers without loading the data."""
-    file = Path(path)
-    if not file.is_file():
-        raise SpecError(path, "--weights", "an existing .npz file", "no such file")
-    shapes = {}
-    try:
-        with zipfile.ZipFile(file) as archive:
-            for member in archive.namelist():
-                if not member.endswith(".npy"):
-                    continue
-                with archive.open(member) as handle:
-                    version = np.lib.format.read_magic(handle)
-                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                                   else np.lib.format.read_array_header_2_0)
-                    shape, _, _ = read_header(handle)
-                shapes[member[:-len(".npy")]] = tuple(shape)
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise SpecError(path, "--weights", "a numpy .npz archive (np.savez)", str(error).splitlines()[0]) from None
-    return shapes
+    """Every array's shape, read (and checked: numeric dtype, size limit) from the .npy headers without the data."""
+    return npz_shapes(path, "--weights")

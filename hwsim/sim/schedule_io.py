@@ -8,13 +8,14 @@ from pathlib import Path
 
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_write_text
+from hwsim.readers import read_json
 from hwsim.sim.schedule import DecodeSchedule, schedule_from_dict, schedule_to_dict
 
 
 def schedule_from_dict_or_error(data: dict, file: str | None = None) -> DecodeSchedule:
     try:
         return schedule_from_dict(data)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise SpecError(file, "", f"expected {error}") from None
 
 
@@ -24,8 +25,5 @@ def save_schedule_json(schedule: DecodeSchedule, path: str | Path) -> None:
 
 def load_schedule_json(path: str | Path) -> DecodeSchedule:
     """A trace written by `hwsim reference --trace-out` -> DecodeSchedule (replayable by the simulator)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise SpecError(path, "", f"expected a readable JSON decode trace: {error}") from None
+    data = read_json(path)  # size, encoding, depth and NaN/Infinity checked there
     return schedule_from_dict_or_error(data, str(path))

@@ -66,7 +66,11 @@ def compute_quantity(report: SizeReport, claim: ClaimSpec) -> float:
         return report.reduction_vs_f32
     if claim.quantity == "quantized_share_pct":
         return 100.0 * report.quantized_params / report.total_params
-    return 100.0 * _selected_params(report, claim) / report.total_params
+    selected = _selected_params(report, claim)
+    if selected == 0:  # a typo in a glob would otherwise "check" a share of 0 %
+        raise SpecError(None, f"claims[{claim.id}].select", "expected a selection that matches at least one tensor",
+                        claim.select.model_dump(exclude_none=True, mode="json") if claim.select else None)
+    return 100.0 * selected / report.total_params
 
 
 def _round_to(value: float, step: float) -> float:
@@ -108,13 +112,19 @@ def _bits_per_metadata_entry(report: SizeReport, claim: ClaimSpec) -> int:
 
 def check_claim(claim: ClaimSpec, file: str) -> ClaimResult:
     report = _report(claim, file)
-    value = compute_quantity(report, claim)
+    try:
+        value = compute_quantity(report, claim)
+    except SpecError as error:
+        raise SpecError(file, error.key_path, error.expected, error.got) from None
     delta = value - claim.paper_value
     if _within(claim, value):
         return ClaimResult(claim, value, delta, REPRODUCES, "")
     if claim.quantity == "reduction_vs_f32" and claim.paper_sizes_rounding:
         step = claim.paper_sizes_rounding
         f32_rounded, q_rounded = _round_to(report.f32_bits / GIGA, step), _round_to(report.total_bits / GIGA, step)
+        if q_rounded == 0:
+            raise SpecError(file, f"claims[{claim.id}].paper_sizes_rounding",
+                            f"expected a print step below the quantized size ({report.total_bits / GIGA:.3g} Gbit)", step)
         from_rounded = f32_rounded / q_rounded
         note = f"{f32_rounded:.1f} / {q_rounded:.1f} = {from_rounded:.2f} from the sizes rounded as printed"
         if _within(claim, from_rounded):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+from hwsim.specs.base import SpecModel
 
 from hwsim.specs.precision import MetadataDtype, NumberFormat
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Spec(SpecModel):
+    """Closed keys, frozen, finite numbers, no booleans for numbers (hwsim.specs.base)."""
 
 
 class SelectSpec(_Spec):

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+from hwsim.specs.base import SpecModel
 
 from hwsim.formats import format_names, split_pair
 from hwsim.errors import SpecError, did_you_mean
@@ -42,8 +43,8 @@ SOURCE_HELP = ("exactly one of 'source' (where the figure is published), 'assump
                "or 'measured' (which benchmark on this machine gave it)")
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Spec(SpecModel):
+    """Closed keys, frozen, finite numbers, no booleans for numbers (hwsim.specs.base)."""
 
 
 class _Sourced(_Spec):

@@ -7,32 +7,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pydantic
-import yaml
 
-from hwsim.errors import SpecError, did_you_mean
+from hwsim.errors import SpecError, SpecErrors, did_you_mean
+from hwsim.readers import read_yaml_mapping
+from hwsim.specs.base import NUMBER_ERROR
 
 SpecT = TypeVar("SpecT", bound=pydantic.BaseModel)
 SCHEMA_VERSION = 1
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping, or raise a SpecError naming the file (and line, for syntax errors)."""
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise SpecError(path, "", "file not found") from None
-    except OSError as error:
-        raise SpecError(path, "", f"cannot read file ({error.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise SpecError(path, where, f"valid YAML ({problem})") from None
-    if not isinstance(data, dict):
-        raise SpecError(path, "", "a YAML mapping at the top level", type(data).__name__)
-    return data
+    """Parse a YAML mapping (libyaml when present), or raise a SpecError naming the file (and line, for syntax)."""
+    return read_yaml_mapping(path)
 
 
 def key_path(loc: tuple[Any, ...]) -> str:
@@ -89,11 +75,23 @@ def walk_location(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> tupl
     return tuple(clean), []
 
 
-def spec_error_from_validation(path: Path | str | None, model: type[pydantic.BaseModel], error: pydantic.ValidationError) -> SpecError:
-    """The first pydantic error as a one-line SpecError with key path, expectation and found value."""
-    first = error.errors(include_url=False)[0]
-    loc, known = walk_location(model, tuple(first.get("loc", ())))
-    kind = first.get("type", "")
+def _union_tags(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The `kind` values of the tagged union at `loc` (for 'unknown kind' / 'missing kind' messages)."""
+    owner: list[type[pydantic.BaseModel]] = [model]
+    for part in loc:
+        if isinstance(part, int) or not owner or part not in owner[0].model_fields:
+            continue
+        owner = _models_in(owner[0].model_fields[part].annotation)
+    return sorted(str(tag) for tag in (_tag_of(m) for m in owner) if tag is not None)
+
+
+def one_spec_error(path: Path | str | None, model: type[pydantic.BaseModel], error: dict[str, Any]) -> SpecError:
+    """One pydantic error -> a one-line SpecError with key path, expectation and found value."""
+    raw_loc = tuple(error.get("loc", ()))
+    kind = error.get("type", "")
+    if kind == NUMBER_ERROR:
+        raw_loc += (error["ctx"]["key"],)
+    loc, known = walk_location(model, raw_loc)
     if kind == "extra_forbidden":
         field = str(loc[-1])
         hint = did_you_mean(field, known)
@@ -101,16 +99,38 @@ def spec_error_from_validation(path: Path | str | None, model: type[pydantic.Bas
         return SpecError(path, key_path(loc), expected)
     if kind == "missing":
         return SpecError(path, key_path(loc), "required key is missing")
-    if kind in ("literal_error", "enum") and isinstance(first.get("input"), str):
-        choices = re.findall(r"'([^']*)'", str(first.get("ctx", {}).get("expected", "")))
-        value = first["input"]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = _union_tags(model, raw_loc)
+        where = key_path(loc + ("kind",))
+        if kind == "union_tag_not_found":
+            return SpecError(path, where, f"required key is missing; expected one of: {', '.join(tags)}")
+        value = str(error.get("ctx", {}).get("tag", ""))
+        return SpecError(path, where, f"unknown {value!r}{did_you_mean(value, tags)}; expected one of: {', '.join(tags)}")
+    if kind in ("literal_error", "enum") and isinstance(error.get("input"), str):
+        choices = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        value = error["input"]
         return SpecError(path, key_path(loc), f"unknown {value!r}{did_you_mean(value, choices)}; expected one of: {', '.join(choices)}")
-    message = first.get("msg", "invalid value")
+    message = error.get("msg", "invalid value")
     message = message.removeprefix("Value error, ").replace("Input should be", "expected", 1)
-    got = first.get("input")
+    got = error.get("input") if kind != NUMBER_ERROR else error["ctx"].get("value")
     if isinstance(got, (dict, list)):
         got = None
     return SpecError(path, key_path(loc), message[0].lower() + message[1:] if message else message, got)
+
+
+def spec_error_from_validation(path: Path | str | None, model: type[pydantic.BaseModel], error: pydantic.ValidationError) -> SpecError:
+    """Every pydantic error of a file at once: a SpecErrors whose first line is also its message."""
+    items = error.errors(include_url=False)
+    locs = [tuple(item.get("loc", ())) for item in items]
+    # A container's error that only repeats a failed element ("at least 1 item after validation") is dropped.
+    items = [item for item, loc in zip(items, locs)
+             if not any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)] or items
+    unique: dict[str, SpecError] = {}
+    for item in items:
+        spec_error = one_spec_error(path, model, item)
+        unique.setdefault(spec_error.message, spec_error)
+    errors = list(unique.values())
+    return errors[0] if len(errors) == 1 else SpecErrors(errors)
 
 
 def validate_spec(model: type[SpecT], data: dict[str, Any], path: Path | str | None) -> SpecT:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+from hwsim.specs.base import SpecModel
 
 from hwsim.formats import FORMAT_BITS, NumberFormat, is_quantized  # noqa: F401  (re-exported)
 
@@ -33,8 +34,8 @@ QUANTIZER_NAMES = ("absmean", "absmean_centered", "absmax", "absmax_asym", "max"
                    "pact_sym", "bac", "none")
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Spec(SpecModel):
+    """Closed keys, frozen, finite numbers, no booleans for numbers (hwsim.specs.base)."""
 
 
 class WeightFormatSpec(_Spec):

@@ -8,7 +8,11 @@ from pathlib import Path
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.graph.build import build_graph
 from hwsim.graph.model import Graph
-from hwsim.paths import MODELS_DIR, PRECISIONS_DIR, display_path, resolve_spec_path, shipped_names
+from hwsim.limits import check_workload_limits
+from hwsim.paths import (
+    MODELS_DIR, PRECISIONS_DIR, display_path, find_named_spec, is_plain_name, looks_like_path, resolve_spec_path,
+    search_dirs, shipped_names,
+)
 from hwsim.precision.plan import PrecisionPlan, plan_precision
 from hwsim.specs.load import read_yaml, validate_spec
 from hwsim.specs.precision import MetadataDtype, PrecisionSpec
@@ -19,7 +23,9 @@ from hwsim.specs.workload import WorkloadSpec
 def load_workload_spec(name_or_path: str | Path, overrides: list[str] | None = None) -> tuple[WorkloadSpec, Path]:
     path = resolve_spec_path(name_or_path, MODELS_DIR, "workload")
     data = apply_overrides(read_yaml(path), overrides or [], display_path(path))
-    return validate_spec(WorkloadSpec, data, display_path(path)), path
+    spec = validate_spec(WorkloadSpec, data, display_path(path))
+    check_workload_limits(spec, display_path(path))
+    return spec, path
 
 
 def load_workload(name_or_path: str | Path, overrides: list[str] | None = None) -> Graph:
@@ -29,17 +35,22 @@ def load_workload(name_or_path: str | Path, overrides: list[str] | None = None) 
 
 
 def precision_search_dirs(workload: WorkloadSpec) -> list[Path]:
-    """A workload's own precision folder first, then the generic configs (fp32, fp16, bf16)."""
-    return [PRECISIONS_DIR / (workload.precisions_dir or workload.name), PRECISIONS_DIR]
+    """A workload's own precision folder first, then the generic configs (fp32, fp16, bf16); user spec folders
+    (--spec-dir, HWSIM_SPEC_PATH) before the shipped ones. The folder name is a plain name, never a path."""
+    folder = workload.precisions_dir or workload.name
+    if not is_plain_name(folder):
+        raise SpecError(None, "precisions_dir", "expected a folder name (letters, digits, '_', '-', '.'), not a path",
+                        folder)
+    return [*search_dirs(PRECISIONS_DIR / folder), *search_dirs(PRECISIONS_DIR)]
 
 
 def resolve_precision_path(name_or_path: str | Path, workload: WorkloadSpec) -> Path:
     text = str(name_or_path)
-    if Path(text).suffix in (".yaml", ".yml") or Path(text).exists():
+    if looks_like_path(text) or Path(text).exists() or not is_plain_name(text):
         return resolve_spec_path(text, PRECISIONS_DIR, "precision")
-    for directory in precision_search_dirs(workload):
-        if (directory / f"{text}.yaml").is_file():
-            return directory / f"{text}.yaml"
+    found = find_named_spec(text, precision_search_dirs(workload))
+    if found is not None:
+        return found
     names = sorted({n for d in precision_search_dirs(workload) for n in shipped_names(d)})
     raise SpecError(None, "precision", f"unknown precision {text!r} for workload {workload.name!r}"
                     f"{did_you_mean(text, names)}; shipped: {', '.join(names)} (or give a path to a .yaml file)")

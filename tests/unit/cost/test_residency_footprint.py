@@ -1,6 +1,5 @@
 """Which weights stay on-chip, and the peak device memory of a run, for lstm_rnnt_small float32 (hand sizes)."""
 
-import pytest
 
 from hwsim.cost.device import load_device
 from hwsim.cost.footprint import peak_footprint

@@ -92,4 +92,4 @@ def test_schema_command_prints_the_model_schema(run_cli, kind):
 
 def test_schema_command_rejects_an_unknown_kind(run_cli):
     result = run_cli("schema", "devise")
-    assert result.code == 2 and "invalid choice" in result.err
+    assert result.code == 2 and "unknown 'devise' (did you mean 'device'?)" in result.err
