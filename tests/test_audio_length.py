@@ -31,7 +31,7 @@ def test_sweep_takes_a_list_of_lengths(run_cli, tmp_path):
 
 def test_frames_and_audio_s_exclude_each_other_and_bad_lengths_are_one_line(run_cli):
     both = run_cli("cost", *IBM, "--frames", "3", "--audio-s", "1")
-    assert both.code == 2 and "expected only one of --frames and --audio-s, got both" in both.err
+    assert both.code == 2 and "hwsim: error: --audio-s: expected only one of --audio-s and --frames, got both" in both.err
     negative = run_cli("cost", *IBM, "--audio-s", "-1")
     assert negative.code == 2
     assert negative.err.strip() == "hwsim: error: --audio-s: expected a number > 0, got -1.0"
