@@ -6,8 +6,9 @@ User's Guide", tile and wave quantization [N9]):
 
     tile_m  = min(tiling.tile_m, ceil(M / min_tile_m) * min_tile_m)     small M picks a narrower tile
     tiles   = ceil(M / tile_m) * ceil(N / tile_n)
-    waves   = ceil(tiles / (SMs * tiles_per_sm))
-    cycles  = waves * tiles_per_sm * tile_m * tile_n * K / (SM MACs/cycle * peak_fraction)
+    split_k = max(1, slots // tiles) when tiles < slots (slots = SMs * tiles_per_sm), else 1
+    waves   = ceil(tiles * split_k / slots)
+    cycles  = waves * tiles_per_sm * tile_m * tile_n * ceil(K / split_k) / (SM MACs/cycle * peak_fraction)
     ideal   = M * K * N / (SMs * SM MACs/cycle)                        the datasheet-peak roofline
 
 SM MACs/cycle = tensor cores per SM (`arrays_per_core`) x MACs per tensor core per cycle (the precision's
@@ -15,8 +16,9 @@ ops_per_cycle / 2). Every block of a wave takes the same time whether or not the
 tile larger than a wave takes two waves. `peak_fraction` is what the main loop of a large GEMM achieves (the
 rest is instruction issue, shared-memory and epilogue overhead). There is no systolic fill/drain and no weight
 preload: operands stream through shared memory, and `hwsim.cost.gemm` adds the memory roofline (weights and
-activations from HBM), so a small-M GEMM is memory bound there. Split-K (more blocks for small M x N) is not
-modelled: a GEMM with fewer tiles than SMs leaves SMs idle, and the notes say so.
+activations from HBM), so a small-M GEMM is memory bound there. A GEMM with fewer output tiles than block slots
+is split along K over the idle slots (split-K, as cuBLAS does for small M x N; the partial-sum reduction is not
+charged): without it a decoder-step GEMM would use a few SMs and look compute bound.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class TensorCoreCycles:
     tile_n: int
     tiles: int
     slots: int  # blocks resident at once over the GPU
+    split_k: int
     waves: int
     peak_fraction: float
     cycles: float
@@ -50,7 +53,7 @@ class TensorCoreCycles:
     @property
     def wave_efficiency(self) -> float:
         """Fraction of block slots the waves fill (1 = no wave quantization)."""
-        return self.tiles / (self.waves * self.slots)
+        return self.tiles * self.split_k / (self.waves * self.slots)
 
     @property
     def tile_efficiency(self) -> float:
@@ -65,20 +68,22 @@ def tensorcore_cycles(m: int, k: int, n: int, *, sms: int, tensor_cores_per_sm: 
     tile_m = min(tiling.tile_m, math.ceil(m / tiling.min_tile_m) * tiling.min_tile_m)
     tiles = math.ceil(m / tile_m) * math.ceil(n / tiling.tile_n)
     slots = sms * tiling.tiles_per_sm
-    waves = math.ceil(tiles / slots)
+    split_k = max(1, slots // tiles) if tiles < slots else 1
+    waves = math.ceil(tiles * split_k / slots)
     sm_macs = tensor_cores_per_sm * macs_per_tensor_core
-    cycles = waves * tiling.tiles_per_sm * tile_m * tiling.tile_n * k / (sm_macs * tiling.peak_fraction)
+    k_per_block = math.ceil(k / split_k)
+    cycles = waves * tiling.tiles_per_sm * tile_m * tiling.tile_n * k_per_block / (sm_macs * tiling.peak_fraction)
     ideal = m * k * n / (sms * sm_macs)
-    return TensorCoreCycles(m, k, n, sms, sm_macs, tile_m, tiling.tile_n, tiles, slots, waves,
+    return TensorCoreCycles(m, k, n, sms, sm_macs, tile_m, tiling.tile_n, tiles, slots, split_k, waves,
                             tiling.peak_fraction, cycles, ideal)
 
 
 def _notes(c: TensorCoreCycles) -> tuple[str, ...]:
     notes = []
-    if c.tiles < c.sms:
-        notes.append(f"{c.tiles} thread-block tile(s) on {c.sms} SMs: {c.sms - c.tiles} SMs idle (split-K not "
-                     "modelled)")
-    elif c.wave_efficiency < 1:
+    if c.split_k > 1:
+        notes.append(f"{c.tiles} output tile(s) on {c.slots} block slots: K split {c.split_k} ways (split-K; the "
+                     "partial-sum reduction is not charged)")
+    if c.wave_efficiency < 1:
         notes.append(f"wave quantization: {c.tiles} tiles in {c.waves} waves of {c.slots} blocks "
                      f"({c.wave_efficiency:.0%} of block slots used)")
     return tuple(notes)
@@ -95,7 +100,7 @@ class TensorCoreModel:
                               macs_per_tensor_core=macs_per_pe * engine.rows * engine.cols, tiling=engine.tiling)
         details = {
             "sms": c.sms, "sm_macs_per_cycle": c.sm_macs_per_cycle, "tile_m": c.tile_m, "tile_n": c.tile_n,
-            "tiles": c.tiles, "block_slots": c.slots, "waves": c.waves, "wave_efficiency": c.wave_efficiency,
+            "tiles": c.tiles, "block_slots": c.slots, "split_k": c.split_k, "waves": c.waves, "wave_efficiency": c.wave_efficiency,
             "tile_efficiency": c.tile_efficiency, "peak_fraction": c.peak_fraction, "ideal_cycles": c.ideal_cycles,
         }
         return ArrayTime(c.cycles, c.ideal_cycles, c.cycles, engine.clock_hz, details, _notes(c))
