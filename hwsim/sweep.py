@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
+import json
 import os
 from dataclasses import replace
 from typing import Iterable
@@ -41,7 +42,9 @@ def point_record(sim: SimulationResult) -> dict[str, object]:
                                  "frames": req.frames, "beam": req.beam, "algorithm": req.algorithm.value,
                                  "total_s": r.total_s, "rtf": r.rtf, "audio_s": r.audio_s, "events": r.events,
                                  "prediction_calls": r.calls.get("prediction", 0), "joint_calls": r.calls.get("joint", 0),
-                                 "peak_memory_bytes": sim.footprint.total_bytes, "fits_memory": sim.footprint.fits}
+                                 "peak_memory_bytes": sim.footprint.total_bytes, "fits_memory": sim.footprint.fits,
+                                 **{k: v for k, v in sim.choices.items() if k != "computed_as"},
+                                 "computed_as": json.dumps(sim.choices.get("computed_as", {}), sort_keys=True)}
     for component in COMPONENTS:
         record[f"{component}_s"] = r.components_s.get(component, 0.0)
         record[f"critical_{component}_s"] = r.critical_path_s.get(component, 0.0)

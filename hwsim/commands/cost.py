@@ -9,7 +9,7 @@ import pandas as pd
 
 from hwsim.commands.common import add_precision_argument, add_workload_argument, print_json, print_table
 from hwsim.commands.run_args import (
-    add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
+    add_decode_arguments, add_device_arguments, add_mapping_arguments, describe_choices, run_request, signed_int,
 )
 from hwsim.cost.table import component_totals, cost_table
 from hwsim.outputs import atomic_output_dir, write_resolved_config
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     frame = cost_table(prepared.costs, request.frames, request.beam, schedule)
     payload = {"workload": request.workload, "precision": request.precision, "device": prepared.device.name,
                "frames": request.frames, "beam": request.beam, "total_s": float(frame.total_time_s.sum()),
-               "components": component_totals(frame), "ops": frame.to_dict(orient="records")}
+               "components": component_totals(frame), **prepared.run_choices(), "ops": frame.to_dict(orient="records")}
     if args.out:
         with atomic_output_dir(args.out) as staging:
             frame.to_csv(staging / "cost.csv", index=False)
@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
                    "bound", "utilization"]]
     print_table(shown)
     print()
+    for line in describe_choices(prepared.run_choices()):
+        print(line)
     for component, seconds in payload["components"].items():
         print(f"  {component:12s} {seconds * 1e3:10.4f} ms")
     print(f"  {'total':12s} {payload['total_s'] * 1e3:10.4f} ms (serial sum; `hwsim simulate` adds overlap and exact rows)")

@@ -23,7 +23,10 @@ def summarize(device: Device) -> dict[str, object]:
              for pair, entry in engine.precisions.items() if entry.support is Support.NATIVE}
     memory = {level.name: level.bandwidth_bytes_per_s / GIGA for level in device.memory if level.bandwidth_bytes_per_s}
     return {"device": device.name, "file": device.file, "peak_tera_ops_per_s": peaks, "memory_gb_per_s": memory,
-            "has_host_cpu": device.host_cpu is not None, "power_w": device.power_w,
+            "has_host_cpu": device.host_cpu is not None, "default_host": device.default_host,
+            "search_on": "accelerator" if device.modelling.search_on_accelerator else "host",
+            "elementwise_fusion": "per_layer" if device.modelling.fuse_elementwise else "none",
+            "dispatch_latency_s": device.modelling.dispatch_latency_s, "power_w": device.power_w,
             "price_per_hour_usd": device.price_per_hour_usd}
 
 
@@ -36,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
         "device": r["device"],
         "native peaks [T ops/s]": ", ".join(f"{p} {v:.4g}" for p, v in r["peak_tera_ops_per_s"].items()),
         "memory [GB/s]": ", ".join(f"{k} {v:.4g}" for k, v in r["memory_gb_per_s"].items()),
-        "host CPU": "yes" if r["has_host_cpu"] else "no (--host)",
+        "host CPU": r["default_host"] or ("own" if r["has_host_cpu"] else "none (--host)"),
+        "search on": r["search_on"],
+        "fusion": r["elementwise_fusion"],
+        "launch [us]": f"{r['dispatch_latency_s'] * 1e6:g}",
         "power [W]": r["power_w"] if r["power_w"] is not None else "-",
         "$/h": r["price_per_hour_usd"] if r["price_per_hour_usd"] is not None else "-",
     } for r in rows])

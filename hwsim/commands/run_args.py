@@ -121,3 +121,12 @@ def signed_int(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def describe_choices(choices: dict[str, object], indent: str = "  ") -> list[str]:
+    """Human lines for a run's numerics and placement choices and the pair each component computes in."""
+    lines = [f"{indent}matmul precision {choices['matmul_precision']}; search on {choices['search_on']}; "
+             f"element-wise fusion {choices['elementwise_fusion']}"]
+    for component, pairs in dict(choices.get("computed_as", {})).items():
+        lines += [f"{indent}{component}: {pair}" for pair in pairs]
+    return lines

@@ -11,7 +11,7 @@ import pandas as pd
 
 from hwsim.commands.common import add_precision_argument, add_workload_argument, print_json
 from hwsim.commands.run_args import (
-    add_decode_arguments, add_device_arguments, add_mapping_arguments, run_request, signed_int,
+    add_decode_arguments, add_device_arguments, add_mapping_arguments, describe_choices, run_request, signed_int,
 )
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_output_dir, write_resolved_config
@@ -72,6 +72,8 @@ def print_human(sim: SimulationResult) -> None:
     decoding = f"beam {req.beam}, {req.algorithm.value}" if sim.schedule is not None else "hybrid model: HMM search on the host"
     print(f"{req.workload} @ {req.precision} on {req.device}: {req.frames} frames ({r.audio_s:.2f} s audio), {decoding}")
     print(f"  total {r.total_s * 1e3:.4f} ms   RTF {r.rtf:.5f}   ({r.events} simulated events)")
+    for line in describe_choices(sim.choices):
+        print(line)
     print("  component busy time (ms):  " + "  ".join(f"{k} {v * 1e3:.4f}" for k, v in r.components_s.items() if v))
     print("  critical path (ms):        " + "  ".join(f"{k} {v * 1e3:.4f}" for k, v in r.critical_path_s.items()))
     print("  utilisation:               " + "  ".join(f"{k} {v:.1%}" for k, v in r.utilization.items() if v))

@@ -4,10 +4,11 @@ point and write DIR/results.csv (one row per point and component), points.csv, s
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from hwsim.commands.common import add_workload_argument, print_table
-from hwsim.commands.run_args import add_decode_arguments, add_mapping_arguments, run_request
+from hwsim.commands.run_args import add_decode_arguments, add_mapping_arguments, describe_choices, run_request
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.speedup_plot import plot_speedup
@@ -79,6 +80,13 @@ def run(args: argparse.Namespace) -> int:
     shown = wide[["precision", "device", "frames", "beam", "total_s", "encoder_s", "prediction_s", "joint_s",
                   "search_s", "transfer_s"]]
     print_table(shown)
+    for (precision, device), sub in wide.groupby(["precision", "device"], sort=False):
+        first = sub.iloc[0]
+        choices = {"matmul_precision": first.matmul_precision, "search_on": first.search_on,
+                   "elementwise_fusion": first.elementwise_fusion, "computed_as": json.loads(first.computed_as)}
+        print(f"{precision} on {device}:")
+        for line in describe_choices(choices):
+            print(line)
     if ratios is not None:
         print()
         print_table(ratios)

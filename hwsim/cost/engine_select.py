@@ -86,7 +86,8 @@ class EngineChoice:
         weights, acts = self.weight_fmt.value, self.act_fmt.value
         what = f"{weights} weights x {acts} activations" if weights != acts else f"{weights} x {acts}"
         computed = self.compute_pair.replace("x", " x ", 1)
-        passes = f", {self.passes:g} passes" if self.passes != 1 else ""
+        passes = f", {self.passes:g} pass{'es' if self.passes != 1 else ''}" if self.mode is ComputeMode.EMULATED \
+            or self.passes != 1 else ""
         how = {ComputeMode.NATIVE: "natively", ComputeMode.EMULATED: f"emulated{passes}",
                ComputeMode.PROMOTED: f"{self.converted_operand} converted{passes}"}[self.mode]
         return f"{what} computed as {computed} ({how}) on {device} {self.engine.name}"

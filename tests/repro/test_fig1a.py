@@ -1,30 +1,76 @@
-"""Fasoli et al. 2021 Fig. 1(a): FP16 -> INT4 speed-ups on the co-processor (paper: encoder 2.6x, prediction
-network 3.3x, joint ~1x, end to end 2.6x across beam widths). Only the end-to-end figure at the fitted beams
-enters the calibration; everything else asserted here is held out."""
+"""Fasoli et al. 2021 Fig. 1(a) (4-bit LSTM paper, Sec. 4.3): FP16 -> INT4 speed-ups on the co-processor.
+
+The calibration fits two knobs inside cited physical bounds to the paper's end-to-end 2.6x at beams 1 and 16
+(it runs here, in a fixture, never at import). Only held-out beams are asserted, with the same +-15 % band the
+paper's single "2.6x across different beam widths" allows; the band does not depend on schedule details."""
 
 from dataclasses import replace
 
 import pytest
 
+from hwsim.cost.device import load_device
 from hwsim.repro import fig1a
 
-CALIBRATION = fig1a.calibrate()
-SPEEDUPS = fig1a.component_speedups(fig1a.run_points(replace(fig1a.base_request(),
-                                                             device_overrides=CALIBRATION.overrides)))
+
+@pytest.fixture(scope="module")
+def calibration():
+    return fig1a.calibrate()
 
 
-@pytest.mark.parametrize("beam", fig1a.BEAMS)
-def test_end_to_end_within_15_percent_at_every_beam(beam):
-    total = SPEEDUPS.set_index("beam").loc[beam, "total"]
-    assert abs(total / 2.6 - 1) <= 0.15
+@pytest.fixture(scope="module")
+def speedups(calibration):
+    request = replace(fig1a.base_request(), device_overrides=calibration.overrides)
+    return fig1a.component_speedups(fig1a.run_points(request, fig1a.HELD_OUT_BEAMS)).set_index("beam")
 
 
-def test_unfitted_component_speedups():
-    assert SPEEDUPS.encoder.between(2.6 * 0.85, 2.6 * 1.15).all()
-    assert SPEEDUPS.prediction.between(3.3 * 0.85, 3.3 * 1.15).all()
-    assert SPEEDUPS.joint.between(0.99, 1.01).all()
+@pytest.mark.parametrize("beam", fig1a.HELD_OUT_BEAMS)
+def test_held_out_end_to_end_within_15_percent(speedups, beam):
+    assert abs(speedups.loc[beam, "total"] / fig1a.PAPER["total"] - 1) <= fig1a.TOLERANCE
 
 
-def test_calibration_touches_only_host_knobs():
-    assert all(o.split("=")[0] in fig1a.HOST_KNOBS for o in CALIBRATION.overrides)
-    assert set(CALIBRATION.fitted_residuals) == set(fig1a.FIT_BEAMS)
+def test_fitted_knobs_stay_inside_their_cited_bounds(calibration):
+    step = fig1a.BOUNDS[fig1a.STEP_KEY]
+    assert step.low <= calibration.step_latency_s <= step.high
+    for key, base in calibration.base_values.items():
+        bound = fig1a.BOUNDS[key]
+        assert bound.low * (1 - 1e-9) <= base * calibration.cpu_scale <= bound.high * (1 + 1e-9)
+
+
+def test_only_the_accounting_and_the_two_knobs_are_changed(calibration):
+    keys = {o.split("=")[0] for o in calibration.overrides}
+    assert keys == {fig1a.LINK_KEY, fig1a.DISPATCH_KEY, fig1a.STEP_KEY, *fig1a.CPU_KEYS}
+    assert set(calibration.fitted_residuals) == set(fig1a.FIT_BEAMS)
+
+
+def test_physical_view_keeps_the_link_at_its_bound(calibration):
+    physical = dict(o.split("=") for o in fig1a.physical_overrides(calibration))
+    assert float(physical[fig1a.LINK_KEY]) >= fig1a.PCIE_ROUND_TRIP_S
+    assert float(physical[fig1a.DISPATCH_KEY]) >= fig1a.PCIE_ROUND_TRIP_S
+
+
+def test_calibrated_device_document_is_a_valid_device_with_provenance(calibration, tmp_path):
+    path = tmp_path / "cal.yaml"
+    fig1a.write_calibrated_device(calibration, path)
+    device = load_device(path)
+    assert device.modelling.step_latency_s == pytest.approx(calibration.step_latency_s)
+    assert device.host_link.latency_s == 0 and device.modelling.dispatch_latency_s == 0
+    assert "Sec. 4.3 accounting" in path.read_text()
+
+
+def test_shipped_calibrated_device_exists_and_loads():
+    device = load_device(fig1a.CALIBRATED_DEVICE)
+    assert device.host_link.latency_s == 0  # the accounting reading, stated in the file
+    assert 0 <= device.modelling.step_latency_s <= fig1a.BOUNDS[fig1a.STEP_KEY].high
+
+
+def test_readme_daily_job_3_command_reproduces_the_committed_figure(run_cli, tmp_path):
+    """The README's command on the shipped calibrated device gives the committed reports/fig1a/speedups.csv."""
+    import pandas as pd
+
+    from hwsim.paths import REPORTS_DIR
+    result = run_cli("sweep", "ibm_rnnt_swb", "--device", fig1a.CALIBRATED_DEVICE, "--precisions", "fp16,int4",
+                     "--beams", "1,2,4,8,16", "--frames", "152", "--no-overlap", "--out", str(tmp_path / "f"), "--quiet")
+    assert result.code == 0
+    swept = pd.read_csv(tmp_path / "f" / "speedup.csv").set_index("beam")
+    committed = pd.read_csv(REPORTS_DIR / "fig1a" / "speedups.csv").set_index("beam")
+    assert swept.total.values == pytest.approx(committed.total.values, rel=1e-9)

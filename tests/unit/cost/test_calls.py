@@ -1,0 +1,41 @@
+"""Call segments: launch latency per host-launched call, per-recurrent-step latency, search placement."""
+
+import pytest
+
+from hwsim.cost.options import Placement
+
+D, L = "modelling.dispatch_latency_s.value=2e-05", "modelling.step_latency_s.value=3e-07"
+
+
+def total(segments, label=None):
+    return sum(s.duration_s for s in segments if label is None or s.label.endswith(label))
+
+
+def test_host_search_launches_every_network_call(prepared_small):
+    costs = prepared_small(overrides=(D, L), search_on=Placement.HOST).costs
+    segments = costs.prediction(2)
+    assert [s.duration_s for s in segments if s.label == "prediction.launch"] == [2e-05]
+    gather = [s for s in segments if s.label == "prediction.gather"]
+    assert gather[0].resource == "cpu" and gather[0].duration_s == pytest.approx(2 * costs.host.cpu.per_candidate_s)
+    assert total(costs.joint(2), "joint.launch") == 2e-05
+    assert total(costs.transfer(2)) > 0
+
+
+def test_device_search_has_no_launches_and_no_per_step_transfer(prepared_small):
+    costs = prepared_small(overrides=(D, L), search_on=Placement.ACCELERATOR).costs
+    assert total(costs.prediction(2), "launch") == 0 and total(costs.joint(2), "launch") == 0
+    assert tuple(costs.transfer(2)) == ()
+    search = costs.search(2)
+    assert [s.duration_s for s in search if s.label == "search.step latency"] == [3e-07]
+    assert {s.resource for s in search} == {"matrix", "vector"}
+
+
+def test_encoder_pays_one_launch_and_a_latency_per_recurrent_step(prepared_small):
+    zero = ("modelling.dispatch_latency_s.value=0", "modelling.step_latency_s.value=0")
+    plain = prepared_small(overrides=zero, search_on=Placement.HOST).costs
+    slow = prepared_small(overrides=(D, L), search_on=Placement.HOST).costs
+    steps = 4 * 2 * 8  # 4 BiLSTM layers x 2 directions x 8 frames
+    assert slow.recurrent_steps(8) == steps
+    for exclusive in (False, True):
+        extra = total(slow.encoder(8, exclusive)) - total(plain.encoder(8, exclusive))
+        assert extra == pytest.approx(2e-05 + steps * 3e-07)
