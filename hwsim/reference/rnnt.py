@@ -40,6 +40,16 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def _reject_unsupported_lstm(spec: WorkloadSpec) -> None:
+    """LSTMP projections and time reduction are costed by the simulator but not run by this reference yet."""
+    for key, value in (("encoder.projection_dim", spec.encoder.projection_dim),
+                       ("encoder.time_reduction", spec.encoder.time_reduction),
+                       ("predictor.projection_dim", spec.predictor.projection_dim if spec.predictor else None)):
+        if value:
+            raise HwsimError(f"{spec.name}: {key}: expected a workload without it for the numpy reference "
+                             "(LSTMP projections and time reduction are simulated, not yet run by the reference)")
+
+
 class RnntModel:
     """Weights + the three networks. Stateless apart from the weights; the search owns hypotheses."""
 
@@ -50,6 +60,7 @@ class RnntModel:
         if spec.encoder.kind != "blstm":
             raise HwsimError(f"{spec.name}: encoder.kind: the numpy reference implements LSTM encoders only, "
                              f"got {spec.encoder.kind!r}")
+        _reject_unsupported_lstm(spec)
         self.spec, self.weights = spec, weights
         enc = spec.encoder
         directions = ("fwd", "bwd") if enc.bidirectional else ("fwd",)

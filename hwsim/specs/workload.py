@@ -47,7 +47,18 @@ class ConformerEncoderSpec(_Spec):
 LstmBias = Literal["two", "one", "none"]
 
 
+class TimeReductionSpec(_Spec):
+    """Frame stacking between encoder layers: `factor` consecutive outputs of layer `after_layer` (0-based) are
+    concatenated into one frame, so later layers see factor x the width at 1 / factor of the frame rate."""
+
+    after_layer: Annotated[int, Field(ge=0)]
+    factor: Annotated[int, Field(ge=2)]
+
+
 class BlstmEncoderSpec(_Spec):
+    """Stacked LSTM encoder: bidirectional (offline) or unidirectional (streaming), with optional projection
+    (LSTMP: each layer's output projected to `projection_dim`) and time-reduction layers between layers."""
+
     kind: Literal["blstm"]
     input_dim: PositiveInt
     hidden_dim: PositiveInt
@@ -55,6 +66,32 @@ class BlstmEncoderSpec(_Spec):
     bidirectional: bool = True
     lstm_bias: LstmBias = "two"
     frame_divisor: PositiveInt = 1
+    projection_dim: PositiveInt | None = None
+    time_reduction: tuple[TimeReductionSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _reductions_between_layers(self) -> "BlstmEncoderSpec":
+        seen = set()
+        for i, reduction in enumerate(self.time_reduction):
+            if reduction.after_layer >= self.num_layers - 1:
+                raise ValueError(f"expected time_reduction[{i}].after_layer below num_layers - 1 = "
+                                 f"{self.num_layers - 1} (a reduction sits between two layers), got {reduction.after_layer}")
+            if reduction.after_layer in seen:
+                raise ValueError(f"expected one time_reduction per layer, got two after layer {reduction.after_layer}")
+            seen.add(reduction.after_layer)
+        return self
+
+    def reduction_after(self, layer: int) -> int:
+        """Stacking factor applied to layer `layer`'s output (1 = none)."""
+        return next((r.factor for r in self.time_reduction if r.after_layer == layer), 1)
+
+    @property
+    def total_frame_divisor(self) -> int:
+        """Input frames per encoder output frame: the input stacking times every time reduction."""
+        divisor = self.frame_divisor
+        for reduction in self.time_reduction:
+            divisor *= reduction.factor
+        return divisor
 
 
 class LstmPredictorSpec(_Spec):
@@ -63,6 +100,7 @@ class LstmPredictorSpec(_Spec):
     hidden_dim: PositiveInt
     embed_dim: PositiveInt
     lstm_bias: LstmBias = "two"
+    projection_dim: PositiveInt | None = None  # LSTMP: each layer's output projected to this width
 
 
 class JointSpec(_Spec):
