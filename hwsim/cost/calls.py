@@ -4,7 +4,9 @@ Segments of one call are the ops of that call in graph order, each on its resour
 the same resource are merged (they would run back to back anyway). An encoder recurrent block (the per-frame
 ops of one LSTM direction) repeats once per encoder frame, after a one-time load of its staged weight.
 
-Per-call latencies (device file, `modelling`), charged on the matrix lane and labelled so traces show them:
+Per-call latencies (device file, `modelling`), labelled so traces show them. A launch is host work (driver,
+framework dispatch) and occupies the host lane, where it merges with the host's gather of that call; a
+recurrent-step or device-loop latency occupies the matrix lane (the device waits on its own synchronisation):
 
 | where the search runs | per encoder call | per recurrent step | per prediction / joint call | per search step |
 |---|---|---|---|---|
@@ -31,7 +33,7 @@ from hwsim.sim.costs import Segment
 from hwsim.specs.workload import HmmSearchSpec
 
 ENCODER_TRIGGERS = (Trigger.ENCODER_FRAMES, Trigger.ENCODER_RECURRENT)
-LATENCY_RESOURCE = "matrix"
+LAUNCH_RESOURCE, LATENCY_RESOURCE = "cpu", "matrix"
 
 
 def merge_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
@@ -119,8 +121,9 @@ class DeviceCallCosts:
         return 0.0 if self.search_on_accelerator else knobs.dispatch_latency_s
 
     def _launch(self, component: str) -> list[Segment]:
-        label = "step latency" if component == "search" else "launch"
-        return [Segment(LATENCY_RESOURCE, component, self.launch_s(component), f"{component}.{label}")]
+        if component == "search":
+            return [Segment(LATENCY_RESOURCE, component, self.launch_s(component), "search.step latency")]
+        return [Segment(LAUNCH_RESOURCE, component, self.launch_s(component), f"{component}.launch")]
 
     def _dispatch(self, component: str, rows: int) -> list[Segment]:
         """A host-driven call: its launch latency, and the host gathering the hypotheses' states/outputs into a
@@ -198,8 +201,8 @@ class DeviceCallCosts:
     def latency_cost(self, component: str, rows: int = 1) -> OpCost:
         """One call's launch (or one device-loop step's latency) as a cost-table row."""
         seconds = self.launch_s(component)
-        label = "step_latency" if component == "search" else "launch"
-        return OpCost(f"{component}.{label}", component, "latency", LATENCY_RESOURCE, rows, seconds, 0.0, 0.0,
+        label, resource = ("step_latency", LATENCY_RESOURCE) if component == "search" else ("launch", LAUNCH_RESOURCE)
+        return OpCost(f"{component}.{label}", component, "latency", resource, rows, seconds, 0.0, 0.0,
                       "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
 
     def step_latency_cost(self) -> OpCost:
