@@ -9,7 +9,9 @@ Layout of a device file (see hwsim/data/devices/*.yaml):
 
     schema_version: 1
     name: ...
-    matrix_engines: [ {name, cores, arrays_per_core, rows, cols, clock_hz, precisions: {WxA: ...}} ]
+    matrix_engines: [ {name, kind?, cores, arrays_per_core, rows, cols, clock_hz, precisions: {WxA: ...},
+                       tiling?} ]      kind tensor_core (GPU): cores = SMs, arrays_per_core = tensor cores per SM,
+                                       tiling = {tile_m, tile_n, min_tile_m, tiles_per_sm, peak_fraction}
     vector_units:   [ {name, count, clock_hz, ops_per_cycle, formats} ]
     memory:         [ {name, capacity_bytes, bandwidth_gb_per_s?} ]
     host_cpu:       {cores, clock_hz, flops_per_cycle_per_core, memory_bandwidth_gb_per_s, search_step_overhead_s,
@@ -19,6 +21,7 @@ Layout of a device file (see hwsim/data/devices/*.yaml):
     power_w, price_per_hour_usd                                                              (optional)
     modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element,
                      conversion_overlap, dispatch_latency_s, step_latency_s, elementwise_fusion, search_on}
+    gpu:            {kernel_launch_s, graph_kernel_s?, graph_launch_s?, cuda_graphs?}  (required with tensor_core)
     calibration:    {machine: {fact: value}, measurements: [ {benchmark, dtype, shape, repeats, median_s,
                      work, work_unit, rate_per_s} ]}                                         (optional)
 
