@@ -131,8 +131,9 @@ def write_gpu_vs_tpu_report(directory: Path) -> pd.DataFrame:
             "- Eager GPU rows pay one kernel launch per op (gpu.kernel_launch_s, an assumption until "
             "`benchmarks/gpu_measure.sh` measures it); the LSTM encoder's per-frame steps and every decoder step are "
             "many small kernels, so launches dominate at batch 1. cuDNN's fused LSTM kernels are not modelled.",
-            "- The CPU rows carry no per-op framework overhead (xeon_2s modelling.overhead_s = 0), which flatters "
-            "them against the eager GPU rows.",
+            f"- The CPU rows carry {load_device('xeon_2s').modelling.overhead_s * 1e6:g} us of framework overhead per "
+            "op (xeon_2s modelling.overhead_s, a stated assumption) and no launch or host-link cost: the search runs "
+            "on the same CPU.",
             "- GPU figures are datasheet peaks and stated assumptions (docs/hardware.md section 5); none is measured "
             "on a GPU yet.", ""]
     (directory / "README.md").write_text("\n".join(text))

@@ -132,3 +132,16 @@ def test_cuda_graphs_remove_launches_from_every_decoder_step():
     # per call: each kernel's launch drops from 5 us to 1 us; one 5 us graph launch is added
     assert eager - graphs == pytest.approx(kernels * (5e-6 - 1e-6) - 5e-6, rel=1e-9)
     assert kernels > 2 and math.isfinite(graphs)
+
+
+def test_gemm_command_equals_the_cost_table_op_on_a_gpu(capsys):
+    import json
+
+    from hwsim.cli import main
+
+    assert main(["cost", "ibm_rnnt_swb", "fp16", "--device", "h100_sxm", "--frames", "4", "--json"]) == 0
+    op = next(o for o in json.loads(capsys.readouterr().out)["ops"] if o["name"] == "encoder.layers.1.fwd.input_proj")
+    assert main(["gemm", "--device", "h100_sxm", "--m", str(op["rows"]), "--k", "1280", "--n", "2560",
+                 "--precision", "fp16", "--json"]) == 0
+    gemm = json.loads(capsys.readouterr().out)
+    assert gemm["time_s"] == op["time_s"] and gemm["overhead_s"] == 5e-6
