@@ -24,7 +24,8 @@ def add_torch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="torch backend: datasheet GPU device the measured file starts from (default h100_sxm)")
     parser.add_argument("--torch-device", default="cuda", metavar="DEV",
                         help="torch backend: cuda (default) or cpu (exercises the code path without a GPU)")
-    parser.add_argument("--name", default=None, help="torch backend: device name (default: LIKE_measured)")
+    parser.add_argument("--name", default=None, help="torch backend: device name (default: LIKE_measured; written "
+                        "to NAME.yaml in the current folder unless --out is given)")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="torch backend: write README.md and comparison.csv (measured vs datasheet predictions)")
 
@@ -36,7 +37,8 @@ def run_torch_calibration(args: argparse.Namespace) -> int:
     plan = QUICK if args.quick else FULL
     rows = run_torch_suite(device, plan)
     name = args.name or f"{args.like}_measured"
-    out = str(DEVICES_DIR / f"{name}.yaml") if args.out == str(DEVICES_DIR / "local_cpu.yaml") else args.out
+    numpy_default = (None, str(DEVICES_DIR / "local_cpu.yaml"))  # the numpy backend's --out default is not ours
+    out = f"{name}.yaml" if args.out in numpy_default else args.out
     document = measured_document(args.like, name, machine_facts_torch(device), rows, plan)
     write_measured_device(out, document)
     frame = comparison_frame(datasheet, rows)
