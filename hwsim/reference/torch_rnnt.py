@@ -52,9 +52,10 @@ class TorchRnnt:
         self.torch, self.device, self.dtype = torch, device, getattr(torch, dtype)
         self.model = model
         put = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=device).to(self.dtype)
-        self.encoder_layers = [[(put(w.w_ih), put(w.w_hh), put(w.bias), rev) for w, rev in layer]
+        proj = lambda w: None if w.w_proj is None else put(w.w_proj)
+        self.encoder_layers = [[(put(w.w_ih), put(w.w_hh), put(w.bias), proj(w), rev) for w, rev in layer]
                                for layer in model.encoder_layers]
-        self.predictor_layers = [(put(w.w_ih), put(w.w_hh), put(w.bias)) for w in model.predictor_layers]
+        self.predictor_layers = [(put(w.w_ih), put(w.w_hh), put(w.bias), proj(w)) for w in model.predictor_layers]
         self.embedding = put(model.embedding)
         weights = model.weights
         self.joint_w = {name: put(weights[name]) for name in ("joint.enc_proj.w", "joint.pred_proj.w", "joint.out.w")}
@@ -68,35 +69,48 @@ class TorchRnnt:
         c = f * c + i * g
         return o * torch.tanh(c), c
 
-    def _sequence(self, x, w_ih, w_hh, bias, reverse: bool):
+    def _sequence(self, x, w_ih, w_hh, bias, w_proj, reverse: bool):
         frames, hidden = x.shape[0], w_hh.shape[0]
         pre = x @ w_ih + bias
         h = x.new_zeros((1, hidden))
-        c = x.new_zeros((1, hidden))
+        c = x.new_zeros((1, w_hh.shape[1] // 4))
         out = x.new_empty((frames, hidden))
         for t in (range(frames - 1, -1, -1) if reverse else range(frames)):
             h, c = self._gates(pre[t:t + 1] + h @ w_hh, c)
+            h = h if w_proj is None else h @ w_proj
             out[t] = h[0]
         return out
+
+    def _stack(self, x, factor: int):
+        """Time reduction, as hwsim.reference.rnnt.stack_frames (zero-padded to a multiple of `factor`)."""
+        if factor == 1:
+            return x
+        pad = (-x.shape[0]) % factor
+        if pad:
+            x = self.torch.cat([x, x.new_zeros((pad, x.shape[1]))])
+        return x.reshape(x.shape[0] // factor, factor * x.shape[1])
 
     def encode(self, features: np.ndarray):
         """features [T, input_dim] -> encoder output [T / frame_divisor, directions x H] (a device tensor)."""
         x = self.torch.as_tensor(features, device=self.device).to(self.dtype)
-        for layer in self.encoder_layers:
+        encoder = self.model.spec.encoder
+        for index, layer in enumerate(self.encoder_layers):
             x = self.torch.cat([self._sequence(x, *w) for w in layer], dim=1)
-        return x[::self.model.spec.encoder.frame_divisor]
+            x = self._stack(x, encoder.reduction_after(index))
+        return x[::encoder.frame_divisor]
 
     def initial_state(self, batch: int):
-        layers, hidden = len(self.predictor_layers), self.predictor_layers[0][1].shape[0]
-        zeros = self.torch.zeros((layers, batch, hidden), device=self.device, dtype=self.dtype)
-        return zeros, zeros.clone()
+        layers, w_hh = len(self.predictor_layers), self.predictor_layers[0][1]
+        zeros = lambda width: self.torch.zeros((layers, batch, width), device=self.device, dtype=self.dtype)
+        return zeros(w_hh.shape[0]), zeros(w_hh.shape[1] // 4)
 
     def predict(self, labels, h, c):
         """One prediction-network step for a batch: labels [B] (device int64), h and c [L, B, H]."""
         x = self.embedding[labels]
         new_h, new_c = [], []
-        for l, (w_ih, w_hh, bias) in enumerate(self.predictor_layers):
+        for l, (w_ih, w_hh, bias, w_proj) in enumerate(self.predictor_layers):
             hl, cl = self._gates(x @ w_ih + h[l] @ w_hh + bias, c[l])
+            hl = hl if w_proj is None else hl @ w_proj
             new_h.append(hl)
             new_c.append(cl)
             x = hl

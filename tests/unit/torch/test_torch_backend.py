@@ -60,3 +60,20 @@ def test_validate_runs_per_component_on_cpu(capsys):
     stats = json.loads(capsys.readouterr().out)
     assert set(stats["per_component"]) == {"encoder", "prediction", "joint", "greedy_end_to_end"}
     assert stats["points"] == 6
+
+
+def test_torch_model_matches_the_numpy_reference_with_lstmp_and_time_reduction():
+    from hwsim.reference.run import build_reference, random_features
+    from hwsim.reference.torch_rnnt import TorchRnnt
+
+    ref = build_reference("streaming_rnnt_mobile", SMALL_STREAMING)
+    model = TorchRnnt(ref.model, torch.device("cpu"))
+    features = random_features(ref.model, 15, 0)
+    np.testing.assert_allclose(model.encode(features).numpy(), ref.model.encode(features), atol=1e-4)
+    pred, _ = ref.model.predict(np.array([3]), [ref.model.initial_state()])
+    h, c = model.initial_state(1)
+    np.testing.assert_allclose(model.predict(torch.as_tensor([3]), h, c)[0].numpy(), pred, atol=1e-5)
+
+
+SMALL_STREAMING = ["encoder.hidden_dim=64", "encoder.projection_dim=32", "predictor.hidden_dim=64",
+                   "predictor.projection_dim=32", "joint.vocab_size=64", "joint.hidden_dim=32", "predictor.embed_dim=16"]
