@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from hwsim.cost.calls import DeviceCallCosts, computed_precisions
+from hwsim.cost.calls import DeviceCallCosts, call_latency_totals, computed_precisions
 from hwsim.cost.device import Device, HostCpu, load_device, load_host
 from hwsim.cost.gpu_launch import with_cuda_graphs
 from hwsim.cost.footprint import Footprint, peak_footprint
@@ -162,7 +162,10 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
     warnings = () if footprint.fits else (
         f"peak device memory {footprint.total_bytes / 1e9:.2f} GB exceeds {prepared.device.name}'s "
         f"{footprint.capacity_level} capacity {footprint.capacity_bytes / 1e9:.2f} GB",)
-    return SimulationResult(request, result, schedule, footprint, warnings, prepared.run_choices())
+    calls = (schedule.prediction_calls, schedule.joint_calls) if schedule is not None else (0, 0)
+    latency = call_latency_totals(prepared.costs, [frames for frames, _ in shape.chunks()], *calls)
+    return SimulationResult(request, result, schedule, footprint, warnings,
+                            {**prepared.run_choices(), "call_latency_s": latency})
 
 
 def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:

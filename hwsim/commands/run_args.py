@@ -129,4 +129,8 @@ def describe_choices(choices: dict[str, object], indent: str = "  ") -> list[str
              f"element-wise fusion {choices['elementwise_fusion']}"]
     for component, pairs in dict(choices.get("computed_as", {})).items():
         lines += [f"{indent}{component}: {pair}" for pair in pairs]
+    latency = choices.get("call_latency_s")
+    if latency:
+        lines.append(f"{indent}per-call latency (ms, inside the component times): launches "
+                     f"{latency['launch_s'] * 1e3:.4f}, recurrent-step/loop latency {latency['step_latency_s'] * 1e3:.4f}")
     return lines

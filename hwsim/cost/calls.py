@@ -248,3 +248,14 @@ def computed_precisions(costs: DeviceCallCosts) -> dict[str, list[str]]:
         if cost.computed_as is not None and cost.computed_as not in found.setdefault(cost.component, []):
             found[cost.component].append(cost.computed_as)
     return {component: pairs for component, pairs in found.items() if pairs}
+
+
+def call_latency_totals(costs: DeviceCallCosts, chunk_frames: list[int], prediction_calls: int,
+                        joint_calls: int) -> dict[str, float]:
+    """Seconds of launches and of recurrent-step / device-loop latency one run charges (they are inside the
+    component times; this says how much of them is per-call latency)."""
+    launches = costs.launch_s("encoder") * len(chunk_frames)
+    launches += costs.launch_s("prediction") * prediction_calls + costs.launch_s("joint") * joint_calls
+    steps = costs.ctx.device.modelling.step_latency_s * sum(costs.recurrent_steps(f) for f in chunk_frames)
+    steps += costs.launch_s("search") * joint_calls
+    return {"launch_s": launches, "step_latency_s": steps}

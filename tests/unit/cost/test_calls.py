@@ -40,3 +40,21 @@ def test_encoder_pays_one_launch_and_a_latency_per_recurrent_step(prepared_small
     for exclusive in (False, True):
         extra = total(slow.encoder(8, exclusive)) - total(plain.encoder(8, exclusive))
         assert extra == pytest.approx(2e-05 + steps * 3e-07)
+
+
+def test_simulate_reports_how_much_of_the_time_is_per_call_latency():
+    from hwsim.cost.options import RunOptions
+    from hwsim.simulate import RunRequest, simulate
+    sim = simulate(RunRequest("lstm_rnnt_small", "fp32", "tpu_v5e", frames=8, beam=2, device_overrides=(D, L),
+                              options=RunOptions(search_on=Placement.HOST)))
+    calls = sim.schedule.prediction_calls + sim.schedule.joint_calls
+    assert sim.to_dict()["call_latency_s"] == pytest.approx({"launch_s": 2e-05 * (1 + calls),
+                                                             "step_latency_s": 3e-07 * 4 * 2 * 8})
+
+
+def test_device_search_sorts_and_keeps_books_on_the_vector_unit(prepared_small):
+    from hwsim.cost.device_search import device_search_s
+    assert device_search_s(8, 4, 1e9) == pytest.approx((4 * 32 * 5 + 8 * 5 * 8) / 1e9)  # n log n sort + 8 ops/candidate
+    costs = prepared_small(overrides=(D, L), search_on=Placement.ACCELERATOR).costs
+    vector = [s for s in costs.search(8) if s.resource == "vector"]
+    assert vector[0].duration_s == pytest.approx((640 + 320) / (2048 * 1.5e9))
