@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from hwsim.cost.calls import DeviceCallCosts, call_latency_totals, computed_precisions
 from hwsim.cost.device import Device, load_device, load_host
+from hwsim.cost.gpu_launch import with_cuda_graphs
 from hwsim.cost.footprint import Footprint, peak_footprint
 from hwsim.cost.host import HostModel
 from hwsim.cost.ops import CostContext
@@ -77,7 +78,8 @@ class Prepared:
         actually computes in (printed by simulate/cost/sweep and in their JSON)."""
         options = self.options or self.costs.ctx.options
         return {"matmul_precision": options.matmul_precision.value, "search_on": options.search_on.value,
-                "elementwise_fusion": options.fusion.value, "computed_as": computed_precisions(self.costs)}
+                "elementwise_fusion": options.fusion.value, "computed_as": computed_precisions(self.costs),
+                **({"cuda_graphs": self.device.gpu.cuda_graphs} if self.device.gpu else {})}
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ def prepare(request: RunRequest) -> Prepared:
     model = resolve_model(request.workload, request.precision, list(request.overrides), request.meta_dtype,
                           list(request.precision_overrides))
     device = load_device(request.device, request.device_overrides)
+    if request.options.cuda_graphs is not None:  # GPU launch mode (hwsim.cost.gpu_launch)
+        device = with_cuda_graphs(device, request.options.cuda_graphs)
     host_cpu = load_host(device, request.host)
     options = request.options.resolve(device)
     sizes = account_size(model.graph, model.plan)

@@ -9,6 +9,7 @@ from hwsim.calibrate.facts import machine_facts, set_blas_threads
 from hwsim.calibrate.suite import FULL, QUICK, run_suite
 from hwsim.calibrate.writer import write_device
 from hwsim.commands.common import positive_int
+from hwsim.commands.torch_calibrate import add_torch_arguments, run_torch_calibration
 from hwsim.errors import SpecError
 from hwsim.paths import DEVICES_DIR
 from hwsim.units import GIGA
@@ -24,11 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
     parser.add_argument("--threads", type=positive_int, help="limit BLAS to N threads while measuring")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_torch_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     preflight_outputs(files={"--out": (args.out, (".yaml", ".yml"))})
+    if args.backend == "torch":
+        return run_torch_calibration(args)
     if args.threads is not None and not set_blas_threads(args.threads):
         raise SpecError(None, "--threads", "expected a BLAS whose thread count can be set (threadpoolctl or OpenBLAS)")
     measurements = run_suite(QUICK if args.quick else FULL, progress=not args.no_progress and sys.stderr.isatty())

@@ -26,7 +26,8 @@ def summarize(device: Device) -> dict[str, object]:
             "has_host_cpu": device.host_cpu is not None, "default_host": device.default_host,
             "search_on": "accelerator" if device.modelling.search_on_accelerator else "host",
             "elementwise_fusion": "per_layer" if device.modelling.fuse_elementwise else "none",
-            "dispatch_latency_s": device.modelling.dispatch_latency_s, "power_w": device.power_w,
+            "dispatch_latency_s": device.modelling.dispatch_latency_s,
+            "kernel_launch_s": device.gpu.kernel_launch_s if device.gpu else None, "power_w": device.power_w,
             "price_per_hour_usd": device.price_per_hour_usd}
 
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         "host CPU": r["default_host"] or ("own" if r["has_host_cpu"] else "none (--host)"),
         "search on": r["search_on"],
         "fusion": r["elementwise_fusion"],
-        "launch [us]": f"{r['dispatch_latency_s'] * 1e6:g}",
+        "launch [us]": (f"{r['kernel_launch_s'] * 1e6:g}/kernel" if r["kernel_launch_s"] is not None
+                        else f"{r['dispatch_latency_s'] * 1e6:g}"),
         "power [W]": r["power_w"] if r["power_w"] is not None else "-",
         "$/h": r["price_per_hour_usd"] if r["price_per_hour_usd"] is not None else "-",
     } for r in rows])

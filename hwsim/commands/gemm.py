@@ -63,6 +63,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_line(d: dict) -> str:
+    if d["compute_model"] == "tensor_core":
+        return (f"{d['sms']} SMs, thread-block tile {d['tile_m']}x{d['tile_n']}, {d['tiles']} tile(s) in {d['waves']} "
+                f"wave(s) of {d['block_slots']} blocks, peak fraction {d['peak_fraction']:g}")
+    return (f"dataflow {d.get('dataflow')}, weight_load {d.get('weight_load')}, fill_drain {d.get('fill_drain')}, "
+            f"{d.get('arrays')} array(s) of {d.get('rows')}x{d.get('cols')}, {d.get('folds')} fold(s)")
+
+
 def format_cost(cost: GemmCost) -> str:
     d = cost.as_dict()
     rows = [
@@ -76,14 +84,15 @@ def format_cost(cost: GemmCost) -> str:
     lines = [
         f"{d['device']} {d['engine']}: ({d['m']} x {d['k']}) @ ({d['k']} x {d['n']}): {d['computed_as']}"
         f" [matmul precision {d['matmul_precision']}]",
-        f"dataflow {d.get('dataflow')}, weight_load {d.get('weight_load')}, fill_drain {d.get('fill_drain')}, "
-        f"{d.get('arrays')} array(s) of {d.get('rows')}x{d.get('cols')}, {d.get('folds')} fold(s)",
+        _engine_line(d),
         f"cycles {d['cycles']:>14,.0f}   time {d['time_s']:.4g} s   utilization {d['utilization']:.1%}   bound: {d['bound']}",
         f"  time = {combine} + overhead: array {d['array_s']:.4g} s, memory {d['memory_s']:.4g} s, conversion "
         f"{d['conversion_s']:.4g} s, output scaling {d['output_scaling_s']:.4g} s"
         + ("  (array + memory from the device's measured GEMM table)" if d["measured_table"] else ""),
     ]
-    lines += [f"  {name:<24}{value:>12,.0f}" for name, value in rows]
+    if d["compute_model"] == "tensor_core":  # no folds, fill/drain or weight loads on tensor cores
+        rows[1:4] = [("waves, tiles, peak fraction", cost.array.cycles - d["ideal_cycles"])]
+    lines += [f"  {name:<28}{value:>12,.0f}" for name, value in rows]
     lines.append(f"  (operand traffic {d['bytes_moved']:,.0f} bytes = {d['memory_cycles']:,.0f} cycles at the array clock)")
     lines += [f"note: {note}" for note in d["notes"]]
     return "\n".join(lines)

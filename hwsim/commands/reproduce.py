@@ -1,4 +1,4 @@
-"""`hwsim reproduce fig1a|usm-serving [--out DIR]`: regenerate a committed reproduction report."""
+"""`hwsim reproduce fig1a|usm-serving|gpu-vs-tpu [--out DIR]`: regenerate a committed reproduction report."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from hwsim.outputs import atomic_output_dir, preflight_outputs
 from hwsim.paths import REPORTS_DIR
 
-TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving"}
+TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving", "gpu-vs-tpu": "gpu_vs_tpu"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
             from hwsim.repro.fig1a_report import write_fig1a_report
             summary = write_fig1a_report(staging, with_sensitivity=not args.no_sensitivity, device_out=args.device_out)
             print(f"held-out beams' end-to-end within 15 % of 2.6x: {summary['within_tolerance']}")
+        elif args.target == "gpu-vs-tpu":
+            from hwsim.repro.gpu_vs_tpu import write_gpu_vs_tpu_report
+            write_gpu_vs_tpu_report(staging)
         else:
             from hwsim.repro.usm_serving import write_usm_serving_report
             write_usm_serving_report(staging)

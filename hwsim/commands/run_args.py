@@ -48,6 +48,10 @@ def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fusion", default=None, metavar="F",
                         help="none | per_layer: element-wise ops as their own memory round trips, or fused into their "
                              "layer (default: the device file's modelling.elementwise_fusion)")
+    parser.add_argument("--cuda-graphs", action="store_true", default=None,
+                        help="GPU devices: launch each call's kernels from a CUDA graph (one graph launch per call and "
+                             "a small per-kernel cost, instead of an eager launch per kernel; default: the device file's "
+                             "gpu.cuda_graphs)")
 
 
 def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +93,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
                       topk_placement=Placement(args.topk_on), topk=args.topk, residency=not args.no_residency,
                       matmul_precision=parse_matmul_precision(getattr(args, "matmul_precision", "default")),
                       search_on=_choice("--search-on", "search placement", getattr(args, "search_on", None), Placement),
-                      fusion=_choice("--fusion", "fusion", getattr(args, "fusion", None), Fusion))
+                      fusion=_choice("--fusion", "fusion", getattr(args, "fusion", None), Fusion),
+                      cuda_graphs=getattr(args, "cuda_graphs", None))
 
 
 def check_probability(name: str, value: float | None) -> None:

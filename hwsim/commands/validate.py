@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from hwsim.commands.common import positive_int, print_json, print_table, seed_int
+from hwsim.commands.torch_validate import add_torch_validate_arguments, run_torch_validation
 from hwsim.cost.device import load_device
 from hwsim.csvout import write_csv
 from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
@@ -30,11 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print {points, median_abs_error_pct, worst_abs_error_pct, per_component, ...}")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write README.md, results.csv, parity.png")
+    add_torch_validate_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     preflight_outputs(folders={"--out": args.out})
+    if args.backend == "torch":
+        return run_torch_validation(args)
     device = load_device(args.device)  # fail early, one line, on a missing or broken device file
     points = QUICK_GRID if args.quick else FULL_GRID
     repeats = args.repeats or (1 if args.quick else 3)

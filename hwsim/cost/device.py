@@ -6,10 +6,11 @@ Nothing here reads YAML except `load_device`, which is the one arrow spec file -
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
+from hwsim.cost.gpu_launch import GpuLaunch, launch_modelling
 from hwsim.cost.measured import GemmTable, gemm_table
 from hwsim.cost.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
@@ -55,6 +56,17 @@ class PrecisionSupport:
 
 
 @dataclass(frozen=True)
+class Tiling:
+    """GPU GEMM tiling (hwsim.cost.tensorcore): output tiles per thread block, blocks per SM, achievable peak."""
+
+    tile_m: int
+    tile_n: int
+    min_tile_m: int
+    tiles_per_sm: int
+    peak_fraction: float
+
+
+@dataclass(frozen=True)
 class MatrixEngine:
     name: str
     kind: str  # compute model (hwsim.cost.compute_model): "systolic" today
@@ -65,6 +77,7 @@ class MatrixEngine:
     cols: int
     clock_hz: float
     precisions: Mapping[str, PrecisionSupport]
+    tiling: Tiling | None = None  # GPU thread-block tiling (kind tensor_core)
 
     @property
     def arrays(self) -> int:
@@ -174,6 +187,7 @@ class Device:
     modelling: Modelling
     gemm_table: GemmTable | None = None  # measured devices: shape-aware GEMM times (hwsim.cost.measured)
     default_host: str | None = None      # device whose host_cpu runs the search when no --host is given
+    gpu: GpuLaunch | None = None         # GPU kernel-launch figures (hwsim.cost.gpu_launch)
 
     def peak_ops_per_s(self, weight_fmt: str | NumberFormat, act_fmt: str | NumberFormat) -> float:
         """Chip peak for an exactly declared pair on the first engine declaring it (no promotion).
@@ -214,7 +228,7 @@ class Device:
 def build_device(spec: DeviceSpec, file: str | Path) -> Device:
     """DeviceSpec (YAML units) -> Device (base units)."""
     m = spec.modelling
-    return Device(
+    device = Device(
         name=spec.name,
         file=str(file),
         matrix_engines=tuple(_engine(e, i) for i, e in enumerate(spec.matrix_engines)),
@@ -236,6 +250,18 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
         gemm_table=gemm_table([x.model_dump() for x in spec.calibration.measurements] if spec.calibration else None),
         default_host=spec.default_host.value if spec.default_host else None,
     )
+    return _with_gpu_launch(device, spec)
+
+
+def _with_gpu_launch(device: Device, spec: DeviceSpec) -> Device:
+    """GPU files: per-kernel and per-call launch latency folded into the modelling figures (hwsim.cost.gpu_launch)."""
+    g = spec.gpu
+    if g is None or g.kernel_launch_s is None:
+        return device
+    launch = GpuLaunch(g.kernel_launch_s.value, g.graph_kernel_s.value if g.graph_kernel_s else None,
+                       g.graph_launch_s.value if g.graph_launch_s else None, g.cuda_graphs.value,
+                       device.modelling.overhead_s, device.modelling.dispatch_latency_s)
+    return replace(device, gpu=launch, modelling=launch_modelling(device.modelling, launch))
 
 
 def _host_cpu(h: HostCpuSpec) -> HostCpu:
@@ -255,8 +281,11 @@ def _engine(spec: MatrixEngineSpec, index: int) -> MatrixEngine:
             ops_per_cycle=p.ops_per_cycle.value if p.ops_per_cycle else None,
             via=pair_name(*split_pair(p.via)) if p.via else None,
             slowdown=p.slowdown.value if p.slowdown else 1.0, reason=p.reason)
+    t = spec.tiling
+    tiling = t and Tiling(t.tile_m.value, t.tile_n.value, t.min_tile_m.value, t.tiles_per_sm.value,
+                          t.peak_fraction.value)
     return MatrixEngine(spec.name, spec.kind, index, spec.cores.value, spec.arrays_per_core.value, spec.rows.value,
-                        spec.cols.value, spec.clock_hz.value, precisions)
+                        spec.cols.value, spec.clock_hz.value, precisions, tiling)
 
 
 def load_device(name_or_path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Device:

@@ -28,6 +28,7 @@ from hwsim.cost.device import Device, MatrixEngine, Support
 from hwsim.cost.formats import NumberFormat, format_names, pair_name, parse_format, split_pair
 from hwsim.cost.options import MatmulPrecision
 from hwsim.cost.systolic import SystolicModel
+from hwsim.cost.tensorcore import TensorCoreModel
 from hwsim.errors import SpecError, did_you_mean, unknown_choice
 
 
@@ -45,6 +46,7 @@ def register_compute_model(kind: str, model: ComputeModel) -> None:
 
 
 register_compute_model("systolic", SystolicModel())
+register_compute_model("tensor_core", TensorCoreModel())
 
 
 def parse_matmul_precision(text: str) -> MatmulPrecision:

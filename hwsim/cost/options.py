@@ -45,6 +45,8 @@ class RunOptions:
         search_on: where the beam search (log-softmax, top-k, bookkeeping, the step loop) runs; None = the
             device file's `modelling.search_on`. On the accelerator nothing crosses the link per step.
         fusion: element-wise fusion; None = the device file's `modelling.elementwise_fusion`.
+        cuda_graphs: GPU kernels launched from CUDA graphs (hwsim.cost.gpu_launch); None = the device file's
+            `gpu.cuda_graphs`.
     """
 
     joint_placement: Placement = Placement.ACCELERATOR
@@ -55,6 +57,7 @@ class RunOptions:
     matmul_precision: MatmulPrecision = MatmulPrecision.DEFAULT
     search_on: Placement | None = None
     fusion: Fusion | None = None
+    cuda_graphs: bool | None = None
 
     def __post_init__(self) -> None:
         if self.topk_placement is Placement.ACCELERATOR and self.softmax_placement is Placement.HOST:

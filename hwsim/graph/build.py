@@ -15,9 +15,9 @@ def _build_encoder(b: GraphBuilder, spec: WorkloadSpec) -> tuple[int, int]:
     if isinstance(encoder, ConformerEncoderSpec):
         return build_conformer_encoder(b, encoder)
     if isinstance(encoder, BlstmEncoderSpec):
-        out = build_blstm_encoder(b, encoder.input_dim, encoder.hidden_dim, encoder.num_layers,
-                                  encoder.bidirectional, encoder.lstm_bias, encoder.frame_divisor)
-        return out, encoder.frame_divisor
+        reductions = {r.after_layer: r.factor for r in encoder.time_reduction}
+        return build_blstm_encoder(b, encoder.input_dim, encoder.hidden_dim, encoder.num_layers, encoder.bidirectional,
+                                   encoder.lstm_bias, encoder.frame_divisor, encoder.projection_dim, reductions)
     raise TypeError(f"no builder for encoder {type(encoder).__name__}")
 
 
@@ -30,7 +30,8 @@ def build_graph(spec: WorkloadSpec) -> Graph:
         assert spec.predictor is not None and spec.joint is not None  # guaranteed by WorkloadSpec
         p = spec.predictor
         vocab = spec.joint.vocab_size
-        predictor_dim = build_lstm_predictor(b, vocab, p.embed_dim, p.hidden_dim, p.num_layers, p.lstm_bias)
+        predictor_dim = build_lstm_predictor(b, vocab, p.embed_dim, p.hidden_dim, p.num_layers, p.lstm_bias,
+                                             p.projection_dim)
         build_joint(b, spec.joint, encoder_dim, predictor_dim, divisor)
     else:
         assert spec.output is not None

@@ -24,7 +24,18 @@ def _lstm(weights: dict[str, np.ndarray], prefix: str) -> LstmWeights:
     bias = np.zeros(w_hh.shape[1], np.float32)
     for name in ("b_ih", "b_hh", "b"):
         bias = bias + weights.get(f"{prefix}.{name}", 0.0)
-    return LstmWeights(w_ih, w_hh, bias.astype(np.float32))
+    return LstmWeights(w_ih, w_hh, bias.astype(np.float32), weights.get(f"{prefix}.w_proj"))
+
+
+def stack_frames(x: np.ndarray, factor: int) -> np.ndarray:
+    """Time reduction: `factor` consecutive frames concatenated ([T, D] -> [ceil(T / factor), factor D]); a short
+    last group is zero-padded (the graph counts ceil(T / factor) frames)."""
+    if factor == 1:
+        return x
+    pad = (-x.shape[0]) % factor
+    if pad:
+        x = np.concatenate([x, np.zeros((pad, x.shape[1]), x.dtype)])
+    return x.reshape(x.shape[0] // factor, factor * x.shape[1])
 
 
 @dataclass(frozen=True)
@@ -66,14 +77,14 @@ class RnntModel:
     def encode(self, features: np.ndarray) -> np.ndarray:
         """features [T, input_dim] -> encoder output [T / frame_divisor, directions x H]."""
         x = features.astype(np.float32)
-        for layer in self.encoder_layers:
+        for index, layer in enumerate(self.encoder_layers):
             x = np.concatenate([lstm_sequence(x, w, reverse) for w, reverse in layer], axis=1)
+            x = stack_frames(x, self.spec.encoder.reduction_after(index))
         return x[::self.spec.encoder.frame_divisor]
 
     def initial_state(self) -> PredictorState:
-        layers, hidden = len(self.predictor_layers), self.predictor_layers[0].hidden
-        zeros = np.zeros((layers, hidden), np.float32)
-        return PredictorState(zeros, zeros.copy())
+        layers, first = len(self.predictor_layers), self.predictor_layers[0]
+        return PredictorState(np.zeros((layers, first.hidden), np.float32), np.zeros((layers, first.cells), np.float32))
 
     def predict(self, labels: np.ndarray, states: list[PredictorState]) -> tuple[np.ndarray, list[PredictorState]]:
         """One prediction-network step for a batch of label histories: last labels [B] + their states."""

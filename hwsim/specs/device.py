@@ -9,7 +9,9 @@ Layout of a device file (see hwsim/data/devices/*.yaml):
 
     schema_version: 1
     name: ...
-    matrix_engines: [ {name, cores, arrays_per_core, rows, cols, clock_hz, precisions: {WxA: ...}} ]
+    matrix_engines: [ {name, kind?, cores, arrays_per_core, rows, cols, clock_hz, precisions: {WxA: ...},
+                       tiling?} ]      kind tensor_core (GPU): cores = SMs, arrays_per_core = tensor cores per SM,
+                                       tiling = {tile_m, tile_n, min_tile_m, tiles_per_sm, peak_fraction}
     vector_units:   [ {name, count, clock_hz, ops_per_cycle, formats} ]
     memory:         [ {name, capacity_bytes, bandwidth_gb_per_s?} ]
     host_cpu:       {cores, clock_hz, flops_per_cycle_per_core, memory_bandwidth_gb_per_s, search_step_overhead_s,
@@ -19,6 +21,7 @@ Layout of a device file (see hwsim/data/devices/*.yaml):
     power_w, price_per_hour_usd                                                              (optional)
     modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element,
                      conversion_overlap, dispatch_latency_s, step_latency_s, elementwise_fusion, search_on}
+    gpu:            {kernel_launch_s, graph_kernel_s?, graph_launch_s?, cuda_graphs?}  (required with tensor_core)
     calibration:    {machine: {fact: value}, measurements: [ {benchmark, dtype, shape, repeats, median_s,
                      work, work_unit, rate_per_s} ]}                                         (optional)
 
@@ -37,6 +40,7 @@ from hwsim.specs.base import SpecModel
 
 from hwsim.formats import format_names, split_pair
 from hwsim.errors import SpecError, did_you_mean
+from hwsim.specs.gpu import check_gpu_spec
 from hwsim.specs.load import SCHEMA_VERSION, key_path, read_yaml, spec_error_from_validation
 
 SOURCE_HELP = ("exactly one of 'source' (where the figure is published), 'assumption' (why this value is used) "
@@ -112,6 +116,35 @@ def _default(kind: type[_Sourced], value: object, why: str) -> Any:
     return Field(default_factory=lambda: kind(value=value, assumption=f"default when the file gives none: {why}"))
 
 
+class BoolChoice(_Sourced):
+    value: bool
+
+
+class TilingSpec(_Spec):
+    """How a GPU GEMM kernel tiles the output: one thread block computes tile_m x tile_n outputs on one SM.
+
+    For a tensor_core engine, `cores` are the SMs and `arrays_per_core` the tensor cores per SM.
+    """
+
+    tile_m: CountQuantity = Field(description="thread-block tile rows (M) for large GEMMs")
+    tile_n: CountQuantity = Field(description="thread-block tile columns (N)")
+    min_tile_m: CountQuantity = Field(description="smallest M tile a kernel picks for small M (the MMA instruction's M)")
+    tiles_per_sm: CountQuantity = Field(description="thread blocks resident on one SM at once")
+    peak_fraction: PositiveQuantity = Field(description="achievable fraction of tensor-core peak in a large GEMM's "
+                                                        "main loop (<= 1)")
+
+
+class GpuSpec(_Spec):
+    """Kernel-launch figures of a GPU: each kernel an eager framework launches costs `kernel_launch_s`; captured in a
+    CUDA graph, a kernel costs `graph_kernel_s` and each graph launch (one network call) `graph_launch_s`."""
+
+    kernel_launch_s: NonNegativeQuantity | None = None  # required for a device with tensor_core engines
+    graph_kernel_s: NonNegativeQuantity | None = None
+    graph_launch_s: NonNegativeQuantity | None = None
+    cuda_graphs: BoolChoice = Field(default_factory=lambda: BoolChoice(
+        value=False, assumption="default when the file gives none: eager launches, as PyTorch without CUDA graphs"))
+
+
 class PrecisionSpec(_Spec):
     """How one weight x activation pair runs on an engine: natively, emulated via another pair, or rejected."""
 
@@ -134,15 +167,16 @@ class MatrixEngineSpec(_Spec):
     """A group of identical systolic (or systolic-like) arrays: `cores` x `arrays_per_core` per chip."""
 
     name: str = Field(min_length=1)
-    kind: Literal["systolic"] = Field(
-        default="systolic", description="compute model of the engine (hwsim.cost.compute_model); GPU tensor cores "
-                                        "and CPU SIMD/AMX models register new kinds there")
+    kind: Literal["systolic", "tensor_core"] = Field(
+        default="systolic", description="compute model of the engine (hwsim.cost.compute_model): systolic arrays, "
+                                        "or GPU tensor cores (hwsim.cost.tensorcore, needs `tiling`)")
     cores: CountQuantity
     arrays_per_core: CountQuantity
     rows: CountQuantity
     cols: CountQuantity
     clock_hz: PositiveQuantity
     precisions: dict[str, PrecisionSpec] = Field(min_length=1)
+    tiling: TilingSpec | None = Field(default=None, description="GPU thread-block tiling (kind: tensor_core only)")
 
     @field_validator("precisions")
     @classmethod
@@ -279,6 +313,7 @@ class DeviceSpec(_Spec):
     calibration: CalibrationSpec | None = None
     default_host: NameChoice | None = Field(
         default=None, description="shipped device (or path) whose host_cpu runs the search when --host is not given")
+    gpu: GpuSpec | None = Field(default=None, description="kernel-launch figures (required with tensor_core engines)")
 
 
 # ---- loading: pydantic errors -> one line naming file, key path, expectation and found value ----
@@ -342,6 +377,7 @@ def validate_device_spec(data: dict[str, Any], path: Path | str) -> DeviceSpec:
     except pydantic.ValidationError as error:
         raise device_spec_error(path, error) from None
     _check_operand_memory(spec, path)
+    check_gpu_spec(spec, path)
     return spec
 
 

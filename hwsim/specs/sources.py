@@ -32,6 +32,13 @@ PAPERS: dict[str, tuple[str, str]] = {
     "P5": ("Rybakov et al. 2023",
            "O. Rybakov, P. Meadowlark, S. Ding, D. Qiu, J. Li, D. Rim, Y. He, \"2-bit conformer quantization for "
            "automatic speech recognition,\" Interspeech 2023 (ref. [14] of [P2])."),
+    # architectures of further shipped workloads
+    "P6": ("He et al. 2019",
+           "Y. He, T. N. Sainath, R. Prabhavalkar, I. McGraw, R. Alvarez, D. Zhao, D. Rybach, A. Kannan, Y. Wu, "
+           "R. Pang, Q. Liang, D. Bhatia, Y. Shangguan, B. Li, G. Pundak, K. C. Sim, T. Bagby, S. Chang, K. Rao, "
+           "A. Gruenstein, \"Streaming end-to-end speech recognition for mobile devices,\" ICASSP 2019, "
+           "arXiv 1811.06621. The streaming_rnnt_mobile workload (not stored in this repository; its figures are "
+           "listed under `inferred:`)."),
 }
 AUTHOR_YEAR = re.compile(r"([A-Z][a-z]+ et al\.,? \d{4})")
 

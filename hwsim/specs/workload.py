@@ -50,14 +50,51 @@ class ConformerEncoderSpec(_Spec):
 LstmBias = Literal["two", "one", "none"]
 
 
+class TimeReductionSpec(_Spec):
+    """Frame stacking between encoder layers: `factor` consecutive outputs of layer `after_layer` (0-based) are
+    concatenated into one frame, so later layers see factor x the width at 1 / factor of the frame rate."""
+
+    after_layer: Annotated[int, Field(ge=0, description="0-based encoder layer whose outputs are stacked")]
+    factor: Annotated[int, Field(ge=2, description="consecutive frames concatenated into one")]
+
+
 class BlstmEncoderSpec(_Spec):
+    """Stacked LSTM encoder: bidirectional (offline) or unidirectional (streaming), with optional projection
+    (LSTMP: each layer's output projected to `projection_dim`) and time-reduction layers between layers."""
+
     kind: Literal["blstm"] = Field(description="selects this encoder type")
     input_dim: PositiveInt = Field(description="features per input frame")
     hidden_dim: PositiveInt = Field(description="LSTM cells per direction")
     num_layers: PositiveInt = Field(description="stacked LSTM layers")
-    bidirectional: bool = Field(True, description="one LSTM per direction, outputs concatenated")
+    bidirectional: bool = Field(True, description="one LSTM per direction, outputs concatenated; false = unidirectional (streaming)")
     lstm_bias: LstmBias = Field("two", description="bias vectors per gate set: two (b_ih and b_hh, PyTorch), one, none")
     frame_divisor: PositiveInt = Field(1, description="input frames per encoder frame (frame stacking/skipping)")
+    projection_dim: PositiveInt | None = Field(None, description="LSTMP: each layer's output projected to this width")
+    time_reduction: tuple[TimeReductionSpec, ...] = Field((), description="frame-stacking layers between encoder layers")
+
+    @model_validator(mode="after")
+    def _reductions_between_layers(self) -> "BlstmEncoderSpec":
+        seen = set()
+        for i, reduction in enumerate(self.time_reduction):
+            if reduction.after_layer >= self.num_layers - 1:
+                raise ValueError(f"expected time_reduction[{i}].after_layer below num_layers - 1 = "
+                                 f"{self.num_layers - 1} (a reduction sits between two layers), got {reduction.after_layer}")
+            if reduction.after_layer in seen:
+                raise ValueError(f"expected one time_reduction per layer, got two after layer {reduction.after_layer}")
+            seen.add(reduction.after_layer)
+        return self
+
+    def reduction_after(self, layer: int) -> int:
+        """Stacking factor applied to layer `layer`'s output (1 = none)."""
+        return next((r.factor for r in self.time_reduction if r.after_layer == layer), 1)
+
+    @property
+    def total_frame_divisor(self) -> int:
+        """Input frames per encoder output frame: the input stacking times every time reduction."""
+        divisor = self.frame_divisor
+        for reduction in self.time_reduction:
+            divisor *= reduction.factor
+        return divisor
 
 
 class LstmPredictorSpec(_Spec):
@@ -66,6 +103,7 @@ class LstmPredictorSpec(_Spec):
     hidden_dim: PositiveInt = Field(description="LSTM cells")
     embed_dim: PositiveInt = Field(description="label embedding width")
     lstm_bias: LstmBias = Field("two", description="bias vectors per gate set: two (b_ih and b_hh, PyTorch), one, none")
+    projection_dim: PositiveInt | None = Field(None, description="LSTMP: each layer's output projected to this width")
 
 
 class JointSpec(_Spec):

@@ -35,7 +35,7 @@ def assert_one_line_error(code: int, err: str, expected: str) -> None:
     ("bare_number", "matrix_engines[0].rows: expected a mapping {value: ..., source: ...} or "
                     "{value: ..., assumption: ...}, got 4"),
     ("unknown_key", "matrix_engines[0].colls: unknown key (did you mean 'cols'?); known keys: name, kind, cores, "
-                    "arrays_per_core, rows, cols, clock_hz, precisions"),
+                    "arrays_per_core, rows, cols, clock_hz, precisions, tiling"),
     ("wrong_schema_version", "schema_version: expected 1, got 2"),
     ("bad_operand_memory", "modelling.operand_memory.value: expected a memory level name (sram), got 'hbm'"),
 ])

@@ -11,7 +11,8 @@ from hwsim.paths import DEVICES_DIR, shipped_names
 from hwsim.units import GIGA, TERA
 
 ROUNDED = 5e-3
-SHIPPED = ["ibm_7nm_ai_chip", "systolic_128", "tpu_v4", "tpu_v5e", "tpu_v5p", "tpu_vm_host", "xeon_host"]
+SHIPPED = ["ibm_7nm_ai_chip", "systolic_128", "tpu_v4", "tpu_v5e", "tpu_v5p", "tpu_vm_host", "xeon_host",
+           "a100_sxm_80gb", "a100_pcie_80gb", "h100_sxm", "h200_sxm", "l4", "xeon_2s"]
 MEASURED = ["local_cpu"]  # written by `hwsim calibrate` on the development machine; its figures are not published
 CALIBRATED = ["ibm_7nm_ai_chip_fig1a"]  # written by `hwsim reproduce fig1a` (reports/fig1a)
 
@@ -113,3 +114,15 @@ def test_rejected_pair_has_zero_peak_and_no_device_peak():
     assert device.matrix_engines[0].peak_ops_per_s("float32xfloat32") == 0.0
     with pytest.raises(Exception, match="float32xfloat32"):
         device.peak_ops_per_s("float32", "float32")
+
+
+def test_every_cited_source_id_is_listed_in_hardware_md():
+    """A figure's [N4], [C3], ... must resolve to an entry of docs/hardware.md's Sources list."""
+    import re
+
+    from hwsim.paths import REPO_ROOT
+
+    listed = set(re.findall(r"^- \[([A-Z]+\d+)\]", (REPO_ROOT / "docs" / "hardware.md").read_text(), re.M))
+    for path in sorted(DEVICES_DIR.glob("*.yaml")):
+        cited = set(re.findall(r"\[([A-Z]\d+)\]", path.read_text()))
+        assert cited <= listed, f"{path.name} cites {sorted(cited - listed)} not in docs/hardware.md"
