@@ -46,7 +46,7 @@ def _algorithm(text: str, beam: int) -> Algorithm:
 def run(args: argparse.Namespace) -> int:
     preflight_outputs(files={"--trace-out": args.trace_out})
     frames, beam = require_positive_int(args.frames, "--frames"), require_positive_int(args.beam, "--beam")
-    check_run_limits(frames, beam, reference=True)
+    check_run_limits(frames, beam, reference=True, repeats=args.repeats)
     algorithm = _algorithm(args.algorithm, beam)
     ref = build_reference(args.workload, args.overrides, args.seed)
     features = random_features(ref.model, frames, args.seed)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hwsim.commands.common import positive_int, print_json, print_table, seed_int
 from hwsim.cost.device import load_device
+from hwsim.limits import active_limits, check_at_most
 from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.paths import DEVICES_DIR
 from hwsim.specs.load import read_yaml
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     preflight_outputs(folders={"--out": args.out})
+    check_at_most("--repeats", args.repeats or 1, active_limits().repeats)
     device = load_device(args.device)  # fail early, one line, on a missing or broken device file
     points = QUICK_GRID if args.quick else FULL_GRID
     repeats = args.repeats or (1 if args.quick else 3)
