@@ -17,7 +17,7 @@ import yaml
 
 from hwsim import outputs, readers
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_file, atomic_output_dir, atomic_write_text, writer_lock
+from hwsim.outputs import atomic_output_dir, atomic_write_text, writer_lock
 from tests.bad_input.test_spec_errors import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
