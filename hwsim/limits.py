@@ -35,11 +35,12 @@ class RunLimits:
     sweep_points: int = 10_000        # points of one sweep
     reference_frames: int = 100_000   # the numpy reference decoder runs for real
     reference_beam: int = 64
+    repeats: int = 1_000              # measured decodes per point (reference, validate)
 
 
 LIMITS = RunLimits()
 UNLIMITED = RunLimits(layers=10**12, width=10**12, frames=10**12, frames_x_beam=10**24, audio_s=1e15, beam=10**12,
-                      sweep_points=10**12, reference_frames=10**12, reference_beam=10**12)
+                      sweep_points=10**12, reference_frames=10**12, reference_beam=10**12, repeats=10**12)
 ALLOW_LARGE_FLAG = "--allow-large"
 
 
@@ -79,9 +80,10 @@ def check_workload_limits(spec: Any, file: str) -> None:
                                 f"{ALLOW_LARGE_FLAG} lifts it)", node)
 
 
-def check_run_limits(frames: int, beam: int, reference: bool = False) -> None:
+def check_run_limits(frames: int, beam: int, reference: bool = False, repeats: int = 1) -> None:
     """--frames and --beam under the limits (tighter for the numpy reference decoder, which really runs)."""
     limits = active_limits()
     check_at_most("--frames", frames, limits.reference_frames if reference else limits.frames)
     check_at_most("--beam", beam, limits.reference_beam if reference else limits.beam)
     check_at_most("--frames x --beam", frames * beam, limits.frames_x_beam)
+    check_at_most("--repeats", repeats, limits.repeats)

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     frames = (require_positive_int(args.frames, "--frames") if args.frames is not None
               else frames_for_audio(args.workload, args.overrides, args.audio_s))
     beam = require_positive_int(args.beam, "--beam")
-    check_run_limits(frames, beam, reference=True)
+    check_run_limits(frames, beam, reference=True, repeats=args.repeats)
     algorithm = _algorithm(args.algorithm, beam)
     ref = build_reference(args.workload, args.overrides, args.seed)
     features = random_features(ref.model, frames, args.seed)

@@ -11,6 +11,7 @@ from hwsim.commands.common import positive_int, print_json, print_table, seed_in
 from hwsim.commands.torch_validate import add_torch_validate_arguments, run_torch_validation
 from hwsim.cost.device import load_device
 from hwsim.csvout import write_csv
+from hwsim.limits import active_limits, check_at_most
 from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.paths import DEVICES_DIR
 from hwsim.specs.load import read_yaml
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     preflight_outputs(folders={"--out": args.out})
+    check_at_most("--repeats", args.repeats or 1, active_limits().repeats)
     if args.backend == "torch":
         return run_torch_validation(args)
     device = load_device(args.device)  # fail early, one line, on a missing or broken device file

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
-from hwsim.specs.base import SpecModel
 
+from hwsim.specs.base import SpecModel
 from hwsim.specs.precision import MetadataDtype, NumberFormat
 
 

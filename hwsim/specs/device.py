@@ -36,11 +36,11 @@ from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, Field, field_validator, model_validator
-from hwsim.specs.base import SpecModel
 
 from hwsim.formats import format_names, split_pair
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.specs.gpu import check_gpu_spec
+from hwsim.specs.base import SpecModel
 from hwsim.specs.load import SCHEMA_VERSION, key_path, read_yaml, spec_error_from_validation
 
 SOURCE_HELP = ("exactly one of 'source' (where the figure is published), 'assumption' (why this value is used) "

@@ -11,9 +11,9 @@ from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
-from hwsim.specs.base import SpecModel
 
 from hwsim.formats import FORMAT_BITS, NumberFormat, is_quantized  # noqa: F401  (re-exported)
+from hwsim.specs.base import SpecModel
 
 
 class Granularity(str, Enum):

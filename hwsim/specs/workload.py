@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
+
 from hwsim.specs.base import SpecModel
 
 PositiveInt = Annotated[int, Field(gt=0)]

@@ -427,6 +427,8 @@ def argument_cases() -> list[Case]:
         "reference:seed-negative": ["reference", "lstm_rnnt_small", "--frames", "8", "--seed", "-1"],
         "reference:algorithm": ["reference", "lstm_rnnt_small", "--frames", "8", "--algorithm", "beamy"],
         "reference:repeats-0": ["reference", "lstm_rnnt_small", "--frames", "8", "--repeats", "0"],
+        "reference:repeats-huge": ["reference", "lstm_rnnt_small", "--frames", "8", "--repeats", "10" * 10],
+        "validate:repeats-huge": ["validate", "--quick", "--repeats", "100000"],
         "gemm:m-zero": gemm + ["--m", "0", "--k", "1", "--n", "1"],
         "gemm:k-text": gemm + ["--m", "1", "--k", "x", "--n", "1"],
         "gemm:precision": gemm + ["--m", "1", "--k", "1", "--n", "1", "--precision", "int3"],

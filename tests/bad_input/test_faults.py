@@ -366,7 +366,10 @@ def test_ctrl_c_to_a_sweep_with_workers_prints_one_line_only(tmp_path):
                               "--workers", "2", "--quiet", "--out", str(out)],
                              cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)
-    time.sleep(4)
+    deadline = time.monotonic() + 60  # signal once the run has started writing (its lock or staging folder exists)
+    while not list(tmp_path.iterdir()) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
     os.killpg(child.pid, signal.SIGINT)
     stdout, stderr = child.communicate(timeout=60)
     if child.returncode == 0:
