@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.calibrate",
     "hwsim.commands.reference",
     "hwsim.commands.validate",
+    "hwsim.commands.fit_decoding",
 )
 
 EXIT_USER_ERROR = 2

@@ -44,7 +44,8 @@ class RunRequest:
     seed: int = 0
     max_symbols: int | None = None
     label_rate: float | None = None
-    blank_prob: float | None = None
+    top_prob: float | None = None
+    repeat_prob: float | None = None
     overrides: tuple[str, ...] = ()
     device_overrides: tuple[str, ...] = ()
     precision_overrides: tuple[str, ...] = ()
@@ -122,8 +123,8 @@ def emission_params(prepared: Prepared, request: RunRequest) -> EmissionParams:
     decoding = prepared.model.workload_spec.decoding
     return EmissionParams(
         label_rate=request.label_rate if request.label_rate is not None else decoding.label_rate_per_frame,
-        blank_prob=request.blank_prob if request.blank_prob is not None else decoding.competitor_blank_prob,
-        merge_prob=decoding.merge_prob if request.cache else 0.0,
+        top_prob=request.top_prob if request.top_prob is not None else decoding.top_prob,
+        repeat_prob=request.repeat_prob if request.repeat_prob is not None else decoding.competitor_repeat_prob,
         seed=request.seed)
 
 
@@ -133,7 +134,8 @@ def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | N
     decoding = prepared.model.workload_spec.decoding
     frames = math.ceil(request.frames / prepared.model.graph.encoder_frame_divisor)
     return build_schedule(request.algorithm, frames, request.beam, emission_params(prepared, request),
-                          request.max_symbols or decoding.max_symbols_per_frame)
+                          request.max_symbols or decoding.max_symbols_per_frame,
+                          vocab=prepared.model.graph.vocab_size, cache=request.cache)
 
 
 def simulate(request: RunRequest, prepared: Prepared | None = None,

@@ -88,14 +88,15 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class DecodingSpec(_Spec):
-    """Hypothesis dynamics of the simulator's seeded emission model (see hwsim.sim.emission) and search defaults.
+    """Statistics of the simulator's synthetic scorer (hwsim.sim.emission) and the search defaults.
 
-    All of these are assumptions about the data a model decodes; the workload file says why each value.
+    `hwsim fit-decoding TRACE.json` fits the first three from a recorded decode; the workload's `inferred:`
+    map says which values are fitted and which are assumptions.
     """
 
-    label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)]   # best-path labels per encoder frame
-    competitor_blank_prob: Probability                            # a competing beam slot is a blank extension
-    merge_prob: Probability = 0.0                                 # a new label history was already computed
+    label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)]   # labels per encoder frame on the best path
+    top_prob: Annotated[float, Field(gt=0.5, lt=1)] = 0.9         # probability of the model's preferred symbol
+    competitor_repeat_prob: Probability = 0.0                     # a frame's competing labels are the last frame's
     max_symbols_per_frame: Annotated[int, Field(gt=0)] = 3
     topk_per_hyp: Annotated[int, Field(gt=0)] = 4                 # candidates kept per hypothesis before pruning
 
