@@ -59,6 +59,8 @@ class RunRequest:
             raise SpecError(None, "--beam", "expected an integer >= 1", self.beam)
         if self.algorithm is Algorithm.GREEDY and self.beam != 1:
             raise SpecError(None, "--beam", "expected 1 with --algorithm greedy", self.beam)
+        if self.max_symbols is not None and self.max_symbols < 1:
+            raise SpecError(None, "--max-symbols", "expected an integer >= 1 (labels per frame)", self.max_symbols)
         if self.chunk_frames is not None and self.chunk_frames < 1:
             raise SpecError(None, "--chunk-frames", "expected an integer >= 1", self.chunk_frames)
 
@@ -80,12 +82,14 @@ class SimulationResult:
     schedule: DecodeSchedule | None
     footprint: Footprint
     warnings: tuple[str, ...]
+    lookahead_latency_s: float = 0.0  # a chunked encoder's right context: audio each chunk waits for
 
     def to_dict(self) -> dict[str, object]:
         data = self.result.to_dict()
         data.update({"workload": self.request.workload, "precision": self.request.precision,
                      "device": self.request.device, "frames": self.request.frames, "beam": self.request.beam,
                      "algorithm": self.request.algorithm.value, "memory": self.footprint.to_dict(),
+                     "lookahead_latency_s": self.lookahead_latency_s,
                      "warnings": list(self.warnings)})
         return data
 
@@ -138,20 +142,50 @@ def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | N
                           vocab=prepared.model.graph.vocab_size, cache=request.cache)
 
 
+def run_shape(prepared: Prepared, request: RunRequest) -> RunShape:
+    """How the encoder sees the utterance; streaming is refused for a bidirectional encoder, and a chunked
+    conformer encodes its attention right context with every chunk (look-ahead compute)."""
+    encoder, graph = prepared.model.workload_spec.encoder, prepared.model.graph
+    lookahead = 0
+    if request.chunk_frames is not None:
+        if getattr(encoder, "bidirectional", False):
+            raise SpecError(None, "--chunk-frames", f"a streaming encoder; {request.workload}'s is bidirectional "
+                            "(encoder.bidirectional: true) and needs the whole utterance", request.chunk_frames)
+        lookahead = getattr(encoder, "attention_right_context", 0) * graph.encoder_frame_divisor
+    return RunShape(request.frames, graph.encoder_frame_divisor, request.chunk_frames, lookahead)
+
+
+def lookahead_latency_s(prepared: Prepared, request: RunRequest) -> float:
+    """Algorithmic latency of a chunked encoder's right context: audio it waits for beyond each chunk."""
+    shape = run_shape(prepared, request)
+    return shape.lookahead_frames * prepared.model.graph.input_frame_step_s if request.chunk_frames else 0.0
+
+
+def check_replay(schedule: DecodeSchedule, request: RunRequest) -> None:
+    """A replayed trace must be of the beam and algorithm the run asks for (its counts depend on both)."""
+    if schedule.beam != request.beam:
+        raise SpecError(None, "--replay", f"a trace recorded with beam {request.beam} (as --beam gives)", schedule.beam)
+    if schedule.algorithm != request.algorithm.value:
+        raise SpecError(None, "--replay", f"a trace recorded with algorithm {request.algorithm.value!r} (as --algorithm "
+                        "gives)", schedule.algorithm)
+
+
 def simulate(request: RunRequest, prepared: Prepared | None = None,
              schedule: DecodeSchedule | None = None) -> SimulationResult:
     """Simulate one utterance. A recorded `schedule` (replay) replaces the statistical emission model."""
     prepared = prepared or prepare(request)
     graph = prepared.model.graph
+    shape = run_shape(prepared, request)
     if schedule is None:
         schedule = make_schedule(prepared, request)
-    elif schedule.frames != math.ceil(request.frames / graph.encoder_frame_divisor):
-        raise SpecError(None, "--replay", f"a trace of {math.ceil(request.frames / graph.encoder_frame_divisor)} "
-                        "encoder frames (as --frames gives)", schedule.frames)
-    if schedule is not None and not graph.has_decoder:
+    elif not graph.has_decoder:
         raise SpecError(None, "--replay", "an RNN-T workload (hybrid models have no decoder trace)")
+    else:
+        check_replay(schedule, request)
+        if schedule.frames != math.ceil(request.frames / graph.encoder_frame_divisor):
+            raise SpecError(None, "--replay", f"a trace of {math.ceil(request.frames / graph.encoder_frame_divisor)} "
+                            "encoder frames (as --frames gives)", schedule.frames)
     capacities = {name: 1 for name in RESOURCES}
-    shape = RunShape(request.frames, graph.encoder_frame_divisor, request.chunk_frames)
     run = Engine(capacities, overlap=request.overlap).run(prepared.costs, shape, schedule)
     audio_s = request.frames * graph.input_frame_step_s
     result = summarize(run, capacities, audio_s, schedule)
@@ -160,7 +194,7 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
     warnings = () if footprint.fits else (
         f"peak device memory {footprint.total_bytes / 1e9:.2f} GB exceeds {prepared.device.name}'s "
         f"{footprint.capacity_level} capacity {footprint.capacity_bytes / 1e9:.2f} GB",)
-    return SimulationResult(request, result, schedule, footprint, warnings)
+    return SimulationResult(request, result, schedule, footprint, warnings, lookahead_latency_s(prepared, request))
 
 
 def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:

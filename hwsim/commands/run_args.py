@@ -47,7 +47,7 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
                         help="serialise everything: the total equals the sum of all op times")
     parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache of label histories")
     parser.add_argument("--seed", type=int, default=0, help="emission-model seed (default 0)")
-    parser.add_argument("--max-symbols", type=positive_int, default=None,
+    parser.add_argument("--max-symbols", type=signed_int, default=None,
                         help="max labels per frame (default: the workload's decoding.max_symbols_per_frame)")
     parser.add_argument("--label-rate", type=float, default=None,
                         help="labels per encoder frame (default: the workload's decoding.label_rate_per_frame)")
