@@ -21,7 +21,7 @@ from hwsim.sim.decode import build_schedule
 from hwsim.sim.emission import EmissionParams
 from hwsim.sim.schedule import DecodeSchedule
 
-TOP_PROBS = (0.55, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+TOP_PROBS = (0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 REPEAT_PROBS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.97)
 COUNTS = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
 DEFAULT_MAX_SYMBOLS, DEFAULT_VOCAB = 3, 1024

@@ -180,7 +180,15 @@ def run_bench(bench: Bench, plan: SuitePlan) -> Measurement:
     call = bench.make()
     timing = time_call(call, plan.repeats, plan.min_repeat_s)
     return Measurement(bench.benchmark, bench.dtype, bench.shape, timing.repeats, timing.median_s,
-                       bench.work, bench.work_unit)
+                       bench.work, bench.work_unit, timing.spread_pct)
+
+
+NOISE_GEMM = (64, 640, 2560)
+
+
+def noise_floor_pct(plan: SuitePlan) -> float:
+    """This machine's timing noise right now: the spread of 3 x `repeats` timings of one mid-size GEMM."""
+    return time_call(_gemm(*NOISE_GEMM, "float32"), 3 * plan.repeats, plan.min_repeat_s).spread_pct
 
 
 def run_suite(plan: SuitePlan, progress: bool = True) -> list[Measurement]:

@@ -52,7 +52,7 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-rate", type=float, default=None,
                         help="labels per encoder frame (default: the workload's decoding.label_rate_per_frame)")
     parser.add_argument("--top-prob", type=float, default=None,
-                        help="probability of the synthetic model's preferred symbol, in (0.5, 1) (default: the "
+                        help="probability of the synthetic model's preferred symbol, in (1/3, 1) (default: the "
                              "workload's decoding.top_prob)")
     parser.add_argument("--repeat-prob", type=float, default=None,
                         help="probability a frame's competing labels are the previous frame's (default: the "
@@ -80,8 +80,8 @@ def run_request(args: argparse.Namespace, workload: str, precision: str, device:
                 beam: int) -> RunRequest:
     check_probability("--label-rate", args.label_rate)
     check_probability("--repeat-prob", args.repeat_prob)
-    if args.top_prob is not None and not 0.5 < args.top_prob < 1.0:
-        raise SpecError(None, "--top-prob", "expected a number in (0.5, 1)", args.top_prob)
+    if args.top_prob is not None and not 1 / 3 < args.top_prob < 1.0:
+        raise SpecError(None, "--top-prob", "expected a number in (1/3, 1)", args.top_prob)
     if args.label_rate is not None and not 0.0 < args.label_rate < 1.0:
         raise SpecError(None, "--label-rate", "expected a number in (0, 1)", args.label_rate)
     return RunRequest(

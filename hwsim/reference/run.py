@@ -23,6 +23,7 @@ class ReferenceRun:
     schedule: DecodeSchedule
     seconds: dict[str, float]  # wall time per component (encoder, prediction, joint, search)
     calls: dict[str, int]  # timed calls per component
+    total_interval_s: tuple[float, float] = (0.0, 0.0)  # quartiles (min/max below 4 decodes) of the total time
 
     @property
     def label_rate(self) -> float:
@@ -61,8 +62,17 @@ def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, be
 
 
 def run_repeated(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int, repeats: int,
-                 cache: bool = True) -> ReferenceRun:
-    """`repeats` identical decodes; per-component times are medians, counts come from the first (all equal)."""
+                 cache: bool = True, warmup: int = 1) -> ReferenceRun:
+    """`warmup` untimed decodes, then `repeats` identical ones; per-component times are medians, counts come
+    from the first (all equal), and the total's interval shows how noisy the machine was."""
+    for _ in range(warmup):
+        run_utterance(ref, features, algorithm, beam, cache)
     runs = [run_utterance(ref, features, algorithm, beam, cache) for _ in range(repeats)]
     medians = {c: statistics.median(r.seconds[c] for r in runs) for c in COMPONENTS}
-    return ReferenceRun(runs[0].schedule, medians, runs[0].calls)
+    totals = sorted(sum(r.seconds.values()) for r in runs)
+    if len(totals) >= 4:
+        q1, _, q3 = statistics.quantiles(totals, n=4, method="inclusive")
+        interval = (q1, q3)
+    else:
+        interval = (totals[0], totals[-1])
+    return ReferenceRun(runs[0].schedule, medians, runs[0].calls, interval)

@@ -155,7 +155,7 @@ def sensitivity(calibrated: RunRequest) -> pd.DataFrame:
     for name, field_name in RUN_ASSUMPTIONS.items():
         value = decoding_defaults[field_name]
         for factor in (0.5, 1.5):
-            varied = min(max(value * factor, 0.51), 0.95)  # top_prob lives in (0.5, 1)
+            varied = min(max(value * factor, 0.34), 0.95)  # top_prob lives in (1/3, 1)
             request = replace(calibrated, **{field_name: varied})
             rows.append({"assumption": name, "factor": factor, "value": varied,
                          **_summary(run_points(request))})

@@ -21,7 +21,8 @@ from the label histories the search actually builds. Two documented statistics d
   frame's run, else a fresh random one. So paths re-extend the same histories across frames and meet in
   the prediction-network cache as often as r says.
 
-So greedy decoding follows the reference exactly (p > 1/2): labels = round(lambda T) less labels still due at
+So greedy decoding follows the reference exactly (p > 1/3 keeps the preferred symbol above the best
+alternative, (1 - p) / 2): labels = round(lambda T) less labels still due at
 the end, which is what `label_rate_per_frame` means. Scores depend on (frame, labels so far) only, are
 deterministic given the seed, and cost a few vectorised numpy operations per joint call.
 """
@@ -50,8 +51,8 @@ class EmissionParams:
     def __post_init__(self) -> None:
         if not 0.0 < self.label_rate < 1.0:
             raise ValueError(f"label_rate must be in (0, 1), got {self.label_rate}")
-        if not 0.5 < self.top_prob < 1.0:
-            raise ValueError(f"top_prob must be in (0.5, 1), got {self.top_prob}")
+        if not 1 / 3 < self.top_prob < 1.0:
+            raise ValueError(f"top_prob must be in (1/3, 1), got {self.top_prob}")
         if not 0.0 <= self.repeat_prob <= 1.0:
             raise ValueError(f"repeat_prob must be in [0, 1], got {self.repeat_prob}")
 

@@ -95,7 +95,7 @@ class DecodingSpec(_Spec):
     """
 
     label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)]   # labels per encoder frame on the best path
-    top_prob: Annotated[float, Field(gt=0.5, lt=1)] = 0.9         # probability of the model's preferred symbol
+    top_prob: Annotated[float, Field(gt=1 / 3, lt=1)] = 0.9       # probability of the model's preferred symbol
     competitor_repeat_prob: Probability = 0.0                     # a frame's competing labels are the last frame's
     max_symbols_per_frame: Annotated[int, Field(gt=0)] = 3
     topk_per_hyp: Annotated[int, Field(gt=0)] = 4                 # candidates kept per hypothesis before pruning

@@ -14,7 +14,7 @@ SIM = ["simulate", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip"]
     (SIM + ["--frames", "10", "--algorithm", "beamy"], ["--algorithm", "unknown algorithm 'beamy'"]),
     (SIM + ["--frames", "10", "--algorithm", "greedy", "--beam", "4"], ["--beam", "greedy"]),
     (SIM + ["--frames", "10", "--label-rate", "1.5"], ["--label-rate"]),
-    (SIM + ["--frames", "10", "--top-prob", "0.3"], ["--top-prob", "(0.5, 1)", "0.3"]),
+    (SIM + ["--frames", "10", "--top-prob", "0.3"], ["--top-prob", "(1/3, 1)", "0.3"]),
     (SIM + ["--frames", "10", "--repeat-prob", "2"], ["--repeat-prob", "[0, 1]"]),
     (SIM + ["--frames", "10", "--max-symbols", "0"], ["--max-symbols"]),
     (SIM + ["--frames", "10", "--algorithm", "modified-beam"], ["--algorithm", "modified_beam"]),

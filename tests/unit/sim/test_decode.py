@@ -73,4 +73,4 @@ def test_invalid_arguments():
     with pytest.raises(ValueError):
         build_schedule(Algorithm.GREEDY, 10, 4, PARAMS, 3)
     with pytest.raises(ValueError):
-        EmissionParams(0.3, top_prob=0.4)
+        EmissionParams(0.3, top_prob=0.3)
