@@ -88,6 +88,7 @@ class SyntheticScorer:
         p = params.top_prob
         self.log_top, self.log_rest = math.log(p), math.log1p(-p)
         self._tails: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._rows: dict[int, dict[tuple[int, int], tuple[float, np.ndarray, np.ndarray]]] = {}
 
     def predict(self, histories: Sequence[History]) -> None:
         """The synthetic model's outputs need no prediction state."""
@@ -104,8 +105,20 @@ class SyntheticScorer:
         return cached
 
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
+        """Rows depend on (frame, labels so far) only, so each distinct pair is computed once and reused."""
+        keys = [(t, len(h) - 1) for t, h in zip(frames, histories)]
+        rows = self._rows.setdefault(k, {})
+        missing = list(dict.fromkeys(key for key in keys if key not in rows))
+        if missing:
+            fresh = self._compute([t for t, _ in missing], np.array([u for _, u in missing], np.int64), k)
+            for i, key in enumerate(missing):
+                rows[key] = (fresh.blank[i], fresh.labels[i], fresh.label_logp[i])
+        picked = [rows[key] for key in keys]
+        return Scores(np.array([r[0] for r in picked]), np.stack([r[1] for r in picked]),
+                      np.stack([r[2] for r in picked]))
+
+    def _compute(self, frames: Sequence[int], u: np.ndarray, k: int) -> Scores:
         t = np.asarray(frames, dtype=np.int64)
-        u = np.fromiter((len(h) - 1 for h in histories), np.int64, len(histories))
         due = self.due_by[t] > u
         offsets, ranks, span = self.frame_offsets[t][:, None], np.arange(k), self.vocab - 1
         labels = 1 + (offsets + ranks) % span  # the frame's run of confusable labels
