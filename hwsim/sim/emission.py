@@ -87,48 +87,31 @@ class SyntheticScorer:
         self.frame_offsets = competitor_runs(params.repeat_prob, frames, vocab, rng)
         p = params.top_prob
         self.log_top, self.log_rest = math.log(p), math.log1p(-p)
-        self._tails: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._rows: dict[int, dict[tuple[int, int], tuple[float, np.ndarray, np.ndarray]]] = {}
+        self._by_k: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def predict(self, histories: Sequence[History]) -> None:
         """The synthetic model's outputs need no prediction state."""
 
-    def _reference_label(self, u: np.ndarray) -> np.ndarray:
-        return self.reference_labels[np.minimum(u, len(self.reference_labels) - 1)]
-
-    def _logps(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(label log-probs of a due row, of a not-due row) for k candidates, cached per k."""
-        cached = self._tails.get(k)
+    def _tables(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per k, cached: every frame's run of confusable labels [T, k + 1], label log-probs [2, k] and blank
+        log-probs [2], each indexed by due (0 = not due, 1 = due)."""
+        cached = self._by_k.get(k)
         if cached is None:
+            runs = 1 + (self.frame_offsets[:, None] + np.arange(k + 1)) % (self.vocab - 1)
             tail = self.log_rest - np.arange(1, k + 1) * LN2
-            cached = self._tails[k] = (np.concatenate([[self.log_top], tail[:k - 1] - LN2]), tail)
+            label_logp = np.stack([tail, np.concatenate([[self.log_top], tail[:k - 1] - LN2])])
+            cached = self._by_k[k] = (runs, label_logp, np.array([self.log_top, self.log_rest - LN2]))
         return cached
 
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
-        """Rows depend on (frame, labels so far) only, so each distinct pair is computed once and reused."""
-        keys = [(t, len(h) - 1) for t, h in zip(frames, histories)]
-        rows = self._rows.setdefault(k, {})
-        missing = list(dict.fromkeys(key for key in keys if key not in rows))
-        if missing:
-            fresh = self._compute([t for t, _ in missing], np.array([u for _, u in missing], np.int64), k)
-            for i, key in enumerate(missing):
-                rows[key] = (fresh.blank[i], fresh.labels[i], fresh.label_logp[i])
-        picked = [rows[key] for key in keys]
-        return Scores(np.array([r[0] for r in picked]), np.stack([r[1] for r in picked]),
-                      np.stack([r[2] for r in picked]))
-
-    def _compute(self, frames: Sequence[int], u: np.ndarray, k: int) -> Scores:
-        t = np.asarray(frames, dtype=np.int64)
-        due = self.due_by[t] > u
-        offsets, ranks, span = self.frame_offsets[t][:, None], np.arange(k), self.vocab - 1
-        labels = 1 + (offsets + ranks) % span  # the frame's run of confusable labels
-        due_logp, other_logp = self._logps(k)
-        label_logp = np.broadcast_to(other_logp, (len(u), k)).copy()
-        blank = np.full(len(u), self.log_top)
-        if due.any():
-            reference = self._reference_label(u[due])
-            skip = ranks[:k - 1] >= ((reference - 1 - offsets[due, 0]) % span)[:, None]  # the run without it
-            labels[due] = np.concatenate([reference[:, None], 1 + (offsets[due] + ranks[:k - 1] + skip) % span], axis=1)
-            label_logp[due] = due_logp
-            blank[due] = self.log_rest - LN2
-        return Scores(blank, labels, label_logp)
+        runs, label_logp, blank_logp = self._tables(k)
+        t = np.fromiter(frames, np.int64, len(histories))
+        u = np.fromiter(map(len, histories), np.int64, len(histories)) - 1
+        due = (self.due_by[t] > u).view(np.int8)
+        labels = runs[t, :k]
+        for i in np.flatnonzero(due):  # the due label first, then the frame's run without it
+            reference = int(self.reference_labels[min(u[i], len(self.reference_labels) - 1)])
+            run = runs[t[i]]
+            labels[i, 0] = reference
+            labels[i, 1:] = run[run != reference][:k - 1]
+        return Scores(blank_logp[due], labels, label_logp[due])
