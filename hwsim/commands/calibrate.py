@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default=None, help="device file to write (default: "
                         "$XDG_DATA_HOME/hwsim/devices/local_cpu.yaml, where `hwsim validate` finds it; never a shipped file)")
     parser.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
-    parser.add_argument("--threads", type=positive_int, help="limit BLAS to N threads while measuring")
+    parser.add_argument("--threads", type=positive_int, default=1,
+                        help="BLAS threads while measuring (default 1: decoder GEMMs are small, and multi-threaded "
+                             "BLAS on a shared machine thrashes; `hwsim validate` decodes with the same count)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(func=run)
 

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from hwsim.calibrate.facts import set_blas_threads
 from hwsim.calibrate.location import calibrated_device, default_calibration_path
 from hwsim.commands.common import positive_int, print_json, print_table
 from hwsim.cost.device import load_device
@@ -37,12 +38,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def match_blas_threads(device_file: str) -> None:
+    """Decode with as many BLAS threads as the calibration measured with (`hwsim calibrate --threads N`)."""
+    path = Path(device_file) if Path(device_file).is_absolute() else REPO_ROOT / device_file
+    threads = read_yaml(path).get("calibration", {}).get("machine", {}).get("blas_threads")
+    if threads:
+        set_blas_threads(int(threads))
+
+
 def run(args: argparse.Namespace) -> int:
     name, calibrated_here = (args.device, True) if args.device else calibrated_device()
     device = load_device(name)  # fail early, one line, on a missing or broken device file
     if not calibrated_here:
         print(f"hwsim: warning: no calibration of this machine at {default_calibration_path()}; using the shipped "
               "example device local_cpu (run `hwsim calibrate` first for meaningful errors)", file=sys.stderr)
+    match_blas_threads(device.file)
     points = QUICK_GRID if args.quick else FULL_GRID
     repeats = args.repeats or (3 if args.quick else 5)
     results = run_grid(points, name, repeats, args.seed, progress=not args.json)

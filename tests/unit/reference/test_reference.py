@@ -127,3 +127,18 @@ def test_compare_counts_reports_signed_differences():
     assert table["steps"] == {"real": 2, "simulated": 3, "diff": 1, "diff_pct": 50.0}
     assert table["prediction_rows"]["diff"] == -1 and table["cache_hits"]["diff_pct"] is None
     assert table["labels"]["diff_pct"] == -25.0
+
+
+@pytest.mark.parametrize("algorithm", [a.value for a in Algorithm])
+def test_reference_cli_runs_every_registered_algorithm(algorithm, tmp_path, capsys):
+    import json
+
+    from hwsim.cli import main
+    beam = "1" if algorithm == "greedy" else "2"
+    trace = tmp_path / "t.json"
+    assert main(["reference", "ibm_rnnt_swb", *[a for s in SMALL for a in ("--set", s)], "--frames", "12", "--beam", beam,
+                 "--algorithm", algorithm, "--repeats", "1", "--json", "--compare-emission",
+                 "--trace-out", str(trace)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["algorithm"] == algorithm and payload["counts"]["steps"] == payload["emission_comparison"]["steps"]["real"]
+    assert load_schedule_json(trace).algorithm == algorithm
