@@ -21,8 +21,13 @@ def user_devices_dir() -> Path:
     return Path(base) / "hwsim" / "devices"
 
 
-def default_calibration_path() -> Path:
-    return user_devices_dir() / f"{CALIBRATED_NAME}.yaml"
+def calibrated_name(runtime: str = "numpy") -> str:
+    """local_cpu for numpy, local_cpu_onnxruntime for the onnxruntime runtime."""
+    return CALIBRATED_NAME if runtime == "numpy" else f"{CALIBRATED_NAME}_{runtime}"
+
+
+def default_calibration_path(runtime: str = "numpy") -> Path:
+    return user_devices_dir() / f"{calibrated_name(runtime)}.yaml"
 
 
 def check_not_shipped(path: str | Path, flag: str = "--out") -> Path:
@@ -34,7 +39,10 @@ def check_not_shipped(path: str | Path, flag: str = "--out") -> Path:
     return target
 
 
-def calibrated_device() -> tuple[str, bool]:
-    """(device name or path for validation, whether it was calibrated on this machine by `hwsim calibrate`)."""
-    path = default_calibration_path()
+def calibrated_device(runtime: str = "numpy") -> tuple[str, bool]:
+    """(device name or path for validation, whether it was calibrated on this machine by `hwsim calibrate`).
+
+    Falls back to the shipped example local_cpu (numpy); an onnxruntime calibration has no shipped example.
+    """
+    path = default_calibration_path(runtime)
     return (str(path), True) if path.is_file() else (CALIBRATED_NAME, False)

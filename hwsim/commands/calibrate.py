@@ -11,6 +11,7 @@ from hwsim.calibrate.writer import write_device
 from hwsim.commands.common import positive_int
 from hwsim.errors import SpecError
 from hwsim.calibrate.location import check_not_shipped, default_calibration_path
+from hwsim.reference.runtimes import RUNTIMES, require_onnxruntime
 from hwsim.units import GIGA
 
 
@@ -26,17 +27,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="BLAS threads while measuring (default 1: decoder GEMMs are small, and multi-threaded "
                              "BLAS on a shared machine thrashes; `hwsim validate` decodes with the same count)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
+                        help="whose GEMMs and per-call overhead to measure: numpy, or onnxruntime sessions (optional "
+                             "extra 'onnx'); default output local_cpu_onnxruntime.yaml for the latter")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.threads is not None and not set_blas_threads(args.threads):
         raise SpecError(None, "--threads", "expected a BLAS whose thread count can be set (threadpoolctl or OpenBLAS)")
-    out = check_not_shipped(args.out or default_calibration_path())
+    if args.runtime == "onnxruntime":
+        require_onnxruntime()
+    out = check_not_shipped(args.out or default_calibration_path(args.runtime))
     out.parent.mkdir(parents=True, exist_ok=True)
     plan = QUICK if args.quick else FULL
-    measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty())
-    facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan)}
+    measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty(), runtime=args.runtime)
+    facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime}
     document = write_device(out, facts, measurements)
     print(summary(str(out), document))
     return 0

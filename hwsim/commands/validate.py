@@ -13,6 +13,8 @@ from pathlib import Path
 from hwsim.calibrate.facts import set_blas_threads
 from hwsim.calibrate.location import calibrated_device, default_calibration_path
 from hwsim.commands.common import positive_int, print_json, print_table
+from hwsim.errors import SpecError
+from hwsim.reference.runtimes import RUNTIMES, require_onnxruntime
 from hwsim.cost.device import load_device
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.paths import REPO_ROOT
@@ -32,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "`hwsim calibrate` wrote under $XDG_DATA_HOME/hwsim/devices, else the shipped example local_cpu)")
     parser.add_argument("--repeats", type=positive_int, default=None, help="measured decodes per point (median)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
+                        help="run the reference RNN-T on numpy (default) or on onnxruntime sessions exported with onnx "
+                             "(optional extra 'onnx'; calibrate it first: hwsim calibrate --runtime onnxruntime)")
     parser.add_argument("--json", action="store_true",
                         help="print {points, median_abs_error_pct, worst_abs_error_pct, per_component, ...}")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write README.md, results.csv, parity.png")
@@ -47,7 +52,13 @@ def match_blas_threads(device_file: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    name, calibrated_here = (args.device, True) if args.device else calibrated_device()
+    if args.runtime == "onnxruntime":
+        require_onnxruntime()
+    name, calibrated_here = (args.device, True) if args.device else calibrated_device(args.runtime)
+    if not calibrated_here and args.runtime != "numpy":
+        raise SpecError(None, "--runtime", f"a calibration of {args.runtime} on this machine at "
+                        f"{default_calibration_path(args.runtime)} (run: hwsim calibrate --runtime {args.runtime}) "
+                        "or --device FILE", "none")
     device = load_device(name)  # fail early, one line, on a missing or broken device file
     if not calibrated_here:
         print(f"hwsim: warning: no calibration of this machine at {default_calibration_path()}; using the shipped "
@@ -55,19 +66,19 @@ def run(args: argparse.Namespace) -> int:
     match_blas_threads(device.file)
     points = QUICK_GRID if args.quick else FULL_GRID
     repeats = args.repeats or (3 if args.quick else 5)
-    results = run_grid(points, name, repeats, args.seed, progress=not args.json)
+    results = run_grid(points, name, repeats, args.seed, progress=not args.json, runtime=args.runtime)
     frame = results_frame(results)
     stats = summary(frame)
     if args.out:
         with atomic_output_dir(args.out) as staging:
-            write_validation_report(staging, frame, results, stats, device.name, device.file, repeats)
+            write_validation_report(staging, frame, results, stats, device.name, device.file, repeats, args.runtime)
     code = 0 if stats["counts_match"] and stats["emission_counts_ok"] else 1
     if args.json:
         print_json(stats)
         return code
     print_table(frame[frame.component == "end_to_end"][["workload", "frames", "beam", "algorithm", "measured_s",
                                                          "predicted_s", "error_pct"]])
-    print(f"\nend to end over {stats['points']} points: median |error| {stats['median_abs_error_pct']:.1f} %, "
+    print(f"\n{args.runtime} runtime on {device.name}: end to end over {stats['points']} points: median |error| {stats['median_abs_error_pct']:.1f} %, "
           f"worst {stats['worst_abs_error_pct']:.1f} %; call counts match the replayed trace: {stats['counts_match']}")
     for component, errors in stats["per_component"].items():
         print(f"  {component:10s} median |error| {errors['median_abs_error_pct']:.1f} %, worst {errors['worst_abs_error_pct']:.1f} %")
@@ -110,19 +121,20 @@ def lacks_lines(frame) -> list[str]:
     return lines
 
 
-def write_validation_report(directory: Path, frame, results, stats, device: str, device_file: str, repeats: int) -> None:
+def write_validation_report(directory: Path, frame, results, stats, device: str, device_file: str, repeats: int,
+                            runtime: str = "numpy") -> None:
     frame.to_csv(directory / "results.csv", index=False)
-    plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs numpy reference ({stats['points']} points)")
+    plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs {runtime} reference ({stats['points']} points)")
     path = Path(device_file) if Path(device_file).is_absolute() else REPO_ROOT / device_file
     facts = read_yaml(path).get("calibration", {}).get("machine", {})
-    write_resolved_config(directory, {"device": device_file, "repeats": repeats,
+    write_resolved_config(directory, {"device": device_file, "repeats": repeats, "runtime": runtime,
                                       "options": {k: getattr(v, "value", v) for k, v in REFERENCE_OPTIONS.__dict__.items()},
                                       "points": [p.point.label for p in results]})
     component_lines = [f"| {c} | {e['median_abs_error_pct']:.1f} % | {e['worst_abs_error_pct']:.1f} % |"
                        for c, e in stats["per_component"].items()]
     met = stats["median_abs_error_pct"] <= 15 and stats["worst_abs_error_pct"] <= 35
     text = [
-        "# Validation: hwsim's prediction vs a real numpy RNN-T decoder on this machine", "",
+        f"# Validation: hwsim's prediction vs a real RNN-T decoder ({runtime} runtime) on this machine", "",
         f"Regenerate with `{REGENERATE}`.", "",
         "The device (written by `hwsim calibrate` to `$XDG_DATA_HOME/hwsim/devices/local_cpu.yaml`, never over a",
         "shipped file) comes from micro-benchmarks only (GEMM shapes, copy bandwidth, element-wise and per-call",

@@ -5,7 +5,8 @@ Like sherpa-onnx's transducer models: the search loop (hwsim.decode) calls the d
 
 | model      | inputs                                   | outputs                                         |
 |------------|------------------------------------------|-------------------------------------------------|
-| encoder    | features [T, 1, input_dim] float32       | enc_proj [T / frame_divisor, J] (joint.enc_proj) |
+| encoder    | features [T, 1, input_dim] float32       | encoded [T / frame_divisor, D]                  |
+| enc_proj   | encoded [T', D]                          | enc_proj [T', J] (joint.enc_proj)               |
 | prediction | labels [B] int64, h, c [L, B, H] float32 | pred_proj [B, J], h, c [L, B, H]                |
 | joint      | enc_proj [B, J], pred_proj [B, J]        | log-probabilities [B, V]                        |
 
@@ -90,9 +91,19 @@ def encoder_model(model: RnntModel):
     for name, values in (("sl.start", [0]), ("sl.end", [2 ** 62]), ("sl.axes", [0]), ("sl.steps", [divisor])):
         nodes.append(_const(name, values, helper, TensorProto))
     nodes.append(helper.make_node("Slice", ["encoded.all", "sl.start", "sl.end", "sl.axes", "sl.steps"], ["encoded"]))
-    _dense("joint.enc_proj", "encoded", model.weights, "enc_proj", helper, numpy_helper, inits, nodes)
     graph = helper.make_graph(nodes, "encoder", [helper.make_tensor_value_info("features", TensorProto.FLOAT,
                                                                                ["T", 1, model.input_dim])],
+                              [helper.make_tensor_value_info("encoded", TensorProto.FLOAT, ["frames", width])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def encoder_projection_model(model: RnntModel):
+    """joint.enc_proj over all frames: its own session, timed as 'joint' (the graph's component of that op)."""
+    onnx, TensorProto, helper, numpy_helper = _onnx()
+    nodes, inits = [], []
+    _dense("joint.enc_proj", "encoded", model.weights, "enc_proj", helper, numpy_helper, inits, nodes)
+    width = model.weights["joint.enc_proj.w"].shape[0]
+    graph = helper.make_graph(nodes, "enc_proj", [helper.make_tensor_value_info("encoded", TensorProto.FLOAT, ["frames", width])],
                               [helper.make_tensor_value_info("enc_proj", TensorProto.FLOAT, ["frames", _width(model, "enc")])],
                               inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
@@ -150,10 +161,11 @@ def joint_model(model: RnntModel):
 
 
 def export_models(model: RnntModel) -> dict[str, bytes]:
-    """{'encoder', 'prediction', 'joint'} -> serialized, checked ONNX models."""
+    """{'encoder', 'enc_proj', 'prediction', 'joint'} -> serialized, checked ONNX models."""
     onnx = _onnx()[0]
     out = {}
-    for name, build in (("encoder", encoder_model), ("prediction", prediction_model), ("joint", joint_model)):
+    for name, build in (("encoder", encoder_model), ("enc_proj", encoder_projection_model),
+                        ("prediction", prediction_model), ("joint", joint_model)):
         proto = build(model)
         onnx.checker.check_model(proto)
         out[name] = proto.SerializeToString()

@@ -52,22 +52,27 @@ def random_features(model: RnntModel, frames: int, seed: int) -> np.ndarray:
 
 
 def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int,
-                  cache: bool = True) -> ReferenceRun:
+                  cache: bool = True, ort_model=None) -> ReferenceRun:
+    """One timed decode on numpy, or on onnxruntime sessions of the same weights when `ort_model` is given."""
     recorder = Recorder()
-    with recorder.timed("encoder"):
-        encoded = ref.model.encode(features)
-    schedule = decode(ref.model, encoded, recorder, algorithm, beam, ref.max_symbols, cache)
+    if ort_model is not None:
+        from hwsim.reference.onnx_runtime import decode_onnx
+        schedule = decode_onnx(ort_model, features, recorder, algorithm, beam, ref.max_symbols, cache)
+    else:
+        with recorder.timed("encoder"):
+            encoded = ref.model.encode(features)
+        schedule = decode(ref.model, encoded, recorder, algorithm, beam, ref.max_symbols, cache)
     seconds = {c: recorder.seconds.get(c, 0.0) for c in COMPONENTS}
     return ReferenceRun(schedule, seconds, {c: recorder.calls.get(c, 0) for c in COMPONENTS})
 
 
 def run_repeated(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int, repeats: int,
-                 cache: bool = True, warmup: int = 1) -> ReferenceRun:
+                 cache: bool = True, warmup: int = 1, ort_model=None) -> ReferenceRun:
     """`warmup` untimed decodes, then `repeats` identical ones; per-component times are medians, counts come
     from the first (all equal), and the total's interval shows how noisy the machine was."""
     for _ in range(warmup):
-        run_utterance(ref, features, algorithm, beam, cache)
-    runs = [run_utterance(ref, features, algorithm, beam, cache) for _ in range(repeats)]
+        run_utterance(ref, features, algorithm, beam, cache, ort_model)
+    runs = [run_utterance(ref, features, algorithm, beam, cache, ort_model) for _ in range(repeats)]
     medians = {c: statistics.median(r.seconds[c] for r in runs) for c in COMPONENTS}
     totals = sorted(sum(r.seconds.values()) for r in runs)
     if len(totals) >= 4:

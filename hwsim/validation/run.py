@@ -83,9 +83,9 @@ def fit_emission(reference: Reference, algorithm: Algorithm, seed: int) -> Emiss
 
 
 def run_point(point: Point, reference: Reference, device: str, repeats: int, seed: int,
-              params: EmissionParams) -> PointResult:
+              params: EmissionParams, ort_model=None) -> PointResult:
     features = random_features(reference.model, point.frames, seed)
-    real = run_repeated(reference, features, point.algorithm, point.beam, repeats)
+    real = run_repeated(reference, features, point.algorithm, point.beam, repeats, ort_model=ort_model)
     request = _request(point, device)
     sim = simulate(request, prepare(request), real.schedule)
     calls = sim.result.calls
@@ -103,18 +103,25 @@ def run_point(point: Point, reference: Reference, device: str, repeats: int, see
                        real.total_interval_s)
 
 
-def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, progress: bool = True) -> list[PointResult]:
+def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, progress: bool = True,
+             runtime: str = "numpy") -> list[PointResult]:
+    """Every point measured on `runtime` ('numpy', or 'onnxruntime' sessions of the same weights)."""
     points = list(points)
     references: dict[str, Reference] = {}
+    sessions: dict[str, object] = {}
     fits: dict[tuple[str, Algorithm], EmissionParams] = {}
     results = []
     for point in tqdm(points, desc="validating", unit="pt", disable=not progress, leave=False):
         if point.workload not in references:
             references[point.workload] = build_reference(point.workload, seed=seed)
+            if runtime == "onnxruntime":
+                from hwsim.reference.onnx_runtime import OrtModel
+                sessions[point.workload] = OrtModel(references[point.workload].model)
         key = (point.workload, point.algorithm)
         if key not in fits:
             fits[key] = fit_emission(references[point.workload], point.algorithm, seed)
-        results.append(run_point(point, references[point.workload], device, repeats, seed, fits[key]))
+        results.append(run_point(point, references[point.workload], device, repeats, seed, fits[key],
+                                 sessions.get(point.workload)))
     return results
 
 
