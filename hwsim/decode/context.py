@@ -137,13 +137,15 @@ def top_candidates(hyps: Sequence[Hyp], scores: Scores, beam: int, blanks: bool,
     n, k = label_total.shape
     total = np.concatenate([base + scores.blank if blanks else np.full(n, -np.inf), label_total.ravel()])
     order = np.argsort(-total, kind="stable")[:beam]
+    picked_total = total[order].tolist()
+    blank_logp, labels, label_logp = scores.blank.tolist(), scores.labels.tolist(), scores.label_logp.tolist()
     out = []
-    for index in order:
-        if not np.isfinite(total[index]):
+    for index, value in zip(order.tolist(), picked_total):
+        if value == -math.inf:
             break
         if index < n:
-            out.append(hyps[index].blank(float(scores.blank[index])))
+            out.append(hyps[index].blank(blank_logp[index]))
         else:
-            parent, rank = divmod(int(index) - n, k)
-            out.append(hyps[parent].extend(int(scores.labels[parent, rank]), float(scores.label_logp[parent, rank])))
+            parent, rank = divmod(index - n, k)
+            out.append(hyps[parent].extend(labels[parent][rank], label_logp[parent][rank]))
     return out
