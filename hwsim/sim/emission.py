@@ -2,7 +2,7 @@
 
 The decoders of hwsim.decode ask it for joint outputs exactly as they ask the numpy networks, so the
 simulated schedule has the published algorithm's structure, and cache hits, merges and label counts come
-from the label histories the search actually builds. Two documented statistics drive it:
+from the label histories the search actually builds. Three documented statistics drive it:
 
 | statistic | meaning |
 |---|---|
@@ -12,8 +12,8 @@ from the label histories the search actually builds. Two documented statistics d
 
 - Reference alignment: label i sits at frame floor((i + phase + jitter_i) / lambda), phase ~ U[0, 1),
   jitter_i ~ U[-0.4, 0.4]: evenly spread with some clustering, and exactly round(lambda T) +- 1 labels.
-- A hypothesis with u labels at frame t is *due* when fewer than u of the reference labels lie at frames
-  <= t. Due: its preferred symbol is the reference label u (prob. p), blank comes next ((1 - p) / 2), then
+- A hypothesis with u labels at frame t is *due* when more than u of the reference labels lie at frames
+  <= t (it has a label to catch up on). Due: its preferred symbol is the reference label u (prob. p), blank comes next ((1 - p) / 2), then
   other labels. Not due: blank is preferred (prob. p), then labels. Alternatives of rank j (1-based, among
   the non-preferred symbols) get (1 - p) / 2^j: a geometric tail (design assumption, documented).
 - The non-preferred labels at frame t are a run of label ids, the same for every hypothesis at that frame
@@ -22,9 +22,11 @@ from the label histories the search actually builds. Two documented statistics d
   the prediction-network cache as often as r says.
 
 So greedy decoding follows the reference exactly (p > 1/3 keeps the preferred symbol above the best
-alternative, (1 - p) / 2): labels = round(lambda T) less labels still due at
-the end, which is what `label_rate_per_frame` means. Scores depend on (frame, labels so far) only, are
-deterministic given the seed, and cost a few vectorised numpy operations per joint call.
+alternative, (1 - p) / 2): labels = round(lambda T) less labels still due at the end, which is what
+`label_rate_per_frame` means. Beam searches follow it too while p is high; with p near 1/3 alternatives
+score almost as well and a beam's best path can carry more labels (reports/validation shows where).
+Scores depend on (frame, labels so far) only, are deterministic given the seed, and cost a few vectorised
+numpy operations per joint call.
 """
 
 from __future__ import annotations
