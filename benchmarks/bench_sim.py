@@ -2,6 +2,8 @@
 and B, and the wall time of a full-model per-op cost table.
 
 Run: python benchmarks/bench_sim.py   (prints a table; nothing is asserted)
+Schedules are memoised (hwsim.sim.decode.build_schedule), so repeated points time the engine; the
+"decode schedule alone" lines time the search that builds a schedule the first time.
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ def main() -> None:
         point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=152, beam=beam)
         p = prepare(point)
         print(f"  T= 152 B={beam:2d}: {timed(lambda: simulate(point, p)) * 1e3:7.1f} ms")
+    from hwsim.sim.decode import _build
+    for beam in (1, 8, 16):
+        point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=152, beam=beam)
+        p = prepare(point)
+
+        def fresh_schedule():
+            _build.cache_clear()
+            make_schedule(p, point)
+        print(f"  decode schedule alone (TSD, T=152, B={beam:2d}, not memoised): {timed(fresh_schedule) * 1e3:7.1f} ms")
     schedule = make_schedule(usm_prepared, usm)
     print(f"full-model per-op cost table, USM on tpu_v5e ({len(usm_prepared.model.graph.ops)} ops): "
           f"{timed(lambda: cost_table(prepare(usm).costs, usm.frames, usm.beam, schedule), 1):.2f} s incl. set-up")

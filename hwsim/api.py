@@ -10,7 +10,7 @@
     run.simulate(audio_s=2.0, beam=4, seed=1)
 
 Keyword arguments of `cost`, `simulate`, `sweep` and `prepare` are the fields of `hwsim.simulate.RunRequest`
-(algorithm, host, chunk_frames, overlap, cache, seed, max_symbols, label_rate, blank_prob, overrides,
+(algorithm, host, chunk_frames, overlap, cache, seed, max_symbols, label_rate, top_prob, repeat_prob, overrides,
 device_overrides, precision_overrides, meta_dtype, options). A misspelt keyword raises `ApiError` (a TypeError
 and a HwsimError) with one line and the nearest known keyword.
 """

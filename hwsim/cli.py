@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reference": ("hwsim.commands.reference",
                   "numpy RNN-T inference (encoder, prediction, joint, beam search) timed per component"),
     "validate": ("hwsim.commands.validate", "predicted vs measured on this machine (numpy RNN-T)"),
+    "fit-decoding": ("hwsim.commands.fit_decoding", "fit the decoding statistics to a recorded trace"),
     "schema": ("hwsim.commands.schema", "print the JSON Schema of a spec file (device, workload, precision, claims)"),
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(module for module, _ in COMMANDS.values())

@@ -45,7 +45,8 @@ class RunRequest:
     seed: int = 0
     max_symbols: int | None = None
     label_rate: float | None = None
-    blank_prob: float | None = None
+    top_prob: float | None = None
+    repeat_prob: float | None = None
     overrides: tuple[str, ...] = ()
     device_overrides: tuple[str, ...] = ()
     precision_overrides: tuple[str, ...] = ()
@@ -59,6 +60,8 @@ class RunRequest:
             raise SpecError(None, "--beam", "expected an integer >= 1", self.beam)
         if self.algorithm is Algorithm.GREEDY and self.beam != 1:
             raise SpecError(None, "--beam", "expected 1 with --algorithm greedy", self.beam)
+        if self.max_symbols is not None and self.max_symbols < 1:
+            raise SpecError(None, "--max-symbols", "expected an integer >= 1 (labels per frame)", self.max_symbols)
         if self.chunk_frames is not None and self.chunk_frames < 1:
             raise SpecError(None, "--chunk-frames", "expected an integer >= 1", self.chunk_frames)
 
@@ -90,12 +93,14 @@ class SimulationResult:
     footprint: Footprint
     warnings: tuple[str, ...]
     choices: dict[str, object] = field(default_factory=dict)
+    lookahead_latency_s: float = 0.0  # a chunked encoder's right context: audio each chunk waits for
 
     def to_dict(self) -> dict[str, object]:
         data = self.result.to_dict()
         data.update({"workload": self.request.workload, "precision": self.request.precision,
                      "device": self.request.device, "frames": self.request.frames, "beam": self.request.beam,
                      "algorithm": self.request.algorithm.value, "memory": self.footprint.to_dict(),
+                     "lookahead_latency_s": self.lookahead_latency_s,
                      "warnings": list(self.warnings), **self.choices})
         return data
 
@@ -126,8 +131,8 @@ def emission_params(prepared: Prepared, request: RunRequest) -> EmissionParams:
     decoding = prepared.model.workload_spec.decoding
     return EmissionParams(
         label_rate=request.label_rate if request.label_rate is not None else decoding.label_rate_per_frame,
-        blank_prob=request.blank_prob if request.blank_prob is not None else decoding.competitor_blank_prob,
-        merge_prob=decoding.merge_prob if request.cache else 0.0,
+        top_prob=request.top_prob if request.top_prob is not None else decoding.top_prob,
+        repeat_prob=request.repeat_prob if request.repeat_prob is not None else decoding.competitor_repeat_prob,
         seed=request.seed)
 
 
@@ -137,7 +142,36 @@ def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | N
     decoding = prepared.model.workload_spec.decoding
     frames = math.ceil(request.frames / prepared.model.graph.encoder_frame_divisor)
     return build_schedule(request.algorithm, frames, request.beam, emission_params(prepared, request),
-                          request.max_symbols or decoding.max_symbols_per_frame)
+                          request.max_symbols or decoding.max_symbols_per_frame,
+                          vocab=prepared.model.graph.vocab_size, cache=request.cache)
+
+
+def run_shape(prepared: Prepared, request: RunRequest) -> RunShape:
+    """How the encoder sees the utterance; streaming is refused for a bidirectional encoder, and a chunked
+    conformer encodes its attention right context with every chunk (look-ahead compute)."""
+    encoder, graph = prepared.model.workload_spec.encoder, prepared.model.graph
+    lookahead = 0
+    if request.chunk_frames is not None:
+        if getattr(encoder, "bidirectional", False):
+            raise SpecError(None, "--chunk-frames", f"a streaming encoder; {request.workload}'s is bidirectional "
+                            "(encoder.bidirectional: true) and needs the whole utterance", request.chunk_frames)
+        lookahead = getattr(encoder, "attention_right_context", 0) * graph.encoder_frame_divisor
+    return RunShape(request.frames, graph.encoder_frame_divisor, request.chunk_frames, lookahead)
+
+
+def lookahead_latency_s(prepared: Prepared, request: RunRequest) -> float:
+    """Algorithmic latency of a chunked encoder's right context: audio it waits for beyond each chunk."""
+    shape = run_shape(prepared, request)
+    return shape.lookahead_frames * prepared.model.graph.input_frame_step_s if request.chunk_frames else 0.0
+
+
+def check_replay(schedule: DecodeSchedule, request: RunRequest) -> None:
+    """A replayed trace must be of the beam and algorithm the run asks for (its counts depend on both)."""
+    if schedule.beam != request.beam:
+        raise SpecError(None, "--replay", f"a trace recorded with beam {request.beam} (as --beam gives)", schedule.beam)
+    if schedule.algorithm != request.algorithm.value:
+        raise SpecError(None, "--replay", f"a trace recorded with algorithm {request.algorithm.value!r} (as --algorithm "
+                        "gives)", schedule.algorithm)
 
 
 def simulate(request: RunRequest, prepared: Prepared | None = None,
@@ -145,18 +179,17 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
     """Simulate one utterance. A recorded `schedule` (replay) replaces the statistical emission model."""
     prepared = prepared or prepare(request)
     graph = prepared.model.graph
+    shape = run_shape(prepared, request)
     if schedule is None:
         schedule = make_schedule(prepared, request)
-    elif schedule.frames != math.ceil(request.frames / graph.encoder_frame_divisor):
-        raise SpecError(None, "--replay", f"a trace of {math.ceil(request.frames / graph.encoder_frame_divisor)} "
-                        "encoder frames (as --frames gives)", schedule.frames)
-    elif schedule.beam != request.beam:
-        raise SpecError(None, "--beam", f"expected the replayed trace's beam width (--beam {schedule.beam})",
-                        request.beam)
-    if schedule is not None and not graph.has_decoder:
+    elif not graph.has_decoder:
         raise SpecError(None, "--replay", "an RNN-T workload (hybrid models have no decoder trace)")
+    else:
+        check_replay(schedule, request)
+        if schedule.frames != math.ceil(request.frames / graph.encoder_frame_divisor):
+            raise SpecError(None, "--replay", f"a trace of {math.ceil(request.frames / graph.encoder_frame_divisor)} "
+                            "encoder frames (as --frames gives)", schedule.frames)
     capacities = {name: 1 for name in RESOURCES}
-    shape = RunShape(request.frames, graph.encoder_frame_divisor, request.chunk_frames)
     run = Engine(capacities, overlap=request.overlap).run(prepared.costs, shape, schedule)
     audio_s = request.frames * graph.input_frame_step_s
     result = summarize(run, capacities, audio_s, schedule)
@@ -168,7 +201,8 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
     calls = (schedule.prediction_calls, schedule.joint_calls) if schedule is not None else (0, 0)
     latency = call_latency_totals(prepared.costs, [frames for frames, _ in shape.chunks()], *calls)
     return SimulationResult(request, result, schedule, footprint, warnings,
-                            {**prepared.run_choices(), "call_latency_s": latency})
+                            choices={**prepared.run_choices(), "call_latency_s": latency},
+                            lookahead_latency_s=lookahead_latency_s(prepared, request))
 
 
 def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:

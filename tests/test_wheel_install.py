@@ -34,6 +34,7 @@ SKIPPED = {
     "hwsim qat ibm_rnnt_swb int8 --weights": "needs the user's checkpoint",
     "hwsim calibrate": "~30 s of micro-benchmarks",
     "hwsim reference": "a real numpy decode (~40 s)",
+    "hwsim fit-decoding": "reads the decode trace of the skipped `hwsim reference` run",
     "hwsim validate": "minutes of real decodes",
 }
 

@@ -2,7 +2,9 @@
 
 A repeat times `number` back-to-back calls and divides, so calls far shorter than the timer resolution
 still get a stable per-call figure; `number` is chosen once, like timeit's autorange, so that one repeat
-lasts at least `min_repeat_s`. The reported figure is the median over repeats (robust to a preempted repeat).
+lasts at least `min_repeat_s`. Untimed warm-up calls first (caches, BLAS thread start-up, lazy allocation).
+The reported figure is the median over repeats (robust to a preempted repeat on a shared machine), and the
+interquartile spread of the repeats, in % of the median, says how noisy it was.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ class Timing:
     median_s: float  # per call
     repeats: int
     number: int  # calls per repeat
+    spread_pct: float = 0.0  # interquartile range of the repeats / median, in %
+
+
+def spread_pct(samples: list[float]) -> float:
+    """Interquartile range of `samples` in % of their median (0 for fewer than 2 samples)."""
+    if len(samples) < 2:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(samples, n=4, method="inclusive")
+    return 100.0 * (q3 - q1) / statistics.median(samples)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class Measurement:
     median_s: float
     work: float
     work_unit: str  # flop, byte, element, row, call, candidate
+    spread_pct: float = 0.0  # interquartile range of the repeats / median, in %
 
     @property
     def rate_per_s(self) -> float:
@@ -39,7 +51,8 @@ class Measurement:
     def as_dict(self) -> dict[str, object]:
         return {"benchmark": self.benchmark, "dtype": self.dtype, "shape": list(self.shape),
                 "repeats": self.repeats, "median_s": float(self.median_s), "work": float(self.work),
-                "work_unit": self.work_unit, "rate_per_s": float(self.rate_per_s)}
+                "work_unit": self.work_unit, "rate_per_s": float(self.rate_per_s),
+                "spread_pct": round(float(self.spread_pct), 3)}
 
     def describe(self) -> str:
         """How the figure was obtained, for a `measured:` provenance string."""
@@ -60,7 +73,7 @@ def calls_per_repeat(fn: Callable[[], object], min_repeat_s: float) -> int:
         number *= 2
 
 
-def time_call(fn: Callable[[], object], repeats: int, min_repeat_s: float, warmup: int = 1) -> Timing:
+def time_call(fn: Callable[[], object], repeats: int, min_repeat_s: float, warmup: int = 3) -> Timing:
     """Median per-call wall time of `fn` over `repeats` repeats, after `warmup` untimed calls."""
     for _ in range(warmup):
         fn()
@@ -71,4 +84,4 @@ def time_call(fn: Callable[[], object], repeats: int, min_repeat_s: float, warmu
         for _ in range(number):
             fn()
         samples.append((time.perf_counter() - start) / number)
-    return Timing(statistics.median(samples), repeats, number)
+    return Timing(statistics.median(samples), repeats, number, spread_pct(samples))

@@ -83,6 +83,28 @@ def _gemm(m: int, k: int, n: int, dtype: str) -> Callable[[], object]:
     return lambda: np.matmul(a, b, out=out)
 
 
+def _gemm_onnxruntime(m: int, k: int, n: int, dtype: str) -> Callable[[], object]:
+    """a[M, K] @ b[K, N] as a one-node onnxruntime session (b an initializer, as weights are), single-threaded."""
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["y"])], "gemm",
+                              [helper.make_tensor_value_info("a", TensorProto.FLOAT, [m, k])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+                              [numpy_helper.from_array(b, "b")])
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                                           .SerializeToString(), options, providers=["CPUExecutionProvider"])
+    feed = {"a": a}
+    return lambda: session.run(None, feed)
+
+
+GEMMS = {"numpy": _gemm, "onnxruntime": _gemm_onnxruntime}
+
+
 def _stream(nbytes: int, kind: str) -> Callable[[], object]:
     src = np.ones(nbytes // 8)
     other, dst = np.ones_like(src), np.empty_like(src)
@@ -153,12 +175,15 @@ def _candidates() -> Callable[[], object]:
     return run
 
 
-def benches(plan: SuitePlan) -> Iterator[Bench]:
-    for dtype in plan.gemm_dtypes:
+def benches(plan: SuitePlan, runtime: str = "numpy") -> Iterator[Bench]:
+    """The suite; with runtime 'onnxruntime' the GEMMs and the per-call overhead are onnxruntime sessions
+    (float32 only), the element-wise, copy and bookkeeping figures stay numpy's (the search loop is Python)."""
+    gemm = GEMMS[runtime]
+    for dtype in plan.gemm_dtypes if runtime == "numpy" else ("float32",):
         for k, n in plan.gemm_kn:
             for m in plan.gemm_m:
                 yield Bench("gemm", dtype, (m, k, n), OPS_PER_MAC * m * k * n, "flop",
-                            lambda m=m, k=k, n=n, d=dtype: _gemm(m, k, n, d))
+                            lambda m=m, k=k, n=n, d=dtype: gemm(m, k, n, d))
     elements = plan.stream_bytes // 8
     yield Bench("copy", "float64", (elements,), 2 * plan.stream_bytes, "byte", lambda: _stream(plan.stream_bytes, "copy"))
     yield Bench("scale_add", "float64", (elements,), 5 * plan.stream_bytes, "byte",
@@ -170,7 +195,7 @@ def benches(plan: SuitePlan) -> Iterator[Bench]:
         for length in plan.sort_lengths:
             for rows in plan.sort_rows:
                 yield Bench(kind, "float32", (rows, length), rows, "row", lambda r=rows, n=length, k=kind: _sort(r, n, k))
-    yield Bench("matmul_call", "float32", (1, 8, 8), 1, "call", lambda: _gemm(1, 8, 8, "float32"))
+    yield Bench("matmul_call", "float32", (1, 8, 8), 1, "call", lambda: gemm(1, 8, 8, "float32"))
     yield Bench("loop_iteration", "float32", (8,), 100, "call", _loop_iteration)
     yield Bench("candidate", "float32", (CANDIDATE_PARENTS, CANDIDATE_LABELS + 1),
                 CANDIDATE_PARENTS * (CANDIDATE_LABELS + 1), "candidate", _candidates)
@@ -180,14 +205,22 @@ def run_bench(bench: Bench, plan: SuitePlan) -> Measurement:
     call = bench.make()
     timing = time_call(call, plan.repeats, plan.min_repeat_s)
     return Measurement(bench.benchmark, bench.dtype, bench.shape, timing.repeats, timing.median_s,
-                       bench.work, bench.work_unit)
+                       bench.work, bench.work_unit, timing.spread_pct)
 
 
-def run_suite(plan: SuitePlan, progress: bool = True) -> list[Measurement]:
+NOISE_GEMM = (64, 640, 2560)
+
+
+def noise_floor_pct(plan: SuitePlan) -> float:
+    """This machine's timing noise right now: the spread of 3 x `repeats` timings of one mid-size GEMM."""
+    return time_call(_gemm(*NOISE_GEMM, "float32"), 3 * plan.repeats, plan.min_repeat_s).spread_pct
+
+
+def run_suite(plan: SuitePlan, progress: bool = True, runtime: str = "numpy") -> list[Measurement]:
     """Run every benchmark of `plan`, showing a tqdm bar on stderr."""
     from tqdm import tqdm
 
-    todo = list(benches(plan))
+    todo = list(benches(plan, runtime))
     bar = tqdm(todo, desc="calibrate", unit="bench", disable=not progress, leave=False)
     results = []
     for bench in bar:

@@ -73,6 +73,14 @@ def _vector_rate(measurements: list[Measurement]) -> tuple[float, str]:
     return rate, f"median element rate of sigmoid, tanh, exp over {largest} float32 elements: {how}"
 
 
+def _vector_overhead(facts: dict[str, Any]) -> dict[str, Any]:
+    if facts.get("runtime") == "onnxruntime":
+        return {"value": "per_op", "assumption": "onnxruntime's kernels (LSTM, fused element-wise) pay the measured "
+                "per-call overhead once per op, not once per element-wise pass"}
+    return {"value": "per_pass", "assumption": "numpy evaluates element-wise work one ufunc call per operation, "
+            "each paying the measured per-call overhead"}
+
+
 def device_document(name: str, facts: dict[str, Any], measurements: list[Measurement]) -> dict[str, Any]:
     """The device file as a mapping (validated by the caller before it is written)."""
     clock = _clock(facts)
@@ -126,8 +134,7 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
             "operand_memory": {"value": "dram", "assumption": "the only measured level"},
             "conversion_ops_per_element": {"value": 2, "assumption": "convert + multiply by the scale"},
             "transcendental_ops_per_element": _measured(1, f"the vector-unit rate is measured on sigmoid/tanh/exp ({vector_how})"),
-            "vector_overhead": {"value": "per_pass", "assumption": "numpy evaluates element-wise work one ufunc call "
-                                "per operation, each paying the measured per-call overhead"},
+            "vector_overhead": _vector_overhead(facts),
         },
         "calibration": {"machine": dict(facts), "measurements": [m.as_dict() for m in measurements]},
     }

@@ -6,12 +6,13 @@ import argparse
 import sys
 
 from hwsim.calibrate.facts import machine_facts, set_blas_threads
-from hwsim.calibrate.suite import FULL, QUICK, run_suite
+from hwsim.calibrate.suite import FULL, QUICK, noise_floor_pct, run_suite
 from hwsim.calibrate.writer import write_device
 from hwsim.commands.common import positive_int
 from hwsim.commands.torch_calibrate import add_torch_arguments, run_torch_calibration
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR
+from hwsim.calibrate.location import check_not_shipped, default_calibration_path
+from hwsim.reference.runtimes import RUNTIMES, require_onnxruntime
 from hwsim.units import GIGA
 from hwsim.outputs import preflight_outputs
 
@@ -21,11 +22,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "calibrate", help="measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
         description="Runs numpy micro-benchmarks (medians of repeats, about a minute; --quick: a few seconds) and "
                     "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.")
-    parser.add_argument("--out", default=str(DEVICES_DIR / "local_cpu.yaml"), help="device file to write")
+    parser.add_argument("--out", default=None, help="device file to write (default: "
+                        "$XDG_DATA_HOME/hwsim/devices/local_cpu.yaml, where `hwsim validate` finds it; never a shipped file)")
     parser.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
-    parser.add_argument("--threads", type=positive_int, help="limit BLAS to N threads while measuring")
+    parser.add_argument("--threads", type=positive_int, default=1,
+                        help="BLAS threads while measuring (default 1: decoder GEMMs are small, and multi-threaded "
+                             "BLAS on a shared machine thrashes; `hwsim validate` decodes with the same count)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_torch_arguments(parser)
+    parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
+                        help="whose GEMMs and per-call overhead to measure: numpy, or onnxruntime sessions (optional "
+                             "extra 'onnx'); default output local_cpu_onnxruntime.yaml for the latter")
     parser.set_defaults(func=run)
 
 
@@ -35,16 +42,24 @@ def run(args: argparse.Namespace) -> int:
         return run_torch_calibration(args)
     if args.threads is not None and not set_blas_threads(args.threads):
         raise SpecError(None, "--threads", "expected a BLAS whose thread count can be set (threadpoolctl or OpenBLAS)")
-    measurements = run_suite(QUICK if args.quick else FULL, progress=not args.no_progress and sys.stderr.isatty())
-    document = write_device(args.out, machine_facts(), measurements)
-    print(summary(args.out, document))
+    if args.runtime == "onnxruntime":
+        require_onnxruntime()
+    out = check_not_shipped(args.out or default_calibration_path(args.runtime))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plan = QUICK if args.quick else FULL
+    measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty(), runtime=args.runtime)
+    facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime}
+    document = write_device(out, facts, measurements)
+    print(summary(str(out), document))
     return 0
 
 
 def summary(path: str, document: dict) -> str:
     rows = document["calibration"]["measurements"]
     gemm = {tuple(r["shape"]): r["rate_per_s"] for r in rows if r["benchmark"] == "gemm" and r["dtype"] == "float32"}
-    lines = [f"wrote {path}", "float32 GEMM GFLOP/s (M x K x N):"]
+    noise = document["calibration"]["machine"].get("noise_floor_pct")
+    lines = [f"wrote {path}", f"noise floor (interquartile spread of a repeated mid-size GEMM): {noise:.1f} %",
+             "float32 GEMM GFLOP/s (M x K x N):"]
     lines += [f"  {'x'.join(map(str, s)):>16}  {rate / GIGA:8.2f}" for s, rate in sorted(gemm.items())]
     for r in rows:
         if r["benchmark"] != "gemm":

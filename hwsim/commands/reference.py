@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     length.add_argument("--audio-s", type=float, metavar="S",
                         help="utterance length in seconds (frames = round(S / the workload's input_frame_step_s))")
     parser.add_argument("--beam", default="1", help="beam width (1 for greedy)")
-    parser.add_argument("--algorithm", default="tsd", help="greedy, tsd or alsd")
+    parser.add_argument("--algorithm", default="tsd", help="greedy, beam, tsd, alsd or modified_beam (default tsd)")
     parser.add_argument("--seed", type=seed_int, default=0, help="weights and utterance seed")
     parser.add_argument("--repeats", type=positive_int, default=3, help="decodes to take the median time of")
     parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache")
@@ -59,18 +59,20 @@ def run(args: argparse.Namespace) -> int:
     result = run_repeated(ref, features, algorithm, beam, args.repeats, cache=not args.no_cache)
     payload = report(args, ref, result)
     if args.compare_emission:
-        payload["emission_comparison"] = compare_counts(result.schedule, simulated_schedule(ref, result))
+        payload["emission_comparison"] = compare_counts(result.schedule, simulated_schedule(ref, result, not args.no_cache))
     if args.trace_out:
         save_schedule_json(result.schedule, args.trace_out)
     print_json(payload) if args.json else print(format_report(payload))
     return 0
 
 
-def simulated_schedule(ref, result: ReferenceRun):
-    """The simulator's schedule for the same T, beam, algorithm and max symbols, from the workload's decoding."""
+def simulated_schedule(ref, result: ReferenceRun, cache: bool = True):
+    """The simulator's schedule for the same T, beam, algorithm, symbol cap and vocabulary, from the workload's
+    decoding statistics."""
     d, s = ref.model.spec.decoding, result.schedule
-    params = EmissionParams(d.label_rate_per_frame, d.competitor_blank_prob, d.merge_prob, seed=0)
-    return build_schedule(Algorithm(s.algorithm), s.frames, s.beam, params, ref.max_symbols)
+    params = EmissionParams(d.label_rate_per_frame, d.top_prob, d.competitor_repeat_prob, seed=0)
+    return build_schedule(Algorithm(s.algorithm), s.frames, s.beam, params, ref.max_symbols, vocab=ref.model.vocab,
+                          cache=cache)
 
 
 def report(args: argparse.Namespace, ref, result: ReferenceRun) -> dict:
@@ -83,10 +85,8 @@ def report(args: argparse.Namespace, ref, result: ReferenceRun) -> dict:
                    "cache_hits": s.cache_hits, "joint_calls": s.joint_calls, "joint_rows": s.joint_rows,
                    "labels": s.labels},
         "realised": {"label_rate_per_frame": result.label_rate, "target_label_rate_per_frame": d.label_rate_per_frame,
-                     "calibration_greedy_label_rate": ref.calibration_rate,
-                     "competitor_blank_prob": result.stats.competitor_blank_fraction,
-                     "merge_prob": result.merge_fraction},
-        "workload_decoding": {"competitor_blank_prob": d.competitor_blank_prob, "merge_prob": d.merge_prob,
+                     "calibration_greedy_label_rate": ref.calibration_rate},
+        "workload_decoding": {"top_prob": d.top_prob, "competitor_repeat_prob": d.competitor_repeat_prob,
                               "max_symbols_per_frame": d.max_symbols_per_frame},
     }
 
@@ -100,11 +100,10 @@ def format_report(p: dict) -> str:
                      f"({p['component_calls'][c]} timed calls)")
     lines.append(f"  {'total':<10} {total * 1e3:10.2f} ms")
     lines.append("counts: " + ", ".join(f"{k} {v}" for k, v in p["counts"].items()))
-    r, w = p["realised"], p["workload_decoding"]
-    lines.append(f"realised: label rate {r['label_rate_per_frame']:.3f}/frame (target {r['target_label_rate_per_frame']}, "
-                 f"greedy on the calibration utterance {r['calibration_greedy_label_rate']:.3f}); competitor blank "
-                 f"fraction {r['competitor_blank_prob']:.3f} (workload {w['competitor_blank_prob']}); merge fraction "
-                 f"{r['merge_prob']:.3f} (workload {w['merge_prob']})")
+    r = p["realised"]
+    lines.append(f"realised: label rate {r['label_rate_per_frame']:.3f}/frame on the best path (workload "
+                 f"{r['target_label_rate_per_frame']}, greedy on the calibration utterance "
+                 f"{r['calibration_greedy_label_rate']:.3f}); fit the rest with `hwsim fit-decoding TRACE.json`")
     if "emission_comparison" in p:
         lines.append("emission model vs real decode:        real  simulated      diff     diff %")
         for name, row in p["emission_comparison"].items():

@@ -56,20 +56,25 @@ def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--algorithm", default=Algorithm.TSD.value, metavar="A",
-                        help="greedy | tsd (time-synchronous, max symbols per frame) | alsd (alignment-length "
-                             "synchronous); default tsd")
+                        help="greedy | beam (standard RNN-T beam search) | tsd (time-synchronous, S+1 rounds per "
+                             "frame) | alsd (alignment-length synchronous) | modified_beam (one label per frame, "
+                             "k2/icefall); default tsd. See docs/decoding.md")
     parser.add_argument("--chunk-frames", type=positive_int, default=None, metavar="C",
                         help="stream the encoder in chunks of C input frames (default: whole utterance)")
     parser.add_argument("--no-overlap", action="store_true",
                         help="serialise everything: the total equals the sum of all op times")
     parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache of label histories")
     parser.add_argument("--seed", type=seed_int, default=0, help="emission-model seed (default 0)")
-    parser.add_argument("--max-symbols", type=positive_int, default=None,
+    parser.add_argument("--max-symbols", type=signed_int, default=None,
                         help="max labels per frame (default: the workload's decoding.max_symbols_per_frame)")
     parser.add_argument("--label-rate", type=finite_float, default=None,
                         help="labels per encoder frame (default: the workload's decoding.label_rate_per_frame)")
-    parser.add_argument("--blank-prob", type=finite_float, default=None,
-                        help="competing-slot blank probability (default: the workload's decoding section)")
+    parser.add_argument("--top-prob", type=finite_float, default=None,
+                        help="probability of the synthetic model's preferred symbol, in (1/3, 1) (default: the "
+                             "workload's decoding.top_prob)")
+    parser.add_argument("--repeat-prob", type=finite_float, default=None,
+                        help="probability a frame's competing labels are the previous frame's (default: the "
+                             "workload's decoding.competitor_repeat_prob)")
 
 
 def parse_algorithm(text: str) -> Algorithm:
@@ -106,14 +111,16 @@ def run_request(args: argparse.Namespace, workload: str, precision: str, device:
                 beam: int) -> RunRequest:
     check_run_limits(frames, beam)
     check_probability("--label-rate", args.label_rate)
-    check_probability("--blank-prob", args.blank_prob)
+    check_probability("--repeat-prob", args.repeat_prob)
+    if args.top_prob is not None and not 1 / 3 < args.top_prob < 1.0:
+        raise SpecError(None, "--top-prob", "expected a number in (1/3, 1)", args.top_prob)
     if args.label_rate is not None and not 0.0 < args.label_rate < 1.0:
         raise SpecError(None, "--label-rate", "expected a number in (0, 1)", args.label_rate)
     return RunRequest(
         workload=workload, precision=precision, device=device, frames=frames, beam=beam,
         algorithm=parse_algorithm(args.algorithm), host=args.host, chunk_frames=args.chunk_frames,
         overlap=not args.no_overlap, cache=not args.no_cache, seed=args.seed, max_symbols=args.max_symbols,
-        label_rate=args.label_rate, blank_prob=args.blank_prob, overrides=tuple(args.overrides),
+        label_rate=args.label_rate, top_prob=args.top_prob, repeat_prob=args.repeat_prob, overrides=tuple(args.overrides),
         device_overrides=tuple(getattr(args, "device_overrides", ())),
         precision_overrides=tuple(getattr(args, "precision_overrides", ())),
         meta_dtype=args.meta_dtype, options=run_options(args))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from hwsim.reference.rnnt import BLANK, RnntModel
-from hwsim.reference.search import Decoder, greedy
+from hwsim.decode.registry import Algorithm
+from hwsim.reference.search import decode
 from hwsim.reference.trace import Recorder
 from hwsim.reference.weights import unit_variance_joint
 
@@ -31,7 +32,7 @@ def set_blank_bias(model: RnntModel, bias: float) -> None:
 
 
 def greedy_label_rate(model: RnntModel, encoded: np.ndarray, max_symbols: int) -> float:
-    schedule = greedy(Decoder(model, encoded, Recorder(), cache=False), max_symbols)
+    schedule = decode(model, encoded, Recorder(), Algorithm.GREEDY, 1, max_symbols, cache=False)
     return schedule.labels / schedule.frames
 
 

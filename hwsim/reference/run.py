@@ -10,8 +10,9 @@ import numpy as np
 from hwsim.graph.build import build_graph
 from hwsim.reference.blank_bias import fit_blank_bias
 from hwsim.reference.rnnt import RnntModel
-from hwsim.reference.search import Algorithm, Decoder, search
-from hwsim.reference.trace import COMPONENTS, Recorder, SearchStats
+from hwsim.decode.registry import Algorithm
+from hwsim.reference.search import decode
+from hwsim.reference.trace import COMPONENTS, Recorder
 from hwsim.reference.weights import init_weights
 from hwsim.sim.schedule import DecodeSchedule
 from hwsim.specs.resolve import load_workload_spec
@@ -22,18 +23,11 @@ class ReferenceRun:
     schedule: DecodeSchedule
     seconds: dict[str, float]  # wall time per component (encoder, prediction, joint, search)
     calls: dict[str, int]  # timed calls per component
-    stats: SearchStats
+    total_interval_s: tuple[float, float] = (0.0, 0.0)  # quartiles (min/max below 4 decodes) of the total time
 
     @property
     def label_rate(self) -> float:
         return self.schedule.labels / self.schedule.frames
-
-    @property
-    def merge_fraction(self) -> float:
-        """Cache hits / new label histories (start-of-sequence excluded): the emission model's merge_prob."""
-        s = self.schedule
-        new = s.prediction_rows + s.cache_hits - 1
-        return s.cache_hits / new if new > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -58,18 +52,32 @@ def random_features(model: RnntModel, frames: int, seed: int) -> np.ndarray:
 
 
 def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int,
-                  cache: bool = True) -> ReferenceRun:
+                  cache: bool = True, ort_model=None) -> ReferenceRun:
+    """One timed decode on numpy, or on onnxruntime sessions of the same weights when `ort_model` is given."""
     recorder = Recorder()
-    with recorder.timed("encoder"):
-        encoded = ref.model.encode(features)
-    schedule = search(Decoder(ref.model, encoded, recorder, cache), algorithm, beam, ref.max_symbols)
+    if ort_model is not None:
+        from hwsim.reference.onnx_runtime import decode_onnx
+        schedule = decode_onnx(ort_model, features, recorder, algorithm, beam, ref.max_symbols, cache)
+    else:
+        with recorder.timed("encoder"):
+            encoded = ref.model.encode(features)
+        schedule = decode(ref.model, encoded, recorder, algorithm, beam, ref.max_symbols, cache)
     seconds = {c: recorder.seconds.get(c, 0.0) for c in COMPONENTS}
-    return ReferenceRun(schedule, seconds, {c: recorder.calls.get(c, 0) for c in COMPONENTS}, recorder.stats)
+    return ReferenceRun(schedule, seconds, {c: recorder.calls.get(c, 0) for c in COMPONENTS})
 
 
 def run_repeated(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int, repeats: int,
-                 cache: bool = True) -> ReferenceRun:
-    """`repeats` identical decodes; per-component times are medians, counts come from the first (all equal)."""
-    runs = [run_utterance(ref, features, algorithm, beam, cache) for _ in range(repeats)]
+                 cache: bool = True, warmup: int = 1, ort_model=None) -> ReferenceRun:
+    """`warmup` untimed decodes, then `repeats` identical ones; per-component times are medians, counts come
+    from the first (all equal), and the total's interval shows how noisy the machine was."""
+    for _ in range(warmup):
+        run_utterance(ref, features, algorithm, beam, cache, ort_model)
+    runs = [run_utterance(ref, features, algorithm, beam, cache, ort_model) for _ in range(repeats)]
     medians = {c: statistics.median(r.seconds[c] for r in runs) for c in COMPONENTS}
-    return ReferenceRun(runs[0].schedule, medians, runs[0].calls, runs[0].stats)
+    totals = sorted(sum(r.seconds.values()) for r in runs)
+    if len(totals) >= 4:
+        q1, _, q3 = statistics.quantiles(totals, n=4, method="inclusive")
+        interval = (q1, q3)
+    else:
+        interval = (totals[0], totals[-1])
+    return ReferenceRun(runs[0].schedule, medians, runs[0].calls, interval)

@@ -233,7 +233,7 @@ DEVICE_ASSUMPTIONS = {
     "host core FLOP/cycle (host_cpu.flops_per_cycle_per_core)": "host_cpu.flops_per_cycle_per_core.value",
 }
 RUN_ASSUMPTIONS = {"label rate (decoding.label_rate_per_frame)": "label_rate",
-                   "competitor blank prob. (decoding.competitor_blank_prob)": "blank_prob"}
+                   "top-symbol prob. (decoding.top_prob)": "top_prob"}
 
 
 def _device_value(device: str, path: str, overrides: tuple[str, ...]) -> float:
@@ -257,7 +257,7 @@ def sensitivity(calibrated: RunRequest) -> pd.DataFrame:
     rows = []
     spec, _ = load_workload_spec(calibrated.workload)
     decoding_defaults = {"label_rate": spec.decoding.label_rate_per_frame,
-                         "blank_prob": spec.decoding.competitor_blank_prob}
+                         "top_prob": spec.decoding.top_prob}
     for name, path in DEVICE_ASSUMPTIONS.items():
         value = _device_value(calibrated.device, path, calibrated.device_overrides)
         for factor in (0.5, 1.5):
@@ -267,7 +267,8 @@ def sensitivity(calibrated: RunRequest) -> pd.DataFrame:
     for name, field_name in RUN_ASSUMPTIONS.items():
         value = decoding_defaults[field_name]
         for factor in (0.5, 1.5):
-            request = replace(calibrated, **{field_name: min(value * factor, 0.95)})
-            rows.append({"assumption": name, "factor": factor, "value": min(value * factor, 0.95),
+            varied = min(max(value * factor, 0.34), 0.95)  # top_prob lives in (1/3, 1)
+            request = replace(calibrated, **{field_name: varied})
+            rows.append({"assumption": name, "factor": factor, "value": varied,
                          **_summary(run_points(request))})
     return pd.DataFrame(rows)

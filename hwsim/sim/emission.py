@@ -1,73 +1,119 @@
-"""A seeded statistical model of RNN-T hypothesis dynamics, so decoders make a realistic number of calls.
+"""The simulator's stand-in for a trained RNN-T: a seeded synthetic scorer the real search algorithms run on.
 
-Two documented parameters drive it:
+The decoders of hwsim.decode ask it for joint outputs exactly as they ask the numpy networks, so the
+simulated schedule has the published algorithm's structure, and cache hits, merges and label counts come
+from the label histories the search actually builds. Three documented statistics drive it:
 
-| parameter | meaning |
+| statistic | meaning |
 |---|---|
-| `label_rate` (lambda) | labels the best hypothesis emits per encoder frame (utterance labels / frames) |
-| `blank_prob` (beta) | probability that a competing beam slot is a blank extension rather than a label one |
+| `label_rate` (lambda) | labels per encoder frame on the best path: the utterance carries round(lambda T) reference labels |
+| `top_prob` (p)        | probability the model gives its preferred symbol at every joint evaluation                      |
+| `repeat_prob` (r)     | probability that a frame's competing labels are the previous frame's (slowly changing acoustics) |
 
-- Best path: in every expansion round of a frame it emits (another) label with probability lambda, so a
-  frame carries at least k labels with probability lambda^k (geometric; mean lambda/(1-lambda) uncapped,
-  ~lambda for small lambda).
-- Competitors: in a frame's first expansion round each of the other live slots is a label extension with
-  probability 1 - beta; label extensions create new label histories that need a prediction-network call.
-  In later rounds of the same frame (time-synchronous search) a hypothesis that already took a label emits
-  another with the best path's probability lambda, so expansions within a frame decay geometrically.
-- `merge_prob` (mu): probability that a new label history equals one already computed this utterance
-  (alignment variants of the same prefix), served from the prediction-network cache when caching is on.
+- Reference alignment: label i sits at frame floor((i + phase + jitter_i) / lambda), phase ~ U[0, 1),
+  jitter_i ~ U[-0.4, 0.4]: evenly spread with some clustering, and exactly round(lambda T) +- 1 labels.
+- A hypothesis with u labels at frame t is *due* when more than u of the reference labels lie at frames
+  <= t (it has a label to catch up on). Due: its preferred symbol is the reference label u (prob. p), blank comes next ((1 - p) / 2), then
+  other labels. Not due: blank is preferred (prob. p), then labels. Alternatives of rank j (1-based, among
+  the non-preferred symbols) get (1 - p) / 2^j: a geometric tail (design assumption, documented).
+- The non-preferred labels at frame t are a run of label ids, the same for every hypothesis at that frame
+  (acoustics, not history, decide which labels are confusable); with probability r it is the previous
+  frame's run, else a fresh random one. So paths re-extend the same histories across frames and meet in
+  the prediction-network cache as often as r says.
 
-Draws come from independent generators for the best path, the competitors and merges, so a beam search with
-beam 1 sees exactly the best-path draws that greedy decoding sees.
+So greedy decoding follows the reference exactly (p > 1/3 keeps the preferred symbol above the best
+alternative, (1 - p) / 2): labels = round(lambda T) less labels still due at the end, which is what
+`label_rate_per_frame` means. Beam searches follow it too while p is high; with p near 1/3 alternatives
+score almost as well and a beam's best path can carry more labels (reports/validation shows where).
+Scores depend on (frame, labels so far) only, are deterministic given the seed, and cost a few vectorised
+numpy operations per joint call.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
+
+from hwsim.decode.context import History, Scores
+
+JITTER = 0.4
+LN2 = math.log(2.0)
 
 
 @dataclass(frozen=True)
 class EmissionParams:
     label_rate: float
-    blank_prob: float
-    merge_prob: float = 0.0
+    top_prob: float = 0.9
+    repeat_prob: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("label_rate", "blank_prob", "merge_prob"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if not 0.0 < self.label_rate < 1.0:
+            raise ValueError(f"label_rate must be in (0, 1), got {self.label_rate}")
+        if not 1 / 3 < self.top_prob < 1.0:
+            raise ValueError(f"top_prob must be in (1/3, 1), got {self.top_prob}")
+        if not 0.0 <= self.repeat_prob <= 1.0:
+            raise ValueError(f"repeat_prob must be in [0, 1], got {self.repeat_prob}")
 
 
-class EmissionModel:
-    """Seeded sampler of per-frame emissions; one instance per simulated utterance."""
+def reference_label_frames(rate: float, frames: int, rng: np.random.Generator) -> np.ndarray:
+    """Frames of the reference labels, non-decreasing: label i at floor((i + phase + jitter_i) / rate)."""
+    count = int(math.ceil(rate * frames)) + 2
+    positions = (np.arange(count) + rng.random() + JITTER * (2.0 * rng.random(count) - 1.0)) / rate
+    located = np.floor(positions).astype(np.int64)
+    return located[(located >= 0) & (located < frames)]
 
-    def __init__(self, params: EmissionParams):
-        self.params = params
-        best, competitors, merges = np.random.default_rng(params.seed).spawn(3)
-        self._best, self._competitors, self._merges = best, competitors, merges
 
-    def best_emits(self) -> bool:
-        """Does the best hypothesis emit (another) label in the current expansion round?"""
-        return bool(self._best.random() < self.params.label_rate)
+def competitor_runs(repeat_prob: float, frames: int, vocab: int, rng: np.random.Generator) -> np.ndarray:
+    """Per frame, the offset of its run of confusable labels: the previous frame's with probability repeat_prob."""
+    fresh = rng.integers(0, vocab - 1, size=frames)
+    new_run = rng.random(frames) >= repeat_prob
+    new_run[0] = True
+    return fresh[np.maximum.accumulate(np.where(new_run, np.arange(frames), 0))]
 
-    def competitor_labels(self, slots: int) -> int:
-        """How many of `slots` competing beam slots are label extensions."""
-        if slots <= 0:
-            return 0
-        return int(self._competitors.binomial(slots, 1.0 - self.params.blank_prob))
 
-    def competitor_repeats(self, slots: int) -> int:
-        """How many of `slots` label-extended competitors emit another label in the same frame (prob. lambda)."""
-        if slots <= 0:
-            return 0
-        return int(self._competitors.binomial(slots, self.params.label_rate))
+class SyntheticScorer:
+    """Scorer protocol (hwsim.decode.context) over a seeded reference alignment; prediction calls are free."""
 
-    def cache_hits(self, new_histories: int) -> int:
-        """How many of the new label histories were already computed (identical prefixes)."""
-        if new_histories <= 0 or self.params.merge_prob == 0.0:
-            return 0
-        return int(self._merges.binomial(new_histories, self.params.merge_prob))
+    def __init__(self, params: EmissionParams, frames: int, vocab: int):
+        if vocab < 2:
+            raise ValueError("vocab must hold blank and at least one label")
+        self.params, self.vocab, self.frames = params, vocab, frames
+        rng = np.random.default_rng(params.seed)
+        label_frames = reference_label_frames(params.label_rate, frames, rng)
+        self.due_by = np.searchsorted(label_frames, np.arange(frames), side="right")  # labels at frames <= t
+        self.reference_labels = rng.integers(1, vocab, size=len(label_frames) + 1)
+        self.frame_offsets = competitor_runs(params.repeat_prob, frames, vocab, rng)
+        p = params.top_prob
+        self.log_top, self.log_rest = math.log(p), math.log1p(-p)
+        self._by_k: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def predict(self, histories: Sequence[History]) -> None:
+        """The synthetic model's outputs need no prediction state."""
+
+    def _tables(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per k, cached: every frame's run of confusable labels [T, k + 1], label log-probs [2, k] and blank
+        log-probs [2], each indexed by due (0 = not due, 1 = due)."""
+        cached = self._by_k.get(k)
+        if cached is None:
+            runs = 1 + (self.frame_offsets[:, None] + np.arange(k + 1)) % (self.vocab - 1)
+            tail = self.log_rest - np.arange(1, k + 1) * LN2
+            label_logp = np.stack([tail, np.concatenate([[self.log_top], tail[:k - 1] - LN2])])
+            cached = self._by_k[k] = (runs, label_logp, np.array([self.log_top, self.log_rest - LN2]))
+        return cached
+
+    def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
+        runs, label_logp, blank_logp = self._tables(k)
+        t = np.fromiter(frames, np.int64, len(histories))
+        u = np.fromiter(map(len, histories), np.int64, len(histories)) - 1
+        due = (self.due_by[t] > u).view(np.int8)
+        labels = runs[t, :k]
+        for i in np.flatnonzero(due):  # the due label first, then the frame's run without it
+            reference = int(self.reference_labels[min(u[i], len(self.reference_labels) - 1)])
+            run = runs[t[i]]
+            labels[i, 0] = reference
+            labels[i, 1:] = run[run != reference][:k - 1]
+        return Scores(blank_logp[due], labels, label_logp[due])

@@ -56,24 +56,30 @@ class RunShape:
         frames: input frames of the utterance.
         frame_divisor: input frames per encoder frame (sub-sampling).
         chunk_frames: input frames per encoder chunk (streaming); None = whole utterance at once.
+        lookahead_frames: input frames of right context a chunk is encoded with (chunked attention with
+            look-ahead): each chunk encodes its own frames plus up to this many following ones, which the
+            next chunk encodes again. Ignored for the whole utterance.
     """
 
     frames: int
     frame_divisor: int
     chunk_frames: int | None = None
+    lookahead_frames: int = 0
 
     @property
     def encoder_frames(self) -> int:
         return math.ceil(self.frames / self.frame_divisor)
 
     def chunks(self) -> list[tuple[int, int]]:
-        """[(input frames in chunk, encoder frames available after it)]."""
+        """[(input frames the chunk encodes, incl. look-ahead; encoder frames available after it)]."""
         size = self.chunk_frames or self.frames
+        lookahead = self.lookahead_frames if self.chunk_frames is not None else 0
         out, done = [], 0
         while done < self.frames:
             take = min(size, self.frames - done)
             done += take
-            out.append((take, min(math.ceil(done / self.frame_divisor), self.encoder_frames)))
+            out.append((take + min(lookahead, self.frames - done),
+                        min(math.ceil(done / self.frame_divisor), self.encoder_frames)))
         return out
 
 

@@ -31,6 +31,8 @@ class DecodeSchedule:
     frames: int
     steps: tuple[DecodeStep, ...]
     labels: int  # labels on the best path
+    max_symbols: int | None = None  # the search's per-frame label cap, when recorded
+    vocab: int | None = None  # joint outputs incl. blank, when recorded
 
     @property
     def prediction_calls(self) -> int:
@@ -58,8 +60,14 @@ def schedule_to_dict(schedule: DecodeSchedule) -> dict[str, object]:
     """JSON-ready form of a schedule (the decode-trace file format: `hwsim simulate --replay FILE`)."""
     return {"algorithm": schedule.algorithm, "beam": schedule.beam, "frames": schedule.frames,
             "labels": schedule.labels,
+            **{key: getattr(schedule, key) for key in ("max_symbols", "vocab") if getattr(schedule, key) is not None},
             "steps": [[s.frame, s.prediction_rows, s.cache_hits, s.joint_rows, s.hyps] for s in schedule.steps],
             "step_fields": ["frame", "prediction_rows", "cache_hits", "joint_rows", "hyps"]}
+
+
+def _optional_int(data: dict[str, object], key: str) -> int | None:
+    value = data.get(key)
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def schedule_from_dict(data: dict[str, object]) -> DecodeSchedule:
@@ -67,8 +75,9 @@ def schedule_from_dict(data: dict[str, object]) -> DecodeSchedule:
     try:
         steps = tuple(DecodeStep(*(int(v) for v in step)) for step in data["steps"])  # type: ignore[union-attr]
         schedule = DecodeSchedule(str(data["algorithm"]), int(data["beam"]), int(data["frames"]), steps,  # type: ignore[arg-type]
-                                  int(data["labels"]))  # type: ignore[arg-type]
-    except (KeyError, TypeError) as error:
+                                  int(data["labels"]), _optional_int(data, "max_symbols"),  # type: ignore[arg-type]
+                                  _optional_int(data, "vocab"))
+    except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"a decode trace with algorithm, beam, frames, labels and steps ({error})") from None
     for index, step in enumerate(schedule.steps):
         if not 0 <= step.frame < schedule.frames or min(step.prediction_rows, step.cache_hits, step.joint_rows, step.hyps) < 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hwsim.decode.registry import Algorithm
 from hwsim.errors import SpecError
 from hwsim.outputs import atomic_write_text
 from hwsim.readers import read_json
@@ -14,9 +15,13 @@ from hwsim.sim.schedule import DecodeSchedule, schedule_from_dict, schedule_to_d
 
 def schedule_from_dict_or_error(data: dict, file: str | None = None) -> DecodeSchedule:
     try:
-        return schedule_from_dict(data)
+        schedule = schedule_from_dict(data)
     except (ValueError, OverflowError) as error:
         raise SpecError(file, "", f"expected {error}") from None
+    names = [a.value for a in Algorithm]
+    if schedule.algorithm not in names:
+        raise SpecError(file, "algorithm", f"one of {', '.join(names)}", schedule.algorithm)
+    return schedule
 
 
 def save_schedule_json(schedule: DecodeSchedule, path: str | Path) -> None:
@@ -26,4 +31,6 @@ def save_schedule_json(schedule: DecodeSchedule, path: str | Path) -> None:
 def load_schedule_json(path: str | Path) -> DecodeSchedule:
     """A trace written by `hwsim reference --trace-out` -> DecodeSchedule (replayable by the simulator)."""
     data = read_json(path)  # size, encoding, depth and NaN/Infinity checked there
+    if not isinstance(data, dict):
+        raise SpecError(path, "", "expected a JSON object (a decode trace)", type(data).__name__)
     return schedule_from_dict_or_error(data, str(path))

@@ -289,6 +289,7 @@ class MeasurementSpec(_Spec):
     work: float = Field(gt=0)
     work_unit: Literal["flop", "byte", "element", "row", "call", "candidate"]
     rate_per_s: float = Field(gt=0, description="work / median_s")
+    spread_pct: float | None = Field(default=None, ge=0, description="interquartile range of the repeats / median, %")
 
 
 class CalibrationSpec(_Spec):

@@ -2,7 +2,7 @@
 
     --set encoder.num_layers=12        replace an existing key (a typo is an error, with a suggestion)
     --set rules[0].weights.bits=4      list items by index: `rules[0]` or `rules.0`
-    --set +decoding.merge_prob=0.2     `+` adds a key that is not in the file (the spec still validates it)
+    --set +decoding.top_prob=0.8        `+` adds a key that is not in the file (the spec still validates it)
 """
 
 from __future__ import annotations

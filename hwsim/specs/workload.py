@@ -131,15 +131,19 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class DecodingSpec(_Spec):
-    """Hypothesis dynamics of the simulator's seeded emission model (see hwsim.sim.emission) and search defaults.
+    """Statistics of the simulator's synthetic scorer (hwsim.sim.emission) and the search defaults.
 
-    All of these are assumptions about the data a model decodes; the workload file says why each value.
+    `hwsim fit-decoding TRACE.json` fits the first three from a recorded decode; the workload's `inferred:`
+    map says which values are fitted and which are assumptions.
     """
 
-    label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)] = Field(description="best-path labels per encoder frame")
-    competitor_blank_prob: Probability = Field(description="chance that a competing beam slot is a blank extension")
-    merge_prob: Probability = Field(0.0, description="chance that a new label history was already computed")
-    max_symbols_per_frame: Annotated[int, Field(gt=0)] = Field(3, description="label expansions per frame at most")
+    label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)] = Field(
+        description="labels per encoder frame on the best hypothesis (fit with hwsim fit-decoding)")
+    top_prob: Annotated[float, Field(gt=1 / 3, lt=1)] = Field(
+        0.9, description="probability of the synthetic scorer's preferred symbol")
+    competitor_repeat_prob: Probability = Field(
+        0.0, description="probability that a frame's competing labels are the previous frame's")
+    max_symbols_per_frame: Annotated[int, Field(gt=0)] = Field(3, description="labels per frame at most (S)")
     topk_per_hyp: Annotated[int, Field(gt=0)] = Field(4, description="candidates kept per hypothesis before pruning")
 
 

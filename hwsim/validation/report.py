@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hwsim.report.style import component_color, new_figure, save_figure, styled
-from hwsim.validation.run import PointResult
+from hwsim.validation.run import PointResult, within_tolerance
 
 MARKERS = {"end_to_end": "o", "encoder": "s", "prediction": "^", "joint": "v", "search": "x"}
 
@@ -52,16 +52,18 @@ def points_table(frame: pd.DataFrame) -> str:
 
 
 def emission_table(results: list[PointResult]) -> str:
-    lines = ["| point | steps | prediction rows | joint rows | cache hits | labels |", "|---|---:|---:|---:|---:|---:|"]
+    names = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
+    lines = ["| point | steps | joint rows | prediction rows | cache hits | labels | structure | all |",
+             "|---|---:|---:|---:|---:|---:|---|---|"]
     for r in results:
-        if r.point.beam == 1:
-            continue
         cells = []
-        for name in ("steps", "prediction_rows", "joint_rows", "cache_hits", "labels"):
+        for name in names:
             entry = r.emission_counts[name]
             pct = entry["diff_pct"]
             cells.append(f"{entry['real']} -> {entry['simulated']}" + (f" ({pct:+.0f} %)" if pct is not None else ""))
-        lines.append(f"| {r.point.label} | " + " | ".join(cells) + " |")
+        every = all(within_tolerance(r.emission_counts[n]) for n in names)
+        lines.append(f"| {r.point.label} | " + " | ".join(cells) + f" | {'ok' if r.emission_ok else 'FAIL'} | "
+                     f"{'ok' if every else '-'} |")
     return "\n".join(lines)
 
 

@@ -14,6 +14,11 @@ SIM = ["simulate", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip"]
     (SIM + ["--frames", "10", "--algorithm", "beamy"], ["--algorithm", "unknown algorithm 'beamy'"]),
     (SIM + ["--frames", "10", "--algorithm", "greedy", "--beam", "4"], ["--beam", "greedy"]),
     (SIM + ["--frames", "10", "--label-rate", "1.5"], ["--label-rate"]),
+    (SIM + ["--frames", "10", "--top-prob", "0.3"], ["--top-prob", "(1/3, 1)", "0.3"]),
+    (SIM + ["--frames", "10", "--repeat-prob", "2"], ["--repeat-prob", "[0, 1]"]),
+    (SIM + ["--frames", "10", "--max-symbols", "0"], ["--max-symbols"]),
+    (SIM + ["--frames", "10", "--algorithm", "modified-beam"], ["--algorithm", "modified_beam"]),
+    (SIM + ["--frames", "32", "--chunk-frames", "16"], ["--chunk-frames", "bidirectional", "16"]),
     (SIM + ["--frames", "10", "--topk-on", "accelerator"], ["--softmax-on accelerator"]),
     (SIM + ["--frames", "10", "--device-set", "host_link.latncy_s.value=1"], ["host_link.latncy_s", "did you mean 'latency_s'"]),
     (["simulate", "usm_rnnt_1b", "exp5", "--device", "tpu_v5e", "--frames", "10", "--device-set",
@@ -41,6 +46,17 @@ def test_replay_of_a_missing_or_broken_trace(run_cli, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"algorithm": "tsd", "beam": 2, "frames": 3, "labels": 0, "steps": [[7, 1, 0, 1, 1]]}')
     assert_one_line_error(run_cli(*SIM, "--frames", "3", "--replay", str(bad)), "bad.json", "steps[0]")
+
+
+def test_replay_of_a_trace_from_another_beam_or_algorithm(run_cli, tmp_path):
+    trace = tmp_path / "t.json"
+    assert run_cli(*SIM, "--frames", "6", "--beam", "2", "--save-schedule", str(trace)).code == 0
+    assert_one_line_error(run_cli(*SIM, "--frames", "6", "--beam", "3", "--replay", str(trace)), "--replay", "beam 3")
+    assert_one_line_error(run_cli(*SIM, "--frames", "6", "--beam", "2", "--algorithm", "alsd", "--replay", str(trace)),
+                          "--replay", "'alsd'", "tsd")
+    unknown = tmp_path / "u.json"
+    unknown.write_text('{"algorithm": "viterbi", "beam": 2, "frames": 6, "labels": 0, "steps": []}')
+    assert_one_line_error(run_cli(*SIM, "--frames", "6", "--beam", "2", "--replay", str(unknown)), "algorithm", "viterbi")
 
 
 def test_sweep_writes_nothing_on_error(run_cli, tmp_path):

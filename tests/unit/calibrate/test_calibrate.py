@@ -76,3 +76,27 @@ def test_missing_clock_falls_back_to_a_stated_assumption():
     assert "assumption" in document["host_cpu"]["clock_hz"]
     ops = document["matrix_engines"][0]["precisions"]["float32xfloat32"]["ops_per_cycle"]["value"]
     assert ops * 1e9 == pytest.approx(128e6)
+
+
+def test_calibration_goes_to_the_user_folder_and_never_over_a_shipped_file(monkeypatch, tmp_path, capsys):
+    from hwsim.calibrate.location import calibrated_device, default_calibration_path
+    from hwsim.paths import DEVICES_DIR
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_calibration_path() == tmp_path / "hwsim" / "devices" / "local_cpu.yaml"
+    assert calibrated_device() == ("local_cpu", False)
+    shipped = DEVICES_DIR / "local_cpu.yaml"
+    before = shipped.read_bytes()
+    assert main(["calibrate", "--quick", "--no-progress", "--out", str(shipped)]) == 2
+    assert "--out" in capsys.readouterr().err and shipped.read_bytes() == before
+    assert main(["calibrate", "--quick", "--no-progress"]) == 0
+    assert calibrated_device() == (str(default_calibration_path()), True)
+    data = yaml.safe_load(default_calibration_path().read_text())
+    assert data["calibration"]["machine"]["noise_floor_pct"] >= 0
+    assert all(r["spread_pct"] >= 0 for r in data["calibration"]["measurements"])
+
+
+def test_spread_is_the_interquartile_range_over_the_median():
+    from hwsim.calibrate.microbench import spread_pct
+    assert spread_pct([1.0, 2.0, 3.0, 4.0, 5.0]) == pytest.approx(100 * (4 - 2) / 3)
+    assert spread_pct([2.0]) == 0.0

@@ -1,47 +1,70 @@
-"""Decode schedules: beam-1 agreement, determinism, growth with beam, caching."""
+"""The simulator's schedules: the registry's searches on the synthetic scorer, and its statistics' meaning."""
 
 import pytest
 
 from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams
+from hwsim.sim.emission import EmissionParams, SyntheticScorer
 
-PARAMS = EmissionParams(label_rate=0.3, blank_prob=0.6, merge_prob=0.1, seed=11)
+PARAMS = EmissionParams(label_rate=0.3, top_prob=0.9, repeat_prob=0.5, seed=11)
+BEAMS = [a for a in Algorithm if a is not Algorithm.GREEDY]
 
 
-@pytest.mark.parametrize("algorithm", [Algorithm.TSD, Algorithm.ALSD])
-@pytest.mark.parametrize("max_symbols", [1, 2, 5])
-def test_beam_one_equals_greedy(algorithm, max_symbols):
-    greedy = build_schedule(Algorithm.GREEDY, 300, 1, PARAMS, max_symbols)
-    beam = build_schedule(algorithm, 300, 1, PARAMS, max_symbols)
-    assert beam.steps == greedy.steps
-    assert beam.labels == greedy.labels
+@pytest.mark.parametrize("rate", [0.1, 0.25, 0.6])
+@pytest.mark.parametrize("algorithm", [Algorithm.GREEDY, Algorithm.TSD, Algorithm.MODIFIED_BEAM])
+def test_label_rate_is_labels_per_frame_on_the_best_path(rate, algorithm):
+    beam = 1 if algorithm is Algorithm.GREEDY else 4
+    schedule = build_schedule(algorithm, 2000, beam, EmissionParams(rate, 0.9, 0.5, seed=1), 3, vocab=64)
+    assert schedule.labels / 2000 == pytest.approx(rate, rel=0.05)
+
+
+def test_the_reference_alignment_has_round_rate_times_frames_labels():
+    scorer = SyntheticScorer(EmissionParams(0.25, 0.9, seed=4), 152, 46)
+    assert abs(int(scorer.due_by[-1]) - 38) <= 1
+
+
+def test_tsd_makes_s_plus_one_joint_calls_per_frame():
+    # Saon et al. 2020 / ESPnet time_sync_decoding: 152 frames x (S + 1) rounds, the beam full after frame 0
+    schedule = build_schedule(Algorithm.TSD, 152, 16, PARAMS, 3, vocab=46)
+    assert schedule.joint_calls == 152 * 4
+    assert schedule.joint_rows == 1 + 16 * (152 * 4 - 1)
 
 
 def test_same_seed_same_schedule_other_seed_differs():
     a = build_schedule(Algorithm.TSD, 200, 8, PARAMS, 3)
-    b = build_schedule(Algorithm.TSD, 200, 8, PARAMS, 3)
-    c = build_schedule(Algorithm.TSD, 200, 8, EmissionParams(0.3, 0.6, 0.1, seed=12), 3)
-    assert a == b
-    assert a != c
+    assert a == build_schedule(Algorithm.TSD, 200, 8, PARAMS, 3)
+    assert a != build_schedule(Algorithm.TSD, 200, 8, EmissionParams(0.3, 0.9, 0.5, seed=12), 3)
 
 
-def test_label_rate_is_respected_on_the_best_path():
-    schedule = build_schedule(Algorithm.GREEDY, 20000, 1, EmissionParams(0.25, 0.5, seed=1), 10)
-    # geometric emissions: expected labels per frame = lambda / (1 - lambda) without a cap
-    assert schedule.labels / 20000 == pytest.approx(0.25 / 0.75, rel=0.05)
+@pytest.mark.parametrize("algorithm", BEAMS)
+def test_every_cache_hit_removes_exactly_one_prediction_row(algorithm):
+    cached = build_schedule(algorithm, 300, 8, PARAMS, 3, vocab=46)
+    uncached = build_schedule(algorithm, 300, 8, PARAMS, 3, vocab=46, cache=False)
+    assert uncached.cache_hits == 0
+    assert uncached.prediction_rows == cached.prediction_rows + cached.cache_hits
+    assert uncached.joint_rows == cached.joint_rows
 
 
-def test_calls_grow_with_beam_and_cache_removes_rows():
+def test_cache_hits_follow_from_repeated_histories():
+    hits = [build_schedule(Algorithm.TSD, 300, 8, EmissionParams(0.3, 0.9, r, seed=2), 3, vocab=46).cache_hits
+            for r in (0.0, 0.5, 0.9)]
+    assert hits == sorted(hits) and hits[-1] > 2 * hits[0]
+
+
+def test_a_less_confident_model_makes_the_standard_beam_search_work_harder():
+    calls = [build_schedule(Algorithm.BEAM, 150, 4, EmissionParams(0.3, p, 0.5, seed=2), 3, vocab=46).joint_calls
+             for p in (0.98, 0.7, 0.55)]
+    assert calls == sorted(calls) and calls[-1] > calls[0]
+
+
+def test_rows_grow_with_beam():
     rows = [build_schedule(Algorithm.TSD, 300, b, PARAMS, 3).joint_rows for b in (1, 2, 4, 8, 16)]
     assert rows == sorted(rows) and rows[-1] > 8 * rows[0]
-    no_cache = build_schedule(Algorithm.TSD, 300, 8, EmissionParams(0.3, 0.6, 0.0, seed=11), 3)
-    cached = build_schedule(Algorithm.TSD, 300, 8, PARAMS, 3)
-    assert no_cache.cache_hits == 0 and cached.cache_hits > 0
 
 
-def test_alsd_has_one_step_per_frame_or_label():
-    schedule = build_schedule(Algorithm.ALSD, 150, 4, PARAMS, 50)  # cap never reached: every label is a step
-    assert len(schedule.steps) == 150 + schedule.labels
+def test_modified_beam_one_call_per_frame_and_alsd_between_t_and_t_plus_labels():
+    assert len(build_schedule(Algorithm.MODIFIED_BEAM, 150, 4, PARAMS, 3).steps) == 150
+    alsd = build_schedule(Algorithm.ALSD, 150, 1, PARAMS, 50)  # beam 1: one step per frame or label
+    assert len(alsd.steps) == 150 + alsd.labels
 
 
 def test_invalid_arguments():
@@ -49,3 +72,5 @@ def test_invalid_arguments():
         build_schedule(Algorithm.TSD, 0, 4, PARAMS, 3)
     with pytest.raises(ValueError):
         build_schedule(Algorithm.GREEDY, 10, 4, PARAMS, 3)
+    with pytest.raises(ValueError):
+        EmissionParams(0.3, top_prob=0.3)

@@ -9,7 +9,7 @@ from hwsim.sim.results import summarize
 from tests.unit.sim.fake_costs import FakeCosts, serial_sum
 
 CAPACITIES = {"matrix": 1, "vector": 1, "cpu": 1, "link": 1}
-PARAMS = EmissionParams(label_rate=0.3, blank_prob=0.6, merge_prob=0.1, seed=3)
+PARAMS = EmissionParams(label_rate=0.3, top_prob=0.9, repeat_prob=0.5, seed=3)
 
 
 @pytest.mark.parametrize("chunk", [None, 16])

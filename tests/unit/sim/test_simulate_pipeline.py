@@ -4,9 +4,12 @@ import pytest
 
 from hwsim.sim.decode import Algorithm
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
-from hwsim.sim.engine import RunShape
-from hwsim.simulate import RunRequest, prepare, simulate
+from hwsim.errors import SpecError
+from hwsim.simulate import RunRequest, prepare, run_shape, simulate
 from tests.unit.sim.fake_costs import serial_sum
+
+
+UNIDIRECTIONAL = ("encoder.bidirectional=false",)
 
 
 def request(**changes):
@@ -17,10 +20,10 @@ def request(**changes):
 
 @pytest.mark.parametrize("chunk", [None, 8])
 def test_without_overlap_total_equals_sum_of_op_times(chunk):
-    req = request(overlap=False, chunk_frames=chunk)
+    req = request(overlap=False, chunk_frames=chunk, overrides=UNIDIRECTIONAL)
     prepared = prepare(req)
     sim = simulate(req, prepared)
-    shape = RunShape(req.frames, prepared.model.graph.encoder_frame_divisor, req.chunk_frames)
+    shape = run_shape(prepared, req)
     total = serial_sum(prepared.costs, shape, sim.schedule, exclusive=req.chunk_frames is None)
     assert sim.result.total_s == pytest.approx(total, rel=1e-9)
 
@@ -39,10 +42,40 @@ def test_serial_total_equals_cost_table_for_the_encoder():
     assert busy == pytest.approx(encoder_ops.total_time_s.sum() + staged, rel=1e-9)
 
 
-def test_beam_one_algorithms_agree_with_greedy():
-    greedy = simulate(request(beam=1, algorithm=Algorithm.GREEDY))
-    for algorithm in (Algorithm.TSD, Algorithm.ALSD):
-        other = simulate(request(beam=1, algorithm=algorithm))
+def test_chunked_streaming_of_a_bidirectional_encoder_is_refused():
+    with pytest.raises(SpecError, match="--chunk-frames.*bidirectional"):
+        simulate(request(chunk_frames=8))
+
+
+def test_chunked_conformer_encodes_its_right_context_with_every_chunk():
+    usm = dict(workload="usm_rnnt_1b", precision="exp5", device="tpu_v5e", host="xeon_host", frames=960, beam=1,
+               algorithm=Algorithm.GREEDY, overlap=False)
+    prepared = prepare(RunRequest(**usm))
+    whole, chunked = RunRequest(**usm), RunRequest(**usm, chunk_frames=320)
+    shape = run_shape(prepared, chunked)
+    right = prepared.model.workload_spec.encoder.attention_right_context * 4  # input frames (4x sub-sampling)
+    assert shape.lookahead_frames == right == 512
+    # chunks of 320 input frames: each encodes min(512, frames left after it) look-ahead frames too
+    assert shape.chunks() == [(320 + 512, 80), (320 + 320, 160), (320, 240)]
+    assert run_shape(prepared, whole).chunks() == [(960, 240)]
+    result = simulate(chunked, prepared)
+    assert result.lookahead_latency_s == pytest.approx(512 * 0.02)
+    assert result.result.components_s["encoder"] > simulate(whole, prepared).result.components_s["encoder"]
+
+
+def test_a_replay_of_another_beam_or_algorithm_is_refused():
+    trace = simulate(request(beam=4)).schedule
+    with pytest.raises(SpecError, match="--replay.*beam 2"):
+        simulate(request(beam=2), schedule=trace)
+    with pytest.raises(SpecError, match="--replay.*alsd"):
+        simulate(request(beam=4, algorithm=Algorithm.ALSD), schedule=trace)
+
+
+def test_beam_one_alsd_agrees_with_greedy_below_the_symbol_cap():
+    # ALSD with one hypothesis takes one step per label or frame, exactly greedy's calls while no frame is capped
+    greedy = simulate(request(beam=1, algorithm=Algorithm.GREEDY, max_symbols=20))
+    for algorithm in (Algorithm.ALSD,):
+        other = simulate(request(beam=1, algorithm=algorithm, max_symbols=20))
         assert other.result.calls == greedy.result.calls
         assert other.result.total_s == pytest.approx(greedy.result.total_s, rel=1e-12)
 
@@ -63,8 +96,8 @@ def test_int4_is_faster_than_fp16_and_components_move_as_expected():
 
 
 def test_streaming_finishes_no_later_than_serial():
-    serial = simulate(request(chunk_frames=8, overlap=False)).result.total_s
-    overlapped = simulate(request(chunk_frames=8)).result.total_s
+    serial = simulate(request(chunk_frames=8, overlap=False, overrides=UNIDIRECTIONAL)).result.total_s
+    overlapped = simulate(request(chunk_frames=8, overrides=UNIDIRECTIONAL)).result.total_s
     assert overlapped <= serial
 
 

@@ -1,0 +1,34 @@
+"""`hwsim fit-decoding TRACE.json`: fit a workload's `decoding:` statistics to a recorded decode trace and
+print the YAML block (written by `hwsim reference --trace-out` or any decoder that writes the trace format)."""
+
+from __future__ import annotations
+
+import argparse
+
+from hwsim.calibrate.decoding import decoding_block, fit_decoding
+from hwsim.commands.common import positive_int, print_json
+from hwsim.sim.schedule_io import load_schedule_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("fit-decoding", help="fit the decoding statistics to a recorded trace",
+                                   description=__doc__)
+    parser.add_argument("trace", metavar="TRACE.json", help="decode trace (hwsim reference --trace-out)")
+    parser.add_argument("--max-symbols", type=positive_int, default=None,
+                        help="per-frame label cap of the recorded search (default: the trace's, else 3)")
+    parser.add_argument("--vocab", type=positive_int, default=None,
+                        help="joint outputs incl. blank (default: the trace's, else 1024)")
+    parser.add_argument("--json", action="store_true", help="print the fit and residuals as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    trace = load_schedule_json(args.trace)
+    fit = fit_decoding(trace, args.max_symbols, args.vocab)
+    if args.json:
+        print_json({"label_rate_per_frame": fit.label_rate_per_frame, "top_prob": fit.top_prob,
+                    "competitor_repeat_prob": fit.competitor_repeat_prob, "max_symbols_per_frame": fit.max_symbols,
+                    "recorded": fit.recorded, "simulated": fit.simulated, "residual_pct": fit.residual_pct})
+    else:
+        print(decoding_block(fit, args.trace), end="")
+    return 0

@@ -1,0 +1,151 @@
+"""The bookkeeping every decoding algorithm shares: hypotheses, the scorer interface, the prediction-network
+cache keyed by label sequence, and the record of one DecodeStep per joint call."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from hwsim.sim.schedule import DecodeStep
+
+BLANK = 0
+History = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A joint call's outputs as a search uses them: blank and the k best labels of each scored row.
+
+    Attributes:
+        blank: [n] log P(blank).
+        labels: [n, k] label ids (never blank), best first.
+        label_logp: [n, k] their log-probabilities, non-increasing along each row.
+    """
+
+    blank: np.ndarray
+    labels: np.ndarray
+    label_logp: np.ndarray
+
+
+class Scorer(Protocol):
+    """The networks a search drives: the real numpy model, or the simulator's synthetic one."""
+
+    vocab: int
+
+    def predict(self, histories: Sequence[History]) -> None:
+        """One batched prediction-network call on these label histories (each one's parent was predicted)."""
+
+    def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
+        """One batched joint call on (frame, history) pairs, returning blank and the top-k labels per row."""
+
+
+class Hyp:
+    """A hypothesis: label history (starting with the blank start symbol), log score, alignment position.
+
+    `computed` is true once its prediction-network output exists and travels with it (a blank extension keeps
+    it); `in_frame` counts its labels in the current frame (the per-frame symbol cap).
+    """
+
+    __slots__ = ("yseq", "score", "frame", "in_frame", "computed")
+
+    def __init__(self, yseq: History, score: float, frame: int = 0, in_frame: int = 0, computed: bool = False):
+        self.yseq, self.score, self.frame, self.in_frame, self.computed = yseq, score, frame, in_frame, computed
+
+    @property
+    def labels(self) -> int:
+        return len(self.yseq) - 1
+
+    def blank(self, logp: float) -> "Hyp":
+        """Blank: same history (its prediction output is reused), next frame."""
+        return Hyp(self.yseq, self.score + logp, self.frame + 1, 0, self.computed)
+
+    def extend(self, label: int, logp: float) -> "Hyp":
+        """A label: new history (needs a prediction-network row), same frame."""
+        return Hyp(self.yseq + (label,), self.score + logp, self.frame, self.in_frame + 1, False)
+
+    def __repr__(self) -> str:
+        return f"Hyp({self.yseq}, {self.score:.3f}, t={self.frame})"
+
+
+def log_add_merge(hyps: Sequence[Hyp]) -> list[Hyp]:
+    """Recombine hypotheses with equal label histories (log-add of scores), keeping first-seen order."""
+    merged: dict[History, Hyp] = {}
+    for h in hyps:
+        other = merged.get(h.yseq)
+        if other is None:
+            merged[h.yseq] = h
+        else:
+            high, low = (other.score, h.score) if other.score >= h.score else (h.score, other.score)
+            other.score = high + math.log1p(math.exp(low - high))
+            other.computed = other.computed or h.computed
+    return list(merged.values())
+
+
+def best(hyps: Sequence[Hyp], beam: int) -> list[Hyp]:
+    """The `beam` highest-scoring hypotheses, best first (stable on ties)."""
+    return sorted(hyps, key=lambda h: -h.score)[:beam]
+
+
+class SearchContext:
+    """Runs the scorer for a search, applying the cache and recording one DecodeStep per joint call.
+
+    With `cache` on, a history already predicted this utterance (or twice in one batch) is a cache hit and
+    costs no prediction row; with it off, every hypothesis without an attached output is a row.
+    """
+
+    def __init__(self, scorer: Scorer, frames: int, cache: bool = True):
+        self.scorer, self.frames, self.cache = scorer, frames, cache
+        self.predicted: set[History] = set()
+        self.steps: list[DecodeStep] = []
+
+    @property
+    def vocab(self) -> int:
+        return self.scorer.vocab
+
+    def score(self, hyps: Sequence[Hyp], k: int, frames: Sequence[int] | None = None) -> Scores:
+        """Prediction network on the new histories of `hyps`, then one joint call on all of them."""
+        frames = [h.frame for h in hyps] if frames is None else frames
+        todo = [h for h in hyps if not h.computed]
+        if self.cache:
+            new = [y for y in dict.fromkeys(h.yseq for h in todo) if y not in self.predicted]
+            self.predicted.update(new)
+        else:
+            new = [h.yseq for h in todo]
+        if new:
+            self.scorer.predict(new)
+        for h in todo:
+            h.computed = True
+        scores = self.scorer.joint(frames, [h.yseq for h in hyps], k)
+        self.steps.append(DecodeStep(max(frames), len(new), len(todo) - len(new), len(hyps), len(hyps)))
+        return scores
+
+
+def top_candidates(hyps: Sequence[Hyp], scores: Scores, beam: int, blanks: bool,
+                   label_ok: np.ndarray | None = None) -> list[Hyp]:
+    """The `beam` best one-symbol extensions of `hyps` (blank extensions too when `blanks`), best first.
+
+    Candidates are ranked by total score; ties keep the order blanks (by parent), then labels (by parent, rank).
+    `label_ok[i]` False bars hypothesis i from label extensions (the per-frame symbol cap).
+    """
+    base = np.fromiter((h.score for h in hyps), np.float64, len(hyps))
+    label_total = base[:, None] + scores.label_logp
+    if label_ok is not None:
+        label_total = np.where(label_ok[:, None], label_total, -np.inf)
+    n, k = label_total.shape
+    total = np.concatenate([base + scores.blank if blanks else np.full(n, -np.inf), label_total.ravel()])
+    order = np.argsort(-total, kind="stable")[:beam]
+    picked_total = total[order].tolist()
+    blank_logp, labels, label_logp = scores.blank.tolist(), scores.labels.tolist(), scores.label_logp.tolist()
+    out = []
+    for index, value in zip(order.tolist(), picked_total):
+        if value == -math.inf:
+            break
+        if index < n:
+            out.append(hyps[index].blank(blank_logp[index]))
+        else:
+            parent, rank = divmod(index - n, k)
+            out.append(hyps[parent].extend(labels[parent][rank], label_logp[parent][rank]))
+    return out

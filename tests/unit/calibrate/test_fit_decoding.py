@@ -1,0 +1,49 @@
+"""fit-decoding: statistics recovered from a trace they generated, on another seed; the printed block loads."""
+
+import json
+
+import pytest
+import yaml
+
+from hwsim.calibrate.decoding import decoding_block, fit_decoding
+from hwsim.cli import main
+from hwsim.sim.decode import Algorithm, build_schedule
+from hwsim.sim.emission import EmissionParams
+from hwsim.sim.schedule_io import save_schedule_json
+from hwsim.specs.workload import DecodingSpec
+
+
+def test_fit_recovers_the_statistics_of_a_simulated_trace():
+    truth = EmissionParams(0.2, top_prob=0.45, repeat_prob=0.75, seed=3)
+    trace = build_schedule(Algorithm.BEAM, 200, 4, truth, 3, vocab=46)
+    fit = fit_decoding(trace, seed=9)  # another seed: another alignment and other confusable labels
+    assert fit.label_rate_per_frame == pytest.approx(trace.labels / 200)
+    assert fit.top_prob == pytest.approx(0.45, abs=0.051)
+    assert abs(fit.residual_pct["steps"]) < 10 and abs(fit.residual_pct["prediction_rows"]) < 25
+
+
+def test_fit_decoding_prints_a_loadable_decoding_block(tmp_path, capsys):
+    trace = build_schedule(Algorithm.TSD, 120, 4, EmissionParams(0.3, 0.9, 0.5, seed=1), 2, vocab=46)
+    path = tmp_path / "trace.json"
+    save_schedule_json(trace, path)
+    assert main(["fit-decoding", str(path)]) == 0
+    block = yaml.safe_load(capsys.readouterr().out)
+    spec = DecodingSpec(**block["decoding"])
+    assert spec.max_symbols_per_frame == 2 and spec.label_rate_per_frame == pytest.approx(trace.labels / 120, rel=1e-3)
+    assert set(block["inferred"]) == {f"decoding.{k}" for k in ("label_rate_per_frame", "top_prob",
+                                                                 "competitor_repeat_prob")}
+    assert main(["fit-decoding", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["recorded"]["steps"] == len(trace.steps)
+
+
+def test_fit_decoding_of_a_broken_trace_is_one_line(tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text("[1, 2]")
+    assert main(["fit-decoding", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.json" in err[0]
+
+
+def test_block_says_how_it_was_fitted():
+    fit = fit_decoding(build_schedule(Algorithm.GREEDY, 80, 1, EmissionParams(0.25), 3, vocab=46))
+    assert "hwsim fit-decoding X.json" in decoding_block(fit, "X.json")
