@@ -36,6 +36,7 @@ from hwsim.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.simulate import RunRequest
 from hwsim.specs.load import read_yaml
 from hwsim.specs.resolve import load_workload_spec
+from hwsim.specs.schema import modeline
 from hwsim.sweep import expand, run_sweep
 
 WORKLOAD, DEVICE, FRAMES = "ibm_rnnt_swb", "ibm_7nm_ai_chip", 152
@@ -179,6 +180,7 @@ def calibrate(request: RunRequest | None = None) -> Calibration:
         step = _golden(lambda x: _loss(request, x, 10 ** log_scale, base), step_bound.low, step_bound.high)
         log_scale = _golden(lambda x: _loss(request, step, 10 ** x, base), math.log10(s_lo), math.log10(s_hi))
     scale = 10 ** log_scale
+    step = float(f"{step:.6g}")  # the precision the overrides and the written device file carry, so all three agree
     overrides = fitted_overrides(step, scale, base)
     fitted = component_speedups(run_points(replace(request, device_overrides=overrides), FIT_BEAMS))
     residuals = {int(b): float(t / PAPER["total"] - 1) for b, t in zip(fitted.beam, fitted.total)}
@@ -201,7 +203,7 @@ def calibrated_device_document(calibration: Calibration, report: str = "reports/
     data["modelling"]["dispatch_latency_s"] = {"value": 0.0, "assumption": accounting}
     fit = (f"calibrated by `hwsim reproduce fig1a` ({report}): fitted to the paper's 2.6x end-to-end at beams "
            f"{', '.join(map(str, FIT_BEAMS))}; beams {', '.join(map(str, HELD_OUT_BEAMS))} held out")
-    data["modelling"]["step_latency_s"] = {"value": round(calibration.step_latency_s, 12),
+    data["modelling"]["step_latency_s"] = {"value": float(f"{calibration.step_latency_s:.6g}"),
                                            "source": f"{fit}; bound [{BOUNDS[STEP_KEY].low:g}, {BOUNDS[STEP_KEY].high:g}] s"}
     for key, value in calibration.base_values.items():
         section, name, _ = key.split(".")
@@ -215,7 +217,7 @@ def write_calibrated_device(calibration: Calibration, path: Path) -> None:
     header = (f"# Written by `hwsim reproduce fig1a` (hwsim/repro/fig1a.py); do not edit by hand. The Fig. 1(a) "
               f"reading and\n# calibration are in reports/fig1a/README.md. Every other figure is {DEVICE}.yaml's.\n")
     text = yaml.safe_dump(calibrated_device_document(calibration), sort_keys=False, width=120, allow_unicode=True)
-    path.write_text(header + text)
+    path.write_text(modeline("device", path) + "\n" + header + text)
 
 
 # ---- sensitivity: each assumption x0.5 and x1.5 around the calibrated point ----
