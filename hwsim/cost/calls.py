@@ -159,3 +159,34 @@ class DeviceCallCosts:
         ops = frames * self.hmm.active_tokens_per_frame * self.hmm.ops_per_token
         seconds = ops / (host.cpu.clock_hz * SCALAR_OPS_PER_CYCLE) + host.cpu.search_step_overhead_s * frames
         return [Segment("cpu", "hmm_search", seconds, "hmm_search")]
+
+    # ---- serving (hwsim.sim.serving): one encoder call over a batch of chunks ----
+    def encoder_batch(self, frames: int, batch: int, exclusive: bool = False) -> Sequence[Segment]:
+        """Encoding `batch` chunks of `frames` input frames each in one call: frame-parallel ops see batch x rows
+        (weights read once for the batch), recurrent blocks keep their sequential steps with `batch` rows each.
+        batch 1 is exactly encoder()."""
+        if batch == 1:
+            return self.encoder(frames, exclusive)
+        key = f"encoder_batch{batch}{'_exclusive' if exclusive else ''}"
+        return self._memo(key, frames, lambda f: self._batched_encoder_segments(f, batch, exclusive))
+
+    def _batched_encoder_segments(self, frames: int, batch: int, exclusive: bool) -> list[Segment]:
+        segments: list[Segment] = []
+        block: list[Op] = []
+        for op in self.encoder_ops + (None,):
+            if op is not None and op.trigger is Trigger.ENCODER_RECURRENT:
+                block.append(op)
+                continue
+            if block:
+                loads = [self._staged_load(b) for b in block if b.weight in self.ctx.residency.staged]
+                step = merge_segments(_segment(self.op_cost(b, batch)) for b in block)
+                steps = block[-1].invocations(frames)
+                if exclusive:
+                    step = tuple(Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}")
+                                 for s in step)
+                    steps = 1
+                segments += loads + list(step) * steps
+                block = []
+            if op is not None:
+                segments.append(_segment(self.op_cost(op, batch * op.rows_per_invocation(frames))))
+        return segments
