@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hwsim.commands.gemm",
     "hwsim.commands.cost",
     "hwsim.commands.simulate",
+    "hwsim.commands.serve",
     "hwsim.commands.sweep",
     "hwsim.commands.reproduce",
     "hwsim.commands.calibrate",

@@ -140,7 +140,7 @@ def percentiles(values: np.ndarray) -> dict[str, float]:
 
 
 def _frames(run: ServingRun) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    utts = pd.DataFrame([{**r.__dict__, "latency_s": r.latency_s, "queue_s": r.admitted_s - r.arrival_s}
+    utts = pd.DataFrame([{**r.__dict__, "latency_s": r.latency_s, "queue_s": r.queue_s}
                          for log in run.chips for r in log.utterances])
     utts = utts.sort_values("uid", kind="stable").reset_index(drop=True)
     batches = pd.DataFrame([b.__dict__ for log in run.chips for b in log.batches],

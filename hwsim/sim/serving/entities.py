@@ -51,6 +51,7 @@ class UtteranceRecord:
     stream: int
     chip: int
     arrival_s: float
+    ready_s: float           # its first audio reached the server (queued from here)
     end_of_speech_s: float
     admitted_s: float
     done_s: float
@@ -61,6 +62,10 @@ class UtteranceRecord:
     def latency_s(self) -> float:
         """End of speech to final result (for an offline or server request: submission to result)."""
         return self.done_s - self.end_of_speech_s
+
+    @property
+    def queue_s(self) -> float:
+        return self.admitted_s - self.ready_s
 
 
 @dataclass(frozen=True)
