@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol, Sequence
 from hwsim.errors import HwsimError, SpecError
 
 RETRIES = 2
-CONNECT_TIMEOUT_S = 5
+CONNECT_TIMEOUT_S = 3
 
 
 class Executor(Protocol):

@@ -124,8 +124,10 @@ def serve(request: ServeRequest, prepared: Prepared | None = None) -> ServeResul
                          framing.chunk_frames, request.base.beam)
     require_fits(memory, prepared.device)
     batch = memory.batch_cap(request.max_batch)
+    streaming = request.scenario is Scenario.STREAMING
+    live_cap = max(batch, memory.max_concurrent_streams(batch)) if streaming else None
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
-                           request.trace_limit)
+                           request.trace_limit, live_cap)
     run = ServingEngine(prepared.costs, config).run(utterances)
     return _result(request, prepared, run, memory, batch)
 

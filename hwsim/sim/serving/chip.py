@@ -57,6 +57,26 @@ def batched_encoder(costs: CallCosts, frames: int, batch: int, exclusive: bool) 
     return costs.encoder_batch(frames, batch, exclusive)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class CompiledCall:
+    """Segments of one call with their lanes (zero-length ones dropped) and the busy time they add."""
+
+    steps: tuple[tuple[Lane, float, Segment], ...]
+    busy_s: tuple[tuple[str, float], ...]
+    components_s: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, segments: Sequence[Segment], lanes: dict[str, Lane]) -> "CompiledCall":
+        kept = [s for s in segments if s.duration_s > 0]
+        busy: dict[str, float] = {}
+        components: dict[str, float] = {}
+        for seg in kept:
+            busy[seg.resource] = busy.get(seg.resource, 0.0) + seg.duration_s
+            components[seg.component] = components.get(seg.component, 0.0) + seg.duration_s
+        return cls(tuple((lanes[s.resource], s.duration_s, s) for s in kept), tuple(busy.items()),
+                   tuple(components.items()))
+
+
 @dataclass
 class ChipLog:
     """What a chip records: busy time per resource and component, batches, finished utterances and chunks."""
@@ -68,6 +88,13 @@ class ChipLog:
     chunks: list[ChunkRecord] = field(default_factory=list)
     trace: list[TraceRecord] = field(default_factory=list)
     holds: int = 0
+
+    def add(self, call: CompiledCall) -> None:
+        for name, seconds in call.busy_s:
+            self.busy_s[name] += seconds
+        for name, seconds in call.components_s:
+            self.components_s[name] = self.components_s.get(name, 0.0) + seconds
+        self.holds += len(call.steps)
 
 
 class Chip:
@@ -82,6 +109,7 @@ class Chip:
         self.live = 0
         self.encode_pending: deque[Live] = deque()
         self.ready: list[Live] = []
+        self._compiled: dict[tuple[str, int], CompiledCall] = {}
         self._encoder_wake: simpy.Event | None = None
         self._decoder_wake: simpy.Event | None = None
         self._timer_at: float | None = None
@@ -139,13 +167,18 @@ class Chip:
             wake.succeed()
 
     # ---- work ----
-    def _run(self, process: str, segments: Sequence[Segment]) -> Iterable[simpy.Event]:
-        env, log = self.env, self.log
-        for seg in segments:
-            duration = seg.duration_s
-            if duration <= 0:
-                continue
-            lane = self.lanes[seg.resource]
+    def _call(self, kind: str, size: int, build) -> "CompiledCall":
+        """A call's segments bound to this chip's lanes, with its busy totals; built once per (kind, size)."""
+        key = (kind, size)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = CompiledCall.of(build(), self.lanes)
+        return compiled
+
+    def _run(self, process: str, call: "CompiledCall") -> Iterable[simpy.Event]:
+        env = self.env
+        tracing = len(self.log.trace) < self.engine.trace_limit
+        for lane, duration, seg in call.steps:
             if lane.busy:
                 handover = env.event()
                 lane.waiters.append(handover)
@@ -158,12 +191,10 @@ class Chip:
                 lane.waiters.popleft().succeed()
             else:
                 lane.busy = False
-            log.busy_s[seg.resource] += duration
-            log.components_s[seg.component] = log.components_s.get(seg.component, 0.0) + duration
-            log.holds += 1
-            if len(log.trace) < self.engine.trace_limit:
-                log.trace.append(TraceRecord(f"chip{self.index}.{process}", seg.component, seg.label,
-                                             f"chip{self.index}/{seg.resource}", start, env.now))
+            if tracing and len(self.log.trace) < self.engine.trace_limit:
+                self.log.trace.append(TraceRecord(f"chip{self.index}.{process}", seg.component, seg.label,
+                                                  f"chip{self.index}/{seg.resource}", start, env.now))
+        self.log.add(call)
 
     def _encoder_worker(self) -> Iterable[simpy.Event]:
         env = self.env
@@ -176,7 +207,10 @@ class Chip:
             frames = max(lv.utt.chunks[lv.encoded_chunks].input_frames for lv in batch)
             exclusive = all(lv.utt.whole for lv in batch)
             start = env.now
-            yield from self._run("encoder", batched_encoder(self.costs, frames, len(batch), exclusive))
+            size = len(batch)
+            call = self._call(f"encoder{size}{'x' if exclusive else ''}", frames,
+                              lambda: batched_encoder(self.costs, frames, size, exclusive))
+            yield from self._run("encoder", call)
             self.log.batches.append(BatchRecord(self.index, "encoder", len(batch), frames * len(batch), start, env.now))
             for lv in batch:
                 self._encoded(lv)
@@ -206,7 +240,10 @@ class Chip:
                 self._decoder_wake = env.event()
                 yield self._decoder_wake
                 continue
-            batch, self.ready = self.ready, []
+            if len(self.ready) <= self.max_batch:
+                batch, self.ready = self.ready, []
+            else:  # the longest-waiting first; the rest go next step (stepped ones rejoin at the back)
+                batch, self.ready = self.ready[:self.max_batch], self.ready[self.max_batch:]
             prediction_rows = joint_rows = hyps = 0
             for lv in batch:
                 step = lv.steps[lv.step]
@@ -215,10 +252,11 @@ class Chip:
                 hyps += step.hyps
             start = env.now
             if prediction_rows:
-                yield from self._run("decoder", costs.prediction(prediction_rows))
-            yield from self._run("decoder", costs.joint(joint_rows))
-            yield from self._run("decoder", costs.transfer(joint_rows))
-            yield from self._run("decoder", costs.search(hyps))
+                yield from self._run("decoder", self._call("prediction", prediction_rows,
+                                                           lambda: costs.prediction(prediction_rows)))
+            yield from self._run("decoder", self._call("joint", joint_rows, lambda: costs.joint(joint_rows)))
+            yield from self._run("decoder", self._call("transfer", joint_rows, lambda: costs.transfer(joint_rows)))
+            yield from self._run("decoder", self._call("search", hyps, lambda: costs.search(hyps)))
             self.log.batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, start, env.now))
             if self._advance(batch):
                 self.try_admit()

@@ -17,7 +17,13 @@ RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
 
 @dataclass(frozen=True)
 class ServingConfig:
-    """How the fleet batches: policy, live utterances per chip (already capped by memory), dynamic wait."""
+    """How the fleet batches.
+
+    Attributes:
+        max_batch: utterances in one decoder step or encoder call (already capped by memory).
+        live_cap: utterances a chip holds state for at once under continuous batching (None: max_batch); real-time
+            streams hold state while they talk, so streaming sets it to the chip's max concurrent streams.
+    """
 
     batching: Batching = Batching.CONTINUOUS
     max_batch: int = 32
@@ -25,6 +31,13 @@ class ServingConfig:
     chips: int = 1
     overlap: bool = True
     trace_limit: int = 0          # segments recorded for the Chrome trace (0 = none)
+    live_cap: int | None = None
+
+    @property
+    def admission_limit(self) -> int:
+        if self.batching is Batching.CONTINUOUS and self.live_cap is not None:
+            return self.live_cap
+        return self.max_batch
 
 
 @dataclass
@@ -42,7 +55,7 @@ class ServingEngine:
         self.env = simpy.Environment()
         self.costs, self.config, self.trace_limit = costs, config, config.trace_limit
         self.arrivals_done = False
-        self.chips = [Chip(i, self, make_policy(config.batching, config.max_batch, config.max_wait_s),
+        self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s),
                            config.max_batch, resources, config.overlap) for i in range(config.chips)]
 
     def _arrivals(self, lives: list[Live]) -> Iterable[simpy.Event]:

@@ -9,8 +9,9 @@ A policy is a pure rule over counts, so it is tested without a simulator:
 |            | or no more arrivals will come                                                |                 |
 | continuous | any slot is free (iteration-level: at every decoder step boundary)           | refilled        |
 
-Every live utterance takes part in each decoder step it is ready for, so a static batch runs in lock-step
-until its longest member finishes, while continuous batching refills freed rows at once.
+`limit` is the batch size for static and dynamic batching and the live-set size for continuous batching. Every
+live utterance takes part in each decoder step it is ready for (up to the step batch), so a static batch runs in
+lock-step until its longest member finishes, while continuous batching refills freed rows at once.
 """
 
 from __future__ import annotations
@@ -53,22 +54,22 @@ def register(kind: Batching):
     return add
 
 
-def make_policy(kind: Batching, max_batch: int, max_wait_s: float) -> BatchPolicy:
-    return POLICIES[kind](max_batch, max_wait_s)
+def make_policy(kind: Batching, limit: int, max_wait_s: float) -> BatchPolicy:
+    return POLICIES[kind](limit, max_wait_s)
 
 
 @dataclass(frozen=True)
 class _Batched:
-    max_batch: int
+    limit: int
     max_wait_s: float
 
 
 @register(Batching.STATIC)
 class StaticBatching(_Batched):
     def admit(self, queued: int, live: int, oldest_wait_s: float, arrivals_done: bool) -> Admission:
-        if live or not queued or (queued < self.max_batch and not arrivals_done):
+        if live or not queued or (queued < self.limit and not arrivals_done):
             return Admission(0)
-        return Admission(min(queued, self.max_batch))
+        return Admission(min(queued, self.limit))
 
 
 @register(Batching.DYNAMIC)
@@ -76,12 +77,12 @@ class DynamicBatching(_Batched):
     def admit(self, queued: int, live: int, oldest_wait_s: float, arrivals_done: bool) -> Admission:
         if live or not queued:
             return Admission(0)
-        if queued >= self.max_batch or arrivals_done or oldest_wait_s >= self.max_wait_s:
-            return Admission(min(queued, self.max_batch))
+        if queued >= self.limit or arrivals_done or oldest_wait_s >= self.max_wait_s:
+            return Admission(min(queued, self.limit))
         return Admission(0, self.max_wait_s - oldest_wait_s)
 
 
 @register(Batching.CONTINUOUS)
 class ContinuousBatching(_Batched):
     def admit(self, queued: int, live: int, oldest_wait_s: float, arrivals_done: bool) -> Admission:
-        return Admission(max(0, min(queued, self.max_batch - live)))
+        return Admission(max(0, min(queued, self.limit - live)))

@@ -136,3 +136,13 @@ def test_a_lane_never_runs_two_segments_at_once():
     for spans in by_lane.values():
         spans.sort()
         assert all(a_end <= b_start + 1e-15 for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+
+
+def test_streaming_live_set_can_exceed_the_step_batch():
+    sched = schedule((0, 1, 1, 1), (1, 0, 1, 1))
+    utts = [Utterance(i, 0.0, 0.1, (Chunk(0.0, 2, 2),), sched, stream=i, whole=False) for i in range(5)]
+    engine = ServingEngine(FakeCosts(), ServingConfig(Batching.CONTINUOUS, 2, 0.0, 1, live_cap=5))
+    result = engine.run(utts)
+    decoder = [b.size for b in result.chips[0].batches if b.kind == "decoder"]
+    assert max(decoder) == 2 and sum(decoder) == 10          # 5 utterances x 2 steps, at most 2 per step
+    assert {r.admitted_s for r in result.chips[0].utterances} == {0.0}   # all five admitted at once
