@@ -6,7 +6,6 @@ op once per call size, not once per point.
 
 from __future__ import annotations
 
-import concurrent.futures
 import itertools
 import os
 from dataclasses import replace
@@ -15,6 +14,7 @@ from typing import Iterable
 import pandas as pd
 from tqdm import tqdm
 
+from hwsim.executor import Executor, LocalExecutor
 from hwsim.simulate import RunRequest, SimulationResult, prepare, simulate
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
@@ -48,25 +48,29 @@ def point_record(sim: SimulationResult) -> dict[str, object]:
     return record
 
 
-def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = True) -> pd.DataFrame:
-    """Simulate every point; one row per point (wide). Groups go to `workers` processes when > 1."""
+def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = True,
+              executor: Executor | None = None) -> pd.DataFrame:
+    """Simulate every point; one row per point (wide). Groups go to `workers` processes when > 1, or to
+    `executor` (hwsim.executor: local processes or Dask) when given; results are the same either way."""
     groups: dict[tuple[str, str], list[RunRequest]] = {}
     for request in requests:
         groups.setdefault(_group_key(request), []).append(request)
     records: list[dict[str, object]] = []
     bar = tqdm(total=len(requests), desc="simulating", unit="pt", disable=not progress, leave=False)
-    if workers <= 1 or len(groups) == 1:
+    if executor is not None:
+        for group_records in executor.map(_run_group, list(groups.values())):
+            records += group_records
+        bar.update(len(requests))
+    elif workers <= 1 or len(groups) == 1:
         for group in groups.values():
             prepared = prepare(group[0])
             for request in group:
                 records.append(point_record(simulate(request, prepared)))
                 bar.update(1)
-    else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_group, group): len(group) for group in groups.values()}
-            for future in concurrent.futures.as_completed(futures):
-                records += future.result()
-                bar.update(futures[future])
+    else:  # local processes; a worker that dies is retried (hwsim.executor)
+        for group_records in LocalExecutor(workers).map(_run_group, list(groups.values())):
+            records += group_records
+        bar.update(len(requests))
     bar.close()
     frame = pd.DataFrame(records)
     return frame.sort_values(["device", "precision", "frames", "beam"], kind="stable").reset_index(drop=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from hwsim.commands.common import add_workload_argument, print_table
 from hwsim.commands.run_args import add_decode_arguments, add_mapping_arguments, run_request
 from hwsim.errors import SpecError
+from hwsim.executor import make_executor
 from hwsim.outputs import atomic_output_dir, write_resolved_config
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.specs.precision import MetadataDtype
@@ -48,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="edit every precision config (repeatable)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: 1 below 20 points)")
+    parser.add_argument("--executor", default="local", metavar="E", help="local (processes) | dask")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="join this Dask scheduler (implies --executor dask); else a local Dask cluster")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_decode_arguments(parser)
@@ -62,7 +66,14 @@ def run(args: argparse.Namespace) -> int:
             raise SpecError(None, flag, "expected integers >= 1", bad[0])
     base = run_request(args, args.workload, args.precisions[0], args.device[0], args.frames[0], args.beams[0])
     requests = expand(base, args.precisions, args.device, args.beams, args.frames)
-    wide = run_sweep(requests, args.workers or default_workers(len(requests)), progress=not args.quiet)
+    workers = args.workers or default_workers(len(requests))
+    executor = make_executor(args.executor, workers, args.scheduler) \
+        if args.executor != "local" or args.scheduler else None
+    try:
+        wide = run_sweep(requests, workers, progress=not args.quiet, executor=executor)
+    finally:
+        if executor is not None:
+            executor.close()
     ratios = speedups(wide, args.precisions[0]) if len(args.precisions) > 1 else None
     with atomic_output_dir(args.out) as staging:
         long_format(wide).to_csv(staging / "results.csv", index=False)

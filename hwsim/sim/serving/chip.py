@@ -7,6 +7,7 @@ This mirrors hwsim.sim.engine's encoder and decoder processes, so one utterance 
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -44,7 +45,8 @@ class Live:
     def __init__(self, utt: Utterance) -> None:
         self.utt, self.steps = utt, utt.schedule.steps
         # decoder steps that need only frames of chunks 0..c, per chunk c (steps are in frame order)
-        self.bounds = [sum(1 for s in self.steps if s.frame < c.encoder_frames) for c in utt.chunks]
+        frames = [s.frame for s in self.steps]
+        self.bounds = [bisect.bisect_left(frames, c.encoder_frames) for c in utt.chunks]
         self.queued_s = self.admitted_s = -1.0
         self.arrived = self.encoded_chunks = self.encoded_frames = self.step = self.next_chunk = 0
         self.encode_queued = self.ready = False
