@@ -1,4 +1,4 @@
-"""`hwsim reproduce fig1a|usm-serving [--out DIR]`: regenerate a committed reproduction report."""
+"""`hwsim reproduce fig1a|usm-serving|usm-serving-load [--out DIR]`: regenerate a committed reproduction report."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from hwsim.outputs import atomic_output_dir
 from hwsim.paths import REPORTS_DIR
 
-TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving"}
+TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving", "usm-serving-load": "usm_serving_load"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +27,9 @@ def run(args: argparse.Namespace) -> int:
             from hwsim.repro.fig1a_report import write_fig1a_report
             summary = write_fig1a_report(staging, with_sensitivity=not args.no_sensitivity)
             print(f"end-to-end within 15 % of 2.6x at every beam: {summary['within_tolerance']}")
+        elif args.target == "usm-serving-load":
+            from hwsim.repro.usm_serving_load import write_usm_serving_load_report
+            write_usm_serving_load_report(staging)
         else:
             from hwsim.repro.usm_serving import write_usm_serving_report
             write_usm_serving_report(staging)

@@ -144,7 +144,10 @@ def _run(args: argparse.Namespace, request: ServeRequest, prepared, executor):
     label = "streams" if request.scenario is Scenario.STREAMING else "arrival rate [utt/s]"
     extra: dict[str, object] = {}
     if args.find_max_load:
-        capacity = find_max_load(request, args.slo_p99_s, executor)
+        limit = None
+        if request.scenario is Scenario.STREAMING:  # a stream counts only if its state fits in chip memory
+            limit = max(1, serve(request, prepared).summary["memory"]["max_concurrent_streams"] * request.chips)
+        capacity = find_max_load(request, args.slo_p99_s, executor, limit=limit)
         points = [(p.load, p.summary) for p in capacity.probes]
         key = "max_streams" if request.scenario is Scenario.STREAMING else "max_rate_utt_per_s"
         extra = {key: int(capacity.max_load) if key == "max_streams" else capacity.max_load,

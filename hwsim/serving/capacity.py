@@ -48,17 +48,23 @@ def _round(base: ServeRequest, loads: list[float], slo_p99_s: float, executor: E
 
 
 def find_max_load(base: ServeRequest, slo_p99_s: float, executor: Executor | None = None,
-                  start: float | None = None) -> Capacity:
+                  start: float | None = None, tolerance: float | None = None,
+                  limit: float | None = None) -> Capacity:
+    """`tolerance`: stop when the bracket is within this fraction of its top (default: RELATIVE_TOLERANCE for
+    rates; stream counts search to adjacent integers unless a tolerance is given). `limit`: no load above it is
+    probed (e.g. the streams a chip's memory holds); when it meets the target it is the answer."""
     executor = executor or LocalExecutor(1)
     integer = base.scenario is Scenario.STREAMING
+    if tolerance is None:
+        tolerance = 0.0 if integer else RELATIVE_TOLERANCE
     snap: Callable[[float], float] = (lambda x: float(max(1, round(x)))) if integer else float
     lo, hi, probes = 0.0, None, []
     load = snap(start if start is not None else base.load)
     for _ in range(MAX_ROUNDS):          # bracket: grow until a probe fails
-        loads = sorted({snap(load * GROWTH ** i) for i in range(PROBES_PER_ROUND)})
+        loads = sorted({_cap(snap(load * GROWTH ** i), limit) for i in range(PROBES_PER_ROUND)})
         probes += _round(base, loads, slo_p99_s, executor)
         lo, hi = _bracket(probes, 0.0, None)
-        if hi is not None:
+        if hi is not None or (limit is not None and loads[-1] >= limit):
             break
         load = loads[-1] * GROWTH
     if hi is None:
@@ -67,11 +73,15 @@ def find_max_load(base: ServeRequest, slo_p99_s: float, executor: Executor | Non
         step = (hi - lo) / (PROBES_PER_ROUND + 1)
         loads = sorted({snap(lo + step * (i + 1)) for i in range(PROBES_PER_ROUND)})
         loads = [x for x in loads if lo < x < hi]
-        if _tight(lo, hi, integer) or not loads:
+        if _tight(lo, hi, integer, tolerance) or not loads:
             break
         probes += _round(base, loads, slo_p99_s, executor)
         lo, hi = _bracket(probes, lo, hi)
     return Capacity(lo, tuple(sorted(probes, key=lambda p: p.load)))
+
+
+def _cap(load: float, limit: float | None) -> float:
+    return load if limit is None else min(load, limit)
 
 
 def _bracket(probes: list[Probe], lo: float, hi: float | None) -> tuple[float, float | None]:
@@ -83,7 +93,7 @@ def _bracket(probes: list[Probe], lo: float, hi: float | None) -> tuple[float, f
     return max([lo, *passing]), hi
 
 
-def _tight(lo: float, hi: float, integer: bool) -> bool:
-    if integer:
-        return hi - lo <= 1
-    return lo > 0 and (hi - lo) / hi <= RELATIVE_TOLERANCE
+def _tight(lo: float, hi: float, integer: bool, tolerance: float) -> bool:
+    if integer and hi - lo <= 1:
+        return True
+    return lo > 0 and (hi - lo) / hi <= tolerance

@@ -67,3 +67,10 @@ def test_capacity_search_on_rates_is_within_tolerance():
 
 def test_capacity_is_zero_when_the_smallest_load_misses():
     assert find_max_load(base(Scenario.STREAMING, streams=1), 0.001, CurveExecutor()).max_load == 0
+
+
+def test_capacity_search_stops_at_a_limit_that_meets_the_target():
+    executor = CurveExecutor()
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=30)
+    assert capacity.max_load == 30 and max(executor.loads) == 30
+    assert find_max_load(base(Scenario.STREAMING, streams=1), 0.505, CurveExecutor(), limit=80).max_load == 50
