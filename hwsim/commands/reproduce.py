@@ -17,6 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("target", choices=sorted(TARGETS), help="which report")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/<target>)")
     parser.add_argument("--no-sensitivity", action="store_true", help="fig1a: skip the +-50 %% sensitivity sweep")
+    parser.add_argument("--quick", action="store_true",
+                        help="usm-serving-load: one TPU, Exp0 and Exp5, IBM beam 1 (a smoke run, not the report)")
     parser.set_defaults(func=run)
 
 
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"end-to-end within 15 % of 2.6x at every beam: {summary['within_tolerance']}")
         elif args.target == "usm-serving-load":
             from hwsim.repro.usm_serving_load import write_usm_serving_load_report
-            write_usm_serving_load_report(staging)
+            write_usm_serving_load_report(staging, quick=args.quick)
         else:
             from hwsim.repro.usm_serving import write_usm_serving_report
             write_usm_serving_report(staging)

@@ -10,6 +10,7 @@ packed model size across Exp0-Exp5 (a log-log slope; 1 = cost proportional to si
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ STREAM_DURATION_S, STREAM_UTTERANCE_S, STREAM_CV = 6.0, 3.0, 0.3
 OFFLINE_UTTERANCES, OFFLINE_UTTERANCE_S, OFFLINE_CV = 64, 10.0, 0.3
 MAX_BATCH = 128
 SEARCH_TOLERANCE = 0.1            # capacity searched to within 10 % (streams)
+START_FRACTION, SEARCH_GROWTH = 0.5, 1.3
 DECODER_BATCH = 64                # batch at which decoder steps are checked for being weight-bound
 ELASTICITY_HOLDS, ELASTICITY_PARTLY = 0.5, 0.1
 USM = dict(workload="usm_rnnt_1b", host="xeon_host", beam=8,
@@ -42,6 +44,8 @@ USM_EXPERIMENTS = ("exp0", "exp1", "exp2", "exp3", "exp4", "exp5")
 IBM = dict(workload="ibm_rnnt_swb", device="ibm_7nm_ai_chip")
 IBM_PRECISIONS = ("fp16", "int4")
 IBM_BEAMS = (1, 2, 4, 8, 16)
+QUICK_DEVICES, QUICK_EXPERIMENTS, QUICK_BEAMS = ("tpu_v5e",), ("exp0", "exp5"), (1,)
+WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,11 @@ def measure(point: Point, executor: Executor) -> dict[str, object]:
     stream = point.streaming()
     first = probe_summary(stream)
     memory_cap = int(first["memory"]["max_concurrent_streams"])
-    capacity = find_max_load(stream, SLO_P99_S, executor, start=max(1, memory_cap // 8),
-                             tolerance=SEARCH_TOLERANCE, limit=max(1, memory_cap))
+    # start below the streams one stream's busiest resource allows (1 / its utilisation); probes then grow slowly
+    busiest = max(first["utilization"].values())
+    start = max(1, min(memory_cap, int(START_FRACTION / busiest)))
+    capacity = find_max_load(stream, SLO_P99_S, executor, start=start, tolerance=SEARCH_TOLERANCE,
+                             limit=max(1, memory_cap), growth=SEARCH_GROWTH)
     streams = int(capacity.max_load)
     offline = probe_summary(point.offline())
     price = prepared.device.price_per_hour_usd
@@ -134,14 +141,15 @@ def _ibm_table(frame: pd.DataFrame) -> str:
 
 def plot_streams(frame: pd.DataFrame, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 4.2))
-    width = 0.8 / len(USM_DEVICES)
-    x = np.arange(len(USM_EXPERIMENTS))
-    for i, device in enumerate(USM_DEVICES):
-        sub = frame[frame.device == device].set_index("precision").loc[list(USM_EXPERIMENTS)]
+    devices, experiments = list(dict.fromkeys(frame.device)), list(dict.fromkeys(frame.precision))
+    width = 0.8 / len(devices)
+    x = np.arange(len(experiments))
+    for i, device in enumerate(devices):
+        sub = frame[frame.device == device].set_index("precision").loc[experiments]
         ax.bar(x + i * width, sub.max_streams, width, label=f"{device} (max @ p99 <= {SLO_P99_S:g} s)")
         ax.scatter(x + i * width, sub.memory_cap_streams, marker="_", s=200, color="black",
                    label="streams whose state fits" if i == 0 else None)
-    ax.set_xticks(x + width * (len(USM_DEVICES) - 1) / 2, USM_EXPERIMENTS)
+    ax.set_xticks(x + width * (len(devices) - 1) / 2, experiments)
     ax.set_ylabel("real-time streams per chip")
     ax.set_title("USM RNN-T 1B streaming: streams per chip by precision (Table 2 configurations)", fontsize=9)
     ax.legend(fontsize=7)
@@ -153,7 +161,7 @@ def plot_streams(frame: pd.DataFrame, path: Path) -> None:
 
 def _reading(usm: pd.DataFrame) -> list[str]:
     lines = []
-    for device in USM_DEVICES:
+    for device in dict.fromkeys(usm.device):
         sub = usm[usm.device == device]
         e_stream = elasticity(sub.weights_mb.to_numpy(), sub.streaming_usd_per_1000h.to_numpy())
         e_off = elasticity(sub.weights_mb.to_numpy(), sub.offline_usd_per_1000h.to_numpy())
@@ -176,12 +184,15 @@ def run_points(points: list[Point], executor: Executor) -> pd.DataFrame:
     return pd.DataFrame([measure(p, executor) for p in points])
 
 
-def write_usm_serving_load_report(directory: Path, executor: Executor | None = None) -> pd.DataFrame:
-    executor = executor or LocalExecutor(2)
-    usm = run_points([Point(RunRequest(device=d, precision=e, frames=1, **USM)) for d in USM_DEVICES
-                      for e in USM_EXPERIMENTS], executor)
+def write_usm_serving_load_report(directory: Path, executor: Executor | None = None, quick: bool = False) -> pd.DataFrame:
+    """`quick`: one TPU, Exp0 and Exp5, IBM beam 1 only (a smoke run; the committed report is the full one)."""
+    executor = executor or LocalExecutor(WORKERS)
+    devices, experiments, beams = (QUICK_DEVICES, QUICK_EXPERIMENTS, QUICK_BEAMS) if quick else \
+        (USM_DEVICES, USM_EXPERIMENTS, IBM_BEAMS)
+    usm = run_points([Point(RunRequest(device=d, precision=e, frames=1, **USM)) for d in devices
+                      for e in experiments], executor)
     ibm = run_points([Point(RunRequest(precision=p, frames=1, beam=b, **IBM)) for p in IBM_PRECISIONS
-                      for b in IBM_BEAMS], executor)
+                      for b in beams], executor)
     usm.to_csv(directory / "usm_points.csv", index=False)
     ibm.to_csv(directory / "ibm_points.csv", index=False)
     plot_streams(usm, directory / "streams_per_chip.png")

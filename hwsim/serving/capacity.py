@@ -49,10 +49,11 @@ def _round(base: ServeRequest, loads: list[float], slo_p99_s: float, executor: E
 
 def find_max_load(base: ServeRequest, slo_p99_s: float, executor: Executor | None = None,
                   start: float | None = None, tolerance: float | None = None,
-                  limit: float | None = None) -> Capacity:
+                  limit: float | None = None, growth: float = GROWTH) -> Capacity:
     """`tolerance`: stop when the bracket is within this fraction of its top (default: RELATIVE_TOLERANCE for
     rates; stream counts search to adjacent integers unless a tolerance is given). `limit`: no load above it is
-    probed (e.g. the streams a chip's memory holds); when it meets the target it is the answer."""
+    probed (e.g. the streams a chip's memory holds); when it meets the target it is the answer. `growth`: factor
+    between bracketing probes (a good `start` with a small growth saves probes at loads far past capacity)."""
     executor = executor or LocalExecutor(1)
     integer = base.scenario is Scenario.STREAMING
     if tolerance is None:
@@ -61,12 +62,12 @@ def find_max_load(base: ServeRequest, slo_p99_s: float, executor: Executor | Non
     lo, hi, probes = 0.0, None, []
     load = snap(start if start is not None else base.load)
     for _ in range(MAX_ROUNDS):          # bracket: grow until a probe fails
-        loads = sorted({_cap(snap(load * GROWTH ** i), limit) for i in range(PROBES_PER_ROUND)})
+        loads = sorted({_cap(snap(load * growth ** i), limit) for i in range(PROBES_PER_ROUND)})
         probes += _round(base, loads, slo_p99_s, executor)
         lo, hi = _bracket(probes, 0.0, None)
         if hi is not None or (limit is not None and loads[-1] >= limit):
             break
-        load = loads[-1] * GROWTH
+        load = loads[-1] * growth
     if hi is None:
         return Capacity(lo, tuple(sorted(probes, key=lambda p: p.load)))
     for _ in range(MAX_ROUNDS):          # section: evenly spaced probes inside (lo, hi)

@@ -126,8 +126,9 @@ def serve(request: ServeRequest, prepared: Prepared | None = None) -> ServeResul
     batch = memory.batch_cap(request.max_batch)
     streaming = request.scenario is Scenario.STREAMING
     live_cap = max(batch, memory.max_concurrent_streams(batch)) if streaming else None
+    # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
-                           request.trace_limit, live_cap)
+                           request.trace_limit, live_cap, coarse_encoder=streaming)
     run = ServingEngine(prepared.costs, config).run(utterances)
     return _result(request, prepared, run, memory, batch)
 

@@ -207,7 +207,7 @@ class Chip:
                 continue
             batch = [self.encode_pending.popleft() for _ in range(min(self.max_batch, len(self.encode_pending)))]
             frames = max(lv.utt.chunks[lv.encoded_chunks].input_frames for lv in batch)
-            exclusive = all(lv.utt.whole for lv in batch)
+            exclusive = self.engine.config.coarse_encoder or all(lv.utt.whole for lv in batch)
             start = env.now
             size = len(batch)
             call = self._call(f"encoder{size}{'x' if exclusive else ''}", frames,

@@ -23,6 +23,8 @@ class ServingConfig:
         max_batch: utterances in one decoder step or encoder call (already capped by memory).
         live_cap: utterances a chip holds state for at once under continuous batching (None: max_batch); real-time
             streams hold state while they talk, so streaming sets it to the chip's max concurrent streams.
+        coarse_encoder: charge a chunk's recurrent encoder steps as one segment per resource (same busy time,
+            ~10x fewer events for LSTM encoders; other work cannot interleave inside one chunk's recurrent steps).
     """
 
     batching: Batching = Batching.CONTINUOUS
@@ -32,6 +34,7 @@ class ServingConfig:
     overlap: bool = True
     trace_limit: int = 0          # segments recorded for the Chrome trace (0 = none)
     live_cap: int | None = None
+    coarse_encoder: bool = False  # chunk encoders as one segment per resource (CallCosts' exclusive form)
 
     @property
     def admission_limit(self) -> int:
