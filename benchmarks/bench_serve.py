@@ -44,6 +44,19 @@ def bare_simpy(holds: int) -> float:
     return (time.perf_counter() - start) / holds
 
 
+def bare_timeouts(events: int) -> float:
+    """The cheapest SimPy event: one process yielding timeouts, no resources."""
+    env = simpy.Environment()
+
+    def proc():
+        for _ in range(events):
+            yield env.timeout(1e-6)
+    env.process(proc())
+    start = time.perf_counter()
+    env.run()
+    return (time.perf_counter() - start) / events
+
+
 def engine_only(request: ServeRequest) -> tuple[float, int]:
     """Wall time of the discrete-event run alone (load and schedules built beforehand) and its holds."""
     prepared = prepare(request.base)
@@ -64,7 +77,7 @@ def engine_only(request: ServeRequest) -> tuple[float, int]:
 
 def main() -> None:
     print(f"{'case':24s} {'wall [s]':>9s} {'engine [s]':>10s} {'holds':>10s} {'us/hold':>8s} {'bare us/hold':>12s} "
-          f"{'ratio':>6s}  result")
+          f"{'ratio':>6s} {'bare us/timeout':>15s} {'ratio':>6s}  result")
     for name, request in CASES.items():
         start = time.perf_counter()
         summary = serve(request).summary
@@ -72,8 +85,9 @@ def main() -> None:
         engine_s, holds = engine_only(request)
         per_hold = engine_s / holds
         bare = bare_simpy(min(holds, 500_000))
+        timeout = bare_timeouts(min(holds, 500_000))
         print(f"{name:24s} {wall:9.1f} {engine_s:10.1f} {holds:10,d} {per_hold * 1e6:8.2f} {bare * 1e6:12.2f} "
-              f"{per_hold / bare:6.2f}  {summary['utterances']} utt, {summary['throughput_utt_per_s']:.1f} utt/s, "
+              f"{per_hold / bare:6.2f} {timeout * 1e6:15.2f} {per_hold / timeout:6.2f}  {summary['utterances']} utt, {summary['throughput_utt_per_s']:.1f} utt/s, "
               f"p99 {summary['latency_s']['p99']:.3f} s, batch {summary['batch']['mean']:.1f}")
 
 

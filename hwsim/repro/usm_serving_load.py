@@ -204,7 +204,7 @@ def write_usm_serving_load_report(directory: Path, executor: Executor | None = N
                                                   "utterance_cv": OFFLINE_CV}, "search_tolerance": SEARCH_TOLERANCE})
     text = [
         "# Serving under load: USM RNN-T 1B on TPUs (Exp0-Exp5) and the IBM RNN-T on the IBM chip", "",
-        f"Regenerate with `{REGENERATE}`.", "", __doc__.strip().split("\n", 1)[1].strip(), "",
+        f"Regenerate with `{REGENERATE}` (a smoke run: `--quick`).", "", __doc__.strip(), "",
         "## Settings", "",
         f"- Streaming: real-time streams talking {STREAM_UTTERANCE_S:g}-s utterances (lognormal, cv {STREAM_CV:g}) "
         f"back to back for {STREAM_DURATION_S:g} s, 640-ms chunks, continuous batching (decoder steps of up to "
