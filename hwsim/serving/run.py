@@ -154,16 +154,21 @@ def _frames(run: ServingRun) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return utts, batches, chunks
 
 
+def _sum_over_chips(per_chip: list[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for seconds_by_name in per_chip:
+        for name, seconds in seconds_by_name.items():
+            total[name] = total.get(name, 0.0) + seconds
+    return total
+
+
 def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: ChipMemory,
             batch: int) -> ServeResult:
     utts, batches, chunks = _frames(run)
     span = run.makespan_s - float(utts.arrival_s.min())
     audio_s = float(utts.audio_s.sum())
     rtfx = audio_s / span if span > 0 else float("inf")
-    busy: dict[str, float] = {}
-    for log in run.chips:
-        for name, seconds in log.busy_s.items():
-            busy[name] = busy.get(name, 0.0) + seconds
+    busy = _sum_over_chips([log.busy_s for log in run.chips])
     device = prepared.device
     chip_hours_per_audio_hour = request.chips / rtfx
     decoder = batches[batches.kind == "decoder"]["size"]
@@ -178,7 +183,7 @@ def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: 
         "latency_s": percentiles(utts.latency_s.to_numpy()),
         "queue_s": percentiles(utts.queue_s.to_numpy()),
         "utilization": {name: seconds / (request.chips * span) for name, seconds in busy.items()},
-        "components_busy_s": {k: v for log in run.chips for k, v in log.components_s.items()},
+        "components_busy_s": _sum_over_chips([log.components_s for log in run.chips]),
         "batch": {"mean": float(decoder.mean()), "max": int(decoder.max()),
                   "encoder_mean": float(encoder.mean()), "encoder_max": int(encoder.max())},
         "memory": memory.to_dict(batch),
@@ -192,7 +197,5 @@ def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: 
     if request.scenario is Scenario.STREAMING:
         summary["streams"] = request.streams
         summary["chunk_latency_s"] = percentiles(chunks.latency_s.to_numpy())
-    components = summary["components_busy_s"]
-    summary["components_busy_s"] = {k: sum(log.components_s.get(k, 0.0) for log in run.chips) for k in components}
     trace = [t for log in run.chips for t in log.trace]
     return ServeResult(request, summary, utts, batches, chunks, trace, memory)
