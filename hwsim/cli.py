@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gemm": ("hwsim.commands.gemm", "cost of one (M x K) @ (K x N) GEMM on a device"),
     "cost": ("hwsim.commands.cost", "per-op cost table of a precision config on a device"),
     "simulate": ("hwsim.commands.simulate", "discrete-event simulation of one utterance under beam search"),
+    "serve": ("hwsim.commands.serve", "serving simulation: batching, latency percentiles, capacity, cost"),
     "sweep": ("hwsim.commands.sweep", "simulate beam widths x precisions x devices; speed-up plot"),
     "reproduce": ("hwsim.commands.reproduce", "regenerate a paper reproduction report under reports/"),
     "calibrate": ("hwsim.commands.calibrate",

@@ -6,19 +6,16 @@ op once per call size, not once per point.
 
 from __future__ import annotations
 
-import concurrent.futures
-import concurrent.futures.process
 import itertools
 import json
 import os
-import signal
 from dataclasses import replace
 from typing import Iterable
 
 import pandas as pd
 from tqdm import tqdm
 
-from hwsim.errors import SpecError
+from hwsim.executor import Executor, LocalExecutor
 from hwsim.simulate import RunRequest, SimulationResult, prepare, simulate
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
@@ -54,62 +51,36 @@ def point_record(sim: SimulationResult) -> dict[str, object]:
     return record
 
 
-def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = True) -> pd.DataFrame:
-    """Simulate every point; one row per point (wide). Groups go to `workers` processes when > 1."""
+def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = True,
+              executor: Executor | None = None) -> pd.DataFrame:
+    """Simulate every point; one row per point (wide). Groups go to `workers` processes when > 1, or to
+    `executor` (hwsim.executor: local processes or Dask) when given; results are the same either way."""
     groups: dict[tuple[str, str], list[RunRequest]] = {}
     for request in requests:
         groups.setdefault(_group_key(request), []).append(request)
     records: list[dict[str, object]] = []
     bar = tqdm(total=len(requests), desc="simulating", unit="pt", disable=not progress, leave=False)
-    if workers <= 1 or len(groups) == 1:
+    if executor is not None:
+        for group_records in executor.map(_run_group, list(groups.values())):
+            records += group_records
+        bar.update(len(requests))
+    elif workers <= 1 or len(groups) == 1:
         for group in groups.values():
             prepared = prepare(group[0])
             for request in group:
                 records.append(point_record(simulate(request, prepared)))
                 bar.update(1)
-    else:
-        done, lost = _run_on_workers(list(groups.values()), workers, bar)
-        if lost:  # a worker died (killed, out of memory): every point it took down gets one more try
-            retried, lost = _run_on_workers(lost, workers, bar)
-            done += retried
-        if lost:
-            points = [f"{r.precision}/{r.device}/T={r.frames}/B={r.beam}" for group in lost for r in group]
-            raise SpecError(None, "--workers", f"expected worker processes to finish; {len(points)} points lost a "
-                            f"worker twice (killed or out of memory): {', '.join(points[:8])}"
-                            + (" ..." if len(points) > 8 else "") + " (retry with --workers 1 to see why)")
-        records = done
+    else:  # local processes; a dead worker's points are retried once, then reported (hwsim.executor)
+        for group_records in LocalExecutor(workers, describe=_describe_group).map(_run_group, list(groups.values())):
+            records += group_records
+        bar.update(len(requests))
     bar.close()
     frame = pd.DataFrame(records)
     return frame.sort_values(["device", "precision", "frames", "beam"], kind="stable").reset_index(drop=True)
 
 
-def _run_on_workers(groups: list[list[RunRequest]], workers: int,
-                    bar: tqdm) -> tuple[list[dict[str, object]], list[list[RunRequest]]]:
-    """(records of finished groups, groups whose worker process died). Errors raised by a point propagate."""
-    records: list[dict[str, object]] = []
-    lost: list[list[RunRequest]] = []
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) as pool:
-        try:
-            futures = {pool.submit(_run_group, group): group for group in groups}
-            for future in concurrent.futures.as_completed(futures):
-                try:
-                    records += future.result()
-                except concurrent.futures.process.BrokenProcessPool:
-                    lost.append(futures[future])
-                    continue
-                bar.update(len(futures[future]))
-        except BaseException:  # SIGINT/SIGTERM or an error: stop the workers now instead of waiting for them
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    return records, lost
-
-
-def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the parent (which stops them) and die quietly on SIGTERM: no worker tracebacks."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def _describe_group(group: list[RunRequest]) -> list[str]:
+    return [f"{r.precision}/{r.device}/T={r.frames}/B={r.beam}" for r in group]
 
 
 def long_format(wide: pd.DataFrame) -> pd.DataFrame:

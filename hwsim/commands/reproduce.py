@@ -1,4 +1,4 @@
-"""`hwsim reproduce fig1a|usm-serving|gpu-vs-tpu [--out DIR]`: regenerate a committed reproduction report."""
+"""`hwsim reproduce fig1a|usm-serving|usm-serving-load|gpu-vs-tpu [--out DIR]`: regenerate a committed reproduction report."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from hwsim.outputs import atomic_output_dir, preflight_outputs
 from hwsim.paths import REPORTS_DIR
 
-TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving", "gpu-vs-tpu": "gpu_vs_tpu"}
+TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving", "usm-serving-load": "usm_serving_load", "gpu-vs-tpu": "gpu_vs_tpu"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device-out", type=Path, default=None, metavar="YAML",
                         help="fig1a: also write the calibrated device file here (the shipped one is "
                              "hwsim/data/devices/ibm_7nm_ai_chip_fig1a.yaml)")
+    parser.add_argument("--quick", action="store_true",
+                        help="usm-serving-load: one TPU, Exp0 and Exp5, IBM beam 1 (a smoke run, not the report)")
     parser.set_defaults(func=run)
 
 
@@ -34,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
         elif args.target == "gpu-vs-tpu":
             from hwsim.repro.gpu_vs_tpu import write_gpu_vs_tpu_report
             write_gpu_vs_tpu_report(staging)
+        elif args.target == "usm-serving-load":
+            from hwsim.repro.usm_serving_load import write_usm_serving_load_report
+            write_usm_serving_load_report(staging, quick=args.quick)
         else:
             from hwsim.repro.usm_serving import write_usm_serving_report
             write_usm_serving_report(staging)

@@ -14,6 +14,7 @@ from hwsim.commands.run_args import (
 )
 from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
+from hwsim.executor import make_executor
 from hwsim.limits import active_limits, check_at_most
 from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.report.paper_values import matching_claims
@@ -64,6 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="edit every precision config (repeatable)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: 1 below 20 points)")
+    parser.add_argument("--executor", default="local", metavar="E", help="local (processes) | dask")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="join this Dask scheduler (implies --executor dask); else a local Dask cluster")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--no-paper", dest="paper", action="store_false",
@@ -85,7 +89,14 @@ def run(args: argparse.Namespace) -> int:
     check_at_most("sweep points (--precisions x --device x --beams x --frames)", points, active_limits().sweep_points)
     base = run_request(args, args.workload, args.precisions[0], args.device[0], args.frames[0], args.beams[0])
     requests = expand(base, args.precisions, args.device, args.beams, args.frames)
-    wide = run_sweep(requests, args.workers or default_workers(len(requests)), progress=not args.quiet)
+    workers = args.workers or default_workers(len(requests))
+    executor = make_executor(args.executor, workers, args.scheduler) \
+        if args.executor != "local" or args.scheduler else None
+    try:
+        wide = run_sweep(requests, workers, progress=not args.quiet, executor=executor)
+    finally:
+        if executor is not None:
+            executor.close()
     ratios = speedups(wide, args.precisions[0]) if len(args.precisions) > 1 else None
     with atomic_output_dir(args.out) as staging:
         write_csv(long_format(wide), staging / "results.csv")

@@ -12,7 +12,7 @@ from hwsim.calibrate.torch_backend import (FULL, QUICK, machine_facts_torch, mea
 from hwsim.calibrate.torch_compare import comparison_frame, headline
 from hwsim.commands.common import print_table
 from hwsim.cost.device import load_device
-from hwsim.outputs import atomic_output_dir
+from hwsim.outputs import atomic_output_dir, preflight_outputs
 from hwsim.paths import DEVICES_DIR
 from hwsim.reference.torch_rnnt import torch_device
 
@@ -32,6 +32,7 @@ def add_torch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_torch_calibration(args: argparse.Namespace) -> int:
+    preflight_outputs(folders={"--report": args.report})
     require_gpu_like(args.like)
     device = torch_device(args.torch_device)
     datasheet = load_device(args.like)

@@ -7,6 +7,7 @@ import argparse
 from hwsim.csvout import write_csv
 from hwsim.commands.common import print_json, print_table
 from hwsim.cost.device import load_device
+from hwsim.errors import SpecError
 from hwsim.outputs import atomic_output_dir
 from hwsim.reference.torch_rnnt import DTYPES, torch_device
 from hwsim.validation.torch_validate import FULL_POINTS, QUICK_POINTS, run_torch_points, torch_summary
@@ -25,6 +26,9 @@ def add_torch_validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_torch_validation(args: argparse.Namespace) -> int:
+    if args.device is None:
+        raise SpecError(None, "--device", "a GPU device file to compare with (e.g. h100_sxm) with --backend torch",
+                        "none")
     load_device(args.device)  # fail early, one line
     torch_dev = torch_device(args.torch_device)
     import_tf32(torch_dev)

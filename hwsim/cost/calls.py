@@ -182,7 +182,8 @@ class DeviceCallCosts:
             segments.append(Segment("vector", "joint", seconds, "joint.topk", (OpInfo("joint.topk", seconds, elements, 0.0, "vector", ""),)))
         return segments
 
-    def _encoder_segments(self, frames: int, exclusive: bool = False) -> list[Segment]:
+    def _encoder_segments(self, frames: int, exclusive: bool = False, batch: int = 1) -> list[Segment]:
+        """One encoder call over `batch` chunks of `frames` input frames (frame-parallel ops see batch x rows)."""
         segments: list[Segment] = self._launch("encoder")
         steps = 0
         block: list[Op] = []
@@ -192,10 +193,10 @@ class DeviceCallCosts:
                 steps = op.invocations(frames)
                 continue
             if block:
-                segments += self._recurrent_block(block, steps, exclusive)
+                segments += self._recurrent_block(block, steps, exclusive, batch)
                 block = []
             if op is not None:
-                segments.append(_segment(self.op_cost(op, op.rows_per_invocation(frames))))
+                segments.append(_segment(self.op_cost(op, batch * op.rows_per_invocation(frames))))
         return segments
 
     def recurrent_steps(self, frames: int) -> int:
@@ -224,12 +225,12 @@ class DeviceCallCosts:
         return OpCost(f"{component}.gather", component, "gather", "cpu", rows, seconds, 0.0, 0.0, "overhead", 0.0,
                       0.0, 0.0, 0.0, seconds, None, "-")
 
-    def _recurrent_block(self, block: list[Op], steps: int, exclusive: bool) -> list[Segment]:
+    def _recurrent_block(self, block: list[Op], steps: int, exclusive: bool, rows: int = 1) -> list[Segment]:
         loads = [self._staged_load(op) for op in block if op.weight in self.ctx.residency.staged]
         step_s = self.ctx.device.modelling.step_latency_s
         latency = Segment(LATENCY_RESOURCE, COMPONENT_OF[block[0].component.value], step_s, "step latency",
                           (OpInfo("step latency", step_s, 0.0, 0.0, "latency", ""),))
-        step = merge_segments([latency] + [_segment(self.op_cost(op, 1)) for op in block])
+        step = merge_segments([latency] + [_segment(self.op_cost(op, rows)) for op in block])
         if exclusive:  # one segment per resource for all steps: same busy time, no other user to interleave
             return loads + [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}", s.ops, steps)
                             for s in step]
@@ -249,6 +250,16 @@ class DeviceCallCosts:
         ops = frames * self.hmm.active_tokens_per_frame * self.hmm.ops_per_token
         seconds = ops / (host.cpu.clock_hz * host.cpu.scalar_ops_per_cycle) + host.cpu.search_step_overhead_s * frames
         return [Segment("cpu", "hmm_search", seconds, "hmm_search", (OpInfo("hmm_search", seconds, ops, 0.0, "host", ""),))]
+
+    # ---- serving (hwsim.sim.serving): one encoder call over a batch of chunks ----
+    def encoder_batch(self, frames: int, batch: int, exclusive: bool = False) -> Sequence[Segment]:
+        """Encoding `batch` chunks of `frames` input frames each in one call: frame-parallel ops see batch x rows
+        (weights read once for the batch), recurrent blocks keep their sequential steps with `batch` rows each.
+        batch 1 is exactly encoder()."""
+        if batch == 1:
+            return self.encoder(frames, exclusive)
+        key = f"encoder_batch{batch}{'_exclusive' if exclusive else ''}"
+        return self._memo(key, frames, lambda f: self._encoder_segments(f, exclusive, batch))
 
 
 def computed_precisions(costs: DeviceCallCosts) -> dict[str, list[str]]:

@@ -1,0 +1,71 @@
+"""Serving outputs: the latency-vs-load plot, the per-point load table and the one-run human summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def load_table(points: list[tuple[float, dict]]) -> pd.DataFrame:
+    """One row per simulated load: latency percentiles, throughput, batch and cost."""
+    rows = []
+    for load, s in sorted(points, key=lambda p: p[0]):
+        rows.append({"load": load, "utterances": s["utterances"], "throughput_utt_per_s": s["throughput_utt_per_s"],
+                     "rtfx": s["rtfx"], **{f"latency_{k}_s": v for k, v in s["latency_s"].items()},
+                     "batch_mean": s["batch"]["mean"], "cost_per_1000h_usd": s["cost_per_1000h_usd"]})
+    return pd.DataFrame(rows)
+
+
+def plot_latency_vs_load(table: pd.DataFrame, path: Path, xlabel: str, title: str,
+                         slo_p99_s: float | None = None) -> None:
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for column, style in (("latency_p50_s", "o-"), ("latency_p90_s", "s--"), ("latency_p99_s", "^-")):
+        ax.plot(table["load"], table[column], style, label=column.split("_")[1])
+    if slo_p99_s is not None:
+        ax.axhline(slo_p99_s, color="gray", linestyle=":", label=f"p99 target {slo_p99_s:g} s")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("latency [s]")
+    ax.set_yscale("log")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def human_summary(s: dict) -> list[str]:
+    lat = s["latency_s"]
+    mem = s["memory"]
+    lines = [
+        f"{s['workload']} @ {s['precision']} on {s['chips']} x {s['device']}: {s['scenario']}, {s['batching']} "
+        f"batching, beam {s['beam']} {s['algorithm']}: {s['utterances']} utterances, {s['audio_s']:.1f} s audio",
+        f"  throughput {s['throughput_utt_per_s']:.3f} utt/s   RTFx {s['rtfx']:.1f}   "
+        f"latency p50 {lat['p50']:.4f} s  p90 {lat['p90']:.4f} s  p99 {lat['p99']:.4f} s  max {lat['max']:.4f} s",
+        f"  batch mean {s['batch']['mean']:.2f} max {s['batch']['max']} (decoder steps); encoder mean "
+        f"{s['batch']['encoder_mean']:.2f}",
+        "  utilisation:  " + "  ".join(f"{k} {v:.1%}" for k, v in s["utilization"].items() if v),
+        f"  memory per chip: weights {mem['weights_bytes'] / 1e6:.1f} MB incl. metadata, "
+        f"{mem['per_stream_bytes'] / 1e6:.3f} MB per stream, batch cap {mem['batch_cap']}, "
+        f"max concurrent streams {mem['max_concurrent_streams']} ({mem['capacity_level']} "
+        f"{mem['capacity_bytes'] / 1e9:.1f} GB)",
+    ]
+    if "chunk_latency_s" in s:
+        c = s["chunk_latency_s"]
+        lines.append(f"  per-chunk compute latency p50 {c['p50']:.4f} s  p99 {c['p99']:.4f} s  max {c['max']:.4f} s")
+    cost = s["cost_per_1000h_usd"]
+    lines.append(f"  cost per 1000 h of audio: {'$%.3f' % cost if cost is not None else 'n/a (no price in the device file)'}"
+                 + (f"   energy per hour of audio {s['energy_per_hour_audio_j']:.0f} J"
+                    if "energy_per_hour_audio_j" in s else ""))
+    if "max_rate_utt_per_s" in s:
+        lines.append(f"  max rate meeting p99 <= {s['slo_p99_s']:g} s: {s['max_rate_utt_per_s']:.3f} utt/s "
+                     f"({s['max_rate_utt_per_s'] / s['chips']:.3f} per chip)")
+    if "max_streams" in s:
+        lines.append(f"  max streams meeting p99 <= {s['slo_p99_s']:g} s: {s['max_streams']} "
+                     f"({s['max_streams'] / s['chips']:.1f} per chip)")
+    return lines

@@ -1,0 +1,158 @@
+"""Seeded load: utterance lengths (lognormal or a CSV of durations), arrival times (offline, Poisson, real-time
+streams) and the chunks in which each utterance's audio reaches the server.
+
+Random streams are independent per purpose (lengths, arrivals, stream offsets) and drawn in index order, so
+utterance i has the same length at every rate and a higher rate only compresses the same arrival pattern
+(common random numbers: capacity searches see a load curve, not seed noise).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from hwsim.errors import SpecError
+from hwsim.sim.engine import RunShape
+from hwsim.sim.schedule import DecodeSchedule
+from hwsim.sim.serving.entities import Chunk, Utterance
+
+LENGTHS_STREAM, ARRIVALS_STREAM, OFFSETS_STREAM = 1, 2, 3
+DRAW_BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class Lengths:
+    """Utterance durations: lognormal(mean_s, cv) seeded, or the rows of a file used in order (cycled)."""
+
+    mean_s: float = 10.0
+    cv: float = 0.5
+    table_s: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.mean_s <= 0:
+            raise SpecError(None, "--utterance-s", "expected a number > 0", self.mean_s)
+        if self.cv < 0:
+            raise SpecError(None, "--utterance-cv", "expected a number >= 0", self.cv)
+
+    def iterate(self, seed: int) -> Iterator[float]:
+        """Durations in utterance order, without end."""
+        if self.table_s:
+            yield from itertools.cycle(self.table_s)
+        if self.cv == 0:
+            yield from itertools.repeat(self.mean_s)
+        sigma = math.sqrt(math.log1p(self.cv ** 2))  # lognormal with this mean and coefficient of variation
+        mu = math.log(self.mean_s) - sigma ** 2 / 2
+        rng = np.random.default_rng([seed, LENGTHS_STREAM])
+        while True:
+            yield from rng.lognormal(mu, sigma, DRAW_BLOCK).tolist()
+
+    def draw(self, count: int, seed: int) -> list[float]:
+        return list(itertools.islice(self.iterate(seed), count))
+
+
+def read_lengths(path: Path) -> tuple[float, ...]:
+    """One duration in seconds per line (blank lines and '#' comments skipped; an optional header is not allowed)."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as error:
+        raise SpecError(path, "", f"a readable lengths file ({error.strerror})") from None
+    values = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip().rstrip(",")
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            raise SpecError(path, f"line {number}", "expected a duration in seconds > 0", text) from None
+        if not value > 0 or not math.isfinite(value):
+            raise SpecError(path, f"line {number}", "expected a duration in seconds > 0", value)
+        values.append(value)
+    if not values:
+        raise SpecError(path, "", "expected at least one duration in seconds (one per line), got no rows")
+    return tuple(values)
+
+
+def poisson_arrivals(rate_per_s: float, duration_s: float, seed: int) -> np.ndarray:
+    """Arrival times in [0, duration_s) of a Poisson process: unit exponential gaps scaled by 1/rate."""
+    rng = np.random.default_rng([seed, ARRIVALS_STREAM])
+    times, last = [], 0.0
+    while True:
+        block = last + np.cumsum(rng.standard_exponential(DRAW_BLOCK)) / rate_per_s
+        inside = block[block < duration_s]
+        times.append(inside)
+        if len(inside) < DRAW_BLOCK:
+            return np.concatenate(times)
+        last = float(block[-1])
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How seconds become frames and chunks for this workload."""
+
+    input_frame_step_s: float
+    frame_divisor: int
+    chunk_frames: int | None = None   # None: the encoder sees the whole utterance
+
+    def frames(self, seconds: float) -> int:
+        return max(1, round(seconds / self.input_frame_step_s))
+
+    def shape(self, frames: int) -> RunShape:
+        return RunShape(frames, self.frame_divisor, self.chunk_frames)
+
+
+ScheduleFor = Callable[[int, int], DecodeSchedule]  # (input frames, uid) -> decode schedule
+
+
+def _utterance(uid: int, arrival_s: float, frames: int, framing: Framing, schedule_for: ScheduleFor,
+               realtime: bool, stream: int = -1) -> Utterance:
+    """Chunks arrive all at `arrival_s` (offline/server), or each when its last frame is spoken (streams)."""
+    spoken, chunks = 0, []
+    for chunk_frames, available in framing.shape(frames).chunks():
+        spoken += chunk_frames
+        at = arrival_s + spoken * framing.input_frame_step_s if realtime else arrival_s
+        chunks.append(Chunk(at, chunk_frames, available))
+    return Utterance(uid, arrival_s, frames * framing.input_frame_step_s, tuple(chunks), schedule_for(frames, uid),
+                     stream, whole=framing.chunk_frames is None)
+
+
+def offline_load(count: int, lengths: Lengths, framing: Framing, schedule_for: ScheduleFor,
+                 seed: int) -> list[Utterance]:
+    durations = lengths.draw(count, seed)
+    return [_utterance(i, 0.0, framing.frames(d), framing, schedule_for, False) for i, d in enumerate(durations)]
+
+
+def server_load(rate_per_s: float, duration_s: float, lengths: Lengths, framing: Framing,
+                schedule_for: ScheduleFor, seed: int) -> list[Utterance]:
+    arrivals = poisson_arrivals(rate_per_s, duration_s, seed)
+    durations = lengths.draw(len(arrivals), seed)
+    return [_utterance(i, float(t), framing.frames(d), framing, schedule_for, False)
+            for i, (t, d) in enumerate(zip(arrivals, durations))]
+
+
+def streaming_load(streams: int, duration_s: float, lengths: Lengths, framing: Framing,
+                   schedule_for: ScheduleFor, seed: int) -> list[Utterance]:
+    """`streams` speakers, each talking utterance after utterance from a random offset within the first chunk
+    until `duration_s`; an utterance that starts before `duration_s` is spoken to its end."""
+    chunk_s = (framing.chunk_frames or 1) * framing.input_frame_step_s
+    offsets = np.random.default_rng([seed, OFFSETS_STREAM]).uniform(0.0, chunk_s, streams)
+    utterances, clocks, uid = [], [float(o) for o in offsets], 0
+    active = list(range(streams))
+    draws = lengths.iterate(seed)
+    while active:
+        still = []
+        for stream in active:
+            frames = framing.frames(next(draws))
+            utterances.append(_utterance(uid, clocks[stream], frames, framing, schedule_for, True, stream))
+            uid += 1
+            clocks[stream] += frames * framing.input_frame_step_s
+            if clocks[stream] < duration_s:
+                still.append(stream)
+        active = still
+    return utterances
+

@@ -1,0 +1,201 @@
+"""One serving point, end to end: request -> load (utterances with decode schedules) -> chip memory -> engine ->
+summary (the `hwsim serve --json` keys) and per-utterance / per-batch / per-chunk tables."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from hwsim.errors import SpecError
+from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
+from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
+from hwsim.sim.engine import TraceRecord
+from hwsim.sim.serving.engine import ServingConfig, ServingEngine, ServingRun
+from hwsim.sim.serving.entities import Utterance
+from hwsim.sim.serving.policies import Batching
+from hwsim.simulate import Prepared, RunRequest, make_schedule, prepare
+
+HOURS = 1000.0
+S_PER_HOUR = 3600.0
+PERCENTILES = {"p50": 50, "p90": 90, "p99": 99}
+
+
+class Scenario(str, Enum):
+    OFFLINE = "offline"      # all utterances ready at t=0
+    SERVER = "server"        # Poisson arrivals of whole utterances
+    STREAMING = "streaming"  # real-time streams, audio arriving chunk by chunk
+
+
+@dataclass(frozen=True)
+class ServeRequest:
+    """One serving point. `base` carries simulate's decoding, mapping and override settings (its frames are unused:
+    utterance lengths come from `lengths`; utterance i uses emission seed base.seed + i)."""
+
+    base: RunRequest
+    scenario: Scenario = Scenario.OFFLINE
+    utterances: int = 100
+    rate_per_s: float = 1.0
+    streams: int = 1
+    duration_s: float = 60.0
+    chunk_s: float = 0.64
+    lengths: Lengths = field(default_factory=Lengths)
+    batching: Batching = Batching.CONTINUOUS
+    max_batch: int = 32
+    max_wait_s: float = 0.01
+    chips: int = 1
+    trace_limit: int = 0
+
+    def __post_init__(self) -> None:
+        checks = (("--utterances", self.utterances, 1), ("--streams", self.streams, 1),
+                  ("--max-batch", self.max_batch, 1), ("--chips", self.chips, 1))
+        for flag, value, low in checks:
+            if not isinstance(value, int) or value < low:
+                raise SpecError(None, flag, f"expected an integer >= {low}", value)
+        for flag, value in (("--rate", self.rate_per_s), ("--duration-s", self.duration_s),
+                            ("--chunk-s", self.chunk_s)):
+            if not (value > 0 and math.isfinite(value)):
+                raise SpecError(None, flag, "expected a number > 0", value)
+        if not (self.max_wait_s >= 0 and math.isfinite(self.max_wait_s)):
+            raise SpecError(None, "--max-wait-s", "expected a number >= 0", self.max_wait_s)
+
+    def with_load(self, load: float) -> "ServeRequest":
+        """The same point at another load: a rate (server) or a stream count (streaming)."""
+        if self.scenario is Scenario.STREAMING:
+            return replace(self, streams=int(load))
+        return replace(self, rate_per_s=float(load))
+
+    @property
+    def load(self) -> float:
+        return self.streams if self.scenario is Scenario.STREAMING else self.rate_per_s
+
+
+@dataclass
+class ServeResult:
+    request: ServeRequest
+    summary: dict[str, object]
+    utterances: pd.DataFrame
+    batches: pd.DataFrame
+    chunks: pd.DataFrame
+    trace: list[TraceRecord]
+    memory: ChipMemory
+
+
+def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
+    graph = prepared.model.graph
+    chunk = request.base.chunk_frames
+    if request.scenario is Scenario.STREAMING and chunk is None:
+        chunk = max(1, round(request.chunk_s / graph.input_frame_step_s))
+    return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk)
+
+
+def build_load(request: ServeRequest, prepared: Prepared, framing: Framing) -> list[Utterance]:
+    base, seed = request.base, request.base.seed
+
+    def schedule_for(frames: int, uid: int):
+        return make_schedule(prepared, replace(base, frames=frames, seed=seed + uid))
+
+    if request.scenario is Scenario.OFFLINE:
+        return offline_load(request.utterances, request.lengths, framing, schedule_for, seed)
+    if request.scenario is Scenario.SERVER:
+        return server_load(request.rate_per_s, request.duration_s, request.lengths, framing, schedule_for, seed)
+    return streaming_load(request.streams, request.duration_s, request.lengths, framing, schedule_for, seed)
+
+
+def check_servable(prepared: Prepared, request: ServeRequest) -> None:
+    if not prepared.model.graph.has_decoder:
+        raise SpecError(None, "WORKLOAD", "an RNN-T workload (hwsim serve does not model hybrid HMM decoders)",
+                        request.base.workload)
+
+
+def serve(request: ServeRequest, prepared: Prepared | None = None) -> ServeResult:
+    prepared = prepared or prepare(request.base)
+    check_servable(prepared, request)
+    framing = framing_for(request, prepared)
+    utterances = build_load(request, prepared, framing)
+    if not utterances:
+        raise SpecError(None, "--rate", f"a rate that brings at least one utterance within --duration-s "
+                        f"{request.duration_s}", request.rate_per_s)
+    longest = max(sum(c.input_frames for c in u.chunks) for u in utterances)
+    memory = chip_memory(prepared.model.graph, prepared.model.plan, prepared.sizes, prepared.device, longest,
+                         framing.chunk_frames, request.base.beam)
+    require_fits(memory, prepared.device)
+    batch = memory.batch_cap(request.max_batch)
+    streaming = request.scenario is Scenario.STREAMING
+    live_cap = max(batch, memory.max_concurrent_streams(batch)) if streaming else None
+    # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
+    config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
+                           request.trace_limit, live_cap, coarse_encoder=streaming)
+    run = ServingEngine(prepared.costs, config).run(utterances)
+    return _result(request, prepared, run, memory, batch)
+
+
+def percentiles(values: np.ndarray) -> dict[str, float]:
+    """p50/p90/p99 (linear interpolation between order statistics, numpy's default) and max."""
+    if len(values) == 0:
+        return {**{k: float("nan") for k in PERCENTILES}, "max": float("nan")}
+    out = {k: float(np.percentile(values, q)) for k, q in PERCENTILES.items()}
+    out["max"] = float(np.max(values))
+    return out
+
+
+def _frames(run: ServingRun) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    utts = pd.DataFrame([{**r.__dict__, "latency_s": r.latency_s, "queue_s": r.queue_s}
+                         for log in run.chips for r in log.utterances])
+    utts = utts.sort_values("uid", kind="stable").reset_index(drop=True)
+    batches = pd.DataFrame([b.__dict__ for log in run.chips for b in log.batches],
+                           columns=["chip", "kind", "size", "rows", "start_s", "end_s"])
+    chunks = pd.DataFrame([c.__dict__ for log in run.chips for c in log.chunks],
+                          columns=["uid", "chunk", "arrival_s", "done_s"])
+    chunks["latency_s"] = chunks.done_s - chunks.arrival_s
+    return utts, batches, chunks
+
+
+def _sum_over_chips(per_chip: list[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for seconds_by_name in per_chip:
+        for name, seconds in seconds_by_name.items():
+            total[name] = total.get(name, 0.0) + seconds
+    return total
+
+
+def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: ChipMemory,
+            batch: int) -> ServeResult:
+    utts, batches, chunks = _frames(run)
+    span = run.makespan_s - float(utts.arrival_s.min())
+    audio_s = float(utts.audio_s.sum())
+    rtfx = audio_s / span if span > 0 else float("inf")
+    busy = _sum_over_chips([log.busy_s for log in run.chips])
+    device = prepared.device
+    chip_hours_per_audio_hour = request.chips / rtfx
+    decoder = batches[batches.kind == "decoder"]["size"]
+    encoder = batches[batches.kind == "encoder"]["size"]
+    summary: dict[str, object] = {
+        "scenario": request.scenario.value, "workload": request.base.workload, "precision": request.base.precision,
+        "device": request.base.device, "beam": request.base.beam, "algorithm": request.base.algorithm.value,
+        "batching": request.batching.value, "load": request.load, "utterances": len(utts),
+        "audio_s": audio_s, "makespan_s": span,
+        "throughput_utt_per_s": len(utts) / span if span > 0 else float("inf"),
+        "rtfx": rtfx,
+        "latency_s": percentiles(utts.latency_s.to_numpy()),
+        "queue_s": percentiles(utts.queue_s.to_numpy()),
+        "utilization": {name: seconds / (request.chips * span) for name, seconds in busy.items()},
+        "components_busy_s": _sum_over_chips([log.components_s for log in run.chips]),
+        "batch": {"mean": float(decoder.mean()), "max": int(decoder.max()),
+                  "encoder_mean": float(encoder.mean()), "encoder_max": int(encoder.max())},
+        "memory": memory.to_dict(batch),
+        "chips": request.chips,
+        "cost_per_1000h_usd": HOURS * chip_hours_per_audio_hour * device.price_per_hour_usd
+        if device.price_per_hour_usd else None,
+        "events": run.events,
+    }
+    if device.power_w:
+        summary["energy_per_hour_audio_j"] = chip_hours_per_audio_hour * device.power_w * S_PER_HOUR
+    if request.scenario is Scenario.STREAMING:
+        summary["streams"] = request.streams
+        summary["chunk_latency_s"] = percentiles(chunks.latency_s.to_numpy())
+    trace = [t for log in run.chips for t in log.trace]
+    return ServeResult(request, summary, utts, batches, chunks, trace, memory)

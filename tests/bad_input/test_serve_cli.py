@@ -1,0 +1,60 @@
+"""`hwsim serve` bad input: one line naming the flag or file and what was expected, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+BASE = ("serve", "lstm_rnnt_small", "fp16", "--device", "ibm_7nm_ai_chip")
+
+
+@pytest.mark.parametrize("extra, message", [
+    (("--scenario", "server", "--rate", "0"), "--rate: expected a number > 0, got 0.0"),
+    (("--scenario", "server", "--rate", "-3"), "--rate: expected a number > 0, got -3.0"),
+    (("--scenario", "server"), "--rate: required with --scenario server"),
+    (("--scenario", "streaming", "--streams", "0"), "--streams: expected an integer >= 1, got 0"),
+    (("--max-batch", "0"), "--max-batch: expected an integer >= 1, got 0"),
+    (("--chips", "0"), "--chips: expected an integer >= 1, got 0"),
+    (("--scenario", "streaming", "--streams", "2", "--slo-p99-s", "-1", "--find-max-load"),
+     "--slo-p99-s: expected a latency in seconds > 0, got -1.0"),
+    (("--scenario", "server", "--find-max-load"), "--slo-p99-s: required with --find-max-load"),
+    (("--find-max-load", "--slo-p99-s", "1"), "--find-max-load: --scenario server or streaming"),
+    (("--batching", "statik"), "--batching: unknown batching 'statik' (did you mean 'static'?)"),
+    (("--scenario", "stream"), "--scenario: unknown scenario 'stream' (did you mean 'streaming'?)"),
+    (("--utterance-s", "0"), "--utterance-s: expected a number > 0"),
+    (("--max-wait-s", "-1"), "--max-wait-s: expected a number >= 0"),
+    (("--scenario", "server", "--rate", "1", "--scheduler", "tcp://127.0.0.1:9"),
+     "--scheduler: expected a Dask scheduler that answers"),
+])
+def test_bad_flags(run_cli, tmp_path, extra, message):
+    if "--scheduler" in extra:
+        pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    result = run_cli(*BASE, *extra, "--out", str(out))
+    assert result.code == 2, result.err
+    assert result.err.startswith("hwsim: error: ") and message in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1.0\nabc\n", "line 2: expected a duration in seconds > 0, got 'abc'"),
+    ("2.0\n-1\n", "line 2: expected a duration in seconds > 0, got -1.0"),
+    ("", "expected at least one duration in seconds (one per line), got no rows"),
+])
+def test_bad_lengths_file(run_cli, tmp_path, text, message):
+    path = tmp_path / "lengths.csv"
+    path.write_text(text)
+    out = tmp_path / "out"
+    result = run_cli(*BASE, "--lengths", str(path), "--out", str(out))
+    assert result.code == 2
+    assert result.err == f"hwsim: error: {path}: {message}\n"
+    assert not out.exists()
+
+
+def test_a_model_too_big_for_one_chip_says_sharding_is_out_of_scope(run_cli, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("serve", "usm_rnnt_1b", "exp0", "--device", "tpu_v5e", "--host", "xeon_host",
+                     "--device-set", "memory.0.capacity_bytes.value=1e9", "--out", str(out))
+    assert result.code == 2, result.err
+    assert "sharding a model across chips is out of scope" in result.err and result.err.count("\n") == 1
+    assert not out.exists()

@@ -1,0 +1,76 @@
+"""Chip memory caps, percentiles and the capacity search on a made-up latency curve."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from hwsim.serving.capacity import find_max_load
+from hwsim.serving.memory import ChipMemory
+from hwsim.serving.run import Scenario, ServeRequest, percentiles
+from hwsim.simulate import RunRequest
+
+
+def test_percentiles_by_hand():
+    values = np.arange(1, 101, dtype=float)          # 1..100
+    p = percentiles(values)
+    # linear interpolation: position q/100 x (n - 1) from the first order statistic
+    assert p == {"p50": 50.5, "p90": pytest.approx(90.1), "p99": pytest.approx(99.01), "max": 100.0}
+    assert percentiles(np.array([3.0]))["p99"] == 3.0
+
+
+def test_memory_caps_the_batch_and_counts_streams():
+    memory = ChipMemory(capacity_bytes=1000.0, capacity_level="hbm", weights_bytes=400.0, per_stream_bytes=20.0,
+                        activations_per_item_bytes=30.0)
+    assert memory.batch_cap(8) == 8                  # 400 + 8 x 50 = 800 fits
+    assert memory.batch_cap(64) == 12                # (1000 - 400) / 50
+    assert memory.max_concurrent_streams(12) == 12   # (1000 - 400 - 360) / 20
+    assert memory.max_concurrent_streams(1) == 28    # (1000 - 400 - 30) / 20 = 28.5
+    assert ChipMemory(100.0, "hbm", 99.0, 1.0, 1.0).batch_cap(4) == 0
+
+
+class CurveExecutor:
+    """Pretends to serve: p99 = load / 100 s, ignoring the function it is given."""
+
+    def __init__(self):
+        self.loads = []
+
+    def map(self, fn, requests):
+        self.loads += [r.load for r in requests]
+        return [{"latency_s": {"p50": r.load / 200, "p99": r.load / 100}} for r in requests]
+
+    def close(self):
+        pass
+
+
+def base(scenario, **kw):
+    return ServeRequest(RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1), scenario, **kw)
+
+
+def test_capacity_search_finds_the_largest_stream_count():
+    executor = CurveExecutor()
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor)
+    assert capacity.max_load == 50                   # 50 streams: p99 0.50 <= 0.505; 51: 0.51
+    assert 51 in executor.loads
+    again = CurveExecutor()
+    assert find_max_load(base(Scenario.STREAMING, streams=1), 0.505, again).max_load == 50
+    assert again.loads == executor.loads             # deterministic probe points
+
+
+def test_capacity_search_on_rates_is_within_tolerance():
+    capacity = find_max_load(base(Scenario.SERVER, rate_per_s=1.0), 0.5, CurveExecutor())
+    assert 49.0 <= capacity.max_load <= 50.0
+    assert math.isclose(capacity.max_load, 50.0, rel_tol=0.02)
+
+
+def test_capacity_is_zero_when_the_smallest_load_misses():
+    assert find_max_load(base(Scenario.STREAMING, streams=1), 0.001, CurveExecutor()).max_load == 0
+
+
+def test_capacity_search_stops_at_a_limit_that_meets_the_target():
+    executor = CurveExecutor()
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=30)
+    assert capacity.max_load == 30 and max(executor.loads) == 30
+    assert find_max_load(base(Scenario.STREAMING, streams=1), 0.505, CurveExecutor(), limit=80).max_load == 50
