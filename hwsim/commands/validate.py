@@ -165,7 +165,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
         f"worst **{stats['worst_abs_error_pct']:.1f} %** (target <= 15 % / <= 35 %: {'met' if met else 'not met'}).",
         f"Measurement noise on this machine: the measured interval is {stats['noise_floor_pct']:.1f} % of the "
         "median time at the median point (`noise_pct` per point in results.csv); calibration's own noise floor",
-        f"(spread of a repeated GEMM) was {facts.get('noise_floor_pct', float('nan'))} %.", "",
+        f"(spread of a repeated GEMM) was {float(facts.get('noise_floor_pct', float('nan'))):.1f} %.", "",
         "| component | median |error| | worst |error| |", "|---|---:|---:|", *component_lines, "",
         "![parity plot](parity.png)", "",
         "## Points", "", points_table(frame), "",

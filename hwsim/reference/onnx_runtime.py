@@ -9,9 +9,10 @@ from typing import Sequence
 import numpy as np
 
 from hwsim.decode.context import BLANK, History, Scores
-from hwsim.decode.registry import Algorithm, run_search
+from hwsim.decode.registry import Algorithm
 from hwsim.reference.onnx_export import export_models
 from hwsim.reference.rnnt import RnntModel
+from hwsim.reference.search import run_timed_search
 from hwsim.reference.trace import Recorder
 from hwsim.sim.schedule import DecodeSchedule
 
@@ -92,9 +93,4 @@ def decode_onnx(ort_model: OrtModel, features: np.ndarray, recorder: Recorder, a
     """Encoder session, then the registry's search on the prediction and joint sessions; 'search' = the rest."""
     scorer = OrtScorer(ort_model, features, recorder)
     start = time.perf_counter() - recorder.seconds.get("joint", 0.0)  # enc_proj: timed as joint, outside the search
-    schedule = run_search(algorithm, scorer, scorer.frames, beam, max_symbols, cache)
-    elapsed = time.perf_counter() - start
-    recorder.seconds["search"] += elapsed - recorder.seconds.get("prediction", 0.0) - recorder.seconds.get("joint", 0.0)
-    recorder.calls["search"] += len(schedule.steps)
-    recorder.steps.extend(schedule.steps)
-    return schedule
+    return run_timed_search(scorer, recorder, algorithm, beam, max_symbols, cache, start)

@@ -57,6 +57,13 @@ def decode(model: RnntModel, encoded: np.ndarray, recorder: Recorder, algorithm:
     """Run the registry's `algorithm` on the real networks; 'search' time = decode time - network time."""
     start = time.perf_counter()
     scorer = NumpyScorer(model, encoded, recorder)
+    return run_timed_search(scorer, recorder, algorithm, beam, max_symbols, cache, start)
+
+
+def run_timed_search(scorer, recorder: Recorder, algorithm: Algorithm, beam: int, max_symbols: int, cache: bool,
+                     start: float) -> DecodeSchedule:
+    """The registry's search on `scorer` (any runtime); 'search' time = time since `start` minus the timed network
+    calls, recorded with the steps the search took."""
     schedule = run_search(algorithm, scorer, scorer.frames, beam, max_symbols, cache)
     elapsed = time.perf_counter() - start
     recorder.seconds["search"] += elapsed - recorder.seconds.get("prediction", 0.0) - recorder.seconds.get("joint", 0.0)

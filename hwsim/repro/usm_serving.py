@@ -1,7 +1,8 @@
 """USM RNN-T 1B serving on TPU v4 / v5e / v5p for the Table 2 configurations (Exp0-Exp5).
 
 One 30-s utterance (1500 input frames, 375 encoder frames), time-synchronous beam search with beam 8, one
-stream per chip (batch 1; batching across utterances is not modelled). Weight-only quantization as in the
+stream per chip (batch 1: the single-utterance view; batching and load are in reports/usm_serving_load/, from
+`hwsim reproduce usm-serving-load`). Weight-only quantization as in the
 paper; for serving, the float parts (decoder, norms, biases) and all activations are bf16, the TPU's native
 format (the Table 2 size accounting keeps them f32). The device files' defaults apply: float32 matmul
 precision `default` (not used: everything is bf16), element-wise ops fused per layer (XLA), a 10 us launch per
@@ -151,7 +152,8 @@ def write_usm_serving_report(directory: Path) -> pd.DataFrame:
         "  logits transfer and no host launch per call; what is left per step is the decoder's weight traffic (the",
         "  640 x 16,384 joint output projection alone is 21 MB in bf16, read from HBM at every joint call).",
         "- Prices are the on-demand list prices in the device files (marked as assumptions); utterances/s are",
-        "  single-stream (batch 1). The batched view is the serving issue's.",
+        "  single-stream (batch 1). Batched serving under load (streams per chip at a p99 target, offline",
+        "  throughput, $ per 1000 h, and whether model size decides them) is in `reports/usm_serving_load/`.",
         "",
     ]
     (directory / "README.md").write_text("\n".join(text))

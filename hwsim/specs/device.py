@@ -54,9 +54,12 @@ class _Spec(SpecModel):
 class _Sourced(_Spec):
     """Provenance shared by every figure: a citation, a stated assumption or a measurement, exactly one."""
 
-    source: str | None = None
-    assumption: str | None = None
-    measured: str | None = None
+    source: str | None = Field(None, description="where the figure is published: a citation, with source IDs "
+                                                 "from docs/sources.md and any derivation")
+    assumption: str | None = Field(None, description="why this value is used when no published figure exists "
+                                                     "(a modelling knob)")
+    measured: str | None = Field(None, description="how hwsim calibrate measured the figure on this machine "
+                                                   "(benchmark, shape, repeats, median)")
 
     @model_validator(mode="after")
     def _one_provenance(self) -> "_Sourced":
@@ -68,56 +71,64 @@ class _Sourced(_Spec):
 
 
 class PositiveQuantity(_Sourced):
-    value: float = Field(gt=0)
+    value: float = Field(gt=0, description="the figure, in the unit of the key holding it")
 
 
 class NonNegativeQuantity(_Sourced):
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, description="the figure, in the unit of the key holding it (0 allowed)")
 
 
 class CountQuantity(_Sourced):
-    value: int = Field(gt=0)
+    value: int = Field(gt=0, description="the count, a whole number")
 
 
 class DataflowChoice(_Sourced):
-    value: Literal["ws", "os", "is"]
+    value: Literal["ws", "os", "is"] = Field(description="ws = weight stationary, os = output stationary, "
+                                                     "is = input stationary")
 
 
 class WeightLoadChoice(_Sourced):
-    value: Literal["overlapped", "stall"]
+    value: Literal["overlapped", "stall"] = Field(description="overlapped = weights double-buffered behind the "
+                                                          "previous fold; stall = the array waits for each load")
 
 
 class FillDrainChoice(_Sourced):
-    value: Literal["per_fold", "once"]
+    value: Literal["per_fold", "once"] = Field(description="per_fold = fill/drain skew on every fold; "
+                                                       "once = once per GEMM")
 
 
 class VectorOverheadChoice(_Sourced):
-    value: Literal["per_op", "per_pass"]
+    value: Literal["per_op", "per_pass"] = Field(description="per_op = one overhead per element-wise op; "
+                                                         "per_pass = one per pass over the data")
 
 
 class NameChoice(_Sourced):
-    value: str = Field(min_length=1)
+    value: str = Field(min_length=1, description="the name chosen (a memory level or a device)")
 
 
 class OverlapChoice(_Sourced):
-    value: Literal["concurrent", "serial"]
+    value: Literal["concurrent", "serial"] = Field(description="concurrent = runs beside the matrix engine "
+                                                           "(time is the max); serial = time is added")
 
 
 class FusionChoice(_Sourced):
-    value: Literal["none", "per_layer"]
+    value: Literal["none", "per_layer"] = Field(description="none = every element-wise op is its own pass; "
+                                                        "per_layer = fused into its layer")
 
 
 class PlacementChoice(_Sourced):
-    value: Literal["host", "accelerator"]
+    value: Literal["host", "accelerator"] = Field(description="where the work runs: the host CPU or the "
+                                                          "device itself")
 
 
-def _default(kind: type[_Sourced], value: object, why: str) -> Any:
+def _default(kind: type[_Sourced], value: object, why: str, description: str | None = None) -> Any:
     """An optional figure's default, with its provenance, so resolved configs show where it came from."""
-    return Field(default_factory=lambda: kind(value=value, assumption=f"default when the file gives none: {why}"))
+    return Field(default_factory=lambda: kind(value=value, assumption=f"default when the file gives none: {why}"),
+                 description=description)
 
 
 class BoolChoice(_Sourced):
-    value: bool
+    value: bool = Field(description="true or false")
 
 
 class TilingSpec(_Spec):
@@ -138,17 +149,26 @@ class GpuSpec(_Spec):
     """Kernel-launch figures of a GPU: each kernel an eager framework launches costs `kernel_launch_s`; captured in a
     CUDA graph, a kernel costs `graph_kernel_s` and each graph launch (one network call) `graph_launch_s`."""
 
-    kernel_launch_s: NonNegativeQuantity | None = None  # required for a device with tensor_core engines
-    graph_kernel_s: NonNegativeQuantity | None = None
-    graph_launch_s: NonNegativeQuantity | None = None
+    kernel_launch_s: NonNegativeQuantity | None = Field(  # required for a device with tensor_core engines
+        None, description="host time to launch one kernel eagerly, added to every op's overhead_s (required with "
+                          "tensor_core engines)")
+    graph_kernel_s: NonNegativeQuantity | None = Field(
+        None, description="time per kernel replayed from a CUDA graph, added to every op's overhead_s instead "
+                          "(required when cuda_graphs is true)")
+    graph_launch_s: NonNegativeQuantity | None = Field(
+        None, description="time of one CUDA graph launch, added once per network call to dispatch_latency_s "
+                          "(required when cuda_graphs is true)")
     cuda_graphs: BoolChoice = Field(default_factory=lambda: BoolChoice(
-        value=False, assumption="default when the file gives none: eager launches, as PyTorch without CUDA graphs"))
+        value=False, assumption="default when the file gives none: eager launches, as PyTorch without CUDA graphs"),
+        description="launch kernels from CUDA graphs by default (--cuda-graphs overrides); false = eager launches")
 
 
 class PrecisionSpec(_Spec):
     """How one weight x activation pair runs on an engine: natively, emulated via another pair, or rejected."""
 
-    support: Literal["native", "emulated", "rejected"]
+    support: Literal["native", "emulated", "rejected"] = Field(
+        description="native = runs at ops_per_cycle; emulated = runs as the `via` pair, `slowdown` times slower; "
+                    "rejected = an error naming `reason`")
     ops_per_cycle: PositiveQuantity | None = Field(default=None, description="per array; a MAC is 2 ops")
     via: str | None = Field(default=None, description="native pair that emulates this one")
     slowdown: PositiveQuantity | None = Field(default=None, description="time factor vs. the `via` pair")
@@ -166,16 +186,18 @@ class PrecisionSpec(_Spec):
 class MatrixEngineSpec(_Spec):
     """A group of identical systolic (or systolic-like) arrays: `cores` x `arrays_per_core` per chip."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="engine name, shown in reports and messages")
     kind: Literal["systolic", "tensor_core"] = Field(
         default="systolic", description="compute model of the engine (hwsim.cost.compute_model): systolic arrays, "
                                         "or GPU tensor cores (hwsim.cost.tensorcore, needs `tiling`)")
-    cores: CountQuantity
-    arrays_per_core: CountQuantity
-    rows: CountQuantity
-    cols: CountQuantity
-    clock_hz: PositiveQuantity
-    precisions: dict[str, PrecisionSpec] = Field(min_length=1)
+    cores: CountQuantity = Field(description="cores per chip that hold arrays (SMs for kind tensor_core)")
+    arrays_per_core: CountQuantity = Field(description="matrix arrays per core (tensor cores per SM for kind "
+                                                       "tensor_core)")
+    rows: CountQuantity = Field(description="PE rows of one systolic array (1 for kind tensor_core)")
+    cols: CountQuantity = Field(description="PE columns of one systolic array (1 for kind tensor_core)")
+    clock_hz: PositiveQuantity = Field(description="array clock")
+    precisions: dict[str, PrecisionSpec] = Field(
+        min_length=1, description="support of each WEIGHTxACTIVATION format pair (e.g. int8xint8) on this engine")
     tiling: TilingSpec | None = Field(default=None, description="GPU thread-block tiling (kind: tensor_core only)")
 
     @field_validator("precisions")
@@ -201,11 +223,12 @@ def _check_pair(pair: str, what: str) -> None:
 class VectorUnitSpec(_Spec):
     """Element-wise / special-function units (TPU VPU, RaPiD SFU) used for activations and dequantization."""
 
-    name: str = Field(min_length=1)
-    count: CountQuantity
-    clock_hz: PositiveQuantity
+    name: str = Field(min_length=1, description="unit name, shown in reports and messages")
+    count: CountQuantity = Field(description="units of this kind per chip")
+    clock_hz: PositiveQuantity = Field(description="unit clock")
     ops_per_cycle: PositiveQuantity = Field(description="element ops per cycle per unit")
-    formats: list[str] = Field(min_length=1)
+    formats: list[str] = Field(min_length=1, description="number formats the unit computes in (element-wise ops "
+                                                         "in other formats cannot use it)")
 
     @field_validator("formats")
     @classmethod
@@ -219,16 +242,20 @@ class VectorUnitSpec(_Spec):
 class MemoryLevelSpec(_Spec):
     """One level of the memory hierarchy. Omit `bandwidth_gb_per_s` when no public figure exists."""
 
-    name: str = Field(min_length=1)
-    capacity_bytes: PositiveQuantity
-    bandwidth_gb_per_s: PositiveQuantity | None = None
+    name: str = Field(min_length=1, description="level name, referred to by modelling.operand_memory and "
+                                                "modelling.onchip_memory")
+    capacity_bytes: PositiveQuantity = Field(description="capacity of the level (the largest level bounds the "
+                                                         "footprint check)")
+    bandwidth_gb_per_s: PositiveQuantity | None = Field(
+        None, description="peak bandwidth of the level; required for a level the modelling knobs name")
 
 
 class HostCpuSpec(_Spec):
-    cores: CountQuantity
-    clock_hz: PositiveQuantity
+    cores: CountQuantity = Field(description="CPU cores (the search runs single-threaded on one of them)")
+    clock_hz: PositiveQuantity = Field(description="core clock")
     flops_per_cycle_per_core: PositiveQuantity = Field(description="FP32 FLOP per cycle per core")
-    memory_bandwidth_gb_per_s: PositiveQuantity
+    memory_bandwidth_gb_per_s: PositiveQuantity = Field(description="host DRAM bandwidth for the search's reads "
+                                                                   "of logits and host-side ops")
     search_step_overhead_s: NonNegativeQuantity = Field(
         description="fixed host time of one beam-search step (dispatch, synchronisation, bookkeeping)")
     per_candidate_s: NonNegativeQuantity = Field(
@@ -236,25 +263,32 @@ class HostCpuSpec(_Spec):
                     "hypothesis objects, label-history hashing for merges, score updates")
     # operation counts of the host's search work (hwsim.cost.host); optional so measured files stay valid
     log_softmax_ops_per_element: PositiveQuantity = _default(
-        PositiveQuantity, 20, "max, subtract, exp (~15 lane-ops as a polynomial), sum, subtract log-sum-exp")
-    topk_ops_per_element: PositiveQuantity = _default(PositiveQuantity, 3, "argpartition: compare, select, move")
+        PositiveQuantity, 20, "max, subtract, exp (~15 lane-ops as a polynomial), sum, subtract log-sum-exp",
+        "host ops per logit for a log-softmax over the vocabulary")
+    topk_ops_per_element: PositiveQuantity = _default(
+        PositiveQuantity, 3, "argpartition: compare, select, move", "host ops per logit for the top-k selection")
     sort_ops_per_compare: PositiveQuantity = _default(
-        PositiveQuantity, 4, "comparison sort of the B x k candidates: 4 ops per compare, n log2 n compares")
+        PositiveQuantity, 4, "comparison sort of the B x k candidates: 4 ops per compare, n log2 n compares",
+        "host ops per comparison when sorting the n = B x k candidates (n log2 n compares)")
     transcendental_ops_per_element: PositiveQuantity = _default(
-        PositiveQuantity, 15, "exp/tanh as a vectorised polynomial on a CPU without a special-function unit")
+        PositiveQuantity, 15, "exp/tanh as a vectorised polynomial on a CPU without a special-function unit",
+        "host ops per sigmoid/tanh/exp evaluation in host-side ops")
     scalar_ops_per_cycle: PositiveQuantity = _default(
-        PositiveQuantity, 2, "sustained instructions per cycle of branchy WFST/search code on an out-of-order core")
+        PositiveQuantity, 2, "sustained instructions per cycle of branchy WFST/search code on an out-of-order core",
+        "sustained scalar instructions per cycle per core for branchy search code (WFST decoding)")
 
 
 class HostLinkSpec(_Spec):
     bandwidth_gb_per_s: PositiveQuantity = Field(description="one direction")
-    latency_s: NonNegativeQuantity
+    latency_s: NonNegativeQuantity = Field(description="fixed time of one host-device transfer, added to bytes / "
+                                                       "bandwidth")
 
 
 class ModellingSpec(_Spec):
     """Named knobs for what no datasheet says: the systolic-array modelling assumptions."""
 
-    dataflow: DataflowChoice
+    dataflow: DataflowChoice = Field(description="systolic dataflow: which operand stays in the array "
+                                                 "(ws weights, os outputs, is inputs)")
     weight_load: WeightLoadChoice = Field(description="overlapped = double-buffered weights; stall = load blocks the array")
     fill_drain: FillDrainChoice = Field(description="per_fold = pipeline fill/drain paid on every fold; once = per GEMM")
     overhead_s: NonNegativeQuantity = Field(description="fixed time added to every op (launch, sync)")
@@ -268,26 +302,32 @@ class ModellingSpec(_Spec):
     onchip_memory: NameChoice | None = Field(
         default=None, description="level where weights that fit stay resident across invocations (needs a bandwidth)")
     conversion_overlap: OverlapChoice = _default(
-        OverlapChoice, "serial", "weight conversion not known to run beside the matrix engine; charged in series")
+        OverlapChoice, "serial", "weight conversion not known to run beside the matrix engine; charged in series",
+        "whether weight conversion on the vector unit overlaps the matrix engine's GEMM or adds to it")
     dispatch_latency_s: NonNegativeQuantity = _default(
-        NonNegativeQuantity, 0.0, "no per-call dispatch latency known for this device")
+        NonNegativeQuantity, 0.0, "no per-call dispatch latency known for this device",
+        "fixed time of each network call the host launches (driver, framework dispatch)")
     step_latency_s: NonNegativeQuantity = _default(
-        NonNegativeQuantity, 0.0, "no per-recurrent-step latency known for this device")
+        NonNegativeQuantity, 0.0, "no per-recurrent-step latency known for this device",
+        "fixed time of each recurrent encoder step, and of each search step when the search runs on the device")
     elementwise_fusion: FusionChoice = _default(
-        FusionChoice, "none", "every element-wise op is its own pass over memory (no fusing compiler assumed)")
-    search_on: PlacementChoice = _default(PlacementChoice, "host", "beam search runs on the host CPU")
+        FusionChoice, "none", "every element-wise op is its own pass over memory (no fusing compiler assumed)",
+        "per_layer = element-wise ops fused into their layer (no memory round trip, no overhead); none = one pass each")
+    search_on: PlacementChoice = _default(PlacementChoice, "host", "beam search runs on the host CPU",
+                                          "default placement of the beam search: the host CPU or the accelerator")
 
 
 class MeasurementSpec(_Spec):
     """One micro-benchmark result: `work` units of `work_unit` took `median_s` (median of `repeats`)."""
 
-    benchmark: str = Field(min_length=1)
-    dtype: str = Field(min_length=1)
-    shape: list[int] = Field(min_length=1)
-    repeats: int = Field(gt=0)
-    median_s: float = Field(gt=0)
-    work: float = Field(gt=0)
-    work_unit: Literal["flop", "byte", "element", "row", "call", "candidate"]
+    benchmark: str = Field(min_length=1, description="micro-benchmark name (gemm, copy, sigmoid, argsort, ...)")
+    dtype: str = Field(min_length=1, description="numpy dtype the benchmark ran in")
+    shape: list[int] = Field(min_length=1, description="problem size; [M, K, N] for gemm")
+    repeats: int = Field(gt=0, description="timed repetitions")
+    median_s: float = Field(gt=0, description="median time of one repetition")
+    work: float = Field(gt=0, description="work done by one repetition, in work_unit")
+    work_unit: Literal["flop", "byte", "element", "row", "call", "candidate"] = Field(
+        description="unit of `work` and `rate_per_s`")
     rate_per_s: float = Field(gt=0, description="work / median_s")
     spread_pct: float | None = Field(default=None, ge=0, description="interquartile range of the repeats / median, %")
 
@@ -295,23 +335,29 @@ class MeasurementSpec(_Spec):
 class CalibrationSpec(_Spec):
     """Raw benchmark table and machine facts behind a measured device file."""
 
-    machine: dict[str, str | int | float] = Field(default_factory=dict)
-    measurements: list[MeasurementSpec] = Field(min_length=1)
+    machine: dict[str, str | int | float] = Field(
+        default_factory=dict, description="facts about the measured machine (CPU model, cores, BLAS, versions, date)")
+    measurements: list[MeasurementSpec] = Field(min_length=1, description="one entry per micro-benchmark run")
 
 
 class DeviceSpec(_Spec):
-    schema_version: Literal[1]
-    name: str = Field(min_length=1)
-    description: str = ""
-    matrix_engines: list[MatrixEngineSpec] = Field(min_length=1)
-    vector_units: list[VectorUnitSpec] = Field(min_length=1)
-    memory: list[MemoryLevelSpec] = Field(min_length=1)
-    host_cpu: HostCpuSpec | None = None
-    host_link: HostLinkSpec | None = None
-    power_w: PositiveQuantity | None = None
-    price_per_hour_usd: PositiveQuantity | None = None
-    modelling: ModellingSpec
-    calibration: CalibrationSpec | None = None
+    schema_version: Literal[1] = Field(description="version of this file layout")
+    name: str = Field(min_length=1, description="device name shown in reports")
+    description: str = Field("", description="free text: what the device is, in one or two sentences")
+    matrix_engines: list[MatrixEngineSpec] = Field(min_length=1, description="GEMM engines; the first one that can "
+                                                                             "run a precision pair is used")
+    vector_units: list[VectorUnitSpec] = Field(min_length=1, description="element-wise / special-function units")
+    memory: list[MemoryLevelSpec] = Field(min_length=1, description="memory levels of the device")
+    host_cpu: HostCpuSpec | None = Field(None, description="the host CPU's figures, for the search when this "
+                                                           "device is the host")
+    host_link: HostLinkSpec | None = Field(None, description="link between host and device (e.g. PCIe) carrying "
+                                                             "logits or top-k results each search step")
+    power_w: PositiveQuantity | None = Field(None, description="device power, for energy per hour of audio")
+    price_per_hour_usd: PositiveQuantity | None = Field(None, description="rental price of one device, for cost "
+                                                                          "per hour of audio")
+    modelling: ModellingSpec = Field(description="modelling knobs for what no datasheet says")
+    calibration: CalibrationSpec | None = Field(None, description="raw micro-benchmark table (files written by "
+                                                                  "hwsim calibrate)")
     default_host: NameChoice | None = Field(
         default=None, description="shipped device (or path) whose host_cpu runs the search when --host is not given")
     gpu: GpuSpec | None = Field(default=None, description="kernel-launch figures (required with tensor_core engines)")
