@@ -116,7 +116,8 @@ def prepare(request: RunRequest) -> Prepared:
     sizes = account_size(model.graph, model.plan)
     residency = plan_residency(model.graph, sizes, device, options.residency)
     ctx = CostContext(model.graph, model.plan, device, options, residency, tensor_bytes(sizes))
-    host = HostModel(host_cpu, device.host_link, options, model.graph.vocab_size) if host_cpu else None
+    host = HostModel(host_cpu, device.host_link, options, model.graph.vocab_size, request.algorithm.value) \
+        if host_cpu else None
     costs = DeviceCallCosts(ctx, host, model.workload_spec.hmm_search)
     if host is None and (not options.search_on_accelerator or not model.graph.has_decoder):
         search = "beam search" if model.graph.has_decoder else "HMM search"

@@ -1,4 +1,4 @@
-"""Timers for micro-benchmarks: warm-up, auto-sized inner loops, repeats, medians (perf_counter only).
+"""Timers for micro-benchmarks: warm-up, auto-sized inner loops, repeats, medians (on hwsim.clock: thread CPU time by default).
 
 A repeat times `number` back-to-back calls and divides, so calls far shorter than the timer resolution
 still get a stable per-call figure; `number` is chosen once, like timeit's autorange, so that one repeat
@@ -10,9 +10,10 @@ interquartile spread of the repeats, in % of the median, says how noisy it was.
 from __future__ import annotations
 
 import statistics
-import time
 from dataclasses import dataclass
 from typing import Callable
+
+from hwsim import clock
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ def calls_per_repeat(fn: Callable[[], object], min_repeat_s: float) -> int:
     """Smallest power of two of calls that lasts at least `min_repeat_s` (one call when it already does)."""
     number = 1
     while True:
-        start = time.perf_counter()
+        start = clock.now()
         for _ in range(number):
             fn()
-        if time.perf_counter() - start >= min_repeat_s or number >= 1 << 20:
+        if clock.now() - start >= min_repeat_s or number >= 1 << 20:
             return number
         number *= 2
 
@@ -80,8 +81,8 @@ def time_call(fn: Callable[[], object], repeats: int, min_repeat_s: float, warmu
     number = calls_per_repeat(fn, min_repeat_s)
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock.now()
         for _ in range(number):
             fn()
-        samples.append((time.perf_counter() - start) / number)
+        samples.append((clock.now() - start) / number)
     return Timing(statistics.median(samples), repeats, number, spread_pct(samples))

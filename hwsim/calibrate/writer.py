@@ -16,6 +16,11 @@ How the measured rates become the schema's per-cycle figures (the cost model mul
 | host_cpu.per_candidate_s                | the `candidate` benchmark: bookkeeping time per candidate       |
 | modelling.transcendental_ops_per_element| 1: the vector rate is itself measured on sigmoid/tanh/exp       |
 
+With the runtime benchmarks (hwsim.calibrate.runtime_calls, run by `hwsim calibrate` after the suite), four
+figures are replaced by fits on a tiny RNN-T run through the runtime's own code: host_cpu.search_step_overhead_s
+and per_candidate_s (the registry's searches), modelling.step_latency_s (the encoder's per-step Python loop) and
+modelling.runtime_calls (per prediction / joint call: fixed and per-row glue).
+
 So peak_ops_per_s('float32', 'float32') equals the best measured GEMM rate; small-M GEMMs are far below it,
 and the raw table under `calibration.measurements` keeps every shape for a shape-aware cost model.
 """
@@ -29,6 +34,7 @@ from typing import Any
 import yaml
 
 from hwsim.calibrate.microbench import Measurement
+from hwsim.calibrate.runtime_calls import LinearFit as RuntimeFit, RuntimeCalibration
 from hwsim.outputs import atomic_write_text
 from hwsim.specs.device import validate_device_spec
 from hwsim.specs.schema import modeline
@@ -81,8 +87,10 @@ def _vector_overhead(facts: dict[str, Any]) -> dict[str, Any]:
             "each paying the measured per-call overhead"}
 
 
-def device_document(name: str, facts: dict[str, Any], measurements: list[Measurement]) -> dict[str, Any]:
-    """The device file as a mapping (validated by the caller before it is written)."""
+def device_document(name: str, facts: dict[str, Any], measurements: list[Measurement],
+                    runtime: RuntimeCalibration | None = None) -> dict[str, Any]:
+    """The device file as a mapping (validated by the caller before it is written). With `runtime` (the tiny-model
+    fits of hwsim.calibrate.runtime_calls) the per-call, per-step and search figures come from it."""
     clock = _clock(facts)
     threads = int(facts.get("blas_threads") or 1)
     gemm = _best(measurements, "gemm", "float32")
@@ -137,17 +145,45 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
             "vector_overhead": _vector_overhead(facts),
         },
         "calibration": {"machine": dict(facts), "measurements": [m.as_dict() for m in measurements]},
-    }
+    } if runtime is None else _with_runtime(device_document(name, facts, measurements), runtime)
+
+
+def _fitted(value: float, fit: RuntimeFit, what: str) -> dict[str, Any]:
+    return _measured(value, fit.describe(what))
+
+
+def _with_runtime(document: dict[str, Any], runtime: RuntimeCalibration) -> dict[str, Any]:
+    """The runtime's own per-call glue, per recurrent step and search costs, measured on a tiny model."""
+    calls = {}
+    for component, fit in (("prediction", runtime.prediction), ("joint", runtime.joint)):
+        fixed, per_row = fit.coefficients
+        calls[component] = {"fixed_s": _fitted(fixed, fit, f"fixed host time of one {component} call beyond its ops"),
+                            "per_row_s": _fitted(per_row, fit, f"host time per row of a {component} call beyond its ops")}
+    modelling = document["modelling"]
+    modelling["step_latency_s"] = _fitted(runtime.encoder_step.coefficients[0], runtime.encoder_step,
+                                          "host time per recurrent encoder step beyond its ops (the Python loop)")
+    modelling["runtime_calls"] = calls
+    step, candidate = runtime.search.coefficients
+    host = document["host_cpu"]
+    host["search_step_overhead_s"] = _fitted(step, runtime.search, "search time per step (the registry's five searches)")
+    host["per_candidate_s"] = _fitted(candidate, runtime.search, "search time per candidate (rows x (k + 1))")
+    host["search_by_algorithm"] = {
+        name: {"step_s": _fitted(fit.coefficients[0], fit, f"{name} search time per step"),
+               "per_candidate_s": _fitted(fit.coefficients[1], fit, f"{name} search time per candidate")}
+        for name, fit in runtime.search_by_algorithm}
+    document["calibration"]["measurements"] += [m.as_dict() for m in runtime.measurements]
+    return document
 
 
 HEADER = ("# Written by `hwsim calibrate`; every figure is measured on this machine (see calibration.machine)\n"
           "# or a stated assumption. Rerun the command rather than editing. Raw benchmark table: calibration.measurements.\n")
 
 
-def write_device(path: str | Path, facts: dict[str, Any], measurements: list[Measurement]) -> dict[str, Any]:
+def write_device(path: str | Path, facts: dict[str, Any], measurements: list[Measurement],
+                 runtime: RuntimeCalibration | None = None) -> dict[str, Any]:
     """Validate the document against DeviceSpec, then write it atomically; returns the document."""
     path = Path(path)
-    document = device_document(path.stem, facts, measurements)
+    document = device_document(path.stem, facts, measurements, runtime)
     validate_device_spec(document, path)  # never write a file load_device would reject
     atomic_write_text(path, modeline("device", path) + "\n" + HEADER + yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, width=120))
     return document

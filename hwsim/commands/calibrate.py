@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 
 from hwsim.calibrate.facts import machine_facts, set_blas_threads
 from hwsim.calibrate.suite import FULL, QUICK, noise_floor_pct, run_suite
-from hwsim.calibrate.writer import write_device
+from hwsim import clock
+from hwsim.calibrate.microbench import spread_pct
+from hwsim.calibrate.probe import SpeedProbe
+from hwsim.calibrate.runtime_calls import measure_runtime_calls
+from hwsim.calibrate.writer import device_document, write_device
 from hwsim.commands.common import positive_int
 from hwsim.commands.torch_calibrate import add_torch_arguments, run_torch_calibration
 from hwsim.errors import SpecError
@@ -29,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="BLAS threads while measuring (default 1: decoder GEMMs are small, and multi-threaded "
                              "BLAS on a shared machine thrashes; `hwsim validate` decodes with the same count)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--clock", choices=sorted(clock.CLOCKS), default=clock.DEFAULT,
+                        help="what to time with: cpu = this thread's CPU time (default; robust to other processes on a "
+                             "shared machine), wall = elapsed time; `hwsim validate` uses the clock the file records")
     add_torch_arguments(parser)
     parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
                         help="whose GEMMs and per-call overhead to measure: numpy, or onnxruntime sessions (optional "
@@ -47,10 +55,21 @@ def run(args: argparse.Namespace) -> int:
     out = check_not_shipped(args.out or default_calibration_path(args.runtime))
     out.parent.mkdir(parents=True, exist_ok=True)
     plan = QUICK if args.quick else FULL
-    measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty(), runtime=args.runtime)
-    facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime}
-    document = write_device(out, facts, measurements)
+    with clock.using(args.clock):
+        probe = SpeedProbe()
+        speeds = [probe.seconds() for _ in range(5)]
+        measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty(), runtime=args.runtime)
+        speeds += [probe.seconds() for _ in range(5)]
+        facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime,
+                 "clock": args.clock}
+        runtime = measure_runtime_calls(device_document(out.stem, facts, measurements), args.runtime,
+                                        plan.repeats, plan.min_repeat_s, search_repeats=3 if args.quick else 5)
+        speeds += [probe.seconds() for _ in range(5)]
+        facts["speed_probe_s"] = statistics.median(speeds)  # hwsim.calibrate.probe: before, between, after
+        facts["speed_probe_spread_pct"] = round(spread_pct(speeds), 3)
+    document = write_device(out, facts, measurements, runtime)
     print(summary(str(out), document))
+    print("\n".join(runtime.report()))
     return 0
 
 

@@ -6,11 +6,13 @@ ops of one LSTM direction) repeats once per encoder frame, after a one-time load
 
 Per-call latencies (device file, `modelling`), labelled so traces show them. A launch is host work (driver,
 framework dispatch) and occupies the host lane, where it merges with the host's gather of that call; a
-recurrent-step or device-loop latency occupies the matrix lane (the device waits on its own synchronisation):
+recurrent-step or device-loop latency occupies the matrix lane (the device waits on its own synchronisation).
+An eager runtime measured by `hwsim calibrate` (modelling.runtime_calls) has its own fixed and per-row host time
+per prediction / joint call, its Python glue, in place of dispatch_latency_s and the per-candidate gather:
 
 | where the search runs | per encoder call | per recurrent step | per prediction / joint call | per search step |
 |---|---|---|---|---|
-| host        | dispatch_latency_s | step_latency_s | dispatch_latency_s (host launches it) | host search |
+| host        | dispatch_latency_s | step_latency_s | dispatch_latency_s, or runtime_calls.*.fixed_s | host search |
 | accelerator | dispatch_latency_s | step_latency_s | - (inside the device loop) | step_latency_s + device search |
 
 With the search on the accelerator, log-softmax and top-k run in the joint call, sort and hypothesis
@@ -121,7 +123,20 @@ class DeviceCallCosts:
             return knobs.dispatch_latency_s
         if component == "search":
             return knobs.step_latency_s if self.search_on_accelerator else 0.0
-        return 0.0 if self.search_on_accelerator else knobs.dispatch_latency_s
+        if self.search_on_accelerator:
+            return 0.0
+        runtime = knobs.runtime_call(component)
+        return runtime.fixed_s if runtime else knobs.dispatch_latency_s
+
+    def gather_per_row_s(self, component: str) -> float:
+        """Host time per row of a host-driven prediction / joint call: the runtime's measured per-row glue when
+        the device has it (modelling.runtime_calls), else one candidate's bookkeeping (host_cpu.per_candidate_s)."""
+        if self.search_on_accelerator:
+            return 0.0
+        runtime = self.ctx.device.modelling.runtime_call(component)
+        if runtime is not None:
+            return runtime.per_row_s
+        return self.host.cpu.per_candidate_s if self.host is not None else 0.0
 
     def _launch(self, component: str) -> list[Segment]:
         seconds = self.launch_s(component)
@@ -131,12 +146,12 @@ class DeviceCallCosts:
 
     def _dispatch(self, component: str, rows: int) -> list[Segment]:
         """A host-driven call: its launch latency, and the host gathering the hypotheses' states/outputs into a
-        batch (one candidate's bookkeeping, `host_cpu.per_candidate_s`, per row). Device-side loops do neither."""
+        batch (gather_per_row_s per row). Device-side loops do neither."""
         if self.search_on_accelerator:
             return []
         gather = []
-        if self.host is not None:
-            seconds = rows * self.host.cpu.per_candidate_s
+        if self.host is not None or self.ctx.device.modelling.runtime_call(component) is not None:
+            seconds = rows * self.gather_per_row_s(component)
             info = OpInfo(f"{component}.gather", seconds, 0.0, 0.0, "host", "")
             gather = [Segment("cpu", component, seconds, f"{component}.gather", (info,))]
         return gather + self._launch(component)
@@ -221,7 +236,7 @@ class DeviceCallCosts:
                       "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
 
     def gather_cost(self, component: str, rows: int) -> OpCost:
-        seconds = 0.0 if self.search_on_accelerator or self.host is None else rows * self.host.cpu.per_candidate_s
+        seconds = rows * self.gather_per_row_s(component)
         return OpCost(f"{component}.gather", component, "gather", "cpu", rows, seconds, 0.0, 0.0, "overhead", 0.0,
                       0.0, 0.0, 0.0, seconds, None, "-")
 

@@ -131,6 +131,15 @@ class HostCpu:
     sort_ops_per_compare: float = 4.0
     transcendental_ops_per_element: float = 15.0
     scalar_ops_per_cycle: float = 2.0
+    search_by_algorithm: tuple[tuple[str, float, float], ...] = ()  # (algorithm, step_s, per_candidate_s)
+
+    def search_costs(self, algorithm: str | None) -> tuple[float, float]:
+        """(per step, per candidate) host time of `algorithm`'s search: its own measured pair when the file has
+        one, else the host-wide pair."""
+        for name, step_s, candidate_s in self.search_by_algorithm:
+            if name == algorithm:
+                return step_s, candidate_s
+        return self.search_step_overhead_s, self.per_candidate_s
 
     @property
     def core_flops_per_s(self) -> float:
@@ -152,6 +161,14 @@ class HostLink:
 
 
 @dataclass(frozen=True)
+class RuntimeCall:
+    """Host time of one eager-runtime network call beyond its ops: fixed + per_row_s x batch rows."""
+
+    fixed_s: float
+    per_row_s: float
+
+
+@dataclass(frozen=True)
 class Modelling:
     """The systolic-array and per-op assumptions of a device file (see ModellingSpec)."""
 
@@ -169,6 +186,10 @@ class Modelling:
     step_latency_s: float = 0.0          # per recurrent step / per iteration of a device-side loop
     fuse_elementwise: bool = False       # element-wise ops fused into their layer: no memory round trip, no overhead
     search_on_accelerator: bool = False  # the device's default search placement
+    runtime_calls: tuple[tuple[str, RuntimeCall], ...] = ()  # (component, call) for prediction / joint, if measured
+
+    def runtime_call(self, component: str) -> RuntimeCall | None:
+        return dict(self.runtime_calls).get(component)
 
 
 @dataclass(frozen=True)
@@ -246,7 +267,8 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                             m.onchip_memory.value if m.onchip_memory else None,
                             m.vector_overhead.value == "per_pass", m.conversion_overlap.value == "concurrent",
                             m.dispatch_latency_s.value, m.step_latency_s.value,
-                            m.elementwise_fusion.value == "per_layer", m.search_on.value == "accelerator"),
+                            m.elementwise_fusion.value == "per_layer", m.search_on.value == "accelerator",
+                            _runtime_calls(m)),
         gemm_table=gemm_table([x.model_dump() for x in spec.calibration.measurements] if spec.calibration else None),
         default_host=spec.default_host.value if spec.default_host else None,
     )
@@ -264,11 +286,21 @@ def _with_gpu_launch(device: Device, spec: DeviceSpec) -> Device:
     return replace(device, gpu=launch, modelling=launch_modelling(device.modelling, launch))
 
 
+def _runtime_calls(m) -> tuple[tuple[str, RuntimeCall], ...]:
+    calls = m.runtime_calls
+    if calls is None:
+        return ()
+    return tuple((name, RuntimeCall(getattr(calls, name).fixed_s.value, getattr(calls, name).per_row_s.value))
+                 for name in ("prediction", "joint"))
+
+
 def _host_cpu(h: HostCpuSpec) -> HostCpu:
     return HostCpu(h.cores.value, h.clock_hz.value, h.flops_per_cycle_per_core.value,
                    h.memory_bandwidth_gb_per_s.value * GIGA, h.search_step_overhead_s.value, h.per_candidate_s.value,
                    h.log_softmax_ops_per_element.value, h.topk_ops_per_element.value, h.sort_ops_per_compare.value,
-                   h.transcendental_ops_per_element.value, h.scalar_ops_per_cycle.value)
+                   h.transcendental_ops_per_element.value, h.scalar_ops_per_cycle.value,
+                   tuple((name, c.step_s.value, c.per_candidate_s.value)
+                         for name, c in sorted((h.search_by_algorithm or {}).items())))
 
 
 def _engine(spec: MatrixEngineSpec, index: int) -> MatrixEngine:

@@ -10,7 +10,8 @@ Operation counts come from the host file's `host_cpu` section (each with its pro
 | element-wise transcendental | transcendental_ops_per_element | 15 | polynomial exp/tanh |
 
 plus `search_step_overhead_s` per step and `per_candidate_s` per candidate generated: each scored
-hypothesis yields `topk` label extensions and one blank extension.
+hypothesis yields `topk` label extensions and one blank extension. A host measured by `hwsim calibrate` also
+has that pair per search algorithm (`search_by_algorithm`), used for the algorithm being simulated.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class HostModel:
     link: HostLink | None
     options: RunOptions
     vocab: int
+    algorithm: str | None = None  # the search run, for a host with per-algorithm figures (search_by_algorithm)
 
     @property
     def flops_per_s(self) -> float:
@@ -54,7 +56,8 @@ class HostModel:
             ops += elements * self.cpu.topk_ops_per_element
         ops += sort_ops(rows * self.options.topk, self.cpu.sort_ops_per_compare)
         compute_s = ops / self.flops_per_s
-        overhead_s = self.cpu.search_step_overhead_s + rows * (self.options.topk + 1) * self.cpu.per_candidate_s
+        step_s, candidate_s = self.cpu.search_costs(self.algorithm)
+        overhead_s = step_s + rows * (self.options.topk + 1) * candidate_s
         nbytes = 0 if self.options.transfers_topk else elements * NumberFormat.FLOAT32.bytes
         memory_s = nbytes / self.cpu.memory_bandwidth_bytes_per_s
         time_s = max(compute_s, memory_s) + overhead_s

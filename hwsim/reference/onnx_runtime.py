@@ -3,11 +3,11 @@ search loop (hwsim.decode), timed per component like the numpy runtime (sherpa-o
 
 from __future__ import annotations
 
-import time
 from typing import Sequence
 
 import numpy as np
 
+from hwsim import clock
 from hwsim.decode.context import BLANK, History, Scores
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.onnx_export import export_models
@@ -92,5 +92,5 @@ def decode_onnx(ort_model: OrtModel, features: np.ndarray, recorder: Recorder, a
                 max_symbols: int, cache: bool = True) -> DecodeSchedule:
     """Encoder session, then the registry's search on the prediction and joint sessions; 'search' = the rest."""
     scorer = OrtScorer(ort_model, features, recorder)
-    start = time.perf_counter() - recorder.seconds.get("joint", 0.0)  # enc_proj: timed as joint, outside the search
+    start = clock.now() - recorder.seconds.get("joint", 0.0)  # enc_proj: timed as joint, outside the search
     return run_timed_search(scorer, recorder, algorithm, beam, max_symbols, cache, start)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from hwsim.cost.options import Placement, RunOptions
 from hwsim.errors import SpecError
 
 RUNTIMES = ("numpy", "onnxruntime")
+# How the reference decoders place the work, for the simulator to mirror: everything on the CPU, log-softmax inside
+# the joint call, top-k and bookkeeping in the search, nothing crosses a link.
+REFERENCE_OPTIONS = RunOptions(softmax_placement=Placement.ACCELERATOR, topk_placement=Placement.HOST)
 
 
 def require_onnxruntime() -> None:

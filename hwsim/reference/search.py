@@ -8,11 +8,11 @@ computed with the prediction output and timed as 'joint' (the graph's component 
 
 from __future__ import annotations
 
-import time
 from typing import Sequence
 
 import numpy as np
 
+from hwsim import clock
 from hwsim.decode.context import BLANK, History, Scores
 from hwsim.decode.registry import Algorithm, run_search
 from hwsim.reference.rnnt import PredictorState, RnntModel
@@ -55,7 +55,7 @@ class NumpyScorer:
 def decode(model: RnntModel, encoded: np.ndarray, recorder: Recorder, algorithm: Algorithm, beam: int,
            max_symbols: int, cache: bool = True) -> DecodeSchedule:
     """Run the registry's `algorithm` on the real networks; 'search' time = decode time - network time."""
-    start = time.perf_counter()
+    start = clock.now()
     scorer = NumpyScorer(model, encoded, recorder)
     return run_timed_search(scorer, recorder, algorithm, beam, max_symbols, cache, start)
 
@@ -65,7 +65,7 @@ def run_timed_search(scorer, recorder: Recorder, algorithm: Algorithm, beam: int
     """The registry's search on `scorer` (any runtime); 'search' time = time since `start` minus the timed network
     calls, recorded with the steps the search took."""
     schedule = run_search(algorithm, scorer, scorer.frames, beam, max_symbols, cache)
-    elapsed = time.perf_counter() - start
+    elapsed = clock.now() - start
     recorder.seconds["search"] += elapsed - recorder.seconds.get("prediction", 0.0) - recorder.seconds.get("joint", 0.0)
     recorder.calls["search"] += len(schedule.steps)
     recorder.steps.extend(schedule.steps)

@@ -8,11 +8,11 @@ the decode's wall time less its network calls.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from hwsim import clock
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
 from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json  # noqa: F401  (re-exported)
 
@@ -27,11 +27,11 @@ class Recorder:
 
     @contextlib.contextmanager
     def timed(self, component: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start = clock.now()
         try:
             yield
         finally:
-            self.seconds[component] += time.perf_counter() - start
+            self.seconds[component] += clock.now() - start
             self.calls[component] += 1
 
     def step(self, frame: int, prediction_rows: int, cache_hits: int, joint_rows: int, hyps: int) -> None:

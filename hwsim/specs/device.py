@@ -15,12 +15,14 @@ Layout of a device file (see hwsim/data/devices/*.yaml):
     vector_units:   [ {name, count, clock_hz, ops_per_cycle, formats} ]
     memory:         [ {name, capacity_bytes, bandwidth_gb_per_s?} ]
     host_cpu:       {cores, clock_hz, flops_per_cycle_per_core, memory_bandwidth_gb_per_s, search_step_overhead_s,
-                     per_candidate_s, *_ops_per_element, sort_ops_per_compare, scalar_ops_per_cycle} (optional)
+                     per_candidate_s, search_by_algorithm?, *_ops_per_element, sort_ops_per_compare,
+                     scalar_ops_per_cycle} (optional)
     default_host:   {value: DEVICE, source: ...}: the host whose host_cpu runs the search      (optional)
     host_link:      {bandwidth_gb_per_s, latency_s}                                         (optional)
     power_w, price_per_hour_usd                                                              (optional)
     modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element,
-                     conversion_overlap, dispatch_latency_s, step_latency_s, elementwise_fusion, search_on}
+                     conversion_overlap, dispatch_latency_s, step_latency_s, elementwise_fusion, search_on,
+                     runtime_calls?: {prediction, joint: {fixed_s, per_row_s}}}
     gpu:            {kernel_launch_s, graph_kernel_s?, graph_launch_s?, cuda_graphs?}  (required with tensor_core)
     calibration:    {machine: {fact: value}, measurements: [ {benchmark, dtype, shape, repeats, median_s,
                      work, work_unit, rate_per_s} ]}                                         (optional)
@@ -250,6 +252,16 @@ class MemoryLevelSpec(_Spec):
         None, description="peak bandwidth of the level; required for a level the modelling knobs name")
 
 
+class SearchCostSpec(_Spec):
+    """One search algorithm's host time per step and per candidate (as for the host-wide pair)."""
+
+    step_s: NonNegativeQuantity = Field(description="fixed host time of one step (one joint call) of this search")
+    per_candidate_s: NonNegativeQuantity = Field(description="host time per candidate of a step (rows x (k + 1))")
+
+
+SearchAlgorithmName = Literal["greedy", "beam", "tsd", "alsd", "modified_beam"]
+
+
 class HostCpuSpec(_Spec):
     cores: CountQuantity = Field(description="CPU cores (the search runs single-threaded on one of them)")
     clock_hz: PositiveQuantity = Field(description="core clock")
@@ -261,6 +273,10 @@ class HostCpuSpec(_Spec):
     per_candidate_s: NonNegativeQuantity = Field(
         description="host time per candidate a step generates (k label extensions + 1 blank per scored hypothesis): "
                     "hypothesis objects, label-history hashing for merges, score updates")
+    search_by_algorithm: dict[SearchAlgorithmName, SearchCostSpec] | None = Field(
+        default=None, description="per search algorithm, its own step and per-candidate time (measured by hwsim "
+                                  "calibrate on the registry's searches); an algorithm not listed uses "
+                                  "search_step_overhead_s and per_candidate_s")
     # operation counts of the host's search work (hwsim.cost.host); optional so measured files stay valid
     log_softmax_ops_per_element: PositiveQuantity = _default(
         PositiveQuantity, 20, "max, subtract, exp (~15 lane-ops as a polynomial), sum, subtract log-sum-exp",
@@ -282,6 +298,22 @@ class HostLinkSpec(_Spec):
     bandwidth_gb_per_s: PositiveQuantity = Field(description="one direction")
     latency_s: NonNegativeQuantity = Field(description="fixed time of one host-device transfer, added to bytes / "
                                                        "bandwidth")
+
+
+class RuntimeCallSpec(_Spec):
+    """Host time of one network call of an eager runtime beyond its ops' own costs (hwsim calibrate measures it)."""
+
+    fixed_s: NonNegativeQuantity = Field(description="time of one call whatever its batch: the runtime's glue around "
+                                                     "the ops (argument handling, state look-ups, result packing)")
+    per_row_s: NonNegativeQuantity = Field(description="time per hypothesis row of the call's batch: gathering its "
+                                                        "state or projection, storing its result")
+
+
+class RuntimeCallsSpec(_Spec):
+    """Per-call host time of the prediction network and the joint, as the runtime driving them dispatches them."""
+
+    prediction: RuntimeCallSpec = Field(description="one prediction-network call")
+    joint: RuntimeCallSpec = Field(description="one joint call (with the runtime's log-softmax and top-k)")
 
 
 class ModellingSpec(_Spec):
@@ -315,6 +347,10 @@ class ModellingSpec(_Spec):
         "per_layer = element-wise ops fused into their layer (no memory round trip, no overhead); none = one pass each")
     search_on: PlacementChoice = _default(PlacementChoice, "host", "beam search runs on the host CPU",
                                           "default placement of the beam search: the host CPU or the accelerator")
+    runtime_calls: RuntimeCallsSpec | None = Field(
+        default=None, description="per prediction / joint call host time of the runtime beyond its ops (measured "
+                                  "by hwsim calibrate on a tiny model); when given it replaces dispatch_latency_s and "
+                                  "the host's per_candidate_s gather for those calls")
 
 
 class MeasurementSpec(_Spec):
@@ -326,7 +362,7 @@ class MeasurementSpec(_Spec):
     repeats: int = Field(gt=0, description="timed repetitions")
     median_s: float = Field(gt=0, description="median time of one repetition")
     work: float = Field(gt=0, description="work done by one repetition, in work_unit")
-    work_unit: Literal["flop", "byte", "element", "row", "call", "candidate"] = Field(
+    work_unit: Literal["flop", "byte", "element", "row", "call", "candidate", "step"] = Field(
         description="unit of `work` and `rate_per_s`")
     rate_per_s: float = Field(gt=0, description="work / median_s")
     spread_pct: float | None = Field(default=None, ge=0, description="interquartile range of the repeats / median, %")

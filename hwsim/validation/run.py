@@ -6,26 +6,24 @@ on a different utterance) is checked against the real decoder's counts at every 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import pandas as pd
 from tqdm import tqdm
 
 from hwsim.calibrate.decoding import fit_decoding
-from hwsim.cost.options import Placement, RunOptions
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.compare import compare_counts
-from hwsim.reference.run import Reference, build_reference, random_features, run_repeated, run_utterance
+from hwsim.reference.runtimes import REFERENCE_OPTIONS  # serial, like numpy (no overlap)
+from hwsim.calibrate.probe import SpeedProbe
+from hwsim.reference.run import Reference, build_reference, random_features, run_utterance
 from hwsim.sim.decode import build_schedule
 from hwsim.sim.emission import EmissionParams
 from hwsim.simulate import RunRequest, prepare, simulate
 from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, Point
 
 COMPONENTS = ("encoder", "prediction", "joint", "search")
-# The numpy reference does everything on the CPU: log-softmax inside the joint, top-k and bookkeeping in the
-# search, nothing crosses a link. Mirror that placement and run serially (no overlap), as numpy does.
-REFERENCE_OPTIONS = RunOptions(softmax_placement=Placement.ACCELERATOR, topk_placement=Placement.HOST)
 # The emission model's counts vs the real decoder's: |sim - real| <= max(pct x real, floor). The call structure
 # (steps = joint calls, joint rows) is asserted: `validate` fails when it is off. New label histories
 # (prediction rows, cache hits) and labels are reported against the same tolerance: they depend on how a
@@ -45,6 +43,8 @@ class PointResult:
     emission_counts: dict[str, dict[str, float | None]]
     emission_ok: bool = True
     measured_interval_s: tuple[float, float] = (0.0, 0.0)
+    speed_factor: float = 1.0  # probe time now / at calibration (hwsim.calibrate.probe); > 1: machine slower
+    normalised_s: dict[str, float] | None = None  # each decode scaled by its probe ratio, then the median
 
     @property
     def measured_total_s(self) -> float:
@@ -53,6 +53,10 @@ class PointResult:
     @property
     def predicted_total_s(self) -> float:
         return sum(self.predicted_s[c] for c in COMPONENTS)
+
+    @property
+    def normalised_total_s(self) -> float:
+        return sum((self.normalised_s or self.measured_s)[c] for c in COMPONENTS)
 
     @property
     def noise_pct(self) -> float:
@@ -85,36 +89,66 @@ def fit_emission(reference: Reference, algorithm: Algorithm, seed: int) -> Emiss
     return EmissionParams(fit.label_rate_per_frame, fit.top_prob, fit.competitor_repeat_prob, seed)
 
 
-def run_point(point: Point, reference: Reference, device: str, repeats: int, seed: int,
-              params: EmissionParams, ort_model=None) -> PointResult:
-    features = random_features(reference.model, point.frames, seed)
-    real = run_repeated(reference, features, point.algorithm, point.beam, repeats, ort_model=ort_model)
+@dataclass
+class _Pending:
+    """A point between its warm-up and its last timed round."""
+
+    point: Point
+    reference: Reference
+    features: object
+    ort_model: object
+    schedule: object = None
+    samples: list = field(default_factory=list)  # (seconds per component, probe seconds)
+
+    def decode(self):
+        return run_utterance(self.reference, self.features, self.point.algorithm, self.point.beam,
+                             ort_model=self.ort_model)
+
+
+def _finish(pending: _Pending, device: str, params: EmissionParams, probe_reference_s: float | None) -> PointResult:
+    point, reference, schedule = pending.point, pending.reference, pending.schedule
     request = _request(point, device, reference.model.vocab)
-    sim = simulate(request, prepare(request), real.schedule)
+    sim = simulate(request, prepare(request), schedule)
     calls = sim.result.calls
-    counts_match = (calls["prediction"] == real.schedule.prediction_calls and calls["joint"] == real.schedule.joint_calls
-                    and calls["prediction_rows"] == real.schedule.prediction_rows
-                    and calls["joint_rows"] == real.schedule.joint_rows)
+    counts_match = (calls["prediction"] == schedule.prediction_calls and calls["joint"] == schedule.joint_calls
+                    and calls["prediction_rows"] == schedule.prediction_rows
+                    and calls["joint_rows"] == schedule.joint_rows)
     # the utterance's own label rate (a property of the data a user states), the other statistics held out
-    rate = min(max(real.schedule.labels / real.schedule.frames, 1e-3), 0.999)
-    statistical = build_schedule(point.algorithm, real.schedule.frames, point.beam, replace(params, label_rate=rate),
+    rate = min(max(schedule.labels / schedule.frames, 1e-3), 0.999)
+    statistical = build_schedule(point.algorithm, schedule.frames, point.beam, replace(params, label_rate=rate),
                                  reference.max_symbols, vocab=reference.model.vocab)
-    table = compare_counts(real.schedule, statistical)
+    table = compare_counts(schedule, statistical)
     predicted = {c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}
-    measured = {c: real.seconds.get(c, 0.0) for c in COMPONENTS}
+    measured = {c: statistics.median(s[c] for s, _ in pending.samples) for c in COMPONENTS}
+    totals = sorted(sum(s[c] for c in COMPONENTS) for s, _ in pending.samples)
+    interval = (statistics.quantiles(totals, n=4, method="inclusive")[0::2] if len(totals) >= 4
+                else [totals[0], totals[-1]])
+    speed, normalised = speed_normalised(pending.samples, probe_reference_s) if probe_reference_s else (1.0, None)
     return PointResult(point, measured, predicted, counts_match, table, emission_within_tolerance(table),
-                       real.total_interval_s)
+                       (interval[0], interval[-1]), speed, normalised)
+
+
+def speed_normalised(samples: list[tuple[dict[str, float], float]],
+                     probe_reference_s: float) -> tuple[float, dict[str, float]]:
+    """(median probe ratio, per component the median of each decode's time / its own probe ratio): each decode
+    scaled to the machine's speed at calibration by the probe timed next to it."""
+    ratios = [probe / probe_reference_s for _, probe in samples]
+    normalised = {c: statistics.median(seconds[c] / r for (seconds, _), r in zip(samples, ratios)) for c in COMPONENTS}
+    return statistics.median(ratios), normalised
 
 
 def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, progress: bool = True,
-             runtime: str = "numpy") -> list[PointResult]:
-    """Every point measured on `runtime` ('numpy', or 'onnxruntime' sessions of the same weights)."""
+             runtime: str = "numpy", probe_reference_s: float | None = None) -> list[PointResult]:
+    """Every point measured on `runtime` ('numpy', or 'onnxruntime' sessions of the same weights): one untimed
+    warm-up decode each, then `repeats` rounds in which every point decodes once, so a slow spell of a shared
+    machine is spread over all points instead of landing on a few. With `probe_reference_s` (the calibration's
+    speed probe) the probe is timed before and after every decode (hwsim.calibrate.probe)."""
     points = list(points)
     references: dict[str, Reference] = {}
     sessions: dict[str, object] = {}
     fits: dict[tuple[str, Algorithm], EmissionParams] = {}
-    results = []
-    for point in tqdm(points, desc="validating", unit="pt", disable=not progress, leave=False):
+    pending: list[_Pending] = []
+    for point in points:
         if point.workload not in references:
             references[point.workload] = build_reference(point.workload, seed=seed)
             if runtime == "onnxruntime":
@@ -123,9 +157,24 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
         key = (point.workload, point.algorithm)
         if key not in fits:
             fits[key] = fit_emission(references[point.workload], point.algorithm, seed)
-        results.append(run_point(point, references[point.workload], device, repeats, seed, fits[key],
-                                 sessions.get(point.workload)))
-    return results
+        reference = references[point.workload]
+        pending.append(_Pending(point, reference, random_features(reference.model, point.frames, seed),
+                                sessions.get(point.workload)))
+    probe = SpeedProbe() if probe_reference_s else None
+    bar = tqdm(total=len(points) * (repeats + 1), desc="validating", unit="decode", disable=not progress, leave=False)
+    for item in pending:
+        item.schedule = item.decode().schedule  # warm-up; every decode of a point takes the same steps
+        bar.update(1)
+    for _ in range(repeats):
+        for item in pending:
+            before = probe.seconds() if probe else 0.0
+            run = item.decode()
+            after = probe.seconds() if probe else 0.0
+            item.samples.append((run.seconds, 0.5 * (before + after)))
+            bar.update(1)
+    bar.close()
+    return [_finish(item, device, fits[(item.point.workload, item.point.algorithm)], probe_reference_s)
+            for item in pending]
 
 
 def error_pct(predicted: float, measured: float) -> float:
@@ -143,22 +192,36 @@ def results_frame(results: list[PointResult]) -> pd.DataFrame:
         for component in COMPONENTS + ("end_to_end",):
             predicted = r.predicted_total_s if component == "end_to_end" else r.predicted_s[component]
             measured = r.measured_total_s if component == "end_to_end" else r.measured_s[component]
+            normalised = r.normalised_total_s if component == "end_to_end" else \
+                (r.normalised_s or r.measured_s)[component]
             rows.append({**base, "component": component, "predicted_s": predicted, "measured_s": measured,
-                         "error_pct": error_pct(predicted, measured)})
+                         "error_pct": error_pct(predicted, measured), "speed_factor": r.speed_factor,
+                         "measured_at_calibration_speed_s": normalised,
+                         "speed_normalised_error_pct": error_pct(predicted, normalised)})
     return pd.DataFrame(rows)
+
+
+def _error_stats(frame: pd.DataFrame, column: str) -> dict[str, object]:
+    e2e = frame[frame.component == "end_to_end"]
+    per_component = {}
+    for component, group in frame[frame.component != "end_to_end"].groupby("component", sort=False):
+        errors = group[column].abs().dropna()
+        per_component[component] = {"median_abs_error_pct": float(errors.median()) if len(errors) else None,
+                                    "worst_abs_error_pct": float(errors.max()) if len(errors) else None}
+    errors = e2e[column].abs()
+    return {"median_abs_error_pct": float(statistics.median(errors)), "worst_abs_error_pct": float(errors.max()),
+            "per_component": per_component}
 
 
 def summary(frame: pd.DataFrame) -> dict[str, object]:
     e2e = frame[frame.component == "end_to_end"]
-    per_component = {}
-    for component, group in frame[frame.component != "end_to_end"].groupby("component", sort=False):
-        errors = group.error_pct.abs().dropna()
-        per_component[component] = {"median_abs_error_pct": float(errors.median()) if len(errors) else None,
-                                    "worst_abs_error_pct": float(errors.max()) if len(errors) else None}
-    errors = e2e.error_pct.abs()
-    return {"points": int(len(e2e)), "median_abs_error_pct": float(statistics.median(errors)),
-            "worst_abs_error_pct": float(errors.max()), "counts_match": bool(frame.counts_match.all()),
+    raw = _error_stats(frame, "error_pct")
+    return {"points": int(len(e2e)), "median_abs_error_pct": raw["median_abs_error_pct"],
+            "worst_abs_error_pct": raw["worst_abs_error_pct"], "counts_match": bool(frame.counts_match.all()),
             "emission_counts_ok": bool(frame.emission_ok.all()),
             "emission_points_failed": int((~e2e.emission_ok).sum()),
             "emission_all_counts_within_tolerance": int(e2e.emission_all_ok.sum()),
-            "noise_floor_pct": float(e2e.noise_pct.median()), "per_component": per_component}
+            "noise_floor_pct": float(e2e.noise_pct.median()), "per_component": raw["per_component"],
+            "speed_factor": {"median": float(e2e.speed_factor.median()), "min": float(e2e.speed_factor.min()),
+                             "max": float(e2e.speed_factor.max())},
+            "speed_normalised": _error_stats(frame, "speed_normalised_error_pct")}

@@ -1,0 +1,299 @@
+"""The reference runtime's own per-call host time, measured on a tiny RNN-T through the runtime's own code.
+
+A prediction or joint call of the numpy (or onnxruntime) reference decoder at beam-search sizes is dominated
+not by its arithmetic but by the Python around it: gathering hypotheses' states, stacking them, the log-softmax
+and top-k packing, a dozen small allocations. The per-op model (one measured numpy-call overhead per op) misses
+most of it. So `hwsim calibrate` runs the runtime's real scorer, encoder and searches on a tiny model of the
+same structure (every width 8, 32 labels: `TINY_OVERRIDES` on lstm_rnnt_small), where arithmetic is
+negligible, and measures
+
+| figure (device file)                                 | benchmark                                       | fitted on / held out |
+|------------------------------------------------------|-------------------------------------------------|----------------------|
+| modelling.runtime_calls.{prediction,joint}.fixed_s,  | one scorer call with r hypothesis rows, timed   | r = 1, 4, 16 / 2, 8  |
+|   per_row_s                                          | as the decoder times it, minus the per-op model |                      |
+| modelling.step_latency_s                             | the encoder over T frames, minus the per-op     | T = 64 / T = 32      |
+|                                                      | model, per recurrent step                       |                      |
+| host_cpu.search_step_overhead_s, per_candidate_s     | the registry's searches (five algorithms, beams | T = 40 / T = 80      |
+|   (all searches), host_cpu.search_by_algorithm       | 1-8) minus their network calls, per step and    |                      |
+|   (the same pair per algorithm)                      | per candidate (rows x (k + 1))                  |                      |
+
+"Minus the per-op model" means: the same call costed by hwsim's cost model on the device measured so far (the
+GEMM table, element-wise rate and per-op overhead), so a figure holds only what the op model does not, and
+nothing is counted twice. Each figure is a non-negative least-squares fit (relative residuals weighted
+equally); residuals on the fit points and on the held-out points are reported and written into the figure's
+`measured:` provenance. None of the validation points (real model sizes) is used.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import yaml
+
+from hwsim import clock
+from hwsim.calibrate.microbench import Measurement, calls_per_repeat, spread_pct
+from hwsim.decode.registry import Algorithm
+
+TINY_WORKLOAD = "lstm_rnnt_small"
+TINY_OVERRIDES = ("encoder.input_dim=8", "encoder.hidden_dim=8", "encoder.num_layers=1", "predictor.hidden_dim=8",
+                  "predictor.embed_dim=8", "joint.hidden_dim=8", "joint.vocab_size=32")
+FIT_ROWS, HELD_OUT_ROWS = (1, 4, 16), (2, 8)
+ENCODER_FIT_FRAMES, ENCODER_HELD_OUT_FRAMES = 64, 32
+SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES = 40, 80
+SEARCHES = ((Algorithm.GREEDY, 1),) + tuple((a, b) for a in (Algorithm.BEAM, Algorithm.TSD, Algorithm.ALSD,
+                                                                 Algorithm.MODIFIED_BEAM) for b in (2, 4, 8))
+PROBE_K = 4  # label candidates per row of a joint call (the registry's k = min(B, V - 1) at beam 4)
+
+
+@dataclass(frozen=True)
+class FitPoint:
+    label: str
+    features: tuple[float, ...]
+    measured_s: float  # what the op model does not cover
+
+    def predicted_s(self, coefficients: tuple[float, ...]) -> float:
+        return float(np.dot(self.features, coefficients))
+
+    def residual_pct(self, coefficients: tuple[float, ...]) -> float:
+        return 100.0 * (self.predicted_s(coefficients) - self.measured_s) / self.measured_s if self.measured_s else 0.0
+
+
+@dataclass(frozen=True)
+class LinearFit:
+    """measured ~ features . coefficients, coefficients >= 0; `names` label the coefficients."""
+
+    names: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    fit: tuple[FitPoint, ...]
+    held_out: tuple[FitPoint, ...]
+
+    def worst_pct(self, points: tuple[FitPoint, ...]) -> float:
+        return max((abs(p.residual_pct(self.coefficients)) for p in points), default=0.0)
+
+    def describe(self, what: str) -> str:
+        return (f"{what}: non-negative least squares over {len(self.fit)} runs on a tiny RNN-T "
+                f"(hwsim.calibrate.runtime_calls), worst residual {self.worst_pct(self.fit):.1f} % on them and "
+                f"{self.worst_pct(self.held_out):.1f} % on {len(self.held_out)} held-out runs")
+
+    def table(self) -> list[str]:
+        lines = []
+        for kind, points in (("fit", self.fit), ("held out", self.held_out)):
+            for p in points:
+                lines.append(f"    {kind:8} {p.label:28} measured {p.measured_s * 1e6:9.2f} us  model "
+                             f"{p.predicted_s(self.coefficients) * 1e6:9.2f} us  ({p.residual_pct(self.coefficients):+6.1f} %)")
+        return lines
+
+
+def nonnegative_fit(points: list[FitPoint], held_out: list[FitPoint], names: tuple[str, ...]) -> LinearFit:
+    """Least squares on relative residuals with every coefficient >= 0 (an active-set search over subsets of
+    coefficients: at most two here, so exhaustive)."""
+    x = np.array([p.features for p in points], float)
+    y = np.array([p.measured_s for p in points], float)
+    weights = 1.0 / np.maximum(np.abs(y), 1e-12)
+    best: tuple[float, np.ndarray] | None = None
+    columns = x.shape[1]
+    for mask in range(1, 1 << columns):
+        keep = [c for c in range(columns) if mask >> c & 1]
+        solution, *_ = np.linalg.lstsq(x[:, keep] * weights[:, None], y * weights, rcond=None)
+        if (solution < 0).any():
+            continue
+        full = np.zeros(columns)
+        full[keep] = solution
+        error = float(np.sum(((x @ full - y) * weights) ** 2))
+        if best is None or error < best[0]:
+            best = (error, full)
+    coefficients = best[1] if best is not None else np.zeros(columns)
+    return LinearFit(names, tuple(float(c) for c in coefficients), tuple(points), tuple(held_out))
+
+
+@dataclass(frozen=True)
+class RuntimeCalibration:
+    prediction: LinearFit  # (fixed_s, per_row_s)
+    joint: LinearFit
+    encoder_step: LinearFit  # (per_step_s,)
+    search: LinearFit  # (per_step_s, per_candidate_s) over all five searches
+    search_by_algorithm: tuple[tuple[str, LinearFit], ...]  # the same pair per search
+    measurements: tuple[Measurement, ...]
+
+    def report(self) -> list[str]:
+        lines = ["runtime per-call host time beyond the per-op model (tiny RNN-T, hwsim.calibrate.runtime_calls):"]
+        for name, fit in (("prediction call", self.prediction), ("joint call", self.joint),
+                          ("encoder step", self.encoder_step), ("search, all algorithms", self.search),
+                          *((f"search, {name}", fit) for name, fit in self.search_by_algorithm)):
+            values = ", ".join(f"{n} {v * 1e6:.3g} us" for n, v in zip(fit.names, fit.coefficients))
+            lines.append(f"  {name}: {values}")
+            lines += fit.table()
+        return lines
+
+
+def _timed_median(call: Callable[[], float], repeats: int) -> tuple[float, float]:
+    """`call` returns the seconds of its own timed work; median and spread over `repeats` calls."""
+    samples = [call() for _ in range(repeats)]
+    return statistics.median(samples), spread_pct(samples)
+
+
+class _Runtime:
+    """The tiny reference on one runtime, with the cost model of it on the device measured so far."""
+
+    def __init__(self, runtime: str, device_document: dict[str, Any], seed: int = 0):
+        from hwsim.reference.run import build_reference, random_features
+        from hwsim.reference.runtimes import REFERENCE_OPTIONS
+        from hwsim.simulate import RunRequest, prepare
+
+        self.runtime = runtime
+        self.reference = build_reference(TINY_WORKLOAD, list(TINY_OVERRIDES), seed)
+        self.ort = None
+        if runtime == "onnxruntime":
+            from hwsim.reference.onnx_runtime import OrtModel
+            self.ort = OrtModel(self.reference.model)
+        self.features = lambda frames: random_features(self.reference.model, frames, seed)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "interim.yaml"
+            path.write_text(yaml.safe_dump(device_document, sort_keys=False))
+            options = replace(REFERENCE_OPTIONS, topk=PROBE_K)
+            self.costs = prepare(RunRequest(workload=TINY_WORKLOAD, precision="fp32", device=str(path), frames=8,
+                                            overrides=TINY_OVERRIDES, overlap=False, options=options)).costs
+
+    # ---- the op model's share of each timed piece ----
+    def modelled_call_s(self, component: str, rows: int) -> float:
+        ops = self.costs.prediction_ops if component == "prediction" else self.costs.joint_ops
+        return sum(c.time_s for c in (self.costs.op_cost(op, rows) for op in ops) if c.component == component)
+
+    def modelled_encoder_s(self, frames: int) -> float:
+        return sum(s.duration_s for s in self.costs.encoder(frames, exclusive=True))
+
+    def modelled_search_compute_s(self, rows: int, k: int) -> float:
+        host = replace(self.costs.host, options=replace(self.costs.host.options, topk=k))
+        cost = host.search(rows)
+        return cost.time_s - cost.overhead_s
+
+    # ---- timed pieces ----
+    def scorer(self, frames: int = 8):
+        from hwsim.reference.search import NumpyScorer
+        from hwsim.reference.trace import Recorder
+
+        recorder = Recorder()
+        features = self.features(frames)
+        if self.ort is not None:
+            from hwsim.reference.onnx_runtime import OrtScorer
+            return OrtScorer(self.ort, features, recorder), recorder
+        return NumpyScorer(self.reference.model, self.reference.model.encode(features), recorder), recorder
+
+    def call_runner(self, component: str, rows: int, min_repeat_s: float) -> Callable[[], float]:
+        """A repeat of `number` prediction / joint calls with `rows` hypotheses: returns seconds per call, as the
+        decoder's recorder times it."""
+        scorer, recorder = self.scorer()
+        histories = [(label,) for label in range(1, rows + 1)]
+        scorer.predict(histories)
+        if component == "prediction":
+            run = lambda: scorer.predict(histories)  # noqa: E731
+        else:
+            frames = [index % scorer.frames for index in range(rows)]
+            run = lambda: scorer.joint(frames, histories, PROBE_K)  # noqa: E731
+        for _ in range(3):
+            run()
+        number = calls_per_repeat(run, min_repeat_s)
+
+        def repeat() -> float:
+            before = recorder.seconds[component]
+            for _ in range(number):
+                run()
+            return (recorder.seconds[component] - before) / number
+        return repeat
+
+    def encoder_s(self, frames: int, repeats: int) -> tuple[float, float]:
+        features = self.features(frames)
+        encode = (lambda: self.ort.encode(features)) if self.ort is not None else \
+            (lambda: self.reference.model.encode(features))
+        encode()
+
+        def repeat() -> float:
+            start = clock.now()
+            encode()
+            return clock.now() - start
+        return _timed_median(repeat, repeats)
+
+
+def _call_points(rt: _Runtime, repeats: int, min_repeat_s: float,
+                 measurements: list[Measurement]) -> dict[str, dict[int, FitPoint]]:
+    """Every (component, rows) call, measured in interleaved rounds (one repeat of each per round), so a slow
+    spell of a shared machine hits all of them alike rather than one."""
+    keys = [(component, rows) for component in ("prediction", "joint") for rows in sorted(FIT_ROWS + HELD_OUT_ROWS)]
+    runners = {key: rt.call_runner(*key, min_repeat_s) for key in keys}
+    samples: dict[tuple[str, int], list[float]] = {key: [] for key in keys}
+    for _ in range(repeats):
+        for key in keys:
+            samples[key].append(runners[key]())
+    points: dict[str, dict[int, FitPoint]] = {"prediction": {}, "joint": {}}
+    for (component, rows), values in samples.items():
+        seconds = statistics.median(values)
+        measurements.append(Measurement(f"{component}_call", "float32", (rows,), repeats, seconds, 1, "call",
+                                        spread_pct(values)))
+        points[component][rows] = FitPoint(f"{component} rows={rows}", (1.0, float(rows)),
+                                           max(seconds - rt.modelled_call_s(component, rows), 0.0))
+    return points
+
+
+def _encoder_point(rt: _Runtime, frames: int, repeats: int, measurements: list[Measurement]) -> FitPoint:
+    seconds, spread = rt.encoder_s(frames, repeats)
+    steps = rt.costs.recurrent_steps(frames)
+    measurements.append(Measurement("encoder_step", "float32", (frames,), repeats, seconds, steps, "step", spread))
+    return FitPoint(f"encoder T={frames} ({steps} steps)", (float(steps),),
+                    max(seconds - rt.modelled_encoder_s(frames), 0.0))
+
+
+def _search_points(rt: _Runtime, repeats: int, measurements: list[Measurement]) -> dict[int, list[FitPoint]]:
+    """Each (algorithm, beam, frames) decode once per round, `repeats` interleaved rounds after a warm-up;
+    search time = the decode minus its timed network calls (as in `hwsim validate`), median over rounds."""
+    from hwsim.reference.run import run_utterance
+
+    keys = [(algorithm, beam, frames) for frames in (SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES)
+            for algorithm, beam in SEARCHES]
+    features = {frames: rt.features(frames) for frames in (SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES)}
+    decode = lambda key: run_utterance(rt.reference, features[key[2]], key[0], key[1], ort_model=rt.ort)  # noqa: E731
+    schedules = {key: decode(key).schedule for key in keys}  # warm-up; every decode of a key is identical
+    samples: dict[tuple, list[float]] = {key: [] for key in keys}
+    for _ in range(repeats):
+        for key in keys:
+            samples[key].append(decode(key).seconds["search"])
+    points: dict[int, list[FitPoint]] = {SEARCH_FIT_FRAMES: [], SEARCH_HELD_OUT_FRAMES: []}
+    for (algorithm, beam, frames), values in samples.items():
+        k = min(beam, rt.reference.model.vocab - 1)
+        steps = schedules[(algorithm, beam, frames)].steps
+        candidates = sum(step.joint_rows * (k + 1) for step in steps)
+        compute = sum(rt.modelled_search_compute_s(step.joint_rows, k) for step in steps)
+        seconds = statistics.median(values)
+        measurements.append(Measurement(f"search_{algorithm.value}", "float32", (frames, beam), repeats, seconds,
+                                        len(steps), "step", spread_pct(values)))
+        points[frames].append(FitPoint(f"{algorithm.value} B={beam} T={frames}",
+                                       (float(len(steps)), float(candidates)), max(seconds - compute, 0.0)))
+    return points
+
+
+def measure_runtime_calls(device_document: dict[str, Any], runtime: str = "numpy", repeats: int = 7,
+                          min_repeat_s: float = 0.02, search_repeats: int = 5) -> RuntimeCalibration:
+    """Run the tiny-model benchmarks on `runtime` and fit the figures (see the module table)."""
+    rt = _Runtime(runtime, device_document)
+    measurements: list[Measurement] = []
+    fits = {}
+    calls = _call_points(rt, repeats, min_repeat_s, measurements)
+    for component, points in calls.items():
+        fits[component] = nonnegative_fit([points[r] for r in FIT_ROWS], [points[r] for r in HELD_OUT_ROWS],
+                                          ("fixed_s", "per_row_s"))
+    encoder = nonnegative_fit([_encoder_point(rt, ENCODER_FIT_FRAMES, repeats, measurements)],
+                              [_encoder_point(rt, ENCODER_HELD_OUT_FRAMES, repeats, measurements)], ("per_step_s",))
+    searches = _search_points(rt, search_repeats, measurements)
+    names = ("per_step_s", "per_candidate_s")
+    search = nonnegative_fit(searches[SEARCH_FIT_FRAMES], searches[SEARCH_HELD_OUT_FRAMES], names)
+    by_algorithm = []
+    for algorithm in dict.fromkeys(a for a, _ in SEARCHES):
+        mine = lambda points: [p for p in points if p.label.split()[0] == algorithm.value]  # noqa: E731
+        by_algorithm.append((algorithm.value, nonnegative_fit(mine(searches[SEARCH_FIT_FRAMES]),
+                                                              mine(searches[SEARCH_HELD_OUT_FRAMES]), names)))
+    return RuntimeCalibration(fits["prediction"], fits["joint"], encoder, search, tuple(by_algorithm),
+                              tuple(measurements))

@@ -1,0 +1,113 @@
+"""The runtime per-call figures: the fit recovers what it is given, the device file carries them, and the cost
+model charges exactly fixed + rows x per_row per call and each search algorithm its own pair."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import yaml
+
+from hwsim import clock
+from hwsim.calibrate.microbench import Measurement
+from hwsim.calibrate.runtime_calls import (FitPoint, LinearFit, RuntimeCalibration, measure_runtime_calls,
+                                           nonnegative_fit)
+from hwsim.calibrate.writer import device_document
+from hwsim.cost.device import load_device
+from hwsim.decode.registry import Algorithm
+from hwsim.paths import DEVICES_DIR
+from hwsim.reference.runtimes import REFERENCE_OPTIONS
+from hwsim.simulate import RunRequest, prepare
+
+FIXED_S, PER_ROW_S = 12e-6, 3e-6
+
+
+def _call_points(rows_list, fixed=FIXED_S, per_row=PER_ROW_S):
+    return [FitPoint(f"rows={r}", (1.0, float(r)), fixed + per_row * r) for r in rows_list]
+
+
+def test_fit_recovers_fixed_and_per_row_and_checks_held_out_points():
+    fit = nonnegative_fit(_call_points((1, 4, 16)), _call_points((2, 8)), ("fixed_s", "per_row_s"))
+    assert fit.coefficients == pytest.approx((FIXED_S, PER_ROW_S), rel=1e-9)
+    assert fit.worst_pct(fit.held_out) == pytest.approx(0.0, abs=1e-6)
+    wrong = nonnegative_fit(_call_points((1, 4, 16)), _call_points((2, 8), per_row=2 * PER_ROW_S), fit.names)
+    assert wrong.worst_pct(wrong.held_out) > 20  # a held-out point that disagrees shows up
+
+
+def test_fit_never_returns_a_negative_figure():
+    falling = [FitPoint(f"rows={r}", (1.0, float(r)), 50e-6 - 2e-6 * r) for r in (1, 4, 16)]
+    fit = nonnegative_fit(falling, [], ("fixed_s", "per_row_s"))
+    assert min(fit.coefficients) >= 0 and fit.coefficients[1] == 0.0
+
+
+def _fit(values):
+    return LinearFit(("a", "b")[:len(values)], tuple(values), (), ())
+
+
+RUNTIME = RuntimeCalibration(
+    prediction=_fit((FIXED_S, PER_ROW_S)), joint=_fit((20e-6, 1e-6)), encoder_step=_fit((2e-6,)),
+    search=_fit((15e-6, 0.5e-6)), search_by_algorithm=(("tsd", _fit((40e-6, 0.25e-6))),),
+    measurements=(Measurement("prediction_call", "float32", (4,), 3, 30e-6, 1, "call"),))
+
+
+@pytest.fixture(scope="module")
+def device_file(tmp_path_factory):
+    base = yaml.safe_load((DEVICES_DIR / "local_cpu.yaml").read_text())  # a valid measured base document
+    measurements = [Measurement(**{k: (tuple(v) if k == "shape" else v) for k, v in m.items() if k != "rate_per_s"})
+                    for m in base["calibration"]["measurements"]]
+    document = device_document("runtime_test", base["calibration"]["machine"], measurements, RUNTIME)
+    path = tmp_path_factory.mktemp("dev") / "runtime_test.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_device_file_carries_the_runtime_figures(device_file):
+    modelling = load_device(device_file).modelling
+    assert modelling.runtime_call("prediction").fixed_s == FIXED_S
+    assert modelling.runtime_call("prediction").per_row_s == PER_ROW_S
+    assert modelling.step_latency_s == 2e-6
+    host = load_device(device_file).host_cpu
+    assert host.search_costs("tsd") == (40e-6, 0.25e-6)
+    assert host.search_costs("beam") == (15e-6, 0.5e-6)  # not measured per algorithm: the host-wide pair
+
+
+def _costs(device_file, algorithm=Algorithm.TSD, beam=4):
+    request = RunRequest(workload="lstm_rnnt_small", precision="fp32", device=str(device_file), frames=20,
+                         beam=beam, algorithm=algorithm, overlap=False, options=replace(REFERENCE_OPTIONS, topk=beam))
+    return prepare(request).costs
+
+
+@pytest.mark.parametrize("rows", [1, 3, 8])
+def test_a_prediction_call_is_charged_fixed_plus_rows_times_per_row(device_file, rows):
+    ops = {op.name: op.time_s for segment in _costs(device_file).prediction(rows) for op in segment.ops}
+    assert ops["prediction.gather"] == pytest.approx(rows * PER_ROW_S)
+    assert ops["prediction.launch"] == pytest.approx(FIXED_S)
+
+
+def test_each_search_is_charged_its_own_step_and_candidate_time(device_file):
+    costs = _costs(device_file)
+    search = costs.search_cost(4)
+    assert search.overhead_s == pytest.approx(40e-6 + 4 * (4 + 1) * 0.25e-6)
+    beam = _costs(device_file, Algorithm.BEAM).search_cost(4)
+    assert beam.overhead_s == pytest.approx(15e-6 + 4 * (4 + 1) * 0.5e-6)
+
+
+def test_clock_choice_is_scoped():
+    assert clock.name() == clock.DEFAULT
+    with clock.using("wall"):
+        assert clock.name() == "wall"
+    assert clock.name() == clock.DEFAULT
+    with pytest.raises(ValueError):
+        with clock.using("sundial"):
+            pass
+
+
+def test_tiny_model_benchmarks_run_and_give_non_negative_figures():
+    base = yaml.safe_load((DEVICES_DIR / "local_cpu.yaml").read_text())
+    base["modelling"].pop("runtime_calls", None)
+    runtime = measure_runtime_calls(base, repeats=1, min_repeat_s=0.001, search_repeats=1)
+    for fit in (runtime.prediction, runtime.joint, runtime.encoder_step, runtime.search):
+        assert all(c >= 0 for c in fit.coefficients) and fit.fit and fit.held_out
+    assert {name for name, _ in runtime.search_by_algorithm} == {a.value for a in Algorithm}
+    names = {m.benchmark for m in runtime.measurements}
+    assert {"prediction_call", "joint_call", "encoder_step", "search_tsd"} <= names

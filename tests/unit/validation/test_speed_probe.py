@@ -1,0 +1,26 @@
+"""Speed normalisation: each decode is scaled by the probe timed next to it, not by an average."""
+
+from __future__ import annotations
+
+import pytest
+
+from hwsim.validation.run import COMPONENTS, speed_normalised
+
+
+def _seconds(scale: float) -> dict[str, float]:
+    return {c: scale * (i + 1) * 1e-3 for i, c in enumerate(COMPONENTS)}
+
+
+def test_each_decode_is_scaled_by_its_own_probe():
+    # the machine ran at half speed for one decode and at calibration speed for two: the same work each time
+    samples = [(_seconds(1.0), 2e-3), (_seconds(2.0), 4e-3), (_seconds(1.0), 2e-3)]
+    speed, normalised = speed_normalised(samples, probe_reference_s=2e-3)
+    assert speed == pytest.approx(1.0)
+    assert normalised == pytest.approx(_seconds(1.0))
+
+
+def test_a_uniformly_slower_machine_is_reported_and_removed():
+    samples = [(_seconds(1.5), 3e-3)] * 3
+    speed, normalised = speed_normalised(samples, probe_reference_s=2e-3)
+    assert speed == pytest.approx(1.5)
+    assert normalised == pytest.approx(_seconds(1.0))
