@@ -79,6 +79,13 @@ def _vector_rate(measurements: list[Measurement]) -> tuple[float, str]:
     return rate, f"median element rate of sigmoid, tanh, exp over {largest} float32 elements: {how}"
 
 
+def _fused_recurrence(facts: dict[str, Any]) -> dict[str, Any]:
+    if facts.get("runtime") == "onnxruntime":
+        return {"value": True, "assumption": "the exported encoder is one ONNX LSTM op per layer and direction: "
+                "onnxruntime runs its steps inside one kernel, with no per-op call overhead"}
+    return {"value": False, "assumption": "numpy runs each op of a recurrent step as its own call"}
+
+
 def _vector_overhead(facts: dict[str, Any]) -> dict[str, Any]:
     if facts.get("runtime") == "onnxruntime":
         return {"value": "per_op", "assumption": "onnxruntime's kernels (LSTM, fused element-wise) pay the measured "
@@ -143,6 +150,7 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
             "conversion_ops_per_element": {"value": 2, "assumption": "convert + multiply by the scale"},
             "transcendental_ops_per_element": _measured(1, f"the vector-unit rate is measured on sigmoid/tanh/exp ({vector_how})"),
             "vector_overhead": _vector_overhead(facts),
+            "fused_recurrence": _fused_recurrence(facts),
         },
         "calibration": {"machine": dict(facts), "measurements": [m.as_dict() for m in measurements]},
     } if runtime is None else _with_runtime(device_document(name, facts, measurements), runtime)

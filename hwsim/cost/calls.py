@@ -23,6 +23,7 @@ one link latency per utterance is below the simulator's reporting precision for 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 from hwsim.cost.device_search import TOPK_OPS_PER_ELEMENT, device_search_s
@@ -65,6 +66,7 @@ class DeviceCallCosts:
     def __init__(self, ctx: CostContext, host: HostModel | None, hmm: HmmSearchSpec | None = None):
         self.ctx, self.host, self.hmm = ctx, host, hmm
         self._ops: dict[tuple[str, int], OpCost] = {}
+        self._fused_ops: dict[tuple[str, int], OpCost] = {}
         self._calls: dict[tuple[str, int], tuple[Segment, ...]] = {}
         ops = ctx.graph.ops
         self.encoder_ops = tuple(op for op in ops if op.trigger in ENCODER_TRIGGERS)
@@ -79,6 +81,18 @@ class DeviceCallCosts:
         if key not in self._ops:
             self._ops[key] = self._compute(op, rows)
         return self._ops[key]
+
+    def recurrent_op_cost(self, op: Op, rows: int) -> OpCost:
+        """An op of a recurrent step: as op_cost, but with no per-op overhead when the runtime fuses the layer
+        into one kernel (modelling.fused_recurrence; its per-step cost is step_latency_s)."""
+        modelling = self.ctx.device.modelling
+        if not modelling.fused_recurrence:
+            return self.op_cost(op, rows)
+        key = (op.name, rows)
+        if key not in self._fused_ops:
+            device = replace(self.ctx.device, modelling=replace(modelling, overhead_s=0.0))
+            self._fused_ops[key] = cost_op(replace(self.ctx, device=device), op, rows)
+        return self._fused_ops[key]
 
     def _compute(self, op: Op, rows: int) -> OpCost:
         on_host = op.component.value == "joint" and self.ctx.options.joint_placement is Placement.HOST
@@ -245,7 +259,7 @@ class DeviceCallCosts:
         step_s = self.ctx.device.modelling.step_latency_s
         latency = Segment(LATENCY_RESOURCE, COMPONENT_OF[block[0].component.value], step_s, "step latency",
                           (OpInfo("step latency", step_s, 0.0, 0.0, "latency", ""),))
-        step = merge_segments([latency] + [_segment(self.op_cost(op, rows)) for op in block])
+        step = merge_segments([latency] + [_segment(self.recurrent_op_cost(op, rows)) for op in block])
         if exclusive:  # one segment per resource for all steps: same busy time, no other user to interleave
             return loads + [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}", s.ops, steps)
                             for s in step]

@@ -187,6 +187,7 @@ class Modelling:
     fuse_elementwise: bool = False       # element-wise ops fused into their layer: no memory round trip, no overhead
     search_on_accelerator: bool = False  # the device's default search placement
     runtime_calls: tuple[tuple[str, RuntimeCall], ...] = ()  # (component, call) for prediction / joint, if measured
+    fused_recurrence: bool = False       # a recurrent layer is one kernel: its per-step ops pay no overhead_s
 
     def runtime_call(self, component: str) -> RuntimeCall | None:
         return dict(self.runtime_calls).get(component)
@@ -268,7 +269,7 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                             m.vector_overhead.value == "per_pass", m.conversion_overlap.value == "concurrent",
                             m.dispatch_latency_s.value, m.step_latency_s.value,
                             m.elementwise_fusion.value == "per_layer", m.search_on.value == "accelerator",
-                            _runtime_calls(m)),
+                            _runtime_calls(m), m.fused_recurrence.value),
         gemm_table=gemm_table([x.model_dump() for x in spec.calibration.measurements] if spec.calibration else None),
         default_host=spec.default_host.value if spec.default_host else None,
     )

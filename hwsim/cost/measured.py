@@ -4,7 +4,8 @@ A device written by `hwsim calibrate` carries float32 GEMM times for M in {1, 4,
 RNN-T's (K, N) shapes. For an op (m, k, n) the cost model takes the measured (K, N) closest in log(K N), reads
 the time at m by linear interpolation in M between the bracketing measurements (linear extrapolation from
 the last two beyond the largest M), and scales it by (k n) / (K N). The measurement already contains the
-cache and memory behaviour of that shape, so no separate memory term is added.
+cache and memory behaviour of that shape, so no separate memory term is added. The per-call overhead of the
+runtime's GEMM call is taken out of every row (gemm_table) and charged per op by the cost model instead.
 """
 
 from __future__ import annotations
@@ -44,8 +45,13 @@ class GemmTable:
 
 
 def gemm_table(measurements: list[dict[str, object]] | None, dtype: str = "float32") -> GemmTable | None:
+    """The float32 GEMM rows of a calibration table, each less the measured per-call overhead (the `matmul_call`
+    benchmark, when the table has it): the cost model charges that overhead once per op as modelling.overhead_s,
+    and an op inside a fused kernel (hwsim.cost.calls, modelling.fused_recurrence) does not pay it at all."""
     if not measurements:
         return None
-    rows = tuple((int(m["shape"][0]), int(m["shape"][1]), int(m["shape"][2]), float(m["median_s"]))
+    calls = [float(m["median_s"]) for m in measurements if m["benchmark"] == "matmul_call"]
+    call_s = min(calls) if calls else 0.0
+    rows = tuple((int(m["shape"][0]), int(m["shape"][1]), int(m["shape"][2]), max(float(m["median_s"]) - call_s, 0.0))
                  for m in measurements if m["benchmark"] == "gemm" and m["dtype"] == dtype and len(m["shape"]) == 3)
     return GemmTable(dtype, rows) if rows else None

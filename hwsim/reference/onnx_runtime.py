@@ -8,11 +8,11 @@ from typing import Sequence
 import numpy as np
 
 from hwsim import clock
-from hwsim.decode.context import BLANK, History, Scores
+from hwsim.decode.context import History, Scores
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.onnx_export import export_models
 from hwsim.reference.rnnt import RnntModel
-from hwsim.reference.search import run_timed_search
+from hwsim.reference.search import run_timed_search, top_k_scores
 from hwsim.reference.trace import Recorder
 from hwsim.sim.schedule import DecodeSchedule
 
@@ -82,10 +82,7 @@ class OrtScorer:
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
         with self.recorder.timed("joint"):
             logp = self.ort.joint(self.enc_proj[list(frames)], np.stack([self.pred_proj[y] for y in histories]))
-            labels = logp[:, 1:]
-            top = np.argsort(-labels, axis=1, kind="stable")[:, :k]
-            return Scores(logp[:, BLANK].astype(np.float64), top + 1,
-                          np.take_along_axis(labels, top, axis=1).astype(np.float64))
+        return top_k_scores(logp, k)
 
 
 def decode_onnx(ort_model: OrtModel, features: np.ndarray, recorder: Recorder, algorithm: Algorithm, beam: int,

@@ -43,13 +43,19 @@ class NumpyScorer:
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
         with self.recorder.timed("joint"):
             logp = self.model.joint(self.enc_proj[list(frames)], np.stack([self.pred_proj[y] for y in histories]))
-            labels = logp[:, 1:]
-            top = np.argpartition(-labels, k - 1, axis=1)[:, :k] if k < labels.shape[1] else \
-                np.tile(np.arange(labels.shape[1]), (len(histories), 1))
-            top_logp = np.take_along_axis(labels, top, axis=1)
-            order = np.argsort(-top_logp, axis=1, kind="stable")
-            return Scores(logp[:, BLANK].astype(np.float64), np.take_along_axis(top, order, axis=1) + 1,
-                          np.take_along_axis(top_logp, order, axis=1).astype(np.float64))
+        return top_k_scores(logp, k)
+
+
+def top_k_scores(logp: np.ndarray, k: int) -> Scores:
+    """Blank and the k best labels of each row, best first. Not timed as the joint: the simulator places top-k
+    with the search on the host (hwsim.reference.runtimes.REFERENCE_OPTIONS), so the reference times it there."""
+    labels = logp[:, 1:]
+    top = np.argpartition(-labels, k - 1, axis=1)[:, :k] if k < labels.shape[1] else \
+        np.tile(np.arange(labels.shape[1]), (len(labels), 1))
+    top_logp = np.take_along_axis(labels, top, axis=1)
+    order = np.argsort(-top_logp, axis=1, kind="stable")
+    return Scores(logp[:, BLANK].astype(np.float64), np.take_along_axis(top, order, axis=1) + 1,
+                  np.take_along_axis(top_logp, order, axis=1).astype(np.float64))
 
 
 def decode(model: RnntModel, encoded: np.ndarray, recorder: Recorder, algorithm: Algorithm, beam: int,

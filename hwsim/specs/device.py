@@ -22,7 +22,7 @@ Layout of a device file (see hwsim/data/devices/*.yaml):
     power_w, price_per_hour_usd                                                              (optional)
     modelling:      {dataflow, weight_load, fill_drain, overhead_s, operand_memory, conversion_ops_per_element,
                      conversion_overlap, dispatch_latency_s, step_latency_s, elementwise_fusion, search_on,
-                     runtime_calls?: {prediction, joint: {fixed_s, per_row_s}}}
+                     fused_recurrence, runtime_calls?: {prediction, joint: {fixed_s, per_row_s}}}
     gpu:            {kernel_launch_s, graph_kernel_s?, graph_launch_s?, cuda_graphs?}  (required with tensor_core)
     calibration:    {machine: {fact: value}, measurements: [ {benchmark, dtype, shape, repeats, median_s,
                      work, work_unit, rate_per_s} ]}                                         (optional)
@@ -347,6 +347,10 @@ class ModellingSpec(_Spec):
         "per_layer = element-wise ops fused into their layer (no memory round trip, no overhead); none = one pass each")
     search_on: PlacementChoice = _default(PlacementChoice, "host", "beam search runs on the host CPU",
                                           "default placement of the beam search: the host CPU or the accelerator")
+    fused_recurrence: BoolChoice = _default(
+        BoolChoice, False, "each op of a recurrent step is dispatched on its own (eager numpy)",
+        "true = the runtime runs a recurrent layer as one kernel (onnxruntime's LSTM op, cuDNN): the ops of a "
+        "recurrent step pay no overhead_s; step_latency_s is the per-step cost")
     runtime_calls: RuntimeCallsSpec | None = Field(
         default=None, description="per prediction / joint call host time of the runtime beyond its ops (measured "
                                   "by hwsim calibrate on a tiny model); when given it replaces dispatch_latency_s and "
