@@ -111,3 +111,24 @@ def test_tiny_model_benchmarks_run_and_give_non_negative_figures():
     assert {name for name, _ in runtime.search_by_algorithm} == {a.value for a in Algorithm}
     names = {m.benchmark for m in runtime.measurements}
     assert {"prediction_call", "joint_call", "encoder_step", "search_tsd"} <= names
+
+
+def test_fused_recurrence_drops_the_per_op_overhead_inside_the_step_loop(device_file, tmp_path):
+    document = yaml.safe_load(device_file.read_text())
+    document["modelling"]["fused_recurrence"] = {"value": True, "assumption": "test"}
+    fused_file = tmp_path / "fused.yaml"
+    fused_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    eager, fused = _costs(device_file), _costs(fused_file)
+    frames = 10
+    recurrent_ops = [op for op in eager.encoder_ops if op.trigger.value == "encoder_recurrent"]
+    total = lambda costs: sum(s.duration_s for s in costs.encoder(frames, exclusive=True))  # noqa: E731
+    dropped = sum(eager.op_cost(op, 1).overhead_s * op.invocations(frames) for op in recurrent_ops)
+    assert recurrent_ops and dropped > 0
+    assert total(eager) - total(fused) == pytest.approx(dropped, rel=1e-9)
+
+
+def test_gemm_table_rows_are_net_of_the_per_call_overhead():
+    from hwsim.cost.measured import gemm_table
+    rows = [{"benchmark": "gemm", "dtype": "float32", "shape": [4, 64, 64], "median_s": 10e-6},
+            {"benchmark": "matmul_call", "dtype": "float32", "shape": [1, 8, 8], "median_s": 2e-6}]
+    assert gemm_table(rows).seconds(4, 64, 64) == pytest.approx(8e-6)
