@@ -105,7 +105,8 @@ def serve_request(args: argparse.Namespace) -> ServeRequest:
     if args.find_max_load and args.slo_p99_s is None:
         raise SpecError(None, "--slo-p99-s", "required with --find-max-load")
     base = run_request(args, args.workload, args.precision, args.device, 1, args.beam)
-    return ServeRequest(base, scenario, utterances=args.utterances or (len(table) if table else 100),
+    utterances = args.utterances if args.utterances is not None else (len(table) if table else 100)
+    return ServeRequest(base, scenario, utterances=utterances,
                         rate_per_s=args.rate if args.rate is not None else 1.0,
                         streams=args.streams if args.streams is not None else 1, duration_s=args.duration_s,
                         chunk_s=args.chunk_s, lengths=lengths, batching=_choice("--batching", args.batching, Batching),

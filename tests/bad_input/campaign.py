@@ -106,6 +106,7 @@ def generated_spec_cases() -> list[Case]:
 # --- output paths: every flag that writes, pointed at places that cannot be written -----------------------------
 
 SIM = ["simulate", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip", "--frames", "20"]
+SERVE = ["serve", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip", "--scenario", "offline"]
 COST = ["cost", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip", "--frames", "20"]
 OUTPUT_FLAGS = {
     "simulate--out": (SIM + ["--out"], "dir"),
@@ -451,6 +452,20 @@ def argument_cases() -> list[Case]:
         "validate:repeats-0": ["validate", "--repeats", "0"],
         "validate:device": ["validate", "--quick", "--device", "no_such_cpu"],
         "calibrate:threads-0": ["calibrate", "--threads", "0"],
+        "calibrate:clock": ["calibrate", "--clock", "sundial"],
+        "calibrate:runtime": ["calibrate", "--runtime", "tensorflow"],
+        "validate:runtime": ["validate", "--quick", "--runtime", "tensorflow"],
+        "fit-decoding:missing-trace": ["fit-decoding", "none.json"],
+        "fit-decoding:max-symbols-0": ["fit-decoding", "none.json", "--max-symbols", "0"],
+        "fit-decoding:vocab-text": ["fit-decoding", "none.json", "--vocab", "many"],
+        "serve:utterances-0": SERVE + ["--utterances", "0"],
+        "serve:rate-zero": SERVE[:-2] + ["server", "--rate", "0"],
+        "serve:streams-0": SERVE[:-2] + ["streaming", "--streams", "0"],
+        "serve:max-batch-0": SERVE + ["--max-batch", "0"],
+        "serve:chips-0": SERVE + ["--chips", "0"],
+        "serve:slo-negative": SERVE + ["--slo-p99-s", "-1", "--find-max-load"],
+        "serve:scenario": SERVE[:-2] + ["batch"],
+        "serve:lengths-missing": SERVE + ["--lengths", "none.csv"],
         "cli:unknown-verb": ["simulat"],
         "cli:no-verb": [],
         "cli:spec-dir-missing": ["--spec-dir", "no/such/folder", "params", "ibm_rnnt_swb"],
