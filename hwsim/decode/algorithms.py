@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwsim.decode.context import BLANK, Hyp, SearchContext, best, log_add_merge, top_candidates
+from hwsim.decode.context import (BLANK, History, Hyp, SearchContext, best, log_add_merge, merge_blanks_into,
+                                  top_candidates)
 
 
 def greedy(ctx: SearchContext, beam: int, max_symbols: int) -> list[Hyp]:
@@ -74,16 +75,16 @@ def time_synchronous(ctx: SearchContext, beam: int, max_symbols: int) -> list[Hy
     k = min(beam, ctx.vocab - 1)
     carried = [Hyp((BLANK,), 0.0)]
     for t in range(ctx.frames):
-        ended: list[Hyp] = []
+        ended: dict[History, Hyp] = {}
         scored = carried
         for h in scored:
             h.frame = t
         for round_ in range(max_symbols + 1):
             s = ctx.score(scored, k)
-            ended = log_add_merge(ended + [h.blank(float(s.blank[i])) for i, h in enumerate(scored)])
+            merge_blanks_into(ended, scored, s.blank.tolist())
             if round_ < max_symbols:
                 scored = top_candidates(scored, s, beam, blanks=False)
-        carried = best(ended, beam)
+        carried = best(list(ended.values()), beam)
     return carried
 
 
