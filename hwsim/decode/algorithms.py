@@ -48,15 +48,20 @@ def beam(ctx: SearchContext, beam: int, max_symbols: int) -> list[Hyp]:
         pending, kept = list(carried), []
         for h in pending:
             h.frame, h.in_frame = t, 0
+        pending_scores = [h.score for h in pending]  # kept beside `pending`, item for item
         while pending:
-            top = max(range(len(pending)), key=lambda i: pending[i].score)
+            top = pending_scores.index(max(pending_scores))  # the first best, as max(key=score) picks
             hyp = pending.pop(top)
+            del pending_scores[top]
             s = ctx.score([hyp], k)
-            kept.append(hyp.blank(float(s.blank[0])))
+            kept.append(hyp.blank(s.blank[0].item()))
             if hyp.in_frame < max_symbols:
-                pending += [hyp.extend(int(s.labels[0, j]), float(s.label_logp[0, j])) for j in range(k)]
+                extensions = [hyp.extend(label, logp)
+                              for label, logp in zip(s.labels[0, :k].tolist(), s.label_logp[0, :k].tolist())]
+                pending += extensions
+                pending_scores += [h.score for h in extensions]
             if pending:
-                threshold = max(h.score for h in pending)
+                threshold = max(pending_scores)
                 if sum(h.score > threshold for h in kept) >= beam:
                     break
         carried = best(log_add_merge(kept), beam)

@@ -157,16 +157,20 @@ class Engine:
         would only add up the durations. Add them up directly, in SimPy's order (`now + duration`), with the
         same trace records and event count; returns the decoder's end time."""
         now, trace, events = self.env.now, self.run_data.trace, 0
-        by_shape: dict[tuple[int, int, int], tuple[Segment, ...]] = {}
+        by_shape: dict[tuple[int, int, int], list[tuple[float, dict[str, object]]]] = {}
         for step in steps:
             shape = (step.prediction_rows, step.joint_rows, step.hyps)
             segments = by_shape.get(shape)
             if segments is None:
-                segments = by_shape[shape] = self._working(_step_segments(costs, step))
-            for segment in segments:
-                start, now = now, now + segment.duration_s
-                trace.append(TraceRecord("decoder", segment.component, segment.label, segment.resource,
-                                         start, now, segment))
+                segments = by_shape[shape] = [(segment.duration_s, _record_fields("decoder", segment))
+                                              for segment in self._working(_step_segments(costs, step))]
+            for duration_s, template in segments:
+                fields = template.copy()
+                fields["start_s"], now = now, now + duration_s
+                fields["end_s"] = now
+                record = _new_object(TraceRecord)
+                _set_attribute(record, "__dict__", fields)  # = TraceRecord(**fields), at a third of the cost
+                trace.append(record)
             events += 3 * len(segments)
         self.run_data.events += events
         self._alone_end_s = now
@@ -203,3 +207,12 @@ def _step_segments(costs: CallCosts, step: DecodeStep) -> list[Segment]:
     """One decode step's work in order: prediction (when it has rows), joint, transfer, search."""
     segments = list(costs.prediction(step.prediction_rows)) if step.prediction_rows else []
     return segments + [*costs.joint(step.joint_rows), *costs.transfer(step.joint_rows), *costs.search(step.hyps)]
+
+
+_new_object, _set_attribute = object.__new__, object.__setattr__
+
+
+def _record_fields(process: str, segment: Segment) -> dict[str, object]:
+    """A TraceRecord's fields for `segment`, in field order (start and end to be filled in): the decoder run
+    alone builds its many records from these instead of through the frozen dataclass's __init__."""
+    return dict(TraceRecord(process, segment.component, segment.label, segment.resource, 0.0, 0.0, segment).__dict__)
