@@ -130,9 +130,13 @@ class SearchContext:
         """Prediction network on the new histories of `hyps`, then one joint call on all of them."""
         frames = [h.frame for h in hyps] if frames is None else frames
         todo = [h for h in hyps if not h.computed]
-        if self.cache:
-            new = [y for y in dict.fromkeys(h.yseq for h in todo) if y not in self.predicted]
-            self.predicted.update(new)
+        if self.cache:  # a history new to `predicted` (first occurrence in this batch included) is a row
+            new, predicted = [], self.predicted
+            for h in todo:
+                known = len(predicted)
+                predicted.add(h.yseq)  # one hash of a long label tuple, not three
+                if len(predicted) > known:
+                    new.append(h.yseq)
         else:
             new = [h.yseq for h in todo]
         if new:
