@@ -4,6 +4,10 @@
 Overlap: the encoder of later chunks runs while the decoder works on earlier frames, each on whatever
 resources its segments name. With `overlap=False` every segment also takes one global lock, so nothing runs
 concurrently and the total equals the sum of all segment durations.
+
+Speed: once the encoder has finished (for a whole utterance: from the decoder's second step on) the
+decoder is alone, and its remaining steps are added up without SimPy events (`Engine._decode_alone`), giving
+the same trace, waits, event count and times to the bit (tests/unit/sim/test_engine.py compares both paths).
 """
 
 from __future__ import annotations
