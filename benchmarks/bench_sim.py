@@ -3,13 +3,44 @@ and B, and the wall time of a full-model per-op cost table.
 
 Run: python benchmarks/bench_sim.py   (prints a table; nothing is asserted)
 Schedules are memoised (hwsim.sim.decode.build_schedule), so repeated points time the engine; the
-"decode schedule alone" lines time the search that builds a schedule the first time.
+"decode schedule alone" lines time the search that builds a schedule the first time. Once the encoder has
+finished (always, for a whole utterance) the engine adds up the decoder's remaining segments without SimPy
+(hwsim.sim.engine.Engine._decode_alone, same results), so a point costs less than a bare SimPy loop with the
+same holds; the streamed USM line keeps encoder and decoder contending in SimPy.
+
+Measured on the shared 2-core CI-class machine (medians of 5 interleaved runs, 2026-12-02), before issue 9's
+registry schedules (bc5f113), after them (597f04c), and with the faster engine and search (speed9):
+
+| case                                        | bc5f113 | 597f04c | speed9 |
+|---------------------------------------------|---------|---------|--------|
+| one IBM RNN-T point, T=152, B=8 (fp16)      |   35 ms |   48 ms | 5.1 ms |
+| Fig. 1(a) sweep, 10 points, incl. set-up    |  355 ms |  774 ms | 194 ms |
+| USM RNN-T 1B, 30 s, B=16, per simulation    |  152 ms |  192 ms |  28 ms |
+|   the same streamed in 64-frame chunks      |  204 ms |  346 ms | 180 ms |
+|   ibm_rnnt_swb int4, T=76 B=8               |   18 ms |   26 ms | 3.8 ms |
+|   ibm_rnnt_swb int4, T=152 B=8              |   39 ms |   57 ms | 9.4 ms |
+|   ibm_rnnt_swb int4, T=304 B=8              |   78 ms |   95 ms |  23 ms |
+|   ibm_rnnt_swb int4, T=608 B=8              |  141 ms |  265 ms | 134 ms |
+|   ibm_rnnt_swb int4, T=152 B=1              |   16 ms |   41 ms | 6.9 ms |
+|   ibm_rnnt_swb int4, T=152 B=4              |   33 ms |   35 ms | 6.8 ms |
+|   ibm_rnnt_swb int4, T=152 B=16             |   45 ms |   49 ms | 8.7 ms |
+|   ibm_rnnt_swb int4, T=152 B=64             |   79 ms |   41 ms | 7.2 ms |
+|   decode schedule alone (TSD), T=152 B=1    |  0.6 ms |   18 ms |  10 ms |
+|   decode schedule alone (TSD), T=152 B=8    |  1.2 ms |   30 ms |  21 ms |
+|   decode schedule alone (TSD), T=152 B=16   |  2.0 ms |   53 ms |  41 ms |
+
+bc5f113 drew its schedule from a statistical emission model (no search) on every call, so its points include
+that and its schedule lines are not a search. Since 597f04c a schedule is a real search over the synthetic
+scorer (S + 1 joint calls per frame for TSD), built once per (algorithm, frames, beam, statistics) and then
+memoised. The T=608 line is dominated by the garbage collector's full passes over 36k trace objects.
+Timings on this shared machine vary by up to 2x between runs; compare versions interleaved.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 
 import simpy
 
@@ -54,7 +85,7 @@ def main() -> None:
     bare_s = statistics.median(bare_simpy(holds) for _ in range(5))
     print(f"one IBM RNN-T point (T=152, B=8): {sim_s * 1e3:.1f} ms, {holds} holds, {result.events} events, "
           f"{result.events / sim_s:,.0f} events/s; bare SimPy with the same holds {bare_s * 1e3:.1f} ms "
-          f"-> engine overhead {sim_s / bare_s:.2f}x")
+          f"-> {sim_s / bare_s:.2f}x a bare SimPy loop")
     sweep = expand(fig1a, ("fp16", "int4"), ("ibm_7nm_ai_chip",), (1, 2, 4, 8, 16), (152,))
     print(f"Fig. 1(a) sweep (2 precisions x 5 beams, incl. cost-model set-up): "
           f"{timed(lambda: run_sweep(sweep, workers=1, progress=False)):.2f} s")
@@ -63,6 +94,10 @@ def main() -> None:
     simulate(usm, usm_prepared)
     print(f"USM RNN-T 1B, 30 s, beam 16 on tpu_v5e: {timed(lambda: simulate(usm, usm_prepared)):.3f} s per simulation, "
           f"set-up (graph, plan, costs) {timed(lambda: prepare(usm), 1):.2f} s")
+    streamed = replace(usm, chunk_frames=64)
+    simulate(streamed, usm_prepared)
+    print(f"  streamed in 64-frame chunks (encoder and decoder contend in SimPy): "
+          f"{timed(lambda: simulate(streamed, usm_prepared)):.3f} s per simulation")
     for frames in (76, 152, 304, 608):
         point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=frames, beam=8)
         p = prepare(point)

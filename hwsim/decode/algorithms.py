@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwsim.decode.context import BLANK, Hyp, SearchContext, best, log_add_merge, top_candidates
+from hwsim.decode.context import (BLANK, History, Hyp, SearchContext, best, log_add_merge, merge_blanks_into,
+                                  top_candidates)
 
 
 def greedy(ctx: SearchContext, beam: int, max_symbols: int) -> list[Hyp]:
@@ -47,15 +48,20 @@ def beam(ctx: SearchContext, beam: int, max_symbols: int) -> list[Hyp]:
         pending, kept = list(carried), []
         for h in pending:
             h.frame, h.in_frame = t, 0
+        pending_scores = [h.score for h in pending]  # kept beside `pending`, item for item
         while pending:
-            top = max(range(len(pending)), key=lambda i: pending[i].score)
+            top = pending_scores.index(max(pending_scores))  # the first best, as max(key=score) picks
             hyp = pending.pop(top)
+            del pending_scores[top]
             s = ctx.score([hyp], k)
-            kept.append(hyp.blank(float(s.blank[0])))
+            kept.append(hyp.blank(s.blank[0].item()))
             if hyp.in_frame < max_symbols:
-                pending += [hyp.extend(int(s.labels[0, j]), float(s.label_logp[0, j])) for j in range(k)]
+                extensions = [hyp.extend(label, logp)
+                              for label, logp in zip(s.labels[0, :k].tolist(), s.label_logp[0, :k].tolist())]
+                pending += extensions
+                pending_scores += [h.score for h in extensions]
             if pending:
-                threshold = max(h.score for h in pending)
+                threshold = max(pending_scores)
                 if sum(h.score > threshold for h in kept) >= beam:
                     break
         carried = best(log_add_merge(kept), beam)
@@ -74,16 +80,16 @@ def time_synchronous(ctx: SearchContext, beam: int, max_symbols: int) -> list[Hy
     k = min(beam, ctx.vocab - 1)
     carried = [Hyp((BLANK,), 0.0)]
     for t in range(ctx.frames):
-        ended: list[Hyp] = []
+        ended: dict[History, Hyp] = {}
         scored = carried
         for h in scored:
             h.frame = t
         for round_ in range(max_symbols + 1):
             s = ctx.score(scored, k)
-            ended = log_add_merge(ended + [h.blank(float(s.blank[i])) for i, h in enumerate(scored)])
+            merge_blanks_into(ended, scored, s.blank.tolist())
             if round_ < max_symbols:
                 scored = top_candidates(scored, s, beam, blanks=False)
-        carried = best(ended, beam)
+        carried = best(list(ended.values()), beam)
     return carried
 
 

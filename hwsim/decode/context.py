@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -73,15 +73,36 @@ class Hyp:
 def log_add_merge(hyps: Sequence[Hyp]) -> list[Hyp]:
     """Recombine hypotheses with equal label histories (log-add of scores), keeping first-seen order."""
     merged: dict[History, Hyp] = {}
+    merge_into(merged, hyps)
+    return list(merged.values())
+
+
+def merge_into(merged: dict[History, Hyp], hyps: Iterable[Hyp]) -> None:
+    """log_add_merge into a running dict (history -> first-seen hypothesis, whose score absorbs the others'),
+    so a search that keeps adding to one merged set does not merge what it merged before again."""
     for h in hyps:
         other = merged.get(h.yseq)
         if other is None:
             merged[h.yseq] = h
         else:
-            high, low = (other.score, h.score) if other.score >= h.score else (h.score, other.score)
-            other.score = high + math.log1p(math.exp(low - high))
-            other.computed = other.computed or h.computed
-    return list(merged.values())
+            _absorb(other, h.score, h.computed)
+
+
+def merge_blanks_into(merged: dict[History, Hyp], hyps: Sequence[Hyp], blank_logp: Sequence[float]) -> None:
+    """merge_into(merged, [h.blank(logp) ...]), creating a blank extension only for a history not yet merged."""
+    for h, logp in zip(hyps, blank_logp):
+        other = merged.get(h.yseq)
+        if other is None:
+            merged[h.yseq] = h.blank(logp)
+        else:
+            _absorb(other, h.score + logp, h.computed)
+
+
+def _absorb(kept: Hyp, score: float, computed: bool) -> None:
+    """Log-add another path's `score` into `kept` (the same label history)."""
+    high, low = (kept.score, score) if kept.score >= score else (score, kept.score)
+    kept.score = high + math.log1p(math.exp(low - high))
+    kept.computed = kept.computed or computed
 
 
 def best(hyps: Sequence[Hyp], beam: int) -> list[Hyp]:
@@ -109,9 +130,13 @@ class SearchContext:
         """Prediction network on the new histories of `hyps`, then one joint call on all of them."""
         frames = [h.frame for h in hyps] if frames is None else frames
         todo = [h for h in hyps if not h.computed]
-        if self.cache:
-            new = [y for y in dict.fromkeys(h.yseq for h in todo) if y not in self.predicted]
-            self.predicted.update(new)
+        if self.cache:  # a history new to `predicted` (first occurrence in this batch included) is a row
+            new, predicted = [], self.predicted
+            for h in todo:
+                known = len(predicted)
+                predicted.add(h.yseq)  # one hash of a long label tuple, not three
+                if len(predicted) > known:
+                    new.append(h.yseq)
         else:
             new = [h.yseq for h in todo]
         if new:
@@ -130,22 +155,31 @@ def top_candidates(hyps: Sequence[Hyp], scores: Scores, beam: int, blanks: bool,
     Candidates are ranked by total score; ties keep the order blanks (by parent), then labels (by parent, rank).
     `label_ok[i]` False bars hypothesis i from label extensions (the per-frame symbol cap).
     """
-    base = np.fromiter((h.score for h in hyps), np.float64, len(hyps))
+    n = len(hyps)
+    base = np.fromiter((h.score for h in hyps), np.float64, n)
     label_total = base[:, None] + scores.label_logp
     if label_ok is not None:
         label_total = np.where(label_ok[:, None], label_total, -np.inf)
-    n, k = label_total.shape
-    total = np.concatenate([base + scores.blank if blanks else np.full(n, -np.inf), label_total.ravel()])
+    k = label_total.shape[1]
+    # Without blanks only labels compete: ranking them alone gives the same order (a stable sort keeps the
+    # relative order of any subset), and a barred label (-inf) ends the list as a barred blank would.
+    total = np.concatenate([base + scores.blank, label_total.ravel()]) if blanks else label_total.ravel()
+    first_label = n if blanks else 0
     order = np.argsort(-total, kind="stable")[:beam]
-    picked_total = total[order].tolist()
-    blank_logp, labels, label_logp = scores.blank.tolist(), scores.labels.tolist(), scores.label_logp.tolist()
-    out = []
-    for index, value in zip(order.tolist(), picked_total):
-        if value == -math.inf:
+    picked = order.tolist()
+    for count, value in enumerate(total[order].tolist()):
+        if value == -math.inf or (not blanks and value != value):
+            del picked[count:]
             break
-        if index < n:
+    flat = [index - first_label for index in picked if index >= first_label]  # into labels.ravel()
+    labels = scores.labels.reshape(-1)[flat].tolist()
+    label_logp = scores.label_logp.reshape(-1)[flat].tolist()
+    blank_logp = scores.blank.tolist() if len(flat) < len(picked) else []
+    out, extended = [], 0
+    for index in picked:
+        if index < first_label:
             out.append(hyps[index].blank(blank_logp[index]))
         else:
-            parent, rank = divmod(index - n, k)
-            out.append(hyps[parent].extend(labels[parent][rank], label_logp[parent][rank]))
+            out.append(hyps[flat[extended] // k].extend(labels[extended], label_logp[extended]))
+            extended += 1
     return out

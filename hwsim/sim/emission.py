@@ -90,6 +90,8 @@ class SyntheticScorer:
         p = params.top_prob
         self.log_top, self.log_rest = math.log(p), math.log1p(-p)
         self._by_k: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._due_rows: dict[tuple[int, int, int], np.ndarray] = {}
+        self._single: dict[tuple[int, int, int], Scores] = {}
 
     def predict(self, histories: Sequence[History]) -> None:
         """The synthetic model's outputs need no prediction state."""
@@ -106,14 +108,38 @@ class SyntheticScorer:
         return cached
 
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
+        if len(histories) == 1:  # greedy and standard beam search score one hypothesis per call
+            return self._one_row(frames[0], len(histories[0]) - 1, k)
         runs, label_logp, blank_logp = self._tables(k)
         t = np.fromiter(frames, np.int64, len(histories))
         u = np.fromiter(map(len, histories), np.int64, len(histories)) - 1
         due = (self.due_by[t] > u).view(np.int8)
         labels = runs[t, :k]
-        for i in np.flatnonzero(due):  # the due label first, then the frame's run without it
-            reference = int(self.reference_labels[min(u[i], len(self.reference_labels) - 1)])
-            run = runs[t[i]]
-            labels[i, 0] = reference
-            labels[i, 1:] = run[run != reference][:k - 1]
+        for i in np.flatnonzero(due).tolist():
+            labels[i] = self._due_labels(int(t[i]), int(u[i]), k)
         return Scores(blank_logp[due], labels, label_logp[due])
+
+    def _due_labels(self, frame: int, labels_so_far: int, k: int) -> np.ndarray:
+        """A due row's k labels: the reference label it owes first, then the frame's run without it. Depends on
+        (frame, labels so far) only, and searches ask for the same pair again and again, so it is memoised."""
+        key = (frame, labels_so_far, k)
+        row = self._due_rows.get(key)
+        if row is None:
+            reference = int(self.reference_labels[min(labels_so_far, len(self.reference_labels) - 1)])
+            run = self._tables(k)[0][frame]
+            row = self._due_rows[key] = np.concatenate([[reference], run[run != reference][:k - 1]])
+        return row
+
+    def _one_row(self, frame: int, labels_so_far: int, k: int) -> Scores:
+        """Scores of a single (frame, labels so far) row, memoised; the arrays are read-only as they are shared."""
+        key = (frame, labels_so_far, k)
+        scores = self._single.get(key)
+        if scores is None:
+            runs, label_logp, blank_logp = self._tables(k)
+            due = int(self.due_by[frame] > labels_so_far)
+            labels = self._due_labels(frame, labels_so_far, k) if due else runs[frame, :k]
+            scores = Scores(blank_logp[due:due + 1].copy(), labels[None, :].copy(), label_logp[due:due + 1].copy())
+            for array in (scores.blank, scores.labels, scores.label_logp):
+                array.flags.writeable = False
+            self._single[key] = scores
+        return scores

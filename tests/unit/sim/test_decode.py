@@ -74,3 +74,26 @@ def test_invalid_arguments():
         build_schedule(Algorithm.GREEDY, 10, 4, PARAMS, 3)
     with pytest.raises(ValueError):
         EmissionParams(0.3, top_prob=0.3)
+
+
+@pytest.mark.parametrize("vocab, k", [(46, 8), (5, 4), (3, 2)])
+def test_one_row_and_batched_joint_give_each_row_the_same_scores(vocab, k):
+    """The scorer memoises single rows and due rows; every row must still be what the batch computes, which is
+    the documented rule (due: the owed reference label first, then the frame's run without it)."""
+    scorer = SyntheticScorer(EmissionParams(0.4, 0.8, 0.5, seed=5), 40, vocab)
+    pairs = [(t, u) for t in range(0, 40, 3) for u in range(0, 20, 2)]
+    batch = scorer.joint([t for t, _ in pairs], [(0,) * (u + 1) for _, u in pairs], k)
+    runs = 1 + (scorer.frame_offsets[:, None] + range(k + 1)) % (vocab - 1)
+    assert batch.labels.shape == (len(pairs), k)
+    for i, (t, u) in enumerate(pairs):
+        one = scorer.joint([t], [(0,) * (u + 1)], k)
+        assert (one.blank[0], one.labels[0].tolist(), one.label_logp[0].tolist()) == \
+            (batch.blank[i], batch.labels[i].tolist(), batch.label_logp[i].tolist())
+        run = runs[t].tolist()
+        if scorer.due_by[t] > u:
+            owed = int(scorer.reference_labels[min(u, len(scorer.reference_labels) - 1)])
+            assert batch.labels[i].tolist() == [owed] + [label for label in run if label != owed][:k - 1]
+            assert batch.blank[i] < batch.label_logp[i, 0]
+        else:
+            assert batch.labels[i].tolist() == run[:k]
+            assert batch.blank[i] > batch.label_logp[i, 0]

@@ -50,3 +50,23 @@ def test_hybrid_model_runs_hmm_search_per_chunk():
     hmm = [r for r in run.trace if r.component == "hmm_search"]
     assert len(hmm) == 4
     assert sum(r.end_s - r.start_s for r in hmm) == pytest.approx(100 * 1e-4)
+
+
+@pytest.mark.parametrize("chunk", [None, 16])
+@pytest.mark.parametrize("overlap", [True, False])
+@pytest.mark.parametrize("algorithm, beam", [(Algorithm.TSD, 4), (Algorithm.BEAM, 3)])
+def test_decoder_alone_without_simpy_gives_the_same_run(chunk, overlap, algorithm, beam):
+    """Once the encoder is done the decoder's steps are added up directly; trace, waits, events and ends must
+    equal SimPy's to the bit (a zero-duration transfer is skipped on both paths)."""
+    costs, shape = FakeCosts(transfer_s=0.0), RunShape(120, 1, chunk)
+    schedule = build_schedule(algorithm, 120, beam, PARAMS, 3)
+    fast_engine = Engine(CAPACITIES, overlap=overlap)
+    fast = fast_engine.run(costs, shape, schedule)
+    slow = Engine(CAPACITIES, overlap=overlap, shortcut=False).run(costs, shape, schedule)
+    assert fast_engine._alone_end_s > 0  # the shortcut ran
+    assert fast.trace == slow.trace
+    assert [list(vars(r).items()) for r in fast.trace] == [list(vars(r).items()) for r in slow.trace]  # + segments
+    assert [repr(r) for r in fast.trace] == [repr(r) for r in slow.trace]
+    assert (fast.total_s, fast.events, fast.waits, fast.process_end_s) == \
+        (slow.total_s, slow.events, slow.waits, slow.process_end_s)
+    assert not any(r.component == "transfer" for r in fast.trace)
