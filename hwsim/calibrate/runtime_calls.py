@@ -9,8 +9,9 @@ negligible, and measures
 
 | figure (device file)                                 | benchmark                                       | fitted on / held out |
 |------------------------------------------------------|-------------------------------------------------|----------------------|
-| modelling.runtime_calls.{prediction,joint}.fixed_s,  | one scorer call with r hypothesis rows, timed   | r = 1, 4, 16 / 2, 8  |
-|   per_row_s                                          | as the decoder times it, minus the per-op model |                      |
+| modelling.runtime_calls.{prediction,joint}.fixed_s,  | every prediction / joint call inside the        | T = 40 / T = 80      |
+|   per_row_s                                          | searches below, median per batch size, minus    |                      |
+|                                                      | the per-op model                                |                      |
 | modelling.step_latency_s                             | the encoder over T frames, minus the per-op     | T = 64 / T = 32      |
 |                                                      | model, per recurrent step                       |                      |
 | host_cpu.search_step_overhead_s, per_candidate_s     | the registry's searches (five algorithms, beams | T = 40 / T = 80      |
@@ -36,13 +37,12 @@ import numpy as np
 import yaml
 
 from hwsim import clock
-from hwsim.calibrate.microbench import Measurement, calls_per_repeat, spread_pct
+from hwsim.calibrate.microbench import Measurement, spread_pct
 from hwsim.decode.registry import Algorithm
 
 TINY_WORKLOAD = "lstm_rnnt_small"
 TINY_OVERRIDES = ("encoder.input_dim=8", "encoder.hidden_dim=8", "encoder.num_layers=1", "predictor.hidden_dim=8",
                   "predictor.embed_dim=8", "joint.hidden_dim=8", "joint.vocab_size=32")
-FIT_ROWS, HELD_OUT_ROWS = (1, 4, 16), (2, 8)
 ENCODER_FIT_FRAMES, ENCODER_HELD_OUT_FRAMES = 64, 32
 SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES = 40, 80
 SEARCHES = ((Algorithm.GREEDY, 1),) + tuple((a, b) for a in (Algorithm.BEAM, Algorithm.TSD, Algorithm.ALSD,
@@ -184,28 +184,6 @@ class _Runtime:
             return OrtScorer(self.ort, features, recorder), recorder
         return NumpyScorer(self.reference.model, self.reference.model.encode(features), recorder), recorder
 
-    def call_runner(self, component: str, rows: int, min_repeat_s: float) -> Callable[[], float]:
-        """A repeat of `number` prediction / joint calls with `rows` hypotheses: returns seconds per call, as the
-        decoder's recorder times it."""
-        scorer, recorder = self.scorer()
-        histories = [(label,) for label in range(1, rows + 1)]
-        scorer.predict(histories)
-        if component == "prediction":
-            run = lambda: scorer.predict(histories)  # noqa: E731
-        else:
-            frames = [index % scorer.frames for index in range(rows)]
-            run = lambda: scorer.joint(frames, histories, PROBE_K)  # noqa: E731
-        for _ in range(3):
-            run()
-        number = calls_per_repeat(run, min_repeat_s)
-
-        def repeat() -> float:
-            before = recorder.seconds[component]
-            for _ in range(number):
-                run()
-            return (recorder.seconds[component] - before) / number
-        return repeat
-
     def encoder_s(self, frames: int, repeats: int) -> tuple[float, float]:
         features = self.features(frames)
         encode = (lambda: self.ort.encode(features)) if self.ort is not None else \
@@ -219,26 +197,6 @@ class _Runtime:
         return _timed_median(repeat, repeats)
 
 
-def _call_points(rt: _Runtime, repeats: int, min_repeat_s: float,
-                 measurements: list[Measurement]) -> dict[str, dict[int, FitPoint]]:
-    """Every (component, rows) call, measured in interleaved rounds (one repeat of each per round), so a slow
-    spell of a shared machine hits all of them alike rather than one."""
-    keys = [(component, rows) for component in ("prediction", "joint") for rows in sorted(FIT_ROWS + HELD_OUT_ROWS)]
-    runners = {key: rt.call_runner(*key, min_repeat_s) for key in keys}
-    samples: dict[tuple[str, int], list[float]] = {key: [] for key in keys}
-    for _ in range(repeats):
-        for key in keys:
-            samples[key].append(runners[key]())
-    points: dict[str, dict[int, FitPoint]] = {"prediction": {}, "joint": {}}
-    for (component, rows), values in samples.items():
-        seconds = statistics.median(values)
-        measurements.append(Measurement(f"{component}_call", "float32", (rows,), repeats, seconds, 1, "call",
-                                        spread_pct(values)))
-        points[component][rows] = FitPoint(f"{component} rows={rows}", (1.0, float(rows)),
-                                           max(seconds - rt.modelled_call_s(component, rows), 0.0))
-    return points
-
-
 def _encoder_point(rt: _Runtime, frames: int, repeats: int, measurements: list[Measurement]) -> FitPoint:
     seconds, spread = rt.encoder_s(frames, repeats)
     steps = rt.costs.recurrent_steps(frames)
@@ -247,21 +205,35 @@ def _encoder_point(rt: _Runtime, frames: int, repeats: int, measurements: list[M
                     max(seconds - rt.modelled_encoder_s(frames), 0.0))
 
 
-def _search_points(rt: _Runtime, repeats: int, measurements: list[Measurement]) -> dict[int, list[FitPoint]]:
+@dataclass(frozen=True)
+class _SearchRuns:
+    points: dict[int, list[FitPoint]]  # search fit points by frames
+    calls: dict[tuple[str, int], dict[int, list[float]]]  # (prediction|joint, frames) -> rows -> seconds of each call
+
+
+def _search_runs(rt: _Runtime, repeats: int, measurements: list[Measurement]) -> _SearchRuns:
     """Each (algorithm, beam, frames) decode once per round, `repeats` interleaved rounds after a warm-up;
-    search time = the decode minus its timed network calls (as in `hwsim validate`), median over rounds."""
+    search time = the decode minus its timed network calls (as in `hwsim validate`), median over rounds; every
+    prediction and joint call of those decodes is kept with its rows (calls inside a real search, with the
+    search's other work between them, are slower than the same call repeated in a tight loop)."""
     from hwsim.reference.run import run_utterance
 
-    keys = [(algorithm, beam, frames) for frames in (SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES)
-            for algorithm, beam in SEARCHES]
-    features = {frames: rt.features(frames) for frames in (SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES)}
-    decode = lambda key: run_utterance(rt.reference, features[key[2]], key[0], key[1], ort_model=rt.ort)  # noqa: E731
+    frame_sets = (SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES)
+    keys = [(algorithm, beam, frames) for frames in frame_sets for algorithm, beam in SEARCHES]
+    features = {frames: rt.features(frames) for frames in frame_sets}
+    decode = lambda key: run_utterance(rt.reference, features[key[2]], key[0], key[1], ort_model=rt.ort,  # noqa: E731
+                                       keep_calls=True)
     schedules = {key: decode(key).schedule for key in keys}  # warm-up; every decode of a key is identical
     samples: dict[tuple, list[float]] = {key: [] for key in keys}
+    calls: dict[tuple[str, int], dict[int, list[float]]] = {(c, f): {} for c in ("prediction", "joint")
+                                                            for f in frame_sets}
     for _ in range(repeats):
         for key in keys:
-            samples[key].append(decode(key).seconds["search"])
-    points: dict[int, list[FitPoint]] = {SEARCH_FIT_FRAMES: [], SEARCH_HELD_OUT_FRAMES: []}
+            run = decode(key)
+            samples[key].append(run.seconds["search"])
+            for call, rows, seconds in run.network_calls:
+                calls[(call, key[2])].setdefault(rows, []).append(seconds)
+    points: dict[int, list[FitPoint]] = {frames: [] for frames in frame_sets}
     for (algorithm, beam, frames), values in samples.items():
         k = min(beam, rt.reference.model.vocab - 1)
         steps = schedules[(algorithm, beam, frames)].steps
@@ -272,23 +244,41 @@ def _search_points(rt: _Runtime, repeats: int, measurements: list[Measurement]) 
                                         len(steps), "step", spread_pct(values)))
         points[frames].append(FitPoint(f"{algorithm.value} B={beam} T={frames}",
                                        (float(len(steps)), float(candidates)), max(seconds - compute, 0.0)))
+    return _SearchRuns(points, calls)
+
+
+MIN_CALLS_PER_ROWS = 5  # a (rows) bucket of in-search calls needs this many calls to be a fit point
+
+
+def _call_points(rt: _Runtime, component: str, by_rows: dict[int, list[float]], frames: int,
+                 measurements: list[Measurement]) -> list[FitPoint]:
+    """One point per batch size seen in the searches: the median call time less the op model's share."""
+    points = []
+    for rows, values in sorted(by_rows.items()):
+        if len(values) < MIN_CALLS_PER_ROWS:
+            continue
+        seconds = statistics.median(values)
+        measurements.append(Measurement(f"{component}_call", "float32", (rows, frames), len(values), seconds, 1,
+                                        "call", spread_pct(values)))
+        points.append(FitPoint(f"{component} rows={rows} T={frames}", (1.0, float(rows)),
+                               max(seconds - rt.modelled_call_s(component, rows), 0.0)))
     return points
 
 
 def measure_runtime_calls(device_document: dict[str, Any], runtime: str = "numpy", repeats: int = 7,
-                          min_repeat_s: float = 0.02, search_repeats: int = 5) -> RuntimeCalibration:
+                          search_repeats: int = 5) -> RuntimeCalibration:
     """Run the tiny-model benchmarks on `runtime` and fit the figures (see the module table)."""
     rt = _Runtime(runtime, device_document)
     measurements: list[Measurement] = []
-    fits = {}
-    calls = _call_points(rt, repeats, min_repeat_s, measurements)
-    for component, points in calls.items():
-        fits[component] = nonnegative_fit([points[r] for r in FIT_ROWS], [points[r] for r in HELD_OUT_ROWS],
-                                          ("fixed_s", "per_row_s"))
     encoder = nonnegative_fit([_encoder_point(rt, ENCODER_FIT_FRAMES, repeats, measurements)],
                               [_encoder_point(rt, ENCODER_HELD_OUT_FRAMES, repeats, measurements)], ("per_step_s",))
-    searches = _search_points(rt, search_repeats, measurements)
+    runs = _search_runs(rt, search_repeats, measurements)
+    fits = {component: nonnegative_fit(
+        _call_points(rt, component, runs.calls[(component, SEARCH_FIT_FRAMES)], SEARCH_FIT_FRAMES, measurements),
+        _call_points(rt, component, runs.calls[(component, SEARCH_HELD_OUT_FRAMES)], SEARCH_HELD_OUT_FRAMES,
+                     measurements), ("fixed_s", "per_row_s")) for component in ("prediction", "joint")}
     names = ("per_step_s", "per_candidate_s")
+    searches = runs.points
     search = nonnegative_fit(searches[SEARCH_FIT_FRAMES], searches[SEARCH_HELD_OUT_FRAMES], names)
     by_algorithm = []
     for algorithm in dict.fromkeys(a for a, _ in SEARCHES):

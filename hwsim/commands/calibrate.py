@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime,
                  "clock": args.clock}
         runtime = measure_runtime_calls(device_document(out.stem, facts, measurements), args.runtime,
-                                        plan.repeats, plan.min_repeat_s, search_repeats=3 if args.quick else 5)
+                                        plan.repeats, search_repeats=3 if args.quick else 5)
         speeds += [probe.seconds() for _ in range(5)]
         facts["speed_probe_s"] = statistics.median(speeds)  # hwsim.calibrate.probe: before, between, after
         facts["speed_probe_spread_pct"] = round(spread_pct(speeds), 3)

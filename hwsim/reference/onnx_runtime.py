@@ -69,7 +69,7 @@ class OrtScorer:
         self.pred_proj: dict[History, np.ndarray] = {}
 
     def predict(self, histories: Sequence[History]) -> None:
-        with self.recorder.timed("prediction"):
+        with self.recorder.timed("prediction", "prediction", len(histories)):
             labels = np.fromiter((y[-1] for y in histories), np.int64, len(histories))
             parents = [self.states[y[:-1]] for y in histories]
             h = np.stack([p[0] for p in parents], axis=1)
@@ -80,7 +80,7 @@ class OrtScorer:
                 self.pred_proj[y] = proj[i]
 
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
-        with self.recorder.timed("joint"):
+        with self.recorder.timed("joint", "joint", len(histories)):
             logp = self.ort.joint(self.enc_proj[list(frames)], np.stack([self.pred_proj[y] for y in histories]))
         return top_k_scores(logp, k)
 

@@ -24,6 +24,7 @@ class ReferenceRun:
     seconds: dict[str, float]  # wall time per component (encoder, prediction, joint, search)
     calls: dict[str, int]  # timed calls per component
     total_interval_s: tuple[float, float] = (0.0, 0.0)  # quartiles (min/max below 4 decodes) of the total time
+    network_calls: tuple[tuple[str, int, float], ...] = ()  # (call, rows, seconds) each, with keep_calls
 
     @property
     def label_rate(self) -> float:
@@ -52,9 +53,10 @@ def random_features(model: RnntModel, frames: int, seed: int) -> np.ndarray:
 
 
 def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int,
-                  cache: bool = True, ort_model=None) -> ReferenceRun:
-    """One timed decode on numpy, or on onnxruntime sessions of the same weights when `ort_model` is given."""
-    recorder = Recorder()
+                  cache: bool = True, ort_model=None, keep_calls: bool = False) -> ReferenceRun:
+    """One timed decode on numpy, or on onnxruntime sessions of the same weights when `ort_model` is given;
+    `keep_calls` also keeps every prediction and joint call's rows and time."""
+    recorder = Recorder(network_calls=[] if keep_calls else None)
     if ort_model is not None:
         from hwsim.reference.onnx_runtime import decode_onnx
         schedule = decode_onnx(ort_model, features, recorder, algorithm, beam, ref.max_symbols, cache)
@@ -63,7 +65,8 @@ def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, be
             encoded = ref.model.encode(features)
         schedule = decode(ref.model, encoded, recorder, algorithm, beam, ref.max_symbols, cache)
     seconds = {c: recorder.seconds.get(c, 0.0) for c in COMPONENTS}
-    return ReferenceRun(schedule, seconds, {c: recorder.calls.get(c, 0) for c in COMPONENTS})
+    return ReferenceRun(schedule, seconds, {c: recorder.calls.get(c, 0) for c in COMPONENTS},
+                        network_calls=tuple(recorder.network_calls or ()))
 
 
 def run_repeated(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int, repeats: int,

@@ -32,7 +32,7 @@ class NumpyScorer:
         self.pred_proj: dict[History, np.ndarray] = {}
 
     def predict(self, histories: Sequence[History]) -> None:
-        with self.recorder.timed("prediction"):
+        with self.recorder.timed("prediction", "prediction", len(histories)):
             labels = np.fromiter((y[-1] for y in histories), np.int64, len(histories))
             out, states = self.model.predict(labels, [self.states[y[:-1]] for y in histories])
             self.states.update(zip(histories, states))
@@ -41,7 +41,7 @@ class NumpyScorer:
             self.pred_proj.update(zip(histories, proj))
 
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
-        with self.recorder.timed("joint"):
+        with self.recorder.timed("joint", "joint", len(histories)):
             logp = self.model.joint(self.enc_proj[list(frames)], np.stack([self.pred_proj[y] for y in histories]))
         return top_k_scores(logp, k)
 

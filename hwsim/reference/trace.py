@@ -24,15 +24,21 @@ class Recorder:
     steps: list[DecodeStep] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    network_calls: list[tuple[str, int, float]] | None = None  # (call, rows, seconds) of each one, when a list
 
     @contextlib.contextmanager
-    def timed(self, component: str) -> Iterator[None]:
+    def timed(self, component: str, call: str | None = None, rows: int = 0) -> Iterator[None]:
+        """Time a block as `component`; a prediction or joint network call names itself (`call`) and its rows,
+        and is logged one by one when `network_calls` is a list (hwsim.calibrate.runtime_calls reads them)."""
         start = clock.now()
         try:
             yield
         finally:
-            self.seconds[component] += clock.now() - start
+            seconds = clock.now() - start
+            self.seconds[component] += seconds
             self.calls[component] += 1
+            if call is not None and self.network_calls is not None:
+                self.network_calls.append((call, rows, seconds))
 
     def step(self, frame: int, prediction_rows: int, cache_hits: int, joint_rows: int, hyps: int) -> None:
         self.steps.append(DecodeStep(frame, prediction_rows, cache_hits, joint_rows, hyps))
