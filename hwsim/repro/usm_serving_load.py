@@ -24,18 +24,17 @@ import pandas as pd  # noqa: E402
 from hwsim.csvout import write_csv
 from hwsim.executor import Executor, LocalExecutor  # noqa: E402
 from hwsim.outputs import write_resolved_config  # noqa: E402
-from hwsim.serving.capacity import find_max_load, probe_summary  # noqa: E402
+from hwsim.serving.capacity import find_max_load, point_setup, probe_summary  # noqa: E402
 from hwsim.serving.load import Lengths  # noqa: E402
 from hwsim.serving.run import Scenario, ServeRequest  # noqa: E402
-from hwsim.simulate import RunRequest, prepare  # noqa: E402
+from hwsim.simulate import RunRequest  # noqa: E402
 
 REGENERATE = "hwsim reproduce usm-serving-load --out reports/usm_serving_load"
 SLO_P99_S = 0.5                   # end of speech -> final result
 STREAM_DURATION_S, STREAM_UTTERANCE_S, STREAM_CV = 6.0, 3.0, 0.3
 OFFLINE_UTTERANCES, OFFLINE_UTTERANCE_S, OFFLINE_CV = 64, 10.0, 0.3
 MAX_BATCH = 128
-SEARCH_TOLERANCE = 0.1            # capacity searched to within 10 % (streams)
-START_FRACTION, SEARCH_GROWTH = 0.5, 1.3
+SEARCH_TOLERANCE = 0.1            # capacity searched to within 10 % (streams): bracket width / its top
 DECODER_BATCH = 64                # batch at which decoder steps are checked for being weight-bound
 ELASTICITY_HOLDS, ELASTICITY_PARTLY = 0.5, 0.1
 USM = dict(workload="usm_rnnt_1b", host="xeon_host", beam=8,
@@ -65,22 +64,21 @@ class Point:
 def decoder_step_ratio(base: RunRequest) -> float:
     """Time of one decoder step (prediction + joint) over DECODER_BATCH utterances / DECODER_BATCH x one utterance's:
     well below 1 means the step is weight-bound (the batch shares one read of the decoder's weights)."""
-    costs = prepare(base).costs
+    costs = point_setup(base)[0].costs
     def step(rows: int) -> float:
         return sum(s.duration_s for s in (*costs.prediction(rows), *costs.joint(rows)))
     return step(DECODER_BATCH * base.beam) / (DECODER_BATCH * step(base.beam))
 
 
-def measure(point: Point, executor: Executor) -> dict[str, object]:
-    prepared = prepare(point.base)
+def measure(point: Point) -> dict[str, object]:
+    """One configuration, in this process (points run in parallel, their probes one after another)."""
+    prepared = point_setup(point.base)[0]
     stream = point.streaming()
     first = probe_summary(stream)
     memory_cap = int(first["memory"]["max_concurrent_streams"])
-    # start below the streams one stream's busiest resource allows (1 / its utilisation); probes then grow slowly
-    busiest = max(first["utilization"].values())
-    start = max(1, min(memory_cap, int(START_FRACTION / busiest)))
-    capacity = find_max_load(stream, SLO_P99_S, executor, start=start, tolerance=SEARCH_TOLERANCE,
-                             limit=max(1, memory_cap), growth=SEARCH_GROWTH)
+    # bisection (one probe at a time): the memory bound first, then the served throughput, then halves
+    capacity = find_max_load(stream, SLO_P99_S, LocalExecutor(1), tolerance=SEARCH_TOLERANCE, limit=max(1, memory_cap),
+                             probes_per_round=1)
     streams = int(capacity.max_load)
     offline = probe_summary(point.offline())
     price = prepared.device.price_per_hour_usd
@@ -182,7 +180,7 @@ def _reading(usm: pd.DataFrame) -> list[str]:
 
 
 def run_points(points: list[Point], executor: Executor) -> pd.DataFrame:
-    return pd.DataFrame([measure(p, executor) for p in points])
+    return pd.DataFrame(executor.map(measure, points))
 
 
 def write_usm_serving_load_report(directory: Path, executor: Executor | None = None, quick: bool = False) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from hwsim.simulate import Prepared, RunRequest, make_schedule, prepare
 HOURS = 1000.0
 S_PER_HOUR = 3600.0
 PERCENTILES = {"p50": 50, "p90": 90, "p99": 99}
+SCHEDULE_MEMO_SIZE = 200_000  # decode schedules kept per prepared point (cleared when full)
 
 
 class Scenario(str, Enum):
@@ -92,11 +93,22 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
     return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk)
 
 
-def build_load(request: ServeRequest, prepared: Prepared, framing: Framing) -> list[Utterance]:
+def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
+               schedules: dict | None = None) -> list[Utterance]:
+    """`schedules`: a memo of decode schedules for this `prepared` (capacity probes of one point share it: utterance
+    i has the same length and seed at every load, so its schedule is searched once)."""
     base, seed = request.base, request.base.seed
 
     def schedule_for(frames: int, uid: int):
-        return make_schedule(prepared, replace(base, frames=frames, seed=seed + uid))
+        run = replace(base, frames=frames, seed=seed + uid)
+        if schedules is None:
+            return make_schedule(prepared, run)
+        schedule = schedules.get(run)
+        if schedule is None:
+            if len(schedules) >= SCHEDULE_MEMO_SIZE:
+                schedules.clear()
+            schedule = schedules[run] = make_schedule(prepared, run)
+        return schedule
 
     if request.scenario is Scenario.OFFLINE:
         return offline_load(request.utterances, request.lengths, framing, schedule_for, seed)
@@ -111,11 +123,12 @@ def check_servable(prepared: Prepared, request: ServeRequest) -> None:
                         request.base.workload)
 
 
-def serve(request: ServeRequest, prepared: Prepared | None = None) -> ServeResult:
+def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None) -> ServeResult:
+    """`schedules`: see build_load (it must belong to `prepared`)."""
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
-    utterances = build_load(request, prepared, framing)
+    utterances = build_load(request, prepared, framing, schedules)
     if not utterances:
         raise SpecError(None, "--rate", f"a rate that brings at least one utterance within --duration-s "
                         f"{request.duration_s}", request.rate_per_s)
