@@ -34,6 +34,7 @@ SLO_P99_S = 0.5                   # end of speech -> final result
 STREAM_DURATION_S, STREAM_UTTERANCE_S, STREAM_CV = 6.0, 3.0, 0.3
 OFFLINE_UTTERANCES, OFFLINE_UTTERANCE_S, OFFLINE_CV = 64, 10.0, 0.3
 MAX_BATCH = 128
+SATURATION_BATCHES = 4            # the throughput estimate's offline run: this many full batches of utterances
 SEARCH_TOLERANCE = 0.1            # capacity searched to within 10 % (streams): bracket width / its top
 DECODER_BATCH = 64                # batch at which decoder steps are checked for being weight-bound
 ELASTICITY_HOLDS, ELASTICITY_PARTLY = 0.5, 0.1
@@ -56,6 +57,12 @@ class Point:
         return ServeRequest(self.base, Scenario.STREAMING, streams=1, duration_s=STREAM_DURATION_S,
                             lengths=Lengths(STREAM_UTTERANCE_S, STREAM_CV), max_batch=MAX_BATCH)
 
+    def saturation(self) -> ServeRequest:
+        """Offline utterances of the streams' lengths, enough to keep every decoder step at MAX_BATCH: its RTFx is
+        the audio seconds per second the chip serves flat out, where the stream search starts."""
+        return ServeRequest(self.base, Scenario.OFFLINE, utterances=SATURATION_BATCHES * MAX_BATCH,
+                            lengths=Lengths(STREAM_UTTERANCE_S, STREAM_CV), max_batch=MAX_BATCH)
+
     def offline(self) -> ServeRequest:
         return ServeRequest(self.base, Scenario.OFFLINE, utterances=OFFLINE_UTTERANCES,
                             lengths=Lengths(OFFLINE_UTTERANCE_S, OFFLINE_CV), max_batch=MAX_BATCH)
@@ -64,7 +71,7 @@ class Point:
 def decoder_step_ratio(base: RunRequest) -> float:
     """Time of one decoder step (prediction + joint) over DECODER_BATCH utterances / DECODER_BATCH x one utterance's:
     well below 1 means the step is weight-bound (the batch shares one read of the decoder's weights)."""
-    costs = point_setup(base)[0].costs
+    costs = point_setup(base).costs
     def step(rows: int) -> float:
         return sum(s.duration_s for s in (*costs.prediction(rows), *costs.joint(rows)))
     return step(DECODER_BATCH * base.beam) / (DECODER_BATCH * step(base.beam))
@@ -72,13 +79,15 @@ def decoder_step_ratio(base: RunRequest) -> float:
 
 def measure(point: Point) -> dict[str, object]:
     """One configuration, in this process (points run in parallel, their probes one after another)."""
-    prepared = point_setup(point.base)[0]
+    prepared = point_setup(point.base)
     stream = point.streaming()
     first = probe_summary(stream)
     memory_cap = int(first["memory"]["max_concurrent_streams"])
-    # bisection (one probe at a time): the memory bound first, then the served throughput, then halves
+    # one probe at a time: the lower of the memory bound and the saturated throughput first, then the throughput
+    # a failing probe served, then halves of the bracket
+    estimate = probe_summary(point.saturation())["rtfx"]
     capacity = find_max_load(stream, SLO_P99_S, LocalExecutor(1), tolerance=SEARCH_TOLERANCE, limit=max(1, memory_cap),
-                             probes_per_round=1)
+                             probes_per_round=1, estimate=estimate)
     streams = int(capacity.max_load)
     offline = probe_summary(point.offline())
     price = prepared.device.price_per_hour_usd
@@ -87,7 +96,7 @@ def measure(point: Point) -> dict[str, object]:
         "beam": point.base.beam, "weights_mb": first["memory"]["weights_bytes"] / 1e6,
         "per_stream_mb": first["memory"]["per_stream_bytes"] / 1e6, "memory_cap_streams": memory_cap,
         "max_streams": streams, "bound": "memory" if streams >= memory_cap else "latency",
-        "probes": len(capacity.probes),
+        "saturated_rtfx": estimate, "probes": len(capacity.probes),
         "streaming_usd_per_1000h": 1000.0 * price / streams if price and streams else float("nan"),
         "streaming_energy_per_hour_audio_j": 3600.0 * prepared.device.power_w / streams
         if prepared.device.power_w and streams else float("nan"),
@@ -180,7 +189,11 @@ def _reading(usm: pd.DataFrame) -> list[str]:
 
 
 def run_points(points: list[Point], executor: Executor) -> pd.DataFrame:
-    return pd.DataFrame(executor.map(measure, points))
+    """Rows in the order given; computed beam by beam (points of one beam share their decode schedules)."""
+    order = sorted(range(len(points)), key=lambda i: points[i].base.beam)
+    rows = executor.map(measure, [points[i] for i in order])
+    by_index = dict(zip(order, rows))
+    return pd.DataFrame([by_index[i] for i in range(len(points))])
 
 
 def write_usm_serving_load_report(directory: Path, executor: Executor | None = None, quick: bool = False) -> pd.DataFrame:

@@ -17,12 +17,12 @@ from hwsim.sim.engine import TraceRecord
 from hwsim.sim.serving.engine import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.serving.entities import Utterance
 from hwsim.sim.serving.policies import Batching
-from hwsim.simulate import Prepared, RunRequest, make_schedule, prepare
+from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule, prepare
 
 HOURS = 1000.0
 S_PER_HOUR = 3600.0
 PERCENTILES = {"p50": 50, "p90": 90, "p99": 99}
-SCHEDULE_MEMO_SIZE = 200_000  # decode schedules kept per prepared point (cleared when full)
+SCHEDULE_MEMO_SIZE = 100_000  # decode schedules a memo keeps (cleared when full)
 
 
 class Scenario(str, Enum):
@@ -95,19 +95,20 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
 
 def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
                schedules: dict | None = None) -> list[Utterance]:
-    """`schedules`: a memo of decode schedules for this `prepared` (capacity probes of one point share it: utterance
-    i has the same length and seed at every load, so its schedule is searched once)."""
+    """`schedules`: a memo of decode schedules by their inputs (capacity probes share it: utterance i has the same
+    length and seed at every load, and a schedule does not depend on precision or device, so each is searched once)."""
     base, seed = request.base, request.base.seed
 
     def schedule_for(frames: int, uid: int):
         run = replace(base, frames=frames, seed=seed + uid)
         if schedules is None:
             return make_schedule(prepared, run)
-        schedule = schedules.get(run)
+        key = schedule_inputs(prepared, run)
+        schedule = schedules.get(key)
         if schedule is None:
             if len(schedules) >= SCHEDULE_MEMO_SIZE:
                 schedules.clear()
-            schedule = schedules[run] = make_schedule(prepared, run)
+            schedule = schedules[key] = make_schedule(prepared, run)
         return schedule
 
     if request.scenario is Scenario.OFFLINE:
@@ -115,6 +116,14 @@ def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
     if request.scenario is Scenario.SERVER:
         return server_load(request.rate_per_s, request.duration_s, request.lengths, framing, schedule_for, seed)
     return streaming_load(request.streams, request.duration_s, request.lengths, framing, schedule_for, seed)
+
+
+def schedule_inputs(prepared: Prepared, run: RunRequest) -> tuple:
+    """Everything make_schedule's result depends on (its decoding statistics, lengths, search and vocabulary)."""
+    graph = prepared.model.graph
+    return (run.algorithm, run.frames, graph.encoder_frame_divisor, run.beam, emission_params(prepared, run),
+            run.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame, graph.vocab_size,
+            run.cache, graph.has_decoder)
 
 
 def check_servable(prepared: Prepared, request: ServeRequest) -> None:
