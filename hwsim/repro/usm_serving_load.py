@@ -188,6 +188,23 @@ def _reading(usm: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _ibm_reading(ibm: pd.DataFrame) -> list[str]:
+    """FP16 vs INT4 per beam: how much more INT4 serves against how much smaller it is."""
+    lines = []
+    for beam in dict.fromkeys(ibm.beam):
+        pair = ibm[ibm.beam == beam].set_index("precision")
+        if not {"fp16", "int4"} <= set(pair.index):
+            continue
+        fp, q = pair.loc["fp16"], pair.loc["int4"]
+        e = elasticity(pair.weights_mb.to_numpy(), pair.streaming_energy_per_hour_audio_j.to_numpy())
+        lines.append(f"- IBM chip, beam {beam}: INT4 weights {fp.weights_mb / q.weights_mb:.1f}x smaller; it serves "
+                     f"{q.max_streams} streams against {fp.max_streams} for FP16 ({q.max_streams / fp.max_streams:.2f}x; "
+                     f"bound by {q.bound} / {fp.bound}), so energy per hour of audio falls "
+                     f"{fp.streaming_energy_per_hour_audio_j / q.streaming_energy_per_hour_audio_j:.2f}x: 'serving "
+                     f"cost is dominated by model size' {verdict(e)}.")
+    return lines
+
+
 def run_points(points: list[Point], executor: Executor) -> pd.DataFrame:
     """Rows in the order given; computed beam by beam (points of one beam share their decode schedules)."""
     order = sorted(range(len(points)), key=lambda i: points[i].base.beam)
@@ -213,16 +230,32 @@ def write_usm_serving_load_report(directory: Path, executor: Executor | None = N
                                       "streaming": {"duration_s": STREAM_DURATION_S, "utterance_s": STREAM_UTTERANCE_S,
                                                     "utterance_cv": STREAM_CV, "chunk_s": 0.64},
                                       "offline": {"utterances": OFFLINE_UTTERANCES, "utterance_s": OFFLINE_UTTERANCE_S,
-                                                  "utterance_cv": OFFLINE_CV}, "search_tolerance": SEARCH_TOLERANCE})
+                                                  "utterance_cv": OFFLINE_CV}, "search_tolerance": SEARCH_TOLERANCE,
+                                      "saturation_utterances": SATURATION_BATCHES * MAX_BATCH})
+    (directory / "README.md").write_text(report_text(usm, ibm))
+    return usm
+
+
+def report_text(usm: pd.DataFrame, ibm: pd.DataFrame) -> str:
+    """The report's README, from its two tables (usm_points.csv, ibm_points.csv)."""
     text = [
         "# Serving under load: USM RNN-T 1B on TPUs (Exp0-Exp5) and the IBM RNN-T on the IBM chip", "",
         f"Regenerate with `{REGENERATE}` (a smoke run: `--quick`).", "", __doc__.strip(), "",
         "## Settings", "",
         f"- Streaming: real-time streams talking {STREAM_UTTERANCE_S:g}-s utterances (lognormal, cv {STREAM_CV:g}) "
         f"back to back for {STREAM_DURATION_S:g} s, 640-ms chunks, continuous batching (decoder steps of up to "
-        f"{MAX_BATCH} streams), p99 of end-of-speech -> final result <= {SLO_P99_S:g} s; capacity searched to "
-        f"{SEARCH_TOLERANCE:.0%} and capped by the streams whose state (hypotheses, logit buffers, attention and "
-        "convolution caches) fits beside the weights.",
+        f"{MAX_BATCH} streams), p99 of end-of-speech -> final result <= {SLO_P99_S:g} s, capped by the streams "
+        "whose state (hypotheses, logit buffers, attention and convolution caches) fits beside the weights.",
+        f"- Capacity search, one full streaming simulation per probe: the first probe is the lower of that memory "
+        f"bound and the chip's saturated throughput (RTFx of {SATURATION_BATCHES * MAX_BATCH} offline utterances of "
+        f"the streams' lengths, batches of {MAX_BATCH}); while probes pass, the next aims at the load that would keep "
+        "the busiest resource busy all the time (at most 2x); then bisection, aimed first at the audio the failing "
+        f"probe actually served. It stops when the bracket [max streams, smallest failing load] is within "
+        f"{SEARCH_TOLERANCE:.0%} of its top: the max streams reported meets the target and is at most "
+        f"{SEARCH_TOLERANCE:.0%} below the true capacity (`probes` in the CSVs: {int(usm.probes.sum() + ibm.probes.sum())} "
+        f"in all). Every probe simulates the full {STREAM_DURATION_S:g} s (durations are not shortened: near "
+        "saturation the backlog, and so the p99, depends on it). Utterance i has the same length and decode schedule "
+        "at every load and precision (common random numbers), so p99 rises with load and schedules are searched once.",
         f"- Offline: {OFFLINE_UTTERANCES} utterances of {OFFLINE_UTTERANCE_S:g} s (cv {OFFLINE_CV:g}) ready at t=0, "
         f"continuous batching up to {MAX_BATCH}.",
         "- USM: beam 8, time-synchronous search on the host (`xeon_host`), float parts and activations bf16 (as in "
@@ -232,7 +265,6 @@ def write_usm_serving_load_report(directory: Path, executor: Executor | None = N
         "## IBM RNN-T (SWB) on the IBM 7-nm chip: FP16 vs INT4, beams 1-16", "",
         "The chip has no price; energy per hour of audio uses its power figure (13.5 W at peak).", "",
         _ibm_table(ibm), "",
-        "## Reading (computed from the tables above)", "", *_reading(usm), "",
+        "## Reading (computed from the tables above)", "", *_reading(usm), *_ibm_reading(ibm), "",
     ]
-    (directory / "README.md").write_text("\n".join(text))
-    return usm
+    return "\n".join(text)
