@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hwsim.commands.common import positive_int
 from hwsim.outputs import atomic_output_dir, preflight_outputs
 from hwsim.paths import REPORTS_DIR
 
@@ -22,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "hwsim/data/devices/ibm_7nm_ai_chip_fig1a.yaml)")
     parser.add_argument("--quick", action="store_true",
                         help="usm-serving-load: one TPU, Exp0 and Exp5, IBM beam 1 (a smoke run, not the report)")
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                        help="usm-serving-load: worker processes for its points (default: one per core, at most 8; "
+                             "the report is the same for any N)")
     parser.set_defaults(func=run)
 
 
@@ -37,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
             from hwsim.repro.gpu_vs_tpu import write_gpu_vs_tpu_report
             write_gpu_vs_tpu_report(staging)
         elif args.target == "usm-serving-load":
-            from hwsim.repro.usm_serving_load import write_usm_serving_load_report
-            write_usm_serving_load_report(staging, quick=args.quick)
+            from hwsim.executor import LocalExecutor
+            from hwsim.repro.usm_serving_load import WORKERS, write_usm_serving_load_report
+            write_usm_serving_load_report(staging, LocalExecutor(args.workers or WORKERS), quick=args.quick)
         else:
             from hwsim.repro.usm_serving import write_usm_serving_report
             write_usm_serving_report(staging)

@@ -27,7 +27,7 @@ from hwsim.jsonout import dumps
 from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
 from hwsim.report.serving import human_summary, load_table, plot_latency_vs_load
 from hwsim.report.trace import write_chrome_trace
-from hwsim.serving.capacity import find_max_load
+from hwsim.serving.capacity import SCHEDULES, find_max_load
 from hwsim.serving.load import Lengths, read_lengths
 from hwsim.serving.run import Scenario, ServeRequest, ServeResult, serve
 from hwsim.sim.serving.policies import Batching
@@ -157,7 +157,8 @@ def _run(args: argparse.Namespace, request: ServeRequest, prepared, executor):
     if args.find_max_load:
         limit = None
         if request.scenario is Scenario.STREAMING:  # a stream counts only if its state fits in chip memory
-            limit = max(1, serve(request, prepared).summary["memory"]["max_concurrent_streams"] * request.chips)
+            limit = max(1, serve(request, prepared, SCHEDULES).summary["memory"]["max_concurrent_streams"]
+                        * request.chips)
         capacity = find_max_load(request, args.slo_p99_s, executor, limit=limit)
         points = [(p.load, p.summary) for p in capacity.probes]
         key = "max_streams" if request.scenario is Scenario.STREAMING else "max_rate_utt_per_s"
@@ -165,7 +166,7 @@ def _run(args: argparse.Namespace, request: ServeRequest, prepared, executor):
                  "slo_p99_s": args.slo_p99_s, "probes": len(capacity.probes)}
         if capacity.max_load > 0:
             request = request.with_load(capacity.max_load)
-    result: ServeResult = serve(request, prepared)
+    result: ServeResult = serve(request, prepared, SCHEDULES)  # the probes' decode schedules, searched once
     result.summary.update(extra)
     if args.out and not points:
         label, points = _load_points(request, executor)

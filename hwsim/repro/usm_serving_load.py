@@ -24,18 +24,18 @@ import pandas as pd  # noqa: E402
 from hwsim.csvout import write_csv
 from hwsim.executor import Executor, LocalExecutor  # noqa: E402
 from hwsim.outputs import write_resolved_config  # noqa: E402
-from hwsim.serving.capacity import find_max_load, probe_summary  # noqa: E402
+from hwsim.serving.capacity import find_max_load, point_setup, probe_summary  # noqa: E402
 from hwsim.serving.load import Lengths  # noqa: E402
 from hwsim.serving.run import Scenario, ServeRequest  # noqa: E402
-from hwsim.simulate import RunRequest, prepare  # noqa: E402
+from hwsim.simulate import RunRequest  # noqa: E402
 
 REGENERATE = "hwsim reproduce usm-serving-load --out reports/usm_serving_load"
 SLO_P99_S = 0.5                   # end of speech -> final result
 STREAM_DURATION_S, STREAM_UTTERANCE_S, STREAM_CV = 6.0, 3.0, 0.3
 OFFLINE_UTTERANCES, OFFLINE_UTTERANCE_S, OFFLINE_CV = 64, 10.0, 0.3
 MAX_BATCH = 128
-SEARCH_TOLERANCE = 0.1            # capacity searched to within 10 % (streams)
-START_FRACTION, SEARCH_GROWTH = 0.5, 1.3
+SATURATION_BATCHES = 4            # the throughput estimate's offline run: this many full batches of utterances
+SEARCH_TOLERANCE = 0.1            # capacity searched to within 10 % (streams): bracket width / its top
 DECODER_BATCH = 64                # batch at which decoder steps are checked for being weight-bound
 ELASTICITY_HOLDS, ELASTICITY_PARTLY = 0.5, 0.1
 USM = dict(workload="usm_rnnt_1b", host="xeon_host", beam=8,
@@ -57,6 +57,12 @@ class Point:
         return ServeRequest(self.base, Scenario.STREAMING, streams=1, duration_s=STREAM_DURATION_S,
                             lengths=Lengths(STREAM_UTTERANCE_S, STREAM_CV), max_batch=MAX_BATCH)
 
+    def saturation(self) -> ServeRequest:
+        """Offline utterances of the streams' lengths, enough to keep every decoder step at MAX_BATCH: its RTFx is
+        the audio seconds per second the chip serves flat out, where the stream search starts."""
+        return ServeRequest(self.base, Scenario.OFFLINE, utterances=SATURATION_BATCHES * MAX_BATCH,
+                            lengths=Lengths(STREAM_UTTERANCE_S, STREAM_CV), max_batch=MAX_BATCH)
+
     def offline(self) -> ServeRequest:
         return ServeRequest(self.base, Scenario.OFFLINE, utterances=OFFLINE_UTTERANCES,
                             lengths=Lengths(OFFLINE_UTTERANCE_S, OFFLINE_CV), max_batch=MAX_BATCH)
@@ -65,22 +71,23 @@ class Point:
 def decoder_step_ratio(base: RunRequest) -> float:
     """Time of one decoder step (prediction + joint) over DECODER_BATCH utterances / DECODER_BATCH x one utterance's:
     well below 1 means the step is weight-bound (the batch shares one read of the decoder's weights)."""
-    costs = prepare(base).costs
+    costs = point_setup(base).costs
     def step(rows: int) -> float:
         return sum(s.duration_s for s in (*costs.prediction(rows), *costs.joint(rows)))
     return step(DECODER_BATCH * base.beam) / (DECODER_BATCH * step(base.beam))
 
 
-def measure(point: Point, executor: Executor) -> dict[str, object]:
-    prepared = prepare(point.base)
+def measure(point: Point) -> dict[str, object]:
+    """One configuration, in this process (points run in parallel, their probes one after another)."""
+    prepared = point_setup(point.base)
     stream = point.streaming()
     first = probe_summary(stream)
     memory_cap = int(first["memory"]["max_concurrent_streams"])
-    # start below the streams one stream's busiest resource allows (1 / its utilisation); probes then grow slowly
-    busiest = max(first["utilization"].values())
-    start = max(1, min(memory_cap, int(START_FRACTION / busiest)))
-    capacity = find_max_load(stream, SLO_P99_S, executor, start=start, tolerance=SEARCH_TOLERANCE,
-                             limit=max(1, memory_cap), growth=SEARCH_GROWTH)
+    # one probe at a time: the lower of the memory bound and the saturated throughput first, then the throughput
+    # a failing probe served, then halves of the bracket
+    estimate = probe_summary(point.saturation())["rtfx"]
+    capacity = find_max_load(stream, SLO_P99_S, LocalExecutor(1), tolerance=SEARCH_TOLERANCE, limit=max(1, memory_cap),
+                             probes_per_round=1, estimate=estimate)
     streams = int(capacity.max_load)
     offline = probe_summary(point.offline())
     price = prepared.device.price_per_hour_usd
@@ -89,7 +96,7 @@ def measure(point: Point, executor: Executor) -> dict[str, object]:
         "beam": point.base.beam, "weights_mb": first["memory"]["weights_bytes"] / 1e6,
         "per_stream_mb": first["memory"]["per_stream_bytes"] / 1e6, "memory_cap_streams": memory_cap,
         "max_streams": streams, "bound": "memory" if streams >= memory_cap else "latency",
-        "probes": len(capacity.probes),
+        "saturated_rtfx": estimate, "probes": len(capacity.probes),
         "streaming_usd_per_1000h": 1000.0 * price / streams if price and streams else float("nan"),
         "streaming_energy_per_hour_audio_j": 3600.0 * prepared.device.power_w / streams
         if prepared.device.power_w and streams else float("nan"),
@@ -181,8 +188,29 @@ def _reading(usm: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _ibm_reading(ibm: pd.DataFrame) -> list[str]:
+    """FP16 vs INT4 per beam: how much more INT4 serves against how much smaller it is."""
+    lines = []
+    for beam in dict.fromkeys(ibm.beam):
+        pair = ibm[ibm.beam == beam].set_index("precision")
+        if not {"fp16", "int4"} <= set(pair.index):
+            continue
+        fp, q = pair.loc["fp16"], pair.loc["int4"]
+        e = elasticity(pair.weights_mb.to_numpy(), pair.streaming_energy_per_hour_audio_j.to_numpy())
+        lines.append(f"- IBM chip, beam {beam}: INT4 weights {fp.weights_mb / q.weights_mb:.1f}x smaller; it serves "
+                     f"{q.max_streams} streams against {fp.max_streams} for FP16 ({q.max_streams / fp.max_streams:.2f}x; "
+                     f"bound by {q.bound} / {fp.bound}), so energy per hour of audio falls "
+                     f"{fp.streaming_energy_per_hour_audio_j / q.streaming_energy_per_hour_audio_j:.2f}x: 'serving "
+                     f"cost is dominated by model size' {verdict(e)}.")
+    return lines
+
+
 def run_points(points: list[Point], executor: Executor) -> pd.DataFrame:
-    return pd.DataFrame([measure(p, executor) for p in points])
+    """Rows in the order given; computed beam by beam (points of one beam share their decode schedules)."""
+    order = sorted(range(len(points)), key=lambda i: points[i].base.beam)
+    rows = executor.map(measure, [points[i] for i in order])
+    by_index = dict(zip(order, rows))
+    return pd.DataFrame([by_index[i] for i in range(len(points))])
 
 
 def write_usm_serving_load_report(directory: Path, executor: Executor | None = None, quick: bool = False) -> pd.DataFrame:
@@ -202,16 +230,32 @@ def write_usm_serving_load_report(directory: Path, executor: Executor | None = N
                                       "streaming": {"duration_s": STREAM_DURATION_S, "utterance_s": STREAM_UTTERANCE_S,
                                                     "utterance_cv": STREAM_CV, "chunk_s": 0.64},
                                       "offline": {"utterances": OFFLINE_UTTERANCES, "utterance_s": OFFLINE_UTTERANCE_S,
-                                                  "utterance_cv": OFFLINE_CV}, "search_tolerance": SEARCH_TOLERANCE})
+                                                  "utterance_cv": OFFLINE_CV}, "search_tolerance": SEARCH_TOLERANCE,
+                                      "saturation_utterances": SATURATION_BATCHES * MAX_BATCH})
+    (directory / "README.md").write_text(report_text(usm, ibm))
+    return usm
+
+
+def report_text(usm: pd.DataFrame, ibm: pd.DataFrame) -> str:
+    """The report's README, from its two tables (usm_points.csv, ibm_points.csv)."""
     text = [
         "# Serving under load: USM RNN-T 1B on TPUs (Exp0-Exp5) and the IBM RNN-T on the IBM chip", "",
         f"Regenerate with `{REGENERATE}` (a smoke run: `--quick`).", "", __doc__.strip(), "",
         "## Settings", "",
         f"- Streaming: real-time streams talking {STREAM_UTTERANCE_S:g}-s utterances (lognormal, cv {STREAM_CV:g}) "
         f"back to back for {STREAM_DURATION_S:g} s, 640-ms chunks, continuous batching (decoder steps of up to "
-        f"{MAX_BATCH} streams), p99 of end-of-speech -> final result <= {SLO_P99_S:g} s; capacity searched to "
-        f"{SEARCH_TOLERANCE:.0%} and capped by the streams whose state (hypotheses, logit buffers, attention and "
-        "convolution caches) fits beside the weights.",
+        f"{MAX_BATCH} streams), p99 of end-of-speech -> final result <= {SLO_P99_S:g} s, capped by the streams "
+        "whose state (hypotheses, logit buffers, attention and convolution caches) fits beside the weights.",
+        f"- Capacity search, one full streaming simulation per probe: the first probe is the lower of that memory "
+        f"bound and the chip's saturated throughput (RTFx of {SATURATION_BATCHES * MAX_BATCH} offline utterances of "
+        f"the streams' lengths, batches of {MAX_BATCH}); while probes pass, the next aims at the load that would keep "
+        "the busiest resource busy all the time (at most 2x); then bisection, aimed first at the audio the failing "
+        f"probe actually served. It stops when the bracket [max streams, smallest failing load] is within "
+        f"{SEARCH_TOLERANCE:.0%} of its top: the max streams reported meets the target and is at most "
+        f"{SEARCH_TOLERANCE:.0%} below the true capacity (`probes` in the CSVs: {int(usm.probes.sum() + ibm.probes.sum())} "
+        f"in all). Every probe simulates the full {STREAM_DURATION_S:g} s (durations are not shortened: near "
+        "saturation the backlog, and so the p99, depends on it). Utterance i has the same length and decode schedule "
+        "at every load and precision (common random numbers), so p99 rises with load and schedules are searched once.",
         f"- Offline: {OFFLINE_UTTERANCES} utterances of {OFFLINE_UTTERANCE_S:g} s (cv {OFFLINE_CV:g}) ready at t=0, "
         f"continuous batching up to {MAX_BATCH}.",
         "- USM: beam 8, time-synchronous search on the host (`xeon_host`), float parts and activations bf16 (as in "
@@ -221,7 +265,6 @@ def write_usm_serving_load_report(directory: Path, executor: Executor | None = N
         "## IBM RNN-T (SWB) on the IBM 7-nm chip: FP16 vs INT4, beams 1-16", "",
         "The chip has no price; energy per hour of audio uses its power figure (13.5 W at peak).", "",
         _ibm_table(ibm), "",
-        "## Reading (computed from the tables above)", "", *_reading(usm), "",
+        "## Reading (computed from the tables above)", "", *_reading(usm), *_ibm_reading(ibm), "",
     ]
-    (directory / "README.md").write_text("\n".join(text))
-    return usm
+    return "\n".join(text)

@@ -17,11 +17,12 @@ from hwsim.sim.engine import TraceRecord
 from hwsim.sim.serving.engine import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.serving.entities import Utterance
 from hwsim.sim.serving.policies import Batching
-from hwsim.simulate import Prepared, RunRequest, make_schedule, prepare
+from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule, prepare
 
 HOURS = 1000.0
 S_PER_HOUR = 3600.0
 PERCENTILES = {"p50": 50, "p90": 90, "p99": 99}
+SCHEDULE_MEMO_SIZE = 100_000  # decode schedules a memo keeps (cleared when full)
 
 
 class Scenario(str, Enum):
@@ -92,11 +93,23 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
     return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk)
 
 
-def build_load(request: ServeRequest, prepared: Prepared, framing: Framing) -> list[Utterance]:
+def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
+               schedules: dict | None = None) -> list[Utterance]:
+    """`schedules`: a memo of decode schedules by their inputs (capacity probes share it: utterance i has the same
+    length and seed at every load, and a schedule does not depend on precision or device, so each is searched once)."""
     base, seed = request.base, request.base.seed
 
     def schedule_for(frames: int, uid: int):
-        return make_schedule(prepared, replace(base, frames=frames, seed=seed + uid))
+        run = replace(base, frames=frames, seed=seed + uid)
+        if schedules is None:
+            return make_schedule(prepared, run)
+        key = schedule_inputs(prepared, run)
+        schedule = schedules.get(key)
+        if schedule is None:
+            if len(schedules) >= SCHEDULE_MEMO_SIZE:
+                schedules.clear()
+            schedule = schedules[key] = make_schedule(prepared, run)
+        return schedule
 
     if request.scenario is Scenario.OFFLINE:
         return offline_load(request.utterances, request.lengths, framing, schedule_for, seed)
@@ -105,17 +118,26 @@ def build_load(request: ServeRequest, prepared: Prepared, framing: Framing) -> l
     return streaming_load(request.streams, request.duration_s, request.lengths, framing, schedule_for, seed)
 
 
+def schedule_inputs(prepared: Prepared, run: RunRequest) -> tuple:
+    """Everything make_schedule's result depends on (its decoding statistics, lengths, search and vocabulary)."""
+    graph = prepared.model.graph
+    return (run.algorithm, run.frames, graph.encoder_frame_divisor, run.beam, emission_params(prepared, run),
+            run.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame, graph.vocab_size,
+            run.cache, graph.has_decoder)
+
+
 def check_servable(prepared: Prepared, request: ServeRequest) -> None:
     if not prepared.model.graph.has_decoder:
         raise SpecError(None, "WORKLOAD", "an RNN-T workload (hwsim serve does not model hybrid HMM decoders)",
                         request.base.workload)
 
 
-def serve(request: ServeRequest, prepared: Prepared | None = None) -> ServeResult:
+def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None) -> ServeResult:
+    """`schedules`: see build_load (it must belong to `prepared`)."""
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
-    utterances = build_load(request, prepared, framing)
+    utterances = build_load(request, prepared, framing, schedules)
     if not utterances:
         raise SpecError(None, "--rate", f"a rate that brings at least one utterance within --duration-s "
                         f"{request.duration_s}", request.rate_per_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -74,3 +75,106 @@ def test_capacity_search_stops_at_a_limit_that_meets_the_target():
     capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=30)
     assert capacity.max_load == 30 and max(executor.loads) == 30
     assert find_max_load(base(Scenario.STREAMING, streams=1), 0.505, CurveExecutor(), limit=80).max_load == 50
+
+
+class ServedCurveExecutor(CurveExecutor):
+    """As CurveExecutor, and each probe reports it served at most `served` streams' audio (rtfx) per second."""
+
+    def __init__(self, served):
+        super().__init__()
+        self.served = served
+
+    def map(self, fn, requests):
+        out = super().map(fn, requests)
+        for r, s in zip(requests, out):
+            s["rtfx"] = min(float(r.load), self.served)
+        return out
+
+
+def test_bisection_finds_the_exact_stream_count_in_few_probes():
+    executor = CurveExecutor()
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=1000, probes_per_round=1,
+                             estimate=5000)
+    assert capacity.max_load == 50 and 51 in executor.loads
+    assert executor.loads[0] == 1000                 # the lower of the memory bound and the estimate first
+    lo, hi = 0, 1000
+    for load in executor.loads[1:]:                  # then each probe halves the bracket
+        assert load == max(1, round((lo + hi) / 2))
+        lo, hi = (load, hi) if load <= 50 else (lo, load)
+    assert len(executor.loads) <= 1 + 10             # 1 + ceil(log2(1000)) halvings at most
+    assert all(p.meets == (p.load <= 50) for p in capacity.probes)
+
+
+def test_bisection_stops_at_the_relative_tolerance_below_capacity():
+    executor = CurveExecutor()
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=1000, tolerance=0.1,
+                             probes_per_round=1, estimate=1000)
+    failing = min(p.load for p in capacity.probes if not p.meets)
+    assert capacity.max_load <= 50 < failing         # never above capacity; the bracket holds it
+    assert (failing - capacity.max_load) / failing <= 0.1
+    assert len(executor.loads) < 12
+
+
+def test_first_section_aims_at_the_throughput_a_failing_probe_served():
+    executor = ServedCurveExecutor(served=60.0)
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, probes_per_round=1, estimate=1000)
+    assert executor.loads[:2] == [1000, 60]          # the estimate, then what the overloaded chip served
+    assert capacity.max_load == 50
+    plain = CurveExecutor()
+    find_max_load(base(Scenario.STREAMING, streams=1), 0.505, plain, probes_per_round=1, estimate=1000)
+    assert len(executor.loads) < len(plain.loads)
+
+
+def test_a_limit_that_meets_the_target_takes_one_probe():
+    executor = CurveExecutor()
+    assert find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=40,
+                         probes_per_round=1, estimate=1000).max_load == 40
+    assert executor.loads == [40]
+
+
+def test_an_estimate_below_capacity_grows_to_a_bracket_then_bisects():
+    executor = CurveExecutor()
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=1000, probes_per_round=1,
+                             estimate=20)
+    assert executor.loads[:3] == [20, 40, 80] and capacity.max_load == 50
+
+
+def test_probes_of_one_point_share_its_decode_schedules_and_give_the_same_bytes():
+    from hwsim.jsonout import dumps
+    from hwsim.serving.load import Lengths
+    from hwsim.serving.run import serve
+    from hwsim.simulate import prepare
+
+    small = ServeRequest(RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1), Scenario.STREAMING,
+                         streams=2, duration_s=3.0, lengths=Lengths(1.5, 0.3))
+    big = small.with_load(4)
+    prepared, memo = prepare(small.base), {}
+    for request in (small, big):
+        assert dumps(serve(request, prepared, memo).summary) == dumps(serve(request).summary)
+    counts = [serve(r).summary["utterances"] for r in (small, big)]
+    # utterance i has the same length and seed at every load, so the memo holds one schedule per uid
+    assert len(memo) == max(counts) < sum(counts)
+    other = replace(big, base=replace(big.base, precision="bf16", device="tpu_v5e"))  # nor on precision or device
+    assert dumps(serve(other, prepare(other.base), memo).summary) == dumps(serve(other).summary)
+    assert len(memo) == max(counts)
+    beam2 = replace(big, base=replace(big.base, beam=2))             # ... but on the beam
+    assert dumps(serve(beam2, prepare(beam2.base), memo).summary) == dumps(serve(beam2).summary)
+    assert len(memo) == max(counts) + counts[1]
+
+
+class UtilizationCurveExecutor(CurveExecutor):
+    """As CurveExecutor; the busiest resource is busy load/80 of the time and the chip serves what is offered."""
+
+    def map(self, fn, requests):
+        out = super().map(fn, requests)
+        for r, s in zip(requests, out):
+            s["rtfx"], s["utilization"] = float(r.load), {"cpu": 0.1, "matrix": r.load / 80}
+        return out
+
+
+def test_growth_aims_at_the_load_that_saturates_the_busiest_resource():
+    executor = UtilizationCurveExecutor()
+    capacity = find_max_load(base(Scenario.STREAMING, streams=1), 0.505, executor, limit=1000, probes_per_round=1,
+                             estimate=20, growth=8.0)
+    assert executor.loads[:2] == [20, 80]            # 20 / (20 / 80), not 20 x 8
+    assert capacity.max_load == 50

@@ -76,3 +76,11 @@ def test_find_max_load_stops_at_the_streams_memory_holds(run_cli):
     assert data["max_streams"] == 29 and data["slo_p99_s"] == 1.0
     assert data["latency_s"]["p99"] <= 1.0        # the summary is the run at the capacity found
 
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_reproduce_workers_must_be_a_positive_integer(run_cli, tmp_path, value):
+    result = run_cli("reproduce", "usm-serving-load", "--quick", "--workers", value, "--out", str(tmp_path / "r"))
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "--workers" in result.err and "expected an integer >= 1" in result.err
+    assert not (tmp_path / "r").exists()

@@ -21,3 +21,28 @@ def test_verdict_thresholds():
     assert verdict(ELASTICITY_PARTLY).startswith("holds only partly")
     assert verdict(0.0).startswith("does not hold")
     assert verdict(float("nan")).startswith("cannot be judged")
+
+
+def _rows(**columns):
+    import pandas as pd
+    n = len(next(iter(columns.values())))
+    common = dict(workload=["w"] * n, beam=[1] * n, per_stream_mb=[1.0] * n, memory_cap_streams=[1000] * n,
+                  offline_utt_per_s=[1.0] * n, offline_rtfx=[10.0] * n, offline_batch_mean=[4.0] * n,
+                  decoder_step_ratio=[0.1] * n, probes=[3] * n, streaming_usd_per_1000h=[1.0] * n,
+                  offline_usd_per_1000h=[1.0] * n, streaming_energy_per_hour_audio_j=[1.0] * n)
+    return pd.DataFrame({**common, **columns})
+
+
+def test_report_text_reads_the_ibm_pair_from_its_table():
+    from hwsim.repro.usm_serving_load import report_text
+    usm = _rows(device=["tpu_v5e", "tpu_v5e"], precision=["exp0", "exp5"], weights_mb=[1000.0, 250.0],
+                max_streams=[100, 400], bound=["latency", "latency"], streaming_usd_per_1000h=[4.0, 1.0],
+                offline_usd_per_1000h=[2.0, 2.0])
+    ibm = _rows(device=["ibm", "ibm"], precision=["fp16", "int4"], weights_mb=[40.0, 10.0], max_streams=[100, 100],
+                bound=["latency", "latency"], streaming_energy_per_hour_audio_j=[5.0, 5.0])
+    text = report_text(usm, ibm)
+    assert "tpu_v5e: 'serving cost is dominated by model size' holds (elasticity 1.00" in text
+    assert "and does not hold (elasticity" in text.split("## Reading")[1].split("tpu_v5e")[1]   # offline: flat
+    assert "IBM chip, beam 1: INT4 weights 4.0x smaller; it serves 100 streams against 100 for FP16 (1.00x" in text
+    assert "falls 1.00x: 'serving cost is dominated by model size' does not hold" in text
+    assert "(`probes` in the CSVs: 12 in all)" in text
