@@ -30,6 +30,13 @@ from hwsim.validation.run import REFERENCE_OPTIONS, results_frame, run_grid, sum
 REGENERATE = "hwsim calibrate && hwsim validate --out reports/validation"
 
 
+def regenerate_command(runtime: str) -> str:
+    if runtime == "numpy":
+        return REGENERATE
+    return (f"hwsim calibrate --runtime {runtime} && hwsim validate --runtime {runtime} "
+            f"--out reports/validation_{runtime}")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="predicted vs measured on this machine (numpy RNN-T)",
                                    description=__doc__)
@@ -170,7 +177,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
                   else "elapsed time")
     text = [
         f"# Validation: hwsim's prediction vs a real RNN-T decoder ({runtime} runtime) on this machine", "",
-        f"Regenerate with `{REGENERATE}`.", "",
+        f"Regenerate with `{regenerate_command(runtime)}`.", "",
         "What changed since the previous report (issue 9): the calibration now also measures the reference",
         "runtime's own per-call host time on a tiny RNN-T run through the same code (prediction and joint calls:",
         "fixed + per row; the encoder's per-step loop; each search algorithm's time per step and per candidate;",
