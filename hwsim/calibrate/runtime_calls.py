@@ -173,17 +173,6 @@ class _Runtime:
         return cost.time_s - cost.overhead_s
 
     # ---- timed pieces ----
-    def scorer(self, frames: int = 8):
-        from hwsim.reference.search import NumpyScorer
-        from hwsim.reference.trace import Recorder
-
-        recorder = Recorder()
-        features = self.features(frames)
-        if self.ort is not None:
-            from hwsim.reference.onnx_runtime import OrtScorer
-            return OrtScorer(self.ort, features, recorder), recorder
-        return NumpyScorer(self.reference.model, self.reference.model.encode(features), recorder), recorder
-
     def encoder_s(self, frames: int, repeats: int) -> tuple[float, float]:
         features = self.features(frames)
         encode = (lambda: self.ort.encode(features)) if self.ort is not None else \

@@ -107,7 +107,7 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
     copy, call = _best(measurements, "copy"), _best(measurements, "matmul_call")
     candidate = _best(measurements, "candidate")
     threads_how = f"BLAS threads during the run ({facts.get('blas_threads_via')}); {facts.get('blas')}"
-    return {
+    document = {
         "schema_version": 1,
         "name": name,
         "description": f"this machine as measured by hwsim calibrate: {facts.get('cpu_model')}, "
@@ -153,7 +153,8 @@ def device_document(name: str, facts: dict[str, Any], measurements: list[Measure
             "fused_recurrence": _fused_recurrence(facts),
         },
         "calibration": {"machine": dict(facts), "measurements": [m.as_dict() for m in measurements]},
-    } if runtime is None else _with_runtime(device_document(name, facts, measurements), runtime)
+    }
+    return document if runtime is None else _with_runtime(document, runtime)
 
 
 def _fitted(value: float, fit: RuntimeFit, what: str) -> dict[str, Any]:

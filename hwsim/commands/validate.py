@@ -55,21 +55,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _machine(device_file: str) -> dict:
+def calibration_facts(device_file: str) -> dict:
+    """calibration.machine of a device file (empty for a file without one)."""
     path = Path(device_file) if Path(device_file).is_absolute() else REPO_ROOT / device_file
     return read_yaml(path).get("calibration", {}).get("machine", {}) or {}
 
 
-def match_blas_threads(device_file: str) -> None:
+def match_blas_threads(facts: dict) -> None:
     """Decode with as many BLAS threads as the calibration measured with (`hwsim calibrate --threads N`)."""
-    threads = _machine(device_file).get("blas_threads")
+    threads = facts.get("blas_threads")
     if threads:
         set_blas_threads(int(threads))
 
 
-def calibration_clock(device_file: str) -> str:
+def calibration_clock(facts: dict) -> str:
     """The clock the device was measured with (files from before hwsim.clock were timed on the wall clock)."""
-    recorded = _machine(device_file).get("clock", "wall")
+    recorded = facts.get("clock", "wall")
     return recorded if recorded in clock.CLOCKS else "wall"
 
 
@@ -89,11 +90,12 @@ def run(args: argparse.Namespace) -> int:
     if not calibrated_here:
         print(f"hwsim: warning: no calibration of this machine at {default_calibration_path()}; using the shipped "
               "example device local_cpu (run `hwsim calibrate` first for meaningful errors)", file=sys.stderr)
-    match_blas_threads(device.file)
+    facts = calibration_facts(device.file)
+    match_blas_threads(facts)
     points = QUICK_GRID if args.quick else FULL_GRID
     repeats = args.repeats or (3 if args.quick else 5)
-    probe_s = _machine(device.file).get("speed_probe_s")
-    with clock.using(calibration_clock(device.file)):
+    probe_s = facts.get("speed_probe_s")
+    with clock.using(calibration_clock(facts)):
         results = run_grid(points, name, repeats, args.seed, progress=not args.json, runtime=args.runtime,
                            probe_reference_s=float(probe_s) if probe_s else None)
     frame = results_frame(results)
@@ -161,8 +163,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
                             runtime: str = "numpy") -> None:
     write_csv(frame, directory / "results.csv")
     plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs {runtime} reference ({stats['points']} points)")
-    path = Path(device_file) if Path(device_file).is_absolute() else REPO_ROOT / device_file
-    facts = read_yaml(path).get("calibration", {}).get("machine", {})
+    facts = calibration_facts(device_file)
     write_resolved_config(directory, {"device": device_file, "repeats": repeats, "runtime": runtime,
                                       "options": {**{k: getattr(v, "value", v) for k, v in REFERENCE_OPTIONS.__dict__.items()},
                                                   "topk": "min(beam, vocab - 1) per point"},
