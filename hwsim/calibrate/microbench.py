@@ -74,6 +74,23 @@ def calls_per_repeat(fn: Callable[[], object], min_repeat_s: float) -> int:
         number *= 2
 
 
+def time_cold(fn: Callable[[], object], repeats: int, evict_bytes: int, warmup: int = 1) -> Timing:
+    """Median time of single calls of `fn`, each right after an untimed read-modify-write pass over
+    `evict_bytes` (larger than the last-level cache), so that whatever `fn` reads comes from DRAM."""
+    import numpy as np
+
+    buffer = np.zeros(evict_bytes // 8)
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        np.add(buffer, 1.0, out=buffer)
+        start = clock.now()
+        fn()
+        samples.append(clock.now() - start)
+    return Timing(statistics.median(samples), repeats, 1, spread_pct(samples))
+
+
 def time_call(fn: Callable[[], object], repeats: int, min_repeat_s: float, warmup: int = 3) -> Timing:
     """Median per-call wall time of `fn` over `repeats` repeats, after `warmup` untimed calls."""
     for _ in range(warmup):

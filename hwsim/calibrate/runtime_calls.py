@@ -17,6 +17,9 @@ negligible, and measures
 | host_cpu.search_step_overhead_s, per_candidate_s     | the registry's searches (five algorithms, beams | T = 40 / T = 80      |
 |   (all searches), host_cpu.search_by_algorithm       | 1-8) minus their network calls, per step and    |                      |
 |   (the same pair per algorithm)                      | per candidate (rows x (k + 1))                  |                      |
+| modelling.runtime_calls.cold_cache_factor            | the glue of five searches (T = 20) with the     | TSD, beam / modified |
+|                                                      | caches evicted before every prediction call,    | beam, ALSD, greedy   |
+|                                                      | over the same decodes hot (ColdFactor)          |                      |
 
 "Minus the per-op model" means: the same call costed by hwsim's cost model on the device measured so far (the
 GEMM table, element-wise rate and per-op overhead), so a figure holds only what the op model does not, and
@@ -119,6 +122,7 @@ class RuntimeCalibration:
     search: LinearFit  # (per_step_s, per_candidate_s) over all five searches
     search_by_algorithm: tuple[tuple[str, LinearFit], ...]  # the same pair per search
     measurements: tuple[Measurement, ...]
+    cold: ColdFactor | None = None
 
     def report(self) -> list[str]:
         lines = ["runtime per-call host time beyond the per-op model (tiny RNN-T, hwsim.calibrate.runtime_calls):"]
@@ -128,6 +132,9 @@ class RuntimeCalibration:
             values = ", ".join(f"{n} {v * 1e6:.3g} us" for n, v in zip(fit.names, fit.coefficients))
             lines.append(f"  {name}: {values}")
             lines += fit.table()
+        if self.cold is not None:
+            lines.append(f"  glue with the caches evicted before each prediction call: x {self.cold.value:.2f} of hot")
+            lines += self.cold.table()
         return lines
 
 
@@ -236,6 +243,65 @@ def _search_runs(rt: _Runtime, repeats: int, measurements: list[Measurement]) ->
     return _SearchRuns(points, calls)
 
 
+COLD_FIT = ((Algorithm.TSD, 4), (Algorithm.BEAM, 4))
+COLD_HELD_OUT = ((Algorithm.MODIFIED_BEAM, 4), (Algorithm.ALSD, 4), (Algorithm.GREEDY, 1))
+COLD_FRAMES = 20
+COLD_EVICT_BYTES = 48 * 2**20  # 1.5x this machine class's 32 MiB L3, one read-modify-write pass
+
+
+@dataclass(frozen=True)
+class ColdFactor:
+    """Glue time (prediction + joint + search of the tiny model) with the caches evicted before every prediction
+    call, over the same decodes hot: how much slower the runtime's Python work runs when the decoder's own
+    weights have streamed through the caches in between (hwsim.cost.cache_reuse applies it)."""
+
+    value: float
+    fit: tuple[tuple[str, float], ...]  # (run, its cold / hot ratio)
+    held_out: tuple[tuple[str, float], ...]
+
+    def describe(self) -> str:
+        worst = lambda runs: max((abs(r / self.value - 1) * 100 for _, r in runs), default=0.0)  # noqa: E731
+        return (f"host glue time (prediction and joint calls and the search, tiny RNN-T, T = {COLD_FRAMES}) with the "
+                f"caches evicted ({COLD_EVICT_BYTES // 2**20} MiB pass) before every prediction call, over the same "
+                f"decodes hot: median of {len(self.fit)} runs ({', '.join(n for n, _ in self.fit)}; hwsim.calibrate."
+                f"runtime_calls), worst residual {worst(self.fit):.1f} % on them and {worst(self.held_out):.1f} % on "
+                f"{len(self.held_out)} held-out runs ({', '.join(n for n, _ in self.held_out)})")
+
+    def table(self) -> list[str]:
+        return [f"    {kind:<8} {name:<28} cold/hot {ratio:6.2f}  (vs {self.value:.2f}: {100 * (ratio / self.value - 1):+6.1f} %)"
+                for kind, runs in (("fit", self.fit), ("held out", self.held_out)) for name, ratio in runs]
+
+
+def _cold_factor(rt: _Runtime, repeats: int) -> ColdFactor:
+    """Each run hot and cold in interleaved rounds; glue = prediction + joint + search seconds (the tiny model's
+    arithmetic is negligible), the eviction pass itself excluded (Recorder.before_call)."""
+    import numpy as np
+
+    from hwsim.reference.run import run_utterance
+
+    buffer = np.zeros(COLD_EVICT_BYTES // 8)
+
+    def evict(call: str) -> None:
+        if call == "prediction":
+            np.add(buffer, 1.0, out=buffer)
+
+    features = rt.features(COLD_FRAMES)
+    glue = lambda run: run.seconds["prediction"] + run.seconds["joint"] + run.seconds["search"]  # noqa: E731
+    ratios = {}
+    for algorithm, beam in COLD_FIT + COLD_HELD_OUT:
+        decode = lambda hook: run_utterance(rt.reference, features, algorithm, beam, ort_model=rt.ort,  # noqa: E731
+                                            before_call=hook)
+        decode(None)
+        hot, cold = [], []
+        for _ in range(repeats):
+            hot.append(glue(decode(None)))
+            cold.append(glue(decode(evict)))
+        ratios[f"{algorithm.value} B={beam}"] = statistics.median(cold) / statistics.median(hot)
+    fit = tuple((f"{a.value} B={b}", ratios[f"{a.value} B={b}"]) for a, b in COLD_FIT)
+    held = tuple((f"{a.value} B={b}", ratios[f"{a.value} B={b}"]) for a, b in COLD_HELD_OUT)
+    return ColdFactor(max(1.0, statistics.median(r for _, r in fit)), fit, held)
+
+
 MIN_CALLS_PER_ROWS = 5  # a (rows) bucket of in-search calls needs this many calls to be a fit point
 
 
@@ -275,4 +341,4 @@ def measure_runtime_calls(device_document: dict[str, Any], runtime: str = "numpy
         by_algorithm.append((algorithm.value, nonnegative_fit(mine(searches[SEARCH_FIT_FRAMES]),
                                                               mine(searches[SEARCH_HELD_OUT_FRAMES]), names)))
     return RuntimeCalibration(fits["prediction"], fits["joint"], encoder, search, tuple(by_algorithm),
-                              tuple(measurements))
+                              tuple(measurements), _cold_factor(rt, max(3, search_repeats)))

@@ -8,6 +8,14 @@
 | sigmoid/tanh/exp  | the reference LSTM's formulas, out= preallocated | elements               |
 | argpartition      | top-4 of each row (np.argpartition, axis -1)     | rows                   |
 | argsort           | full sort of each row                            | rows                   |
+| gemm_cold         | a[M, K] @ b[K, N] right after a pass over a      | 2 M K N flop           |
+|                   | buffer 3x the L3 (one call per repeat, untimed   |                        |
+|                   | eviction before it): the weights come from DRAM  |                        |
+| weight_stream     | M rows @ each of a set of 0.5 MiB weight matrices| bytes of the set       |
+|                   | in turn, the set as large as a working set       |                        |
+| gemm_in_decoder   | each per-call decoder GEMM of a calibration      | 2 M K N flop           |
+|                   | workload, timed inside a cycle over all of them  |                        |
+|                   | (hwsim.calibrate.decoder_cycle)                  |                        |
 | matmul_call       | (1 x 8) @ (8 x 8) float32: per-call overhead     | 1 call                 |
 | loop_iteration    | one Python loop iteration doing x += 1 on 8 elts | 1 call                 |
 | candidate         | beam-search bookkeeping: 8 hypotheses x (4 label | candidates (40)        |
@@ -15,9 +23,22 @@
 |                   | state, frame, in_frame), log-add merge by label  |                        |
 |                   | history, sort by score, prune to 8               |                        |
 
-GEMM shapes are the IBM RNN-T's: K = 340 (encoder layer 0 input), 640 (recurrent), 768 (predictor),
-1280 (encoder layers 1-5 input); N = 2560 (4 x 640 encoder gates), 3072 (4 x 768 predictor gates); M is the
-number of rows per call (1-16 in beam search, T frames in the encoder).
+GEMM shapes (float32) are every distinct matmul (K, N) of the workloads `hwsim validate` runs
+(CALIBRATION_WORKLOADS: the IBM RNN-T and the small LSTM RNN-T, from their graphs), so the cost model reads
+a measured shape instead of scaling another one by area across cache levels. M, the rows per call, is dense
+where decoding lives (1, 2, 3, 4, 6, 8 hypotheses) because BLAS changes kernels there: OpenBLAS runs M = 1 as a
+matrix-vector product that streams the weights once, and M >= 2 as a packed GEMM that costs several times
+more at M = 2 than M = 1 (measured 0.13 ms vs 1.2 ms for 768 x 3072 on this project's 2-core machine), so
+interpolating between M = 1 and 4 under-predicts beam search's 2-3-row calls. Larger M (16, 64, 256) covers
+the encoder's T frames. float64 is measured on the IBM shapes (GEMM_KN: K = 340, 640, 768, 1280; N = 2560,
+3072) at M = 1, 4, 16, 64, 256 only.
+
+`gemm_cold` and `weight_stream` measure what the hot table cannot: a decoder's weights are re-read on every
+call, and whether they are still in cache depends on what ran in between (hwsim.cost.cache_reuse). `gemm_cold`
+gives each decoding-size GEMM with its weights evicted; `weight_stream` gives the rate at which GEMMs of M rows
+sweep a working set of a given size cyclically, from L2-sized sets to 2x the L3, so the cost model can tell
+how much of a working set the caches keep. Both are measured at M = 1 and at M > 1 because the BLAS kernel
+changes there (a packed GEMM writes a copy of the weight panel as it goes, which evicts more).
 """
 
 from __future__ import annotations
@@ -27,11 +48,32 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from hwsim.calibrate.microbench import Measurement, time_call
+from hwsim.calibrate.decoder_cycle import measure_decoder_cycles
+from hwsim.calibrate.microbench import Measurement, time_call, time_cold
 from hwsim.units import MIB, OPS_PER_MAC
 
 GEMM_KN = ((340, 2560), (640, 2560), (1280, 2560), (768, 3072))
+CALIBRATION_WORKLOADS = ("ibm_rnnt_swb", "lstm_rnnt_small")
+DECODING_M = (1, 2, 3, 4, 6, 8, 16, 64, 256)
+COLD_M = (1, 2, 3, 4, 6, 8)  # the rows of a decoder call (hypotheses)
+STREAM_M = (1, 4)  # matrix-vector and packed-GEMM kernels
+STREAM_WORKING_SETS = tuple(int(x * MIB) for x in (0.5, 1, 2, 4, 8, 12, 16, 24, 32, 48, 64))
+STREAM_CHUNK_BYTES = MIB // 2  # every set is made of the same 256 x 512 matrices: only the set's size varies
+EVICT_BYTES = 96 * MIB  # 3x this machine class's 32 MiB L3: one pass leaves none of the weights cached
 TOPK = 4
+
+
+def workload_gemm_shapes(workloads: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Every distinct (K, N) of the workloads' matmul ops, sorted."""
+    from hwsim.graph.build import build_graph
+    from hwsim.graph.model import OpKind
+    from hwsim.specs.resolve import load_workload_spec
+
+    shapes = set()
+    for name in workloads:
+        spec, _ = load_workload_spec(name, None)
+        shapes |= {(op.gemm.k, op.gemm.n) for op in build_graph(spec).ops if op.kind is OpKind.MATMUL and op.gemm}
+    return tuple(sorted(shapes))
 
 
 @dataclass(frozen=True)
@@ -40,7 +82,14 @@ class SuitePlan:
 
     gemm_m: tuple[int, ...]
     gemm_kn: tuple[tuple[int, int], ...]
-    gemm_dtypes: tuple[str, ...]
+    gemm_dtypes: tuple[str, ...]  # the first at every (M, K, N) below, the others at gemm_m x gemm_kn only
+    float32_m: tuple[int, ...]
+    float32_kn: tuple[tuple[int, int], ...]
+    cold_m: tuple[int, ...]  # gemm_cold at these M over float32_kn
+    stream_m: tuple[int, ...]
+    stream_working_sets: tuple[int, ...]  # bytes
+    evict_bytes: int
+    cycle_workloads: tuple[str, ...]  # gemm_in_decoder (hwsim.calibrate.decoder_cycle) at cold_m
     stream_bytes: int
     elementwise_sizes: tuple[int, ...]
     sort_rows: tuple[int, ...]
@@ -50,11 +99,22 @@ class SuitePlan:
 
 
 FULL = SuitePlan(gemm_m=(1, 4, 16, 64, 256), gemm_kn=GEMM_KN, gemm_dtypes=("float32", "float64"),
+                 float32_m=DECODING_M, float32_kn=GEMM_KN,  # full_plan() adds the workloads' shapes
+                 cold_m=COLD_M, stream_m=STREAM_M, stream_working_sets=STREAM_WORKING_SETS, evict_bytes=EVICT_BYTES,
+                 cycle_workloads=CALIBRATION_WORKLOADS,
                  stream_bytes=256 * MIB, elementwise_sizes=(4 * 2560, 1 << 20), sort_rows=(1, 4, 16),
                  sort_lengths=(46, 16384), repeats=7, min_repeat_s=0.02)
 QUICK = SuitePlan(gemm_m=(1, 16, 256), gemm_kn=((640, 2560), (768, 3072)), gemm_dtypes=("float32", "float64"),
+                  float32_m=(1, 2, 16, 256), float32_kn=((640, 2560), (768, 3072)), cold_m=(1, 2),
+                  stream_m=STREAM_M, stream_working_sets=(MIB, 16 * MIB, 64 * MIB), evict_bytes=48 * MIB,
+                  cycle_workloads=("lstm_rnnt_small",),
                   stream_bytes=32 * MIB, elementwise_sizes=(1 << 18,), sort_rows=(1, 16), sort_lengths=(46, 16384),
                   repeats=3, min_repeat_s=0.003)
+
+
+def full_plan() -> SuitePlan:
+    """FULL with every matmul shape of CALIBRATION_WORKLOADS (built on demand: it reads the workloads)."""
+    return replace(FULL, float32_kn=tuple(sorted(set(GEMM_KN) | set(workload_gemm_shapes(CALIBRATION_WORKLOADS)))))
 
 
 @dataclass(frozen=True)
@@ -65,6 +125,7 @@ class Bench:
     work: float
     work_unit: str
     make: Callable[[], Callable[[], object]]  # allocates operands, returns the timed call
+    cold: bool = False  # time one call per repeat, each after evicting the caches (run_bench)
 
 
 def sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -103,6 +164,26 @@ def _gemm_onnxruntime(m: int, k: int, n: int, dtype: str) -> Callable[[], object
 
 
 GEMMS = {"numpy": _gemm, "onnxruntime": _gemm_onnxruntime}
+
+
+def _weight_stream(m: int, working_set: int, gemm: Callable[..., Callable[[], object]]) -> Callable[[], object]:
+    """One sweep of M-row GEMMs over `working_set` bytes of float32 weights in 0.5 MiB matrices (K = 256), each
+    matrix read once per sweep, as a decoder reads its layers once per step."""
+    k = 256
+    chunks = [min(STREAM_CHUNK_BYTES, working_set - i) for i in range(0, working_set, STREAM_CHUNK_BYTES)]
+    calls = [gemm(m, k, max(1, size // 4 // k), "float32") for size in chunks]
+
+    def sweep() -> None:
+        for call in calls:
+            call()
+    return sweep
+
+
+def stream_bytes(working_set: int) -> int:
+    """The weight bytes one weight_stream sweep actually reads (matrices rounded to whole columns)."""
+    k = 256
+    return sum(k * max(1, min(STREAM_CHUNK_BYTES, working_set - i) // 4 // k) * 4
+               for i in range(0, working_set, STREAM_CHUNK_BYTES))
 
 
 def _stream(nbytes: int, kind: str) -> Callable[[], object]:
@@ -180,8 +261,9 @@ def benches(plan: SuitePlan, runtime: str = "numpy") -> Iterator[Bench]:
     (float32 only), the element-wise, copy and bookkeeping figures stay numpy's (the search loop is Python)."""
     gemm = GEMMS[runtime]
     for dtype in plan.gemm_dtypes if runtime == "numpy" else ("float32",):
-        for k, n in plan.gemm_kn:
-            for m in plan.gemm_m:
+        ms, kns = (plan.float32_m, plan.float32_kn) if dtype == "float32" else (plan.gemm_m, plan.gemm_kn)
+        for k, n in kns:
+            for m in ms:
                 yield Bench("gemm", dtype, (m, k, n), OPS_PER_MAC * m * k * n, "flop",
                             lambda m=m, k=k, n=n, d=dtype: gemm(m, k, n, d))
     elements = plan.stream_bytes // 8
@@ -195,6 +277,14 @@ def benches(plan: SuitePlan, runtime: str = "numpy") -> Iterator[Bench]:
         for length in plan.sort_lengths:
             for rows in plan.sort_rows:
                 yield Bench(kind, "float32", (rows, length), rows, "row", lambda r=rows, n=length, k=kind: _sort(r, n, k))
+    for k, n in plan.float32_kn:
+        for m in plan.cold_m:
+            yield Bench("gemm_cold", "float32", (m, k, n), OPS_PER_MAC * m * k * n, "flop",
+                        lambda m=m, k=k, n=n: gemm(m, k, n, "float32"), cold=True)
+    for m in plan.stream_m:
+        for working_set in plan.stream_working_sets:
+            yield Bench("weight_stream", "float32", (m, working_set), stream_bytes(working_set), "byte",
+                        lambda m=m, w=working_set: _weight_stream(m, w, gemm))
     yield Bench("matmul_call", "float32", (1, 8, 8), 1, "call", lambda: gemm(1, 8, 8, "float32"))
     yield Bench("loop_iteration", "float32", (8,), 100, "call", _loop_iteration)
     yield Bench("candidate", "float32", (CANDIDATE_PARENTS, CANDIDATE_LABELS + 1),
@@ -203,7 +293,8 @@ def benches(plan: SuitePlan, runtime: str = "numpy") -> Iterator[Bench]:
 
 def run_bench(bench: Bench, plan: SuitePlan) -> Measurement:
     call = bench.make()
-    timing = time_call(call, plan.repeats, plan.min_repeat_s)
+    timing = time_cold(call, plan.repeats, plan.evict_bytes) if bench.cold else \
+        time_call(call, plan.repeats, plan.min_repeat_s)
     return Measurement(bench.benchmark, bench.dtype, bench.shape, timing.repeats, timing.median_s,
                        bench.work, bench.work_unit, timing.spread_pct)
 
@@ -226,4 +317,4 @@ def run_suite(plan: SuitePlan, progress: bool = True, runtime: str = "numpy") ->
     for bench in bar:
         bar.set_postfix_str(f"{bench.benchmark} {bench.dtype} {'x'.join(map(str, bench.shape))}")
         results.append(run_bench(bench, plan))
-    return results
+    return results + measure_decoder_cycles(plan.cycle_workloads, plan.cold_m, plan.repeats, GEMMS[runtime])

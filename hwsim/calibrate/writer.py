@@ -168,6 +168,8 @@ def _with_runtime(document: dict[str, Any], runtime: RuntimeCalibration) -> dict
         fixed, per_row = fit.coefficients
         calls[component] = {"fixed_s": _fitted(fixed, fit, f"fixed host time of one {component} call beyond its ops"),
                             "per_row_s": _fitted(per_row, fit, f"host time per row of a {component} call beyond its ops")}
+    if runtime.cold is not None:
+        calls["cold_cache_factor"] = _measured(runtime.cold.value, runtime.cold.describe())
     modelling = document["modelling"]
     modelling["step_latency_s"] = _fitted(runtime.encoder_step.coefficients[0], runtime.encoder_step,
                                           "host time per recurrent encoder step beyond its ops (the Python loop)")

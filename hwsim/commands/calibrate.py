@@ -7,7 +7,7 @@ import statistics
 import sys
 
 from hwsim.calibrate.facts import machine_facts, set_blas_threads
-from hwsim.calibrate.suite import FULL, QUICK, noise_floor_pct, run_suite
+from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite
 from hwsim import clock
 from hwsim.calibrate.microbench import spread_pct
 from hwsim.calibrate.probe import SpeedProbe
@@ -18,7 +18,7 @@ from hwsim.commands.torch_calibrate import add_torch_arguments, run_torch_calibr
 from hwsim.errors import SpecError
 from hwsim.calibrate.location import check_not_shipped, default_calibration_path
 from hwsim.reference.runtimes import RUNTIMES, require_onnxruntime
-from hwsim.units import GIGA
+from hwsim.units import GIGA, MIB
 from hwsim.outputs import preflight_outputs
 
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         require_onnxruntime()
     out = check_not_shipped(args.out or default_calibration_path(args.runtime))
     out.parent.mkdir(parents=True, exist_ok=True)
-    plan = QUICK if args.quick else FULL
+    plan = QUICK if args.quick else full_plan()
     with clock.using(args.clock):
         probe = SpeedProbe()
         speeds = [probe.seconds() for _ in range(5)]
@@ -80,8 +80,18 @@ def summary(path: str, document: dict) -> str:
     lines = [f"wrote {path}", f"noise floor (interquartile spread of a repeated mid-size GEMM): {noise:.1f} %",
              "float32 GEMM GFLOP/s (M x K x N):"]
     lines += [f"  {'x'.join(map(str, s)):>16}  {rate / GIGA:8.2f}" for s, rate in sorted(gemm.items())]
+    stream = [r for r in rows if r["benchmark"] == "weight_stream"]
+    for m in sorted({r["shape"][0] for r in stream}):
+        lines.append(f"weight sweep at M = {m} (hwsim.cost.cache_reuse), GB/s by working set: " + ", ".join(
+            f"{r['shape'][1] / MIB:g} MiB {r['rate_per_s'] / GIGA:.1f}" for r in stream if r["shape"][0] == m))
+    cold = {tuple(r["shape"]): r["median_s"] for r in rows if r["benchmark"] == "gemm_cold"}
+    hot = {tuple(r["shape"]): r["median_s"] for r in rows if r["benchmark"] == "gemm" and r["dtype"] == "float32"}
+    ratios = sorted(cold[s] / hot[s] for s in cold if s in hot)
+    if ratios:
+        lines.append(f"cold / hot GEMM time over {len(ratios)} decoding shapes: median {ratios[len(ratios) // 2]:.2f}, "
+                     f"range {ratios[0]:.2f}-{ratios[-1]:.2f}")
     for r in rows:
-        if r["benchmark"] != "gemm":
+        if r["benchmark"] not in ("gemm", "gemm_cold", "weight_stream"):
             lines.append(f"  {r['benchmark']:>14} {r['dtype']} {'x'.join(map(str, r['shape']))}: "
                          f"{r['rate_per_s']:.4g} {r['work_unit']}/s (median {r['median_s']:.3g} s)")
     return "\n".join(lines)

@@ -135,15 +135,19 @@ LACKS = {
                "ufunc rate and per-call overhead, and the per-step Python loop from the tiny-model encoder benchmark "
                "(modelling.step_latency_s); what is left is the GEMM table's interpolation between measured shapes "
                "and cache state (the table is measured with hot weights).",
-    "prediction": "per call: the measured ops plus the runtime's own glue (modelling.runtime_calls.prediction, "
-                  "fixed + per row, measured on a tiny model); what is left is mostly the recurrent GEMM at 2-8 rows, "
-                  "which the GEMM table interpolates between M = 1, 4 and 16 with weights hot in cache.",
-    "joint": "per call: the measured ops plus the runtime's glue (modelling.runtime_calls.joint: state look-ups, "
-             "stacking, log-softmax and top-k packing), measured on a tiny model.",
+    "prediction": "per call: the measured ops (the GEMM table is dense at 1-8 rows, where BLAS changes kernels, and "
+                  "holds every calibration workload's shapes), each decoder GEMM re-reading its weights as cold as "
+                  "the decoder's own GEMM cycle leaves them (hwsim.cost.cache_reuse), plus the runtime's glue "
+                  "(modelling.runtime_calls.prediction, fixed + per row, measured on a tiny model and slowed by the "
+                  "measured cold-cache factor where the decoder evicts the caches); what is left is the element-wise "
+                  "gate work, whose rate is measured hot, and the machine's speed between calibration and validation.",
+    "joint": "per call: the measured ops (joint.pred_proj re-read cold as above) plus the runtime's glue "
+             "(modelling.runtime_calls.joint: state look-ups, stacking, log-softmax and top-k packing), measured on a "
+             "tiny model and slowed by the cold-cache factor where the decoder evicts the caches.",
     "search": "per step and per candidate, for each search algorithm (host_cpu.search_by_algorithm), fitted on the "
-              "registry's searches over a tiny model; what is left is work that grows with the label histories "
-              "(tuple hashing and concatenation grow with their length, longer in real utterances than in the "
-              "tiny model's).",
+              "registry's searches over a tiny model and slowed by the cold-cache factor as above; what is left is "
+              "work that grows with the label histories (tuple hashing and concatenation grow with their length, "
+              "longer in real utterances than in the tiny model's).",
 }
 
 

@@ -72,6 +72,8 @@ class DeviceCallCosts:
         self.encoder_ops = tuple(op for op in ops if op.trigger in ENCODER_TRIGGERS)
         self.prediction_ops = tuple(op for op in ops if op.trigger is Trigger.PREDICTION_CALL)
         self.joint_ops = tuple(op for op in ops if op.trigger is Trigger.JOINT_CALL and not self._softmax_on_host(op))
+        self.decoder_weight_bytes = decoder_weight_bytes(ctx)
+        self._glue: dict[int, float] = {}
 
     def _softmax_on_host(self, op: Op) -> bool:
         return op.kind is OpKind.SOFTMAX and self.ctx.options.softmax_placement is Placement.HOST
@@ -101,7 +103,21 @@ class DeviceCallCosts:
             if op.gemm is None:
                 return host.elementwise(op, rows)
             return cost_op(self.ctx, op, rows, (host.flops_per_s, host.cpu.memory_bandwidth_bytes_per_s))
-        return cost_op(self.ctx, op, rows)
+        return self._with_refetch(op, rows, cost_op(self.ctx, op, rows))
+
+    def _with_refetch(self, op: Op, rows: int, cost: OpCost) -> OpCost:
+        """A decoder op priced from the hot GEMM table, plus re-reading its weights from wherever the decoder's
+        per-step working set left them (hwsim.cost.cache_reuse; measured devices only)."""
+        reuse = self.ctx.device.cache_reuse
+        table = self.ctx.device.gemm_table
+        if (reuse is None or op.gemm is None or op.trigger not in DECODER_CALL_TRIGGERS or table is None
+                or cost.compute_pair != f"{table.dtype}x{table.dtype}"):
+            return cost
+        seconds = reuse.refetch_s(op.gemm.m(rows), op.gemm.k, op.gemm.n, self.decoder_weight_bytes) * op.gemm.batch
+        if seconds <= 0.0:
+            return cost
+        return replace(cost, time_s=cost.time_s + seconds, memory_s=cost.memory_s + seconds,
+                       breakdown={**cost.breakdown, "weight_refetch_s": seconds})
 
     def _require_host(self) -> HostModel:
         if self.host is None:
@@ -130,7 +146,23 @@ class DeviceCallCosts:
     def search_on_accelerator(self) -> bool:
         return self.ctx.options.search_on_accelerator
 
-    def launch_s(self, component: str) -> float:
+    def glue_factor(self, rows: int) -> float:
+        """The runtime's host glue at a call of `rows` hypotheses over its hot (tiny-model) time: 1 + f (g - 1),
+        f the decoder GEMMs' largest miss fraction at those rows, g the measured cold-cache factor
+        (hwsim.cost.cache_reuse); 1 on devices without both."""
+        reuse, factor = self.ctx.device.cache_reuse, self.ctx.device.modelling.cold_cache_factor
+        if reuse is None or factor == 1.0:
+            return 1.0
+        if rows not in self._glue:
+            m_cap = reuse.cold_max_m
+            fraction = max((reuse.miss_fraction(min(op.gemm.m(rows), m_cap), op.gemm.k, op.gemm.n,
+                                                self.decoder_weight_bytes)
+                            for op in self.ctx.graph.ops if op.trigger in DECODER_CALL_TRIGGERS and op.gemm),
+                           default=0.0)
+            self._glue[rows] = 1.0 + fraction * (factor - 1.0)
+        return self._glue[rows]
+
+    def launch_s(self, component: str, rows: int = 1) -> float:
         """Latency charged once per call of `component` (see the module table)."""
         knobs = self.ctx.device.modelling
         if component == "encoder":
@@ -140,20 +172,20 @@ class DeviceCallCosts:
         if self.search_on_accelerator:
             return 0.0
         runtime = knobs.runtime_call(component)
-        return runtime.fixed_s if runtime else knobs.dispatch_latency_s
+        return runtime.fixed_s * self.glue_factor(rows) if runtime else knobs.dispatch_latency_s
 
-    def gather_per_row_s(self, component: str) -> float:
+    def gather_per_row_s(self, component: str, rows: int = 1) -> float:
         """Host time per row of a host-driven prediction / joint call: the runtime's measured per-row glue when
         the device has it (modelling.runtime_calls), else one candidate's bookkeeping (host_cpu.per_candidate_s)."""
         if self.search_on_accelerator:
             return 0.0
         runtime = self.ctx.device.modelling.runtime_call(component)
         if runtime is not None:
-            return runtime.per_row_s
+            return runtime.per_row_s * self.glue_factor(rows)
         return self.host.cpu.per_candidate_s if self.host is not None else 0.0
 
-    def _launch(self, component: str) -> list[Segment]:
-        seconds = self.launch_s(component)
+    def _launch(self, component: str, rows: int = 1) -> list[Segment]:
+        seconds = self.launch_s(component, rows)
         label, resource = ("search.step latency", LATENCY_RESOURCE) if component == "search" else \
             (f"{component}.launch", LAUNCH_RESOURCE)
         return [Segment(resource, component, seconds, label, (OpInfo(label, seconds, 0.0, 0.0, "latency", ""),))]
@@ -165,10 +197,10 @@ class DeviceCallCosts:
             return []
         gather = []
         if self.host is not None or self.ctx.device.modelling.runtime_call(component) is not None:
-            seconds = rows * self.gather_per_row_s(component)
+            seconds = rows * self.gather_per_row_s(component, rows)
             info = OpInfo(f"{component}.gather", seconds, 0.0, 0.0, "host", "")
             gather = [Segment("cpu", component, seconds, f"{component}.gather", (info,))]
-        return gather + self._launch(component)
+        return gather + self._launch(component, rows)
 
     def transfer(self, rows: int) -> Sequence[Segment]:
         if self.search_on_accelerator:
@@ -193,7 +225,12 @@ class DeviceCallCosts:
             seconds = device_search_s(rows, self.ctx.options.topk, self.ctx.device.vector_ops_per_s())
             return OpCost("search", "search", "search", "vector", rows, seconds, 0.0, 0.0, "compute", 1.0, seconds,
                           0.0, 0.0, 0.0, None, "float32")
-        return self._require_host().search(rows)
+        cost = self._require_host().search(rows)
+        factor = self.glue_factor(rows) if self.ctx.device.modelling.runtime_calls else 1.0
+        if factor == 1.0:
+            return cost
+        extra = cost.overhead_s * (factor - 1.0)
+        return replace(cost, time_s=cost.time_s + extra, overhead_s=cost.overhead_s + extra)
 
     def final_transfer_cost(self, beam: int, labels: int) -> OpCost:
         """Search on the accelerator: the final hypotheses (int32 labels + a float32 score each) cross once."""
@@ -239,7 +276,7 @@ class DeviceCallCosts:
 
     def latency_cost(self, component: str, rows: int = 1) -> OpCost:
         """One call's launch (or one device-loop step's latency) as a cost-table row."""
-        seconds = self.launch_s(component)
+        seconds = self.launch_s(component, rows)
         label, resource = ("step_latency", LATENCY_RESOURCE) if component == "search" else ("launch", LAUNCH_RESOURCE)
         return OpCost(f"{component}.{label}", component, "latency", resource, rows, seconds, 0.0, 0.0,
                       "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
@@ -250,7 +287,7 @@ class DeviceCallCosts:
                       "overhead", 0.0, 0.0, 0.0, 0.0, seconds, None, "-")
 
     def gather_cost(self, component: str, rows: int) -> OpCost:
-        seconds = rows * self.gather_per_row_s(component)
+        seconds = rows * self.gather_per_row_s(component, rows)
         return OpCost(f"{component}.gather", component, "gather", "cpu", rows, seconds, 0.0, 0.0, "overhead", 0.0,
                       0.0, 0.0, 0.0, seconds, None, "-")
 
@@ -289,6 +326,15 @@ class DeviceCallCosts:
             return self.encoder(frames, exclusive)
         key = f"encoder_batch{batch}{'_exclusive' if exclusive else ''}"
         return self._memo(key, frames, lambda f: self._encoder_segments(f, exclusive, batch))
+
+
+DECODER_CALL_TRIGGERS = (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL)
+
+
+def decoder_weight_bytes(ctx: CostContext) -> float:
+    """Bytes of weights the decoder re-reads per step: every GEMM op run per prediction or joint call."""
+    return float(sum(ctx.weight_bytes.get(op.weight, 0.0) for op in ctx.graph.ops
+                     if op.trigger in DECODER_CALL_TRIGGERS and op.gemm is not None and op.weight))
 
 
 def computed_precisions(costs: DeviceCallCosts) -> dict[str, list[str]]:

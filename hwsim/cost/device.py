@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping
 
 from hwsim.cost.gpu_launch import GpuLaunch, launch_modelling
+from hwsim.cost.cache_reuse import CacheReuse, cache_reuse
 from hwsim.cost.measured import GemmTable, gemm_table
 from hwsim.cost.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
@@ -188,6 +189,7 @@ class Modelling:
     search_on_accelerator: bool = False  # the device's default search placement
     runtime_calls: tuple[tuple[str, RuntimeCall], ...] = ()  # (component, call) for prediction / joint, if measured
     fused_recurrence: bool = False       # a recurrent layer is one kernel: its per-step ops pay no overhead_s
+    cold_cache_factor: float = 1.0       # the runtime's glue with caches evicted / hot (hwsim.cost.cache_reuse)
 
     def runtime_call(self, component: str) -> RuntimeCall | None:
         return dict(self.runtime_calls).get(component)
@@ -208,6 +210,7 @@ class Device:
     price_per_hour_usd: float | None
     modelling: Modelling
     gemm_table: GemmTable | None = None  # measured devices: shape-aware GEMM times (hwsim.cost.measured)
+    cache_reuse: CacheReuse | None = None  # measured devices: decoder weights re-read cold (hwsim.cost.cache_reuse)
     default_host: str | None = None      # device whose host_cpu runs the search when no --host is given
     gpu: GpuLaunch | None = None         # GPU kernel-launch figures (hwsim.cost.gpu_launch)
 
@@ -250,6 +253,7 @@ class Device:
 def build_device(spec: DeviceSpec, file: str | Path) -> Device:
     """DeviceSpec (YAML units) -> Device (base units)."""
     m = spec.modelling
+    measured = [x.model_dump() for x in spec.calibration.measurements] if spec.calibration else None
     device = Device(
         name=spec.name,
         file=str(file),
@@ -269,8 +273,10 @@ def build_device(spec: DeviceSpec, file: str | Path) -> Device:
                             m.vector_overhead.value == "per_pass", m.conversion_overlap.value == "concurrent",
                             m.dispatch_latency_s.value, m.step_latency_s.value,
                             m.elementwise_fusion.value == "per_layer", m.search_on.value == "accelerator",
-                            _runtime_calls(m), m.fused_recurrence.value),
-        gemm_table=gemm_table([x.model_dump() for x in spec.calibration.measurements] if spec.calibration else None),
+                            _runtime_calls(m), m.fused_recurrence.value,
+                            m.runtime_calls.cold_cache_factor.value if m.runtime_calls else 1.0),
+        gemm_table=gemm_table(measured),
+        cache_reuse=cache_reuse(measured),
         default_host=spec.default_host.value if spec.default_host else None,
     )
     return _with_gpu_launch(device, spec)

@@ -1,10 +1,11 @@
 """Measured GEMM times (a calibrated device's micro-benchmark table) as a shape-aware cost.
 
-A device written by `hwsim calibrate` carries float32 GEMM times for M in {1, 4, 16, 64, 256} over the
-RNN-T's (K, N) shapes. For an op (m, k, n) the cost model takes the measured (K, N) closest in log(K N), reads
+A device written by `hwsim calibrate` carries float32 GEMM times for M in {1, 2, 3, 4, 6, 8, 16, 64, 256}
+over the calibration workloads' (K, N) shapes (hwsim.calibrate.suite). For an op (m, k, n) the cost model takes the measured (K, N) closest in log(K N), reads
 the time at m by linear interpolation in M between the bracketing measurements (linear extrapolation from
 the last two beyond the largest M), and scales it by (k n) / (K N). The measurement already contains the
-cache and memory behaviour of that shape, so no separate memory term is added. The per-call overhead of the
+cache and memory behaviour of that shape in a tight loop (weights hot), so no separate memory term is added;
+decoder ops that re-read their weights after other work add hwsim.cost.cache_reuse's refetch time. The per-call overhead of the
 runtime's GEMM call is taken out of every row (gemm_table) and charged per op by the cost model instead.
 """
 

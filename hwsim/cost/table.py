@@ -38,7 +38,7 @@ def cost_table(costs: DeviceCallCosts, frames: int, beam: int, schedule: DecodeS
     if schedule is not None:
         calls = {"prediction": schedule.prediction_calls, "joint": schedule.joint_calls}
         for component, ops in (("prediction", costs.prediction_ops), ("joint", costs.joint_ops)):
-            rows += [_row(costs.latency_cost(component), calls[component]),
+            rows += [_row(costs.latency_cost(component, beam), calls[component]),
                      _row(costs.gather_cost(component, beam), calls[component])]
             rows += [_row(costs.op_cost(op, beam), calls[component]) for op in ops]
         if costs.search_on_accelerator:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -53,10 +54,12 @@ def random_features(model: RnntModel, frames: int, seed: int) -> np.ndarray:
 
 
 def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int,
-                  cache: bool = True, ort_model=None, keep_calls: bool = False) -> ReferenceRun:
+                  cache: bool = True, ort_model=None, keep_calls: bool = False,
+                  before_call: Callable[[str], None] | None = None) -> ReferenceRun:
     """One timed decode on numpy, or on onnxruntime sessions of the same weights when `ort_model` is given;
-    `keep_calls` also keeps every prediction and joint call's rows and time."""
-    recorder = Recorder(network_calls=[] if keep_calls else None)
+    `keep_calls` also keeps every prediction and joint call's rows and time; `before_call(call)` runs, untimed,
+    before each network call (hwsim.calibrate.runtime_calls evicts the caches there)."""
+    recorder = Recorder(network_calls=[] if keep_calls else None, before_call=before_call)
     if ort_model is not None:
         from hwsim.reference.onnx_runtime import decode_onnx
         schedule = decode_onnx(ort_model, features, recorder, algorithm, beam, ref.max_symbols, cache)

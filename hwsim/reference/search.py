@@ -72,7 +72,8 @@ def run_timed_search(scorer, recorder: Recorder, algorithm: Algorithm, beam: int
     calls, recorded with the steps the search took."""
     schedule = run_search(algorithm, scorer, scorer.frames, beam, max_symbols, cache)
     elapsed = clock.now() - start
-    recorder.seconds["search"] += elapsed - recorder.seconds.get("prediction", 0.0) - recorder.seconds.get("joint", 0.0)
+    recorder.seconds["search"] += (elapsed - recorder.seconds.get("prediction", 0.0) - recorder.seconds.get("joint", 0.0)
+                                   - recorder.excluded_s)
     recorder.calls["search"] += len(schedule.steps)
     recorder.steps.extend(schedule.steps)
     return schedule

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from hwsim import clock
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
@@ -25,11 +25,18 @@ class Recorder:
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     network_calls: list[tuple[str, int, float]] | None = None  # (call, rows, seconds) of each one, when a list
+    before_call: Callable[[str], None] | None = None  # run untimed before each network call (calibration's evictions)
+    excluded_s: float = 0.0  # time spent in before_call: belongs to no component
+
 
     @contextlib.contextmanager
     def timed(self, component: str, call: str | None = None, rows: int = 0) -> Iterator[None]:
         """Time a block as `component`; a prediction or joint network call names itself (`call`) and its rows,
         and is logged one by one when `network_calls` is a list (hwsim.calibrate.runtime_calls reads them)."""
+        if call is not None and self.before_call is not None:
+            hook_start = clock.now()
+            self.before_call(call)
+            self.excluded_s += clock.now() - hook_start
         start = clock.now()
         try:
             yield

@@ -314,6 +314,11 @@ class RuntimeCallsSpec(_Spec):
 
     prediction: RuntimeCallSpec = Field(description="one prediction-network call")
     joint: RuntimeCallSpec = Field(description="one joint call (with the runtime's log-softmax and top-k)")
+    cold_cache_factor: PositiveQuantity = _default(
+        PositiveQuantity, 1, "glue time not known to depend on the cache state",
+        "the runtime's host glue (these calls' figures and the search's) with the caches evicted before every "
+        "prediction call, over the same glue hot; the cost model scales the glue by 1 + f x (factor - 1), f the "
+        "decoder's measured cache miss fraction (hwsim.cost.cache_reuse)")
 
 
 class ModellingSpec(_Spec):

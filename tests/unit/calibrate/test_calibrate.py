@@ -100,3 +100,37 @@ def test_spread_is_the_interquartile_range_over_the_median():
     from hwsim.calibrate.microbench import spread_pct
     assert spread_pct([1.0, 2.0, 3.0, 4.0, 5.0]) == pytest.approx(100 * (4 - 2) / 3)
     assert spread_pct([2.0]) == 0.0
+
+
+def test_quick_calibration_measures_what_the_cache_reuse_model_reads(calibrated):
+    """gemm_cold, weight_stream at both kernel classes and the decoder cycle are written, and the device
+    built from them has a reuse model (hwsim.cost.cache_reuse) and a cold-cache glue factor >= 1."""
+    data = yaml.safe_load(calibrated.read_text())
+    rows = data["calibration"]["measurements"]
+    assert {tuple(r["shape"]) for r in rows if r["benchmark"] == "gemm_cold"} == {
+        (m, k, n) for k, n in ((640, 2560), (768, 3072)) for m in (1, 2)}
+    assert {r["shape"][0] for r in rows if r["benchmark"] == "weight_stream"} == {1, 4}
+    cycle = {tuple(r["shape"][1:]) for r in rows if r["benchmark"] == "gemm_in_decoder"}
+    assert cycle == {(64, 1280), (320, 1280), (320, 256), (256, 256)}  # lstm_rnnt_small's per-call GEMMs
+    device = load_device(calibrated)
+    assert device.cache_reuse is not None and device.cache_reuse.cold_max_m == 2
+    assert device.modelling.cold_cache_factor >= 1.0
+
+
+def test_full_plan_measures_every_calibration_workload_shape_at_decoding_rows():
+    from hwsim.calibrate.decoder_cycle import decoder_gemm_shapes
+    from hwsim.calibrate.suite import CALIBRATION_WORKLOADS, full_plan
+
+    plan = full_plan()
+    for workload in CALIBRATION_WORKLOADS:
+        assert set(decoder_gemm_shapes(workload)) <= set(plan.float32_kn)
+    assert {1, 2, 3, 4, 6, 8} <= set(plan.float32_m) and set(plan.cold_m) == {1, 2, 3, 4, 6, 8}
+    assert decoder_gemm_shapes("ibm_rnnt_swb") == ((1, 3072), (768, 3072), (768, 256), (256, 46))
+
+
+def test_time_cold_times_single_calls_after_evicting():
+    from hwsim.calibrate.microbench import time_cold
+
+    calls = []
+    timing = time_cold(lambda: calls.append(1), repeats=5, evict_bytes=1 << 20, warmup=1)
+    assert len(calls) == 6 and timing.repeats == 5 and timing.number == 1 and timing.median_s >= 0

@@ -111,6 +111,7 @@ def test_tiny_model_benchmarks_run_and_give_non_negative_figures():
     assert {name for name, _ in runtime.search_by_algorithm} == {a.value for a in Algorithm}
     names = {m.benchmark for m in runtime.measurements}
     assert {"prediction_call", "joint_call", "encoder_step", "search_tsd"} <= names
+    assert runtime.cold.value >= 1.0 and len(runtime.cold.fit) == 2 and len(runtime.cold.held_out) == 3
 
 
 def test_fused_recurrence_drops_the_per_op_overhead_inside_the_step_loop(device_file, tmp_path):
@@ -132,3 +133,34 @@ def test_gemm_table_rows_are_net_of_the_per_call_overhead():
     rows = [{"benchmark": "gemm", "dtype": "float32", "shape": [4, 64, 64], "median_s": 10e-6},
             {"benchmark": "matmul_call", "dtype": "float32", "shape": [1, 8, 8], "median_s": 2e-6}]
     assert gemm_table(rows).seconds(4, 64, 64) == pytest.approx(8e-6)
+
+
+def test_a_before_call_hook_is_timed_as_no_component(monkeypatch):
+    """The calibration's evictions (Recorder.before_call) must not land in the call, the search or anywhere."""
+    from hwsim.reference.trace import Recorder
+
+    ticks = iter(range(0, 1000, 1))
+    monkeypatch.setattr(clock, "now", lambda: float(next(ticks)))
+    hooked: list[str] = []
+
+    def hook(call):
+        hooked.append(call)
+        for _ in range(5):
+            clock.now()  # the hook "takes" clock ticks
+
+    recorder = Recorder(before_call=hook)
+    with recorder.timed("prediction", "prediction", 2):
+        pass
+    with recorder.timed("joint"):  # not a network call: no hook
+        pass
+    assert hooked == ["prediction"]
+    assert recorder.seconds["prediction"] == 1.0 and recorder.seconds["joint"] == 1.0
+    assert recorder.excluded_s == 6.0
+
+
+def test_cold_factor_reports_its_residuals_on_fit_and_held_out_runs():
+    from hwsim.calibrate.runtime_calls import ColdFactor
+
+    factor = ColdFactor(1.5, (("tsd B=4", 1.4), ("beam B=4", 1.6)), (("alsd B=4", 1.65),))
+    assert "worst residual 6.7 % on them and 10.0 % on 1 held-out runs" in factor.describe()
+    assert len(factor.table()) == 3
