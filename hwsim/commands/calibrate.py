@@ -6,7 +6,7 @@ import argparse
 import statistics
 import sys
 
-from hwsim.calibrate.facts import machine_facts, set_blas_threads
+from hwsim.calibrate.facts import four_kib_pages, machine_facts, set_blas_threads
 from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite
 from hwsim import clock
 from hwsim.calibrate.microbench import spread_pct
@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         require_onnxruntime()
     out = check_not_shipped(args.out or default_calibration_path(args.runtime))
     out.parent.mkdir(parents=True, exist_ok=True)
+    pages = four_kib_pages()
     plan = QUICK if args.quick else full_plan()
     with clock.using(args.clock):
         probe = SpeedProbe()
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty(), runtime=args.runtime)
         speeds += [probe.seconds() for _ in range(5)]
         facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime,
-                 "clock": args.clock}
+                 "clock": args.clock, "array_pages": pages}
         runtime = measure_runtime_calls(device_document(out.stem, facts, measurements), args.runtime,
                                         plan.repeats, search_repeats=3 if args.quick else 5)
         speeds += [probe.seconds() for _ in range(5)]

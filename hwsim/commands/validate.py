@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim.calibrate.facts import set_blas_threads
+from hwsim.calibrate.facts import four_kib_pages, set_blas_threads
 from hwsim.calibrate.location import calibrated_device, default_calibration_path
 from hwsim.commands.common import positive_int, print_json, print_table, seed_int
 from hwsim.commands.torch_validate import add_torch_validate_arguments, run_torch_validation
@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
               "example device local_cpu (run `hwsim calibrate` first for meaningful errors)", file=sys.stderr)
     facts = calibration_facts(device.file)
     match_blas_threads(facts)
+    four_kib_pages()  # as calibration times (hwsim.calibrate.facts)
     points = QUICK_GRID if args.quick else FULL_GRID
     repeats = args.repeats or (3 if args.quick else 5)
     probe_s = facts.get("speed_probe_s")

@@ -68,5 +68,5 @@ def emission_table(results: list[PointResult]) -> str:
 
 
 def facts_lines(facts: dict[str, object]) -> list[str]:
-    keys = ("cpu_model", "physical_cores", "logical_cpus", "blas", "blas_threads", "numpy_version", "python_version", "date")
+    keys = ("cpu_model", "physical_cores", "logical_cpus", "blas", "blas_threads", "array_pages", "numpy_version", "python_version", "date")
     return [f"- {key}: {facts[key]}" for key in keys if key in facts]

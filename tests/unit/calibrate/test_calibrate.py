@@ -134,3 +134,10 @@ def test_time_cold_times_single_calls_after_evicting():
     calls = []
     timing = time_cold(lambda: calls.append(1), repeats=5, evict_bytes=1 << 20, warmup=1)
     assert len(calls) == 6 and timing.repeats == 5 and timing.number == 1 and timing.median_s >= 0
+
+
+def test_calibration_times_on_4kib_pages_and_records_it(calibrated):
+    import numpy as np
+
+    assert yaml.safe_load(calibrated.read_text())["calibration"]["machine"]["array_pages"] == "4KiB"
+    assert np._core.multiarray._get_madvise_hugepage() is False
