@@ -117,6 +117,15 @@ def full_plan() -> SuitePlan:
     return replace(FULL, float32_kn=tuple(sorted(set(GEMM_KN) | set(workload_gemm_shapes(CALIBRATION_WORKLOADS)))))
 
 
+def with_workloads(plan: SuitePlan, workloads: tuple[str, ...]) -> SuitePlan:
+    """`plan` plus the float32 GEMM shapes and decoder cycle of `workloads` (`hwsim calibrate --workload`)."""
+    if not workloads:
+        return plan
+    shapes = set(plan.float32_kn) | set(workload_gemm_shapes(workloads))
+    return replace(plan, float32_kn=tuple(sorted(shapes)),
+                   cycle_workloads=tuple(dict.fromkeys(plan.cycle_workloads + workloads)))
+
+
 @dataclass(frozen=True)
 class Bench:
     benchmark: str

@@ -7,7 +7,7 @@ import statistics
 import sys
 
 from hwsim.calibrate.facts import four_kib_pages, machine_facts, set_blas_threads
-from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite
+from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite, with_workloads
 from hwsim import clock
 from hwsim.calibrate.microbench import spread_pct
 from hwsim.calibrate.probe import SpeedProbe
@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--clock", choices=sorted(clock.CLOCKS), default=clock.DEFAULT,
                         help="what to time with: cpu = this thread's CPU time (default; robust to other processes on a "
                              "shared machine), wall = elapsed time; `hwsim validate` uses the clock the file records")
+    parser.add_argument("--workload", action="append", default=None, metavar="NAME",
+                        help="also measure this workload's GEMM shapes at decoding rows, cold and inside its decoder "
+                             "cycle (hwsim.cost.cache_reuse); repeatable; the validation workloads are always measured")
     add_torch_arguments(parser)
     parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
                         help="whose GEMMs and per-call overhead to measure: numpy, or onnxruntime sessions (optional "
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     out = check_not_shipped(args.out or default_calibration_path(args.runtime))
     out.parent.mkdir(parents=True, exist_ok=True)
     pages = four_kib_pages()
-    plan = QUICK if args.quick else full_plan()
+    plan = with_workloads(QUICK if args.quick else full_plan(), tuple(args.workload or ()))
     with clock.using(args.clock):
         probe = SpeedProbe()
         speeds = [probe.seconds() for _ in range(5)]

@@ -454,6 +454,7 @@ def argument_cases() -> list[Case]:
         "calibrate:threads-0": ["calibrate", "--threads", "0"],
         "calibrate:clock": ["calibrate", "--clock", "sundial"],
         "calibrate:runtime": ["calibrate", "--runtime", "tensorflow"],
+        "calibrate:workload": ["calibrate", "--quick", "--workload", "no_such_model", "--out", "c.yaml"],
         "validate:runtime": ["validate", "--quick", "--runtime", "tensorflow"],
         "fit-decoding:missing-trace": ["fit-decoding", "none.json"],
         "fit-decoding:max-symbols-0": ["fit-decoding", "none.json", "--max-symbols", "0"],
