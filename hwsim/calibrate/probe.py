@@ -5,7 +5,9 @@ CPU clock (co-tenants on sibling hardware threads, caches and memory bandwidth, 
 records the probe's median time (`calibration.machine.speed_probe_s`); `hwsim validate` times the probe next to
 every measured decode, so each point carries the machine's speed then relative to calibration (`speed_factor`
 > 1: slower), and reports errors both as measured and with each decode scaled by its probe ratio. The probe is
-one fixed program, never fitted to anything.
+one fixed program, never fitted to anything. `hwsim calibrate` also times it around each of its tiny-model
+runtime decodes and scales each to the speed the micro-benchmark suite ran at (`AtReferenceSpeed`), so a slow
+spell of a few seconds does not land in one figure.
 
 Mix: 20 rounds of the per-call pattern of a beam-search step (an [8, 64] x [64, 256] matmul, a tanh and a
 log-softmax over 256 labels, a top-4 argpartition, a dict of tuples updated from Python), then one [8, 640] x
@@ -54,3 +56,23 @@ class SpeedProbe:
             self.run_once()
             samples.append(clock.now() - start)
         return statistics.median(samples)
+
+
+class AtReferenceSpeed:
+    """Runs work between two probe timings and says how to scale its times to `reference_s`'s machine speed:
+    a time measured in the work x factor = the time at the reference speed (factor < 1 when the machine was
+    slower then). Without a probe every factor is 1."""
+
+    def __init__(self, probe: SpeedProbe | None, reference_s: float | None):
+        self.probe, self.reference_s = probe, reference_s
+        self.probes: list[float] = []
+
+    def run(self, work):
+        """(work()'s result, the factor for times measured inside it)."""
+        if self.probe is None or not self.reference_s:
+            return work(), 1.0
+        before = self.probe.seconds(1)
+        result = work()
+        after = self.probe.seconds(1)
+        self.probes += [before, after]
+        return result, self.reference_s / (0.5 * (before + after))

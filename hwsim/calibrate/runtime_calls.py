@@ -21,6 +21,11 @@ negligible, and measures
 |                                                      | caches evicted before every prediction call,    | beam, ALSD, greedy   |
 |                                                      | over the same decodes hot (ColdFactor)          |                      |
 
+With a speed probe (as `hwsim calibrate` runs it), every timed decode of the encoder and search benchmarks is
+scaled to the machine speed of the micro-benchmark suite by the probe timed just before and after it
+(hwsim.calibrate.probe.AtReferenceSpeed): on a shared machine a slow spell of a few seconds otherwise lands whole
+in one figure (a greedy step figure came out 2x another run's that way).
+
 "Minus the per-op model" means: the same call costed by hwsim's cost model on the device measured so far (the
 GEMM table, element-wise rate and per-op overhead), so a figure holds only what the op model does not, and
 nothing is counted twice. Each figure is a non-negative least-squares fit (relative residuals weighted
@@ -41,6 +46,7 @@ import yaml
 
 from hwsim import clock
 from hwsim.calibrate.microbench import Measurement, spread_pct
+from hwsim.calibrate.probe import AtReferenceSpeed
 from hwsim.decode.registry import Algorithm
 
 TINY_WORKLOAD = "lstm_rnnt_small"
@@ -147,12 +153,14 @@ def _timed_median(call: Callable[[], float], repeats: int) -> tuple[float, float
 class _Runtime:
     """The tiny reference on one runtime, with the cost model of it on the device measured so far."""
 
-    def __init__(self, runtime: str, device_document: dict[str, Any], seed: int = 0):
+    def __init__(self, runtime: str, device_document: dict[str, Any], seed: int = 0,
+                 speed: AtReferenceSpeed | None = None):
         from hwsim.reference.run import build_reference, random_features
         from hwsim.reference.runtimes import REFERENCE_OPTIONS
         from hwsim.simulate import RunRequest, prepare
 
         self.runtime = runtime
+        self.speed = speed or AtReferenceSpeed(None, None)
         self.reference = build_reference(TINY_WORKLOAD, list(TINY_OVERRIDES), seed)
         self.ort = None
         if runtime == "onnxruntime":
@@ -186,10 +194,14 @@ class _Runtime:
             (lambda: self.reference.model.encode(features))
         encode()
 
-        def repeat() -> float:
+        def timed() -> float:
             start = clock.now()
             encode()
             return clock.now() - start
+
+        def repeat() -> float:
+            seconds, factor = self.speed.run(timed)
+            return seconds * factor
         return _timed_median(repeat, repeats)
 
 
@@ -225,10 +237,10 @@ def _search_runs(rt: _Runtime, repeats: int, measurements: list[Measurement]) ->
                                                             for f in frame_sets}
     for _ in range(repeats):
         for key in keys:
-            run = decode(key)
-            samples[key].append(run.seconds["search"])
+            run, factor = rt.speed.run(lambda: decode(key))
+            samples[key].append(run.seconds["search"] * factor)
             for call, rows, seconds in run.network_calls:
-                calls[(call, key[2])].setdefault(rows, []).append(seconds)
+                calls[(call, key[2])].setdefault(rows, []).append(seconds * factor)
     points: dict[int, list[FitPoint]] = {frames: [] for frames in frame_sets}
     for (algorithm, beam, frames), values in samples.items():
         k = min(beam, rt.reference.model.vocab - 1)
@@ -321,9 +333,10 @@ def _call_points(rt: _Runtime, component: str, by_rows: dict[int, list[float]], 
 
 
 def measure_runtime_calls(device_document: dict[str, Any], runtime: str = "numpy", repeats: int = 7,
-                          search_repeats: int = 5) -> RuntimeCalibration:
-    """Run the tiny-model benchmarks on `runtime` and fit the figures (see the module table)."""
-    rt = _Runtime(runtime, device_document)
+                          search_repeats: int = 5, speed: AtReferenceSpeed | None = None) -> RuntimeCalibration:
+    """Run the tiny-model benchmarks on `runtime` and fit the figures (see the module table); with `speed`, every
+    timed decode is scaled to its reference machine speed by the probe timed around it (hwsim.calibrate.probe)."""
+    rt = _Runtime(runtime, device_document, speed=speed)
     measurements: list[Measurement] = []
     encoder = nonnegative_fit([_encoder_point(rt, ENCODER_FIT_FRAMES, repeats, measurements)],
                               [_encoder_point(rt, ENCODER_HELD_OUT_FRAMES, repeats, measurements)], ("per_step_s",))

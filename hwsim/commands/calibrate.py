@@ -10,7 +10,7 @@ from hwsim.calibrate.facts import four_kib_pages, machine_facts, set_blas_thread
 from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite, with_workloads
 from hwsim import clock
 from hwsim.calibrate.microbench import spread_pct
-from hwsim.calibrate.probe import SpeedProbe
+from hwsim.calibrate.probe import AtReferenceSpeed, SpeedProbe
 from hwsim.calibrate.runtime_calls import measure_runtime_calls
 from hwsim.calibrate.writer import device_document, write_device
 from hwsim.commands.common import positive_int
@@ -66,11 +66,12 @@ def run(args: argparse.Namespace) -> int:
         speeds += [probe.seconds() for _ in range(5)]
         facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime,
                  "clock": args.clock, "array_pages": pages}
+        speed = AtReferenceSpeed(probe, statistics.median(speeds))  # the suite's speed, before and after it
         runtime = measure_runtime_calls(device_document(out.stem, facts, measurements), args.runtime,
-                                        plan.repeats, search_repeats=3 if args.quick else 5)
-        speeds += [probe.seconds() for _ in range(5)]
-        facts["speed_probe_s"] = statistics.median(speeds)  # hwsim.calibrate.probe: before, between, after
-        facts["speed_probe_spread_pct"] = round(spread_pct(speeds), 3)
+                                        plan.repeats, search_repeats=3 if args.quick else 5, speed=speed)
+        speeds += speed.probes + [probe.seconds() for _ in range(5)]
+        facts["speed_probe_s"] = speed.reference_s  # every runtime figure is scaled to it (hwsim.calibrate.probe)
+        facts["speed_probe_spread_pct"] = round(spread_pct(speeds), 3)  # before, between, during, after
     document = write_device(out, facts, measurements, runtime)
     print(summary(str(out), document))
     print("\n".join(runtime.report()))

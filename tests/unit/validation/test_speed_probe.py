@@ -24,3 +24,15 @@ def test_a_uniformly_slower_machine_is_reported_and_removed():
     speed, normalised = speed_normalised(samples, probe_reference_s=2e-3)
     assert speed == pytest.approx(1.5)
     assert normalised == pytest.approx(_seconds(1.0))
+
+
+def test_work_is_scaled_to_the_reference_speed_by_the_probe_around_it(monkeypatch):
+    from hwsim.calibrate.probe import AtReferenceSpeed, SpeedProbe
+
+    probe = SpeedProbe()
+    times = iter([2.0, 4.0])  # the probe before and after the work: the machine ran at 3 s per probe
+    monkeypatch.setattr(probe, "seconds", lambda runs=3: next(times))
+    speed = AtReferenceSpeed(probe, reference_s=1.5)
+    result, factor = speed.run(lambda: "done")
+    assert result == "done" and factor == 0.5 and speed.probes == [2.0, 4.0]
+    assert AtReferenceSpeed(None, None).run(lambda: 7) == (7, 1.0)
