@@ -25,7 +25,7 @@ from hwsim.outputs import preflight_outputs
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "calibrate", help="measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
-        description="Runs numpy micro-benchmarks (medians of repeats, about a minute; --quick: a few seconds) and "
+        description="Runs numpy micro-benchmarks (medians of repeats, about two minutes; --quick: a few seconds) and "
                     "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.")
     parser.add_argument("--out", default=None, help="device file to write (default: "
                         "$XDG_DATA_HOME/hwsim/devices/local_cpu.yaml, where `hwsim validate` finds it; never a shipped file)")
