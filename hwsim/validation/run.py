@@ -103,6 +103,15 @@ def emission_within_tolerance(table: dict[str, dict[str, float | None]], counts:
     return all(within_tolerance(table[k]) for k in counts)
 
 
+def statistical_schedule(point: Point, reference: Reference, real: DecodeSchedule,
+                         params: EmissionParams) -> DecodeSchedule:
+    """The simulator's own schedule for `point`: fitted statistics, and the utterance's own best-path label rate
+    (a property of the data a user states)."""
+    rate = min(max(real.labels / real.frames, 1e-3), 0.999)
+    return build_schedule(point.algorithm, real.frames, point.beam, replace(params, label_rate=rate),
+                          reference.max_symbols, vocab=reference.model.vocab)
+
+
 def check_emission(algorithm: Algorithm, real: DecodeSchedule,
                    simulated: DecodeSchedule) -> tuple[dict[str, dict[str, float | None]], bool]:
     """(every count real vs simulated, whether the counts asserted for `algorithm` are within tolerance)."""
@@ -147,11 +156,7 @@ def _finish(pending: _Pending, device: str, params: EmissionParams, probe_refere
     counts_match = (calls["prediction"] == schedule.prediction_calls and calls["joint"] == schedule.joint_calls
                     and calls["prediction_rows"] == schedule.prediction_rows
                     and calls["joint_rows"] == schedule.joint_rows)
-    # the utterance's own label rate (a property of the data a user states), the other statistics held out
-    rate = min(max(schedule.labels / schedule.frames, 1e-3), 0.999)
-    statistical = build_schedule(point.algorithm, schedule.frames, point.beam, replace(params, label_rate=rate),
-                                 reference.max_symbols, vocab=reference.model.vocab)
-    table, emission_ok = check_emission(point.algorithm, schedule, statistical)
+    table, emission_ok = check_emission(point.algorithm, schedule, statistical_schedule(point, reference, schedule, params))
     predicted = {c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}
     measured = {c: statistics.median(s[c] for s, _ in pending.samples) for c in COMPONENTS}
     totals = sorted(sum(s[c] for c in COMPONENTS) for s, _ in pending.samples)
