@@ -73,7 +73,7 @@ def test_validate_quick_checks_counts_and_reports_noise(run_cli, tmp_path, monke
     assert "no calibration of this machine" in result.err
     assert result.code == (0 if data["counts_match"] and data["emission_counts_ok"] else 1)
     assert data["points"] == 3 and data["counts_match"] is True
-    assert data["emission_counts_ok"] is True  # the call structure of greedy, TSD and modified beam is predicted
+    assert data["emission_counts_ok"] is True  # the asserted counts of greedy, TSD and modified beam are predicted
     assert data["noise_floor_pct"] >= 0
     assert set(data["per_component"]) == {"encoder", "prediction", "joint", "search"}
 

@@ -1,5 +1,7 @@
-"""`hwsim fit-decoding TRACE.json`: fit a workload's `decoding:` statistics to a recorded decode trace and
-print the YAML block (written by `hwsim reference --trace-out` or any decoder that writes the trace format)."""
+"""`hwsim fit-decoding TRACE.json [TRACE.json ...]`: fit a workload's `decoding:` statistics to recorded decode
+traces and print the YAML block (written by `hwsim reference --trace-out` or any decoder that writes the trace
+format). Several traces (utterances of one decoder) give a more robust fit than one: a beam search's counts
+scatter from utterance to utterance."""
 
 from __future__ import annotations
 
@@ -7,13 +9,15 @@ import argparse
 
 from hwsim.calibrate.decoding import decoding_block, fit_decoding
 from hwsim.commands.common import positive_int, print_json
+from hwsim.errors import SpecError
 from hwsim.sim.schedule_io import load_schedule_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("fit-decoding", help="fit the decoding statistics to a recorded trace",
                                    description=__doc__)
-    parser.add_argument("trace", metavar="TRACE.json", help="decode trace (hwsim reference --trace-out)")
+    parser.add_argument("trace", metavar="TRACE.json", nargs="+",
+                        help="decode trace(s) of one algorithm (hwsim reference --trace-out)")
     parser.add_argument("--max-symbols", type=positive_int, default=None,
                         help="per-frame label cap of the recorded search (default: the trace's, else 3)")
     parser.add_argument("--vocab", type=positive_int, default=None,
@@ -23,12 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    trace = load_schedule_json(args.trace)
-    fit = fit_decoding(trace, args.max_symbols, args.vocab)
+    traces = [load_schedule_json(path) for path in args.trace]
+    for path, trace in zip(args.trace[1:], traces[1:]):
+        if trace.algorithm != traces[0].algorithm:
+            raise SpecError(path, "algorithm", f"the algorithm of {args.trace[0]} ({traces[0].algorithm!r})",
+                            trace.algorithm)
+    fit = fit_decoding(traces, args.max_symbols, args.vocab)
     if args.json:
         print_json({"label_rate_per_frame": fit.label_rate_per_frame, "top_prob": fit.top_prob,
                     "competitor_repeat_prob": fit.competitor_repeat_prob, "max_symbols_per_frame": fit.max_symbols,
-                    "recorded": fit.recorded, "simulated": fit.simulated, "residual_pct": fit.residual_pct})
+                    "traces": fit.traces, "recorded": fit.recorded, "simulated": fit.simulated,
+                    "residual_pct": fit.residual_pct})
     else:
-        print(decoding_block(fit, args.trace), end="")
+        print(decoding_block(fit, " ".join(args.trace)), end="")
     return 0

@@ -24,7 +24,7 @@ from hwsim.reference.runtimes import RUNTIMES, require_onnxruntime
 from hwsim.specs.load import read_yaml
 from hwsim import clock
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
-from hwsim.validation.report import emission_table, facts_lines, plot_parity, points_table
+from hwsim.validation.report import emission_section, facts_lines, plot_parity, points_table
 from hwsim.validation.run import REFERENCE_OPTIONS, results_frame, run_grid, summary
 
 REGENERATE = "hwsim calibrate && hwsim validate --out reports/validation"
@@ -121,12 +121,12 @@ def run(args: argparse.Namespace) -> int:
               f"range {speed['min']:.2f}-{speed['max']:.2f}; scaled to calibration speed: median |error| "
               f"{normalised['median_abs_error_pct']:.1f} %, worst {normalised['worst_abs_error_pct']:.1f} %; "
               + ", ".join(f"{c} {e['median_abs_error_pct']:.1f} %" for c, e in normalised["per_component"].items()))
-    print(f"emission model vs the real decoder: call structure within tolerance at "
+    print(f"emission model vs the real decoder: asserted counts within tolerance at "
           f"{stats['points'] - stats['emission_points_failed']}/{stats['points']} points, every count at "
           f"{stats['emission_all_counts_within_tolerance']}/{stats['points']}")
     if code:
         print("hwsim: validation failed: " + ("replayed counts differ from the trace" if not stats["counts_match"]
-              else f"the emission model's call structure is off at {stats['emission_points_failed']} points"),
+              else f"the emission model's asserted counts are off at {stats['emission_points_failed']} points"),
               file=sys.stderr)
     return code
 
@@ -220,18 +220,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
         "## What the model lacks (where the components miss)", "",
         *lacks_lines(frame), "",
         "## The simulator's own schedule vs the real decoder", "",
-        "Counts real -> simulated. The simulated schedule is the same registry search on the synthetic scorer",
-        "(hwsim.sim.emission) with `top_prob` and `competitor_repeat_prob` fitted (`hwsim fit-decoding`) on a",
-        "separate utterance per workload and algorithm, and the point's own best-path label rate. The call",
-        "structure (steps, joint rows) is asserted within 35 % (or 8 counts): "
-        f"**{'passed' if stats['emission_counts_ok'] else 'FAILED'}** at "
-        f"{stats['points'] - stats['emission_points_failed']}/{stats['points']} points. Every count is within that",
-        f"tolerance at {stats['emission_all_counts_within_tolerance']}/{stats['points']} points (marked ok).", "",
-        emission_table(results), "",
-        "Where new label histories (prediction rows, cache hits) miss: the reference's random-weight joint spreads",
-        "its alternatives over many labels that depend on the history, so beam, ALSD and modified-beam searches keep",
-        "more distinct label extensions (and re-create more pruned histories) than a two-statistic model of a",
-        "confident trained network does. Replay a recorded trace (`--replay`) where those counts matter.", "",
+        *emission_section(results, stats),
     ]
     (directory / "README.md").write_text("\n".join(text))
 

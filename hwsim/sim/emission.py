@@ -12,21 +12,30 @@ from the label histories the search actually builds. Three documented statistics
 
 - Reference alignment: label i sits at frame floor((i + phase + jitter_i) / lambda), phase ~ U[0, 1),
   jitter_i ~ U[-0.4, 0.4]: evenly spread with some clustering, and exactly round(lambda T) +- 1 labels.
-- A hypothesis with u labels at frame t is *due* when more than u of the reference labels lie at frames
-  <= t (it has a label to catch up on). Due: its preferred symbol is the reference label u (prob. p), blank comes next ((1 - p) / 2), then
-  other labels. Not due: blank is preferred (prob. p), then labels. Alternatives of rank j (1-based, among
-  the non-preferred symbols) get (1 - p) / 2^j: a geometric tail (design assumption, documented).
+- A history's *position* is how many reference labels it has matched, in order: a label equal to the one it
+  owes advances it, any other label is an insertion (or a substitution) and does not. A hypothesis at frame t
+  is *due* when more reference labels lie at frames <= t than its position. Due: its preferred symbol is the
+  owed reference label (prob. p), blank comes next ((1 - p) / 2), then other labels. Not due: blank is
+  preferred (prob. p), then labels. Alternatives of rank j (1-based, among the non-preferred symbols) get
+  (1 - p) / 2^j: a geometric tail (design assumption, documented).
 - The non-preferred labels at frame t are a run of label ids, the same for every hypothesis at that frame
   (acoustics, not history, decide which labels are confusable); with probability r it is the previous
   frame's run, else a fresh random one. So paths re-extend the same histories across frames and meet in
   the prediction-network cache as often as r says.
 
+Why position and not the label count: a trained model that inserts a wrong label still expects the right one
+when its acoustics come. Counting labels let any label stand in for the owed one, so a beam could trade the
+owed reference label for whichever alternative scored best, which changes the histories ALSD and TSD keep
+(reports/validation: ALSD prediction rows). With positions an insertion costs a whole extra symbol, and a
+deletion keeps the hypothesis due (its blanks at (1 - p) / 2) until it emits the owed label. What positions do
+not change: with p near 1/3 blank and the best label score alike, and summing over alignments favours
+histories with extra labels, so a beam's best path can carry more labels than the reference; hwsim
+fit-decoding therefore ranks such statistics last (hwsim.calibrate.decoding).
+
 So greedy decoding follows the reference exactly (p > 1/3 keeps the preferred symbol above the best
 alternative, (1 - p) / 2): labels = round(lambda T) less labels still due at the end, which is what
-`label_rate_per_frame` means. Beam searches follow it too while p is high; with p near 1/3 alternatives
-score almost as well and a beam's best path can carry more labels (reports/validation shows where).
-Scores depend on (frame, labels so far) only, are deterministic given the seed, and cost a few vectorised
-numpy operations per joint call.
+`label_rate_per_frame` means. Scores depend on (frame, position) only, are deterministic given the seed, and
+cost a few vectorised numpy operations per joint call plus one dictionary look-up per scored history.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from typing import Sequence
 
 import numpy as np
 
-from hwsim.decode.context import History, Scores
+from hwsim.decode.context import BLANK, History, Scores
 
 JITTER = 0.4
 LN2 = math.log(2.0)
@@ -89,12 +98,24 @@ class SyntheticScorer:
         self.frame_offsets = competitor_runs(params.repeat_prob, frames, vocab, rng)
         p = params.top_prob
         self.log_top, self.log_rest = math.log(p), math.log1p(-p)
+        self._owed = self.reference_labels.tolist()
+        self._position: dict[History, int] = {(BLANK,): 0}
         self._by_k: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._due_rows: dict[tuple[int, int, int], np.ndarray] = {}
         self._single: dict[tuple[int, int, int], Scores] = {}
 
     def predict(self, histories: Sequence[History]) -> None:
         """The synthetic model's outputs need no prediction state."""
+
+    def position(self, history: History) -> int:
+        """Reference labels `history` has matched in order, memoised (a search scores a history's parent first,
+        so this is one look-up and one comparison per new history)."""
+        position = self._position.get(history)
+        if position is None:
+            before = self.position(history[:-1])
+            matched = before < len(self._owed) and history[-1] == self._owed[before]
+            position = self._position[history] = before + 1 if matched else before
+        return position
 
     def _tables(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per k, cached: every frame's run of confusable labels [T, k + 1], label log-probs [2, k] and blank
@@ -109,35 +130,35 @@ class SyntheticScorer:
 
     def joint(self, frames: Sequence[int], histories: Sequence[History], k: int) -> Scores:
         if len(histories) == 1:  # greedy and standard beam search score one hypothesis per call
-            return self._one_row(frames[0], len(histories[0]) - 1, k)
+            return self._one_row(frames[0], self.position(histories[0]), k)
         runs, label_logp, blank_logp = self._tables(k)
         t = np.fromiter(frames, np.int64, len(histories))
-        u = np.fromiter(map(len, histories), np.int64, len(histories)) - 1
-        due = (self.due_by[t] > u).view(np.int8)
+        position = np.fromiter(map(self.position, histories), np.int64, len(histories))
+        due = (self.due_by[t] > position).view(np.int8)
         labels = runs[t, :k]
         for i in np.flatnonzero(due).tolist():
-            labels[i] = self._due_labels(int(t[i]), int(u[i]), k)
+            labels[i] = self._due_labels(int(t[i]), int(position[i]), k)
         return Scores(blank_logp[due], labels, label_logp[due])
 
-    def _due_labels(self, frame: int, labels_so_far: int, k: int) -> np.ndarray:
+    def _due_labels(self, frame: int, position: int, k: int) -> np.ndarray:
         """A due row's k labels: the reference label it owes first, then the frame's run without it. Depends on
-        (frame, labels so far) only, and searches ask for the same pair again and again, so it is memoised."""
-        key = (frame, labels_so_far, k)
+        (frame, position) only, and searches ask for the same pair again and again, so it is memoised."""
+        key = (frame, position, k)
         row = self._due_rows.get(key)
         if row is None:
-            reference = int(self.reference_labels[min(labels_so_far, len(self.reference_labels) - 1)])
+            reference = int(self.reference_labels[min(position, len(self.reference_labels) - 1)])
             run = self._tables(k)[0][frame]
             row = self._due_rows[key] = np.concatenate([[reference], run[run != reference][:k - 1]])
         return row
 
-    def _one_row(self, frame: int, labels_so_far: int, k: int) -> Scores:
-        """Scores of a single (frame, labels so far) row, memoised; the arrays are read-only as they are shared."""
-        key = (frame, labels_so_far, k)
+    def _one_row(self, frame: int, position: int, k: int) -> Scores:
+        """Scores of a single (frame, position) row, memoised; the arrays are read-only as they are shared."""
+        key = (frame, position, k)
         scores = self._single.get(key)
         if scores is None:
             runs, label_logp, blank_logp = self._tables(k)
-            due = int(self.due_by[frame] > labels_so_far)
-            labels = self._due_labels(frame, labels_so_far, k) if due else runs[frame, :k]
+            due = int(self.due_by[frame] > position)
+            labels = self._due_labels(frame, position, k) if due else runs[frame, :k]
             scores = Scores(blank_logp[due:due + 1].copy(), labels[None, :].copy(), label_logp[due:due + 1].copy())
             for array in (scores.blank, scores.labels, scores.label_logp):
                 array.flags.writeable = False

@@ -133,8 +133,8 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 class DecodingSpec(_Spec):
     """Statistics of the simulator's synthetic scorer (hwsim.sim.emission) and the search defaults.
 
-    `hwsim fit-decoding TRACE.json` fits the first three from a recorded decode; the workload's `inferred:`
-    map says which values are fitted and which are assumptions.
+    `hwsim fit-decoding TRACE.json [TRACE.json ...]` fits the first three from recorded decodes; the workload's
+    `inferred:` map says which values are fitted and which are assumptions.
     """
 
     label_rate_per_frame: Annotated[float, Field(gt=0, lt=1)] = Field(

@@ -20,18 +20,44 @@ from hwsim.calibrate.probe import SpeedProbe
 from hwsim.reference.run import Reference, build_reference, random_features, run_utterance
 from hwsim.sim.decode import build_schedule
 from hwsim.sim.emission import EmissionParams
+from hwsim.sim.schedule import DecodeSchedule
 from hwsim.simulate import RunRequest, prepare, simulate
-from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, Point
+from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, FIT_UTTERANCES, Point
 
 COMPONENTS = ("encoder", "prediction", "joint", "search")
-# The emission model's counts vs the real decoder's: |sim - real| <= max(pct x real, floor). The call structure
-# (steps = joint calls, joint rows) is asserted: `validate` fails when it is off. New label histories
-# (prediction rows, cache hits) and labels are reported against the same tolerance: they depend on how a
-# model's alternatives spread over histories, which two statistics capture only roughly (see the report).
+# The emission model's counts vs the real decoder's: |sim - real| <= max(pct x real, floor), all five checked
+# and reported at every point. Asserted (`validate` fails when one is off): the call structure (steps, joint
+# rows) and the best path's labels for every algorithm, and the new label histories (prediction rows, cache
+# hits) where the schedule fixes them: greedy and TSD. For the standard beam search, ALSD and modified beam
+# they stay reported only: there they depend on how often pruned histories come back, which on the reference's
+# random-weight networks scatters between utterances of one length and rate by more than the tolerance (e.g.
+# beam prediction rows 105-823 over six 200-frame lstm_rnnt_small utterances; ALSD cache hits 27-90 and
+# modified-beam 21-73 over the same six) and which the synthetic scorer under-produces for ALSD and modified
+# beam (cache hits); see UNASSERTED_REASON.
 COUNT_TOLERANCE_PCT, COUNT_FLOOR = 35.0, 8
-ASSERTED_COUNTS = ("steps", "joint_rows")
 CHECKED_COUNTS = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
-FIT_SEED_OFFSET = 1000  # the fit utterance's seed: never one a validation point decodes
+STRUCTURE_COUNTS = ("steps", "joint_rows", "labels")
+ASSERTED_BY_ALGORITHM: dict[Algorithm, tuple[str, ...]] = {
+    Algorithm.GREEDY: CHECKED_COUNTS, Algorithm.TSD: CHECKED_COUNTS, Algorithm.BEAM: STRUCTURE_COUNTS,
+    Algorithm.ALSD: STRUCTURE_COUNTS, Algorithm.MODIFIED_BEAM: STRUCTURE_COUNTS}
+ASSERTED_COUNTS = STRUCTURE_COUNTS  # asserted for every algorithm
+UNASSERTED_REASON = (
+    "prediction rows and cache hits of the standard beam search, ALSD and modified beam are reported, not "
+    "asserted. They count how often a label history is built again after it lost its place, which on the "
+    "reference's random-weight networks scatters from utterance to utterance of one length and label rate by "
+    "more than the tolerance. For ALSD and modified beam the synthetic scorer also builds too few: in the real "
+    "decoders most cache hits are a history that was live one step before, whose own blank extension lost to its "
+    "parent emitting the same label again (a random network's freshly extended history often prefers another "
+    "label to blank); the synthetic scorer gives that history its parent's blank probability, so the two "
+    "paths score alike, merge, and are rarely built anew")
+
+
+def asserted_counts(algorithm: Algorithm) -> tuple[str, ...]:
+    """The counts `validate` asserts for `algorithm` (the others are reported against the same tolerance)."""
+    return ASSERTED_BY_ALGORITHM[Algorithm(algorithm)]
+
+
+FIT_SEED_OFFSET = 1000  # the fit utterances' seeds (offset + 0, 1, ...): never one a validation point decodes
 
 
 @dataclass(frozen=True)
@@ -77,15 +103,36 @@ def within_tolerance(entry: dict[str, float | None]) -> bool:
     return abs(entry["diff"]) <= max(COUNT_TOLERANCE_PCT / 100 * entry["real"], COUNT_FLOOR)
 
 
-def emission_within_tolerance(table: dict[str, dict[str, float | None]], counts=ASSERTED_COUNTS) -> bool:
+def emission_within_tolerance(table: dict[str, dict[str, float | None]], counts: Iterable[str]) -> bool:
     return all(within_tolerance(table[k]) for k in counts)
 
 
-def fit_emission(reference: Reference, algorithm: Algorithm, seed: int) -> EmissionParams:
-    """Decoding statistics of the real decoder, fitted on an utterance no validation point uses."""
+def statistical_schedule(point: Point, reference: Reference, real: DecodeSchedule,
+                         params: EmissionParams) -> DecodeSchedule:
+    """The simulator's own schedule for `point`: fitted statistics, and the utterance's own best-path label rate
+    (a property of the data a user states)."""
+    rate = min(max(real.labels / real.frames, 1e-3), 0.999)
+    return build_schedule(point.algorithm, real.frames, point.beam, replace(params, label_rate=rate),
+                          reference.max_symbols, vocab=reference.model.vocab)
+
+
+def check_emission(algorithm: Algorithm, real: DecodeSchedule,
+                   simulated: DecodeSchedule) -> tuple[dict[str, dict[str, float | None]], bool]:
+    """(every count real vs simulated, whether the counts asserted for `algorithm` are within tolerance)."""
+    table = compare_counts(real, simulated)
+    return table, emission_within_tolerance(table, asserted_counts(algorithm))
+
+
+def fit_traces(reference: Reference, algorithm: Algorithm, seed: int) -> list[DecodeSchedule]:
+    """The real decoder's schedules on FIT_UTTERANCES utterances no validation point uses."""
     beam = 1 if algorithm is Algorithm.GREEDY else FIT_BEAM
-    features = random_features(reference.model, FIT_FRAMES, seed + FIT_SEED_OFFSET)
-    fit = fit_decoding(run_utterance(reference, features, algorithm, beam).schedule)
+    return [run_utterance(reference, random_features(reference.model, FIT_FRAMES, seed + FIT_SEED_OFFSET + i),
+                          algorithm, beam).schedule for i in range(FIT_UTTERANCES)]
+
+
+def fit_emission(reference: Reference, algorithm: Algorithm, seed: int) -> EmissionParams:
+    """Decoding statistics of the real decoder, fitted on utterances no validation point uses."""
+    fit = fit_decoding(fit_traces(reference, algorithm, seed))
     return EmissionParams(fit.label_rate_per_frame, fit.top_prob, fit.competitor_repeat_prob, seed)
 
 
@@ -113,18 +160,14 @@ def _finish(pending: _Pending, device: str, params: EmissionParams, probe_refere
     counts_match = (calls["prediction"] == schedule.prediction_calls and calls["joint"] == schedule.joint_calls
                     and calls["prediction_rows"] == schedule.prediction_rows
                     and calls["joint_rows"] == schedule.joint_rows)
-    # the utterance's own label rate (a property of the data a user states), the other statistics held out
-    rate = min(max(schedule.labels / schedule.frames, 1e-3), 0.999)
-    statistical = build_schedule(point.algorithm, schedule.frames, point.beam, replace(params, label_rate=rate),
-                                 reference.max_symbols, vocab=reference.model.vocab)
-    table = compare_counts(schedule, statistical)
+    table, emission_ok = check_emission(point.algorithm, schedule, statistical_schedule(point, reference, schedule, params))
     predicted = {c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}
     measured = {c: statistics.median(s[c] for s, _ in pending.samples) for c in COMPONENTS}
     totals = sorted(sum(s[c] for c in COMPONENTS) for s, _ in pending.samples)
     interval = (statistics.quantiles(totals, n=4, method="inclusive")[0::2] if len(totals) >= 4
                 else [totals[0], totals[-1]])
     speed, normalised = speed_normalised(pending.samples, probe_reference_s) if probe_reference_s else (1.0, None)
-    return PointResult(point, measured, predicted, counts_match, table, emission_within_tolerance(table),
+    return PointResult(point, measured, predicted, counts_match, table, emission_ok,
                        (interval[0], interval[-1]), speed, normalised)
 
 

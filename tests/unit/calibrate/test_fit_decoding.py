@@ -1,11 +1,12 @@
 """fit-decoding: statistics recovered from a trace they generated, on another seed; the printed block loads."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import yaml
 
-from hwsim.calibrate.decoding import decoding_block, fit_decoding
+from hwsim.calibrate.decoding import LABEL_TOLERANCE, decoding_block, fit_decoding
 from hwsim.cli import main
 from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams
@@ -47,3 +48,44 @@ def test_fit_decoding_of_a_broken_trace_is_one_line(tmp_path, capsys):
 def test_block_says_how_it_was_fitted():
     fit = fit_decoding(build_schedule(Algorithm.GREEDY, 80, 1, EmissionParams(0.25), 3, vocab=46))
     assert "hwsim fit-decoding X.json" in decoding_block(fit, "X.json")
+
+
+def _with_more_histories(trace, factor: int):
+    """The same decode, but a decoder whose beam built `factor` times the new label histories."""
+    steps = tuple(replace(s, prediction_rows=factor * s.prediction_rows, cache_hits=factor * s.cache_hits)
+                  for s in trace.steps)
+    return replace(trace, steps=steps)
+
+
+def test_the_fit_keeps_the_label_rate_meaning_what_it_says():
+    """Matching 3x the prediction rows pulls top_prob towards 1/3, where alignments with extra labels outscore the
+    reference one and the simulated best path carries 18 labels for the trace's 12 (+50 %); such statistics are
+    ranked after every one that keeps the labels within LABEL_TOLERANCE."""
+    trace = build_schedule(Algorithm.ALSD, 100, 4, EmissionParams(0.12, 0.9, 0.75, seed=1), 3, vocab=46)
+    fit = fit_decoding(_with_more_histories(trace, 3), seed=4)
+    assert abs(fit.simulated["labels"] - trace.labels) <= max(LABEL_TOLERANCE * trace.labels, 2)
+
+
+def test_several_traces_are_fitted_together_and_summed():
+    truth = EmissionParams(0.2, top_prob=0.8, repeat_prob=0.5, seed=3)
+    traces = [build_schedule(Algorithm.TSD, frames, 4, replace(truth, seed=seed), 3, vocab=46)
+              for frames, seed in ((60, 3), (90, 5))]
+    fit = fit_decoding(traces, seed=9)
+    assert fit.traces == 2
+    assert fit.recorded["joint_rows"] == sum(t.joint_rows for t in traces)
+    assert fit.label_rate_per_frame == pytest.approx(sum(t.labels for t in traces) / 150)
+    with pytest.raises(ValueError):
+        fit_decoding([traces[0], build_schedule(Algorithm.BEAM, 60, 4, truth, 3, vocab=46)])
+
+
+def test_fit_decoding_takes_several_traces_of_one_algorithm(tmp_path, capsys):
+    paths = []
+    for name, algorithm in (("a", Algorithm.TSD), ("b", Algorithm.TSD), ("c", Algorithm.BEAM)):
+        paths.append(tmp_path / f"{name}.json")
+        save_schedule_json(build_schedule(algorithm, 50, 4, EmissionParams(0.3, 0.9, 0.5, seed=1), 3, vocab=46),
+                           paths[-1])
+    assert main(["fit-decoding", str(paths[0]), str(paths[1]), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["traces"] == 2
+    assert main(["fit-decoding", str(paths[0]), str(paths[2])]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "c.json" in err[0] and "algorithm" in err[0]

@@ -1,5 +1,6 @@
 """The simulator's schedules: the registry's searches on the synthetic scorer, and its statistics' meaning."""
 
+import numpy as np
 import pytest
 
 from hwsim.sim.decode import Algorithm, build_schedule
@@ -82,11 +83,12 @@ def test_one_row_and_batched_joint_give_each_row_the_same_scores(vocab, k):
     the documented rule (due: the owed reference label first, then the frame's run without it)."""
     scorer = SyntheticScorer(EmissionParams(0.4, 0.8, 0.5, seed=5), 40, vocab)
     pairs = [(t, u) for t in range(0, 40, 3) for u in range(0, 20, 2)]
-    batch = scorer.joint([t for t, _ in pairs], [(0,) * (u + 1) for _, u in pairs], k)
+    matched = [(0, *scorer.reference_labels[:u].tolist()) for _, u in pairs]  # histories at position u
+    batch = scorer.joint([t for t, _ in pairs], matched, k)
     runs = 1 + (scorer.frame_offsets[:, None] + range(k + 1)) % (vocab - 1)
     assert batch.labels.shape == (len(pairs), k)
     for i, (t, u) in enumerate(pairs):
-        one = scorer.joint([t], [(0,) * (u + 1)], k)
+        one = scorer.joint([t], [matched[i]], k)
         assert (one.blank[0], one.labels[0].tolist(), one.label_logp[0].tolist()) == \
             (batch.blank[i], batch.labels[i].tolist(), batch.label_logp[i].tolist())
         run = runs[t].tolist()
@@ -97,3 +99,19 @@ def test_one_row_and_batched_joint_give_each_row_the_same_scores(vocab, k):
         else:
             assert batch.labels[i].tolist() == run[:k]
             assert batch.blank[i] > batch.label_logp[i, 0]
+
+
+def test_an_inserted_label_does_not_pay_the_owed_reference_label():
+    """Position counts matched reference labels: after an insertion the hypothesis still owes the same label (a
+    count of labels would let any label stand in for it, and beams collected extra labels almost for free)."""
+    scorer = SyntheticScorer(EmissionParams(0.3, 0.8, 0.5, seed=5), 60, 46)
+    owed = scorer.reference_labels.tolist()
+    on_track = (0, *owed[:2])
+    inserted = on_track + (owed[2] % 45 + 1,)  # any label but the owed one
+    assert scorer.position(on_track) == 2 and scorer.position(inserted) == 2
+    assert scorer.position(inserted + (owed[2],)) == 3
+    frame = int(np.searchsorted(scorer.due_by, 3))  # the first frame that holds three reference labels
+    scores = scorer.joint([frame, frame], [on_track, inserted], 4)
+    assert scores.labels[:, 0].tolist() == [owed[2], owed[2]]  # both still owe reference label 2
+    assert (scores.label_logp[:, 0] > scores.blank).all()
+

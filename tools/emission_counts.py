@@ -1,0 +1,49 @@
+"""The emission model's counts vs the real decoder's at validate's grid points, without timing anything.
+
+`hwsim validate` checks the same counts but also times every decode (minutes); this prints only the count
+table of reports/validation's section "The simulator's own schedule vs the real decoder" (seconds), for work
+on hwsim.sim.emission or hwsim.calibrate.decoding:
+
+    python tools/emission_counts.py            # the full grid
+    python tools/emission_counts.py --quick    # validate --quick's points
+
+Exit 1 when an asserted count is off (as validate does).
+"""
+
+from __future__ import annotations
+
+import argparse
+from types import SimpleNamespace
+
+from hwsim.reference.run import build_reference, random_features, run_utterance
+from hwsim.validation.grid import FULL_GRID, QUICK_GRID
+from hwsim.validation.report import asserted_lines, emission_table
+from hwsim.validation.run import check_emission, fit_emission, statistical_schedule
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="validate --quick's points")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    references, fits, results = {}, {}, []
+    for point in QUICK_GRID if args.quick else FULL_GRID:
+        if point.workload not in references:
+            references[point.workload] = build_reference(point.workload, seed=args.seed)
+        reference = references[point.workload]
+        key = (point.workload, point.algorithm)
+        if key not in fits:
+            fits[key] = fit_emission(reference, point.algorithm, args.seed)
+        features = random_features(reference.model, point.frames, args.seed)
+        real = run_utterance(reference, features, point.algorithm, point.beam).schedule
+        table, ok = check_emission(point.algorithm, real,
+                                   statistical_schedule(point, reference, real, fits[key]))
+        results.append(SimpleNamespace(point=point, emission_counts=table, emission_ok=ok))
+    print("\n".join(["Asserted:", *asserted_lines(), "", emission_table(results)]))
+    failed = sum(not r.emission_ok for r in results)
+    print(f"\nasserted counts within tolerance at {len(results) - failed}/{len(results)} points")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
