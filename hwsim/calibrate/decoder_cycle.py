@@ -8,6 +8,9 @@ calibrate` also cycles through each calibration workload's per-call GEMMs (every
 prediction or joint call, graph order, random float32 weights) at each decoding batch M = 1..8 and times
 every op inside the cycle (benchmark `gemm_in_decoder`, shape [M, K, N]). The cost model uses these for a
 decoder op of that exact shape (hwsim.cost.cache_reuse); no decode, search or validation point is involved.
+The cycle is measured at the start, middle and end of the suite and the median session kept per op
+(hwsim.calibrate.suite.median_of_sessions): on this machine the same op's in-cycle time moved 2-6x between
+calibrations minutes apart (26-160 us for the IBM projection at 4 rows) with the L3 other tenants left.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from hwsim.calibrate.decoder_cycle import measure_decoder_cycles
-from hwsim.calibrate.microbench import Measurement, time_call, time_cold
+from hwsim.calibrate.microbench import Measurement, spread_pct, time_call, time_cold
 from hwsim.units import MIB, OPS_PER_MAC
 
 GEMM_KN = ((340, 2560), (640, 2560), (1280, 2560), (768, 3072))
@@ -323,7 +323,24 @@ def run_suite(plan: SuitePlan, progress: bool = True, runtime: str = "numpy") ->
     todo = list(benches(plan, runtime))
     bar = tqdm(todo, desc="calibrate", unit="bench", disable=not progress, leave=False)
     results = []
-    for bench in bar:
+    cycle = lambda: measure_decoder_cycles(plan.cycle_workloads, plan.cold_m, plan.repeats, GEMMS[runtime])  # noqa: E731
+    cycles = [cycle()]
+    for index, bench in enumerate(bar):
         bar.set_postfix_str(f"{bench.benchmark} {bench.dtype} {'x'.join(map(str, bench.shape))}")
         results.append(run_bench(bench, plan))
-    return results + measure_decoder_cycles(plan.cycle_workloads, plan.cold_m, plan.repeats, GEMMS[runtime])
+        if index == len(todo) // 2:
+            cycles.append(cycle())
+    cycles.append(cycle())
+    return results + median_of_sessions(cycles)
+
+
+def median_of_sessions(sessions: list[list[Measurement]]) -> list[Measurement]:
+    """The decoder cycle is measured at the start, middle and end of the suite (how much of the shared L3 the
+    machine's other tenants leave changes from minute to minute, and with it how cold the cycle runs): per op,
+    the session whose time is the median, with the spread across sessions."""
+    merged = []
+    for rows in zip(*sessions):
+        ordered = sorted(rows, key=lambda r: r.median_s)
+        chosen = ordered[len(ordered) // 2]
+        merged.append(replace(chosen, spread_pct=spread_pct([r.median_s for r in rows])))
+    return merged

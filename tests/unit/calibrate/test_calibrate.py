@@ -141,3 +141,14 @@ def test_calibration_times_on_4kib_pages_and_records_it(calibrated):
 
     assert yaml.safe_load(calibrated.read_text())["calibration"]["machine"]["array_pages"] == "4KiB"
     assert np._core.multiarray._get_madvise_hugepage() is False
+
+
+def test_the_decoder_cycle_keeps_the_median_session_per_op():
+    from hwsim.calibrate.suite import median_of_sessions
+
+    def session(*seconds):
+        return [Measurement("gemm_in_decoder", "float32", (m, 768, 256), 3, s, 1.0, "flop") for m, s in
+                zip((1, 4), seconds)]
+    merged = median_of_sessions([session(3e-5, 9e-5), session(1e-5, 5e-5), session(2e-5, 1.6e-4)])
+    assert [m.median_s for m in merged] == [2e-5, 9e-5]
+    assert [m.shape for m in merged] == [(1, 768, 256), (4, 768, 256)] and merged[1].spread_pct > 0
