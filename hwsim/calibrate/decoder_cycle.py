@@ -25,15 +25,21 @@ from hwsim.units import OPS_PER_MAC
 CYCLES_PER_REPEAT = 8
 
 
-def decoder_gemm_shapes(workload: str) -> tuple[tuple[int, int], ...]:
-    """(K, N) of every GEMM op a prediction or joint call runs, in graph order."""
+def workload_ops(workload: str):
+    """The ops of a workload's graph (shared by the suite's shape list and the decoder cycle)."""
     from hwsim.graph.build import build_graph
-    from hwsim.graph.model import Trigger
     from hwsim.specs.resolve import load_workload_spec
 
     spec, _ = load_workload_spec(workload, None)
-    return tuple((op.gemm.k, op.gemm.n) for op in build_graph(spec).ops
-                 if op.trigger in (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL) and op.gemm is not None)
+    return build_graph(spec).ops
+
+
+def decoder_gemm_shapes(workload: str) -> tuple[tuple[int, int], ...]:
+    """(K, N) of every GEMM op a prediction or joint call runs, in graph order."""
+    from hwsim.cost.calls import DECODER_CALL_TRIGGERS
+
+    return tuple((op.gemm.k, op.gemm.n) for op in workload_ops(workload)
+                 if op.trigger in DECODER_CALL_TRIGGERS and op.gemm is not None)
 
 
 def _cycle_ops(m: int, shapes: tuple[tuple[int, int], ...],
@@ -59,11 +65,11 @@ def time_cycle(ops: list[Callable[[], object]], repeats: int) -> list[tuple[floa
     return [(statistics.median(s), spread_pct(s)) for s in samples]
 
 
-def measure_decoder_cycles(workloads: tuple[str, ...], ms: tuple[int, ...], repeats: int,
+def measure_decoder_cycles(cycles: dict[str, tuple[tuple[int, int], ...]], ms: tuple[int, ...], repeats: int,
                            gemm: Callable[[int, int, int, str], Callable[[], object]]) -> list[Measurement]:
+    """Per workload (its decoder_gemm_shapes) and M, every op's time inside the cycle."""
     rows: list[Measurement] = []
-    for workload in workloads:
-        shapes = decoder_gemm_shapes(workload)
+    for shapes in cycles.values():
         for m in ms:
             for (k, n), (median_s, spread) in zip(shapes, time_cycle(_cycle_ops(m, shapes, gemm), repeats)):
                 rows.append(Measurement("gemm_in_decoder", "float32", (m, k, n), repeats, median_s,

@@ -74,17 +74,26 @@ def calls_per_repeat(fn: Callable[[], object], min_repeat_s: float) -> int:
         number *= 2
 
 
-def time_cold(fn: Callable[[], object], repeats: int, evict_bytes: int, warmup: int = 1) -> Timing:
-    """Median time of single calls of `fn`, each right after an untimed read-modify-write pass over
-    `evict_bytes` (larger than the last-level cache), so that whatever `fn` reads comes from DRAM."""
+def cache_evictor(evict_bytes: int) -> Callable[[], None]:
+    """A call that does one read-modify-write pass over `evict_bytes` (larger than the last-level cache), so
+    that whatever runs next reads its data from DRAM."""
     import numpy as np
 
     buffer = np.zeros(evict_bytes // 8)
+
+    def evict() -> None:
+        np.add(buffer, 1.0, out=buffer)
+    return evict
+
+
+def time_cold(fn: Callable[[], object], repeats: int, evict_bytes: int, warmup: int = 1) -> Timing:
+    """Median time of single calls of `fn`, each right after an untimed cache_evictor pass."""
+    evict = cache_evictor(evict_bytes)
     for _ in range(warmup):
         fn()
     samples = []
     for _ in range(repeats):
-        np.add(buffer, 1.0, out=buffer)
+        evict()
         start = clock.now()
         fn()
         samples.append(clock.now() - start)

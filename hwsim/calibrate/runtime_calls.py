@@ -45,7 +45,7 @@ import numpy as np
 import yaml
 
 from hwsim import clock
-from hwsim.calibrate.microbench import Measurement, spread_pct
+from hwsim.calibrate.microbench import Measurement, cache_evictor, spread_pct
 from hwsim.calibrate.probe import AtReferenceSpeed
 from hwsim.decode.registry import Algorithm
 
@@ -287,15 +287,13 @@ class ColdFactor:
 def _cold_factor(rt: _Runtime, repeats: int) -> ColdFactor:
     """Each run hot and cold in interleaved rounds; glue = prediction + joint + search seconds (the tiny model's
     arithmetic is negligible), the eviction pass itself excluded (Recorder.before_call)."""
-    import numpy as np
-
     from hwsim.reference.run import run_utterance
 
-    buffer = np.zeros(COLD_EVICT_BYTES // 8)
+    evict_caches = cache_evictor(COLD_EVICT_BYTES)
 
     def evict(call: str) -> None:
         if call == "prediction":
-            np.add(buffer, 1.0, out=buffer)
+            evict_caches()
 
     features = rt.features(COLD_FRAMES)
     glue = lambda run: run.seconds["prediction"] + run.seconds["joint"] + run.seconds["search"]  # noqa: E731

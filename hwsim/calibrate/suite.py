@@ -48,7 +48,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from hwsim.calibrate.decoder_cycle import measure_decoder_cycles
+from hwsim.calibrate.decoder_cycle import decoder_gemm_shapes, measure_decoder_cycles, workload_ops
 from hwsim.calibrate.microbench import Measurement, spread_pct, time_call, time_cold
 from hwsim.units import MIB, OPS_PER_MAC
 
@@ -65,15 +65,10 @@ TOPK = 4
 
 def workload_gemm_shapes(workloads: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
     """Every distinct (K, N) of the workloads' matmul ops, sorted."""
-    from hwsim.graph.build import build_graph
     from hwsim.graph.model import OpKind
-    from hwsim.specs.resolve import load_workload_spec
 
-    shapes = set()
-    for name in workloads:
-        spec, _ = load_workload_spec(name, None)
-        shapes |= {(op.gemm.k, op.gemm.n) for op in build_graph(spec).ops if op.kind is OpKind.MATMUL and op.gemm}
-    return tuple(sorted(shapes))
+    return tuple(sorted({(op.gemm.k, op.gemm.n) for name in workloads for op in workload_ops(name)
+                         if op.kind is OpKind.MATMUL and op.gemm}))
 
 
 @dataclass(frozen=True)
@@ -178,9 +173,7 @@ GEMMS = {"numpy": _gemm, "onnxruntime": _gemm_onnxruntime}
 def _weight_stream(m: int, working_set: int, gemm: Callable[..., Callable[[], object]]) -> Callable[[], object]:
     """One sweep of M-row GEMMs over `working_set` bytes of float32 weights in 0.5 MiB matrices (K = 256), each
     matrix read once per sweep, as a decoder reads its layers once per step."""
-    k = 256
-    chunks = [min(STREAM_CHUNK_BYTES, working_set - i) for i in range(0, working_set, STREAM_CHUNK_BYTES)]
-    calls = [gemm(m, k, max(1, size // 4 // k), "float32") for size in chunks]
+    calls = [gemm(m, STREAM_K, columns, "float32") for columns in _stream_columns(working_set)]
 
     def sweep() -> None:
         for call in calls:
@@ -188,11 +181,18 @@ def _weight_stream(m: int, working_set: int, gemm: Callable[..., Callable[[], ob
     return sweep
 
 
+STREAM_K = 256
+
+
+def _stream_columns(working_set: int) -> list[int]:
+    """N of each K = 256 float32 matrix a weight_stream set of `working_set` bytes is made of."""
+    return [max(1, min(STREAM_CHUNK_BYTES, working_set - i) // 4 // STREAM_K)
+            for i in range(0, working_set, STREAM_CHUNK_BYTES)]
+
+
 def stream_bytes(working_set: int) -> int:
     """The weight bytes one weight_stream sweep actually reads (matrices rounded to whole columns)."""
-    k = 256
-    return sum(k * max(1, min(STREAM_CHUNK_BYTES, working_set - i) // 4 // k) * 4
-               for i in range(0, working_set, STREAM_CHUNK_BYTES))
+    return sum(STREAM_K * columns * 4 for columns in _stream_columns(working_set))
 
 
 def _stream(nbytes: int, kind: str) -> Callable[[], object]:
@@ -323,7 +323,8 @@ def run_suite(plan: SuitePlan, progress: bool = True, runtime: str = "numpy") ->
     todo = list(benches(plan, runtime))
     bar = tqdm(todo, desc="calibrate", unit="bench", disable=not progress, leave=False)
     results = []
-    cycle = lambda: measure_decoder_cycles(plan.cycle_workloads, plan.cold_m, plan.repeats, GEMMS[runtime])  # noqa: E731
+    shapes = {workload: decoder_gemm_shapes(workload) for workload in plan.cycle_workloads}
+    cycle = lambda: measure_decoder_cycles(shapes, plan.cold_m, plan.repeats, GEMMS[runtime])  # noqa: E731
     cycles = [cycle()]
     for index, bench in enumerate(bar):
         bar.set_postfix_str(f"{bench.benchmark} {bench.dtype} {'x'.join(map(str, bench.shape))}")

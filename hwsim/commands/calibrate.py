@@ -56,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
     if args.runtime == "onnxruntime":
         require_onnxruntime()
     out = check_not_shipped(args.out or default_calibration_path(args.runtime))
+    plan = with_workloads(QUICK if args.quick else full_plan(), tuple(args.workload or ()))  # refuses unknown names
     out.parent.mkdir(parents=True, exist_ok=True)
     pages = four_kib_pages()
-    plan = with_workloads(QUICK if args.quick else full_plan(), tuple(args.workload or ()))
     with clock.using(args.clock):
         probe = SpeedProbe()
         speeds = [probe.seconds() for _ in range(5)]

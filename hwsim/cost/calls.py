@@ -72,7 +72,10 @@ class DeviceCallCosts:
         self.encoder_ops = tuple(op for op in ops if op.trigger in ENCODER_TRIGGERS)
         self.prediction_ops = tuple(op for op in ops if op.trigger is Trigger.PREDICTION_CALL)
         self.joint_ops = tuple(op for op in ops if op.trigger is Trigger.JOINT_CALL and not self._softmax_on_host(op))
-        self.decoder_weight_bytes = decoder_weight_bytes(ctx)
+        self.decoder_gemms = tuple(op for op in ops if op.trigger in DECODER_CALL_TRIGGERS and op.gemm is not None)
+        # bytes of weights the decoder re-reads per step: every GEMM run per prediction or joint call
+        self.decoder_weight_bytes = float(sum(ctx.weight_bytes.get(op.weight, 0.0) for op in self.decoder_gemms
+                                              if op.weight))
         self._glue: dict[int, float] = {}
 
     def _softmax_on_host(self, op: Op) -> bool:
@@ -156,9 +159,7 @@ class DeviceCallCosts:
         if rows not in self._glue:
             m_cap = reuse.cold_max_m
             fraction = max((reuse.miss_fraction(min(op.gemm.m(rows), m_cap), op.gemm.k, op.gemm.n,
-                                                self.decoder_weight_bytes)
-                            for op in self.ctx.graph.ops if op.trigger in DECODER_CALL_TRIGGERS and op.gemm),
-                           default=0.0)
+                                                self.decoder_weight_bytes) for op in self.decoder_gemms), default=0.0)
             self._glue[rows] = 1.0 + fraction * (factor - 1.0)
         return self._glue[rows]
 
@@ -330,11 +331,6 @@ class DeviceCallCosts:
 
 DECODER_CALL_TRIGGERS = (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL)
 
-
-def decoder_weight_bytes(ctx: CostContext) -> float:
-    """Bytes of weights the decoder re-reads per step: every GEMM op run per prediction or joint call."""
-    return float(sum(ctx.weight_bytes.get(op.weight, 0.0) for op in ctx.graph.ops
-                     if op.trigger in DECODER_CALL_TRIGGERS and op.gemm is not None and op.weight))
 
 
 def computed_precisions(costs: DeviceCallCosts) -> dict[str, list[str]]:
