@@ -15,7 +15,10 @@ from tqdm import tqdm
 from hwsim.calibrate.decoding import fit_decoding
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.compare import compare_counts
-from hwsim.reference.runtimes import REFERENCE_OPTIONS  # serial, like numpy (no overlap)
+from hwsim.cost.calls import DeviceCallCosts
+from hwsim.cost.ops import COMPONENT_OF
+from hwsim.graph.model import Trigger
+from hwsim.reference.runtimes import MEASURED_IN, REFERENCE_OPTIONS  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
 from hwsim.reference.run import Reference, build_reference, random_features, run_utterance
 from hwsim.sim.decode import build_schedule
@@ -152,16 +155,38 @@ class _Pending:
                              ort_model=self.ort_model)
 
 
-def _finish(pending: _Pending, device: str, params: EmissionParams, probe_reference_s: float | None) -> PointResult:
+def as_runtime_measures(predicted_s: dict[str, float], costs: DeviceCallCosts, schedule: DecodeSchedule,
+                        runtime: str) -> dict[str, float]:
+    """Predicted seconds per component as `runtime` times them: each op the runtime runs inside another
+    component's call (hwsim.reference.runtimes.MEASURED_IN) moves, with its predicted time over the schedule's
+    calls, from the graph's component to that one. Serial runs only (components add up); totals are unchanged."""
+    moved = dict(predicted_s)
+    for op in costs.ctx.graph.ops:
+        target = MEASURED_IN[runtime].get(op.name)
+        if target is None:
+            continue
+        if op.trigger not in (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL):
+            raise ValueError(f"{op.name}: only per-call decoder ops can be re-attributed, got {op.trigger}")
+        rows = [s.prediction_rows if op.trigger is Trigger.PREDICTION_CALL else s.joint_rows for s in schedule.steps]
+        seconds = sum(costs.op_cost(op, r).time_s for r in rows if r)
+        moved[COMPONENT_OF[op.component.value]] -= seconds
+        moved[target] += seconds
+    return moved
+
+
+def _finish(pending: _Pending, device: str, params: EmissionParams, probe_reference_s: float | None,
+            runtime: str = "numpy") -> PointResult:
     point, reference, schedule = pending.point, pending.reference, pending.schedule
     request = _request(point, device, reference.model.vocab)
-    sim = simulate(request, prepare(request), schedule)
+    prepared = prepare(request)
+    sim = simulate(request, prepared, schedule)
     calls = sim.result.calls
     counts_match = (calls["prediction"] == schedule.prediction_calls and calls["joint"] == schedule.joint_calls
                     and calls["prediction_rows"] == schedule.prediction_rows
                     and calls["joint_rows"] == schedule.joint_rows)
     table, emission_ok = check_emission(point.algorithm, schedule, statistical_schedule(point, reference, schedule, params))
-    predicted = {c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}
+    predicted = as_runtime_measures({c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}, prepared.costs,
+                                    schedule, runtime)
     measured = {c: statistics.median(s[c] for s, _ in pending.samples) for c in COMPONENTS}
     totals = sorted(sum(s[c] for c in COMPONENTS) for s, _ in pending.samples)
     interval = (statistics.quantiles(totals, n=4, method="inclusive")[0::2] if len(totals) >= 4
@@ -216,7 +241,7 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
             item.samples.append((run.seconds, 0.5 * (before + after)))
             bar.update(1)
     bar.close()
-    return [_finish(item, device, fits[(item.point.workload, item.point.algorithm)], probe_reference_s)
+    return [_finish(item, device, fits[(item.point.workload, item.point.algorithm)], probe_reference_s, runtime)
             for item in pending]
 
 
