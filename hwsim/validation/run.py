@@ -52,7 +52,13 @@ UNASSERTED_REASON = (
     "decoders most cache hits are a history that was live one step before, whose own blank extension lost to its "
     "parent emitting the same label again (a random network's freshly extended history often prefers another "
     "label to blank); the synthetic scorer gives that history its parent's blank probability, so the two "
-    "paths score alike, merge, and are rarely built anew")
+    "paths score alike, merge, and are rarely built anew. Measured (lstm_rnnt_small T=200 modified beam B=4; "
+    "ibm_rnnt_swb T=100 ALSD B=4): 25 of 27 and 41 of 48 cache hits are a history scored one step before, and a "
+    "history new to the beam prefers a label to blank at 75 % and 86 % of its scorings while one that survived a "
+    "step does at 7 % and 11 %: on random weights the blank strength is a per-history draw that the search "
+    "selects for, whereas a trained transducer prefers blank right after emitting the label it owed, as the "
+    "synthetic scorer does. Asserting these counts needs a trained reference model (none ships, and nothing "
+    "downloads at run time)")
 
 
 def asserted_counts(algorithm: Algorithm) -> tuple[str, ...]:

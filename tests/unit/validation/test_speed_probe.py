@@ -36,3 +36,18 @@ def test_work_is_scaled_to_the_reference_speed_by_the_probe_around_it(monkeypatc
     result, factor = speed.run(lambda: "done")
     assert result == "done" and factor == 0.5 and speed.probes == [2.0, 4.0]
     assert AtReferenceSpeed(None, None).run(lambda: 7) == (7, 1.0)
+
+
+def test_the_probe_is_timed_after_an_untimed_run(monkeypatch):
+    """Its first run after other work finds the caches cold; only the runs after it are timed."""
+    from hwsim import clock
+    from hwsim.calibrate.probe import SpeedProbe
+
+    probe = SpeedProbe()
+    ticks = iter(range(100))
+    monkeypatch.setattr(clock, "now", lambda: float(next(ticks)))
+    runs: list[str] = []
+    monkeypatch.setattr(probe, "run_once", lambda: runs.append("run") or 0.0)
+    probe.seconds(3)
+    assert len(runs) == 4  # one warm-up, three timed
+    assert next(ticks) == 6  # clock read twice per timed run only
