@@ -142,9 +142,10 @@ LACKS = {
                   "(modelling.runtime_calls.prediction, fixed + per row, measured on a tiny model and slowed by the "
                   "measured cold-cache factor where the decoder evicts the caches); what is left is the element-wise "
                   "gate work, whose rate is measured hot, and the machine's speed between calibration and validation.",
-    "joint": "per call: the measured ops (joint.pred_proj re-read cold as above) plus the runtime's glue "
-             "(modelling.runtime_calls.joint: state look-ups, stacking, log-softmax and top-k packing), measured on a "
-             "tiny model and slowed by the cold-cache factor where the decoder evicts the caches.",
+    "joint": "per call: the measured ops (joint.pred_proj re-read cold as above; each op's own dispatch overhead "
+             "slowed by the cold-cache factor like the glue) plus the runtime's glue (modelling.runtime_calls.joint: "
+             "state look-ups, stacking, log-softmax and top-k packing), measured on a tiny model and slowed by the "
+             "cold-cache factor where the decoder evicts the caches.",
     "search": "per step and per candidate, for each search algorithm (host_cpu.search_by_algorithm), fitted on the "
               "registry's searches over a tiny model and slowed by the cold-cache factor as above; what is left is "
               "work that grows with the label histories (tuple hashing and concatenation grow with their length, "
@@ -187,7 +188,8 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
         "What changed since the previous report (issue 9): components are compared as the runtime times them",
         "(hwsim.reference.runtimes.MEASURED_IN; onnxruntime's prediction session holds joint.pred_proj, which the",
         "previous onnxruntime report charged to the predicted joint while measuring it under prediction), and the",
-        "speed probe is timed after one untimed run. Before that (same issue): decoder GEMMs are timed as a decoder meets them",
+        "speed probe is timed after one untimed run, and each decoder op's own dispatch overhead slows with the",
+        "runtime's glue when the decoder evicts the caches. Before that (same issue): decoder GEMMs are timed as a decoder meets them",
         "(hwsim.cost.cache_reuse): the GEMM table is dense at 1-8 rows, where BLAS switches from a matrix-vector",
         "to a packed-GEMM kernel, and holds every calibration workload's shapes; each decoder GEMM is also timed with",
         "its weights evicted and inside its workload's decoder cycle (measured at the start, middle and end of the",

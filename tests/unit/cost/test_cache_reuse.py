@@ -157,6 +157,20 @@ def test_the_glue_slows_by_the_miss_fraction_of_the_cold_cache_factor(device_fil
     assert glue.search_cost(4).overhead_s == pytest.approx(plain.search_cost(4).overhead_s * glue.glue_factor(4))
 
 
+def test_a_decoder_ops_own_dispatch_slows_like_the_glue_and_the_encoders_does_not(device_files):
+    plain, glue = _costs(device_files["plain"]), _costs(device_files["glue"])
+    factor = glue.glue_factor(4)
+    assert factor > 1
+    softmax = next(o for o in glue.joint_ops if o.name == "joint.log_softmax")
+    hot = plain.op_cost(softmax, 4)
+    assert hot.overhead_s > 0 and "cold_dispatch_s" not in hot.breakdown
+    cold = glue.op_cost(softmax, 4)
+    assert cold.time_s == pytest.approx(hot.time_s + hot.overhead_s * (factor - 1))
+    assert cold.breakdown["cold_dispatch_s"] == pytest.approx(hot.overhead_s * (factor - 1))
+    gates = next(o for o in glue.encoder_ops if o.gemm is None and o.trigger.name == "ENCODER_RECURRENT")
+    assert glue.op_cost(gates, 1).time_s == plain.op_cost(gates, 1).time_s
+
+
 def test_stream_curve_clamps_outside_the_measured_sizes():
     curve = StreamCurve(1, ((MIB, HOT_PER_BYTE), (64 * MIB, COLD_PER_BYTE)))
     assert curve.seconds_per_byte(1) == HOT_PER_BYTE and curve.seconds_per_byte(1e12) == COLD_PER_BYTE
