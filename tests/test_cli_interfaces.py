@@ -78,6 +78,30 @@ def test_validate_quick_checks_counts_and_reports_noise(run_cli, tmp_path, monke
     assert set(data["per_component"]) == {"encoder", "prediction", "joint", "search"}
 
 
+def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cli, tmp_path, monkeypatch):
+    """The report carries the device it predicted with; re-predicting from it with the same cost model gives the
+    report's own errors, point for point (tools/repredict_validation.py shares validate's predict_point)."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from hwsim.paths import REPO_ROOT
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    out = tmp_path / "v"
+    run_cli("validate", "--quick", "--repeats", "2", "--seed", "3", "--out", str(out))
+    config = yaml.safe_load((out / "resolved_config.yaml").read_text())
+    assert config["device_copy"] == "device.yaml" and config["seed"] == 3
+    assert (out / "device.yaml").read_bytes() == (REPO_ROOT / config["device"]).read_bytes()
+    tool = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "repredict_validation.py"), str(out)],
+                          capture_output=True, text=True, check=True)
+    lines = [line.split() for line in tool.stdout.splitlines()[1:]]
+    assert len(lines) == 5
+    for _, before_median, _, before_worst, _, _, after_median, _, after_worst, _ in lines:
+        assert (before_median, before_worst) == (after_median, after_worst)
+
+
 def test_devices_lists_every_shipped_file(run_cli):
     result = run_cli("devices", "--json")
     assert result.code == 0

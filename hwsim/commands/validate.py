@@ -7,6 +7,7 @@ the real decoder's counts, and exits 1 when the call structure or a replay's cou
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -103,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     stats = summary(frame)
     if args.out:
         with atomic_output_dir(args.out) as staging:
-            write_validation_report(staging, frame, results, stats, device.name, device.file, repeats, args.runtime)
+            write_validation_report(staging, frame, results, stats, device.name, device.file, repeats, args.runtime,
+                                    args.seed)
     code = 0 if stats["counts_match"] and stats["emission_counts_ok"] else 1
     if args.json:
         print_json(stats)
@@ -165,12 +167,18 @@ def lacks_lines(frame) -> list[str]:
     return lines
 
 
+DEVICE_COPY = "device.yaml"  # the calibrated device the predictions used, kept with them (tools/repredict_validation.py)
+
+
 def write_validation_report(directory: Path, frame, results, stats, device: str, device_file: str, repeats: int,
-                            runtime: str = "numpy") -> None:
+                            runtime: str = "numpy", seed: int = 0) -> None:
     write_csv(frame, directory / "results.csv")
     plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs {runtime} reference ({stats['points']} points)")
     facts = calibration_facts(device_file)
-    write_resolved_config(directory, {"device": device_file, "repeats": repeats, "runtime": runtime,
+    source = Path(device_file) if Path(device_file).is_absolute() else REPO_ROOT / device_file
+    shutil.copyfile(source, directory / DEVICE_COPY)
+    write_resolved_config(directory, {"device": device_file, "device_copy": DEVICE_COPY, "seed": seed,
+                                      "repeats": repeats, "runtime": runtime,
                                       "options": {**{k: getattr(v, "value", v) for k, v in REFERENCE_OPTIONS.__dict__.items()},
                                                   "topk": "min(beam, vocab - 1) per point"},
                                       "points": [p.point.label for p in results]})
@@ -206,6 +214,10 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
         "schedules come from) expanded at every step, and the simulator replays that trace on the calibrated",
         "device, serially (the reference does not overlap), so both have identical call counts",
         f"(checked: **{stats['counts_match']}**).", *attribution_lines(runtime), "",
+        f"The device file the predictions used is kept next to this report (`{DEVICE_COPY}`):",
+        "`python tools/repredict_validation.py DIR` predicts every point again with the current cost model and",
+        "compares with this run's measured times, so a model change can be judged on these measurements without",
+        "timing anything again.", "",
         f"Clock: `{clock_name}` ({clock_text}).", "",
         "## Machine", "", *facts_lines(facts), "",
         "## Error summary", "",

@@ -180,19 +180,27 @@ def as_runtime_measures(predicted_s: dict[str, float], costs: DeviceCallCosts, s
     return moved
 
 
-def _finish(pending: _Pending, device: str, params: EmissionParams, probe_reference_s: float | None,
-            runtime: str = "numpy") -> PointResult:
-    point, reference, schedule = pending.point, pending.reference, pending.schedule
-    request = _request(point, device, reference.model.vocab)
+def predict_point(point: Point, vocab: int, schedule: DecodeSchedule, device: str,
+                  runtime: str = "numpy") -> tuple[dict[str, float], bool]:
+    """The simulator's seconds per component for `point` replaying the real decoder's `schedule` on `device`, as
+    `runtime` times them, and whether the replay made exactly the schedule's calls."""
+    request = _request(point, device, vocab)
     prepared = prepare(request)
     sim = simulate(request, prepared, schedule)
     calls = sim.result.calls
     counts_match = (calls["prediction"] == schedule.prediction_calls and calls["joint"] == schedule.joint_calls
                     and calls["prediction_rows"] == schedule.prediction_rows
                     and calls["joint_rows"] == schedule.joint_rows)
-    table, emission_ok = check_emission(point.algorithm, schedule, statistical_schedule(point, reference, schedule, params))
     predicted = as_runtime_measures({c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}, prepared.costs,
                                     schedule, runtime)
+    return predicted, counts_match
+
+
+def _finish(pending: _Pending, device: str, params: EmissionParams, probe_reference_s: float | None,
+            runtime: str = "numpy") -> PointResult:
+    point, reference, schedule = pending.point, pending.reference, pending.schedule
+    predicted, counts_match = predict_point(point, reference.model.vocab, schedule, device, runtime)
+    table, emission_ok = check_emission(point.algorithm, schedule, statistical_schedule(point, reference, schedule, params))
     measured = {c: statistics.median(s[c] for s, _ in pending.samples) for c in COMPONENTS}
     totals = sorted(sum(s[c] for c in COMPONENTS) for s, _ in pending.samples)
     interval = (statistics.quantiles(totals, n=4, method="inclusive")[0::2] if len(totals) >= 4
