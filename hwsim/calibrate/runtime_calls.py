@@ -176,8 +176,18 @@ class _Runtime:
 
     # ---- the op model's share of each timed piece ----
     def modelled_call_s(self, component: str, rows: int) -> float:
+        """The op model's time for what the runtime's timed `component` call holds: the call's ops of that component,
+        plus those the runtime runs inside it though the graph counts them elsewhere (MEASURED_IN: onnxruntime's
+        prediction session ends with joint.pred_proj)."""
+        return sum(self.costs.op_cost(op, rows).time_s for op in self.call_ops(component))
+
+    def call_ops(self, component: str) -> list:
+        from hwsim.cost.ops import COMPONENT_OF
+        from hwsim.reference.runtimes import MEASURED_IN
+
+        moved = MEASURED_IN[self.runtime]
         ops = self.costs.prediction_ops if component == "prediction" else self.costs.joint_ops
-        return sum(c.time_s for c in (self.costs.op_cost(op, rows) for op in ops) if c.component == component)
+        return [op for op in ops if moved.get(op.name, COMPONENT_OF[op.component.value]) == component]
 
     def modelled_encoder_s(self, frames: int) -> float:
         return sum(s.duration_s for s in self.costs.encoder(frames, exclusive=True))

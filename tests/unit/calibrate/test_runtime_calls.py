@@ -164,3 +164,25 @@ def test_cold_factor_reports_its_residuals_on_fit_and_held_out_runs():
     factor = ColdFactor(1.5, (("tsd B=4", 1.4), ("beam B=4", 1.6)), (("alsd B=4", 1.65),))
     assert "worst residual 6.7 % on them and 10.0 % on 1 held-out runs" in factor.describe()
     assert len(factor.table()) == 3
+
+
+def test_a_call_is_modelled_with_the_ops_the_runtime_times_inside_it():
+    """onnxruntime's prediction session ends with joint.pred_proj, numpy times it apart: the glue fit subtracts
+    exactly what each runtime's timed call holds (hwsim.reference.runtimes.MEASURED_IN)."""
+    from hwsim.calibrate import runtime_calls
+
+    costs = prepare(RunRequest(workload=runtime_calls.TINY_WORKLOAD, precision="fp32", device="local_cpu", frames=8,
+                               overrides=runtime_calls.TINY_OVERRIDES, overlap=False,
+                               options=replace(REFERENCE_OPTIONS, topk=4))).costs
+    runtimes = {}
+    for name in ("numpy", "onnxruntime"):
+        runtimes[name] = runtime_calls._Runtime.__new__(runtime_calls._Runtime)  # the cost side only: no sessions
+        runtimes[name].runtime, runtimes[name].costs = name, costs
+    numpy, ort = runtimes["numpy"], runtimes["onnxruntime"]
+    names = lambda rt, call: [op.name for op in rt.call_ops(call)]  # noqa: E731
+    assert "joint.pred_proj" not in names(numpy, "prediction")
+    assert names(ort, "prediction") == names(numpy, "prediction") + ["joint.pred_proj"]
+    assert names(ort, "joint") == names(numpy, "joint") == ["joint.combine", "joint.out", "joint.log_softmax"]
+    pred_proj = next(op for op in costs.prediction_ops if op.name == "joint.pred_proj")
+    assert ort.modelled_call_s("prediction", 4) == pytest.approx(
+        numpy.modelled_call_s("prediction", 4) + costs.op_cost(pred_proj, 4).time_s)
