@@ -47,10 +47,9 @@ import yaml
 from hwsim import clock
 from hwsim.calibrate.microbench import Measurement, cache_evictor, spread_pct
 from hwsim.calibrate.probe import AtReferenceSpeed
-from hwsim.cost.ops import COMPONENT_OF
 from hwsim.decode.registry import Algorithm
 from hwsim.graph.model import Op
-from hwsim.reference.runtimes import MEASURED_IN
+from hwsim.reference.runtimes import measured_component
 
 TINY_WORKLOAD = "lstm_rnnt_small"
 TINY_OVERRIDES = ("encoder.input_dim=8", "encoder.hidden_dim=8", "encoder.num_layers=1", "predictor.hidden_dim=8",
@@ -185,9 +184,8 @@ class _Runtime:
         return sum(self.costs.op_cost(op, rows).time_s for op in self.call_ops(component))
 
     def call_ops(self, component: str) -> list[Op]:
-        moved = MEASURED_IN[self.runtime]
         ops = self.costs.prediction_ops if component == "prediction" else self.costs.joint_ops
-        return [op for op in ops if moved.get(op.name, COMPONENT_OF[op.component.value]) == component]
+        return [op for op in ops if measured_component(self.runtime, op) == component]
 
     def modelled_encoder_s(self, frames: int) -> float:
         return sum(s.duration_s for s in self.costs.encoder(frames, exclusive=True))

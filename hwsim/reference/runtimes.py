@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hwsim.cost.ops import COMPONENT_OF
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.errors import SpecError
+from hwsim.graph.model import Op
 
 RUNTIMES = ("numpy", "onnxruntime")
 # How the reference decoders place the work, for the simulator to mirror: everything on the CPU, log-softmax inside
@@ -14,6 +16,11 @@ REFERENCE_OPTIONS = RunOptions(softmax_placement=Placement.ACCELERATOR, topk_pla
 # that op, which the graph (and numpy, which times it as joint) counts as joint. Validation compares like with
 # like by moving the op's predicted time to the component the runtime measures it in.
 MEASURED_IN: dict[str, dict[str, str]] = {"numpy": {}, "onnxruntime": {"joint.pred_proj": "prediction"}}
+
+
+def measured_component(runtime: str, op: Op) -> str:
+    """The component whose timed call holds `op` when `runtime` runs it (the graph's, unless MEASURED_IN moves it)."""
+    return MEASURED_IN[runtime].get(op.name, COMPONENT_OF[op.component.value])
 
 
 def require_onnxruntime() -> None:

@@ -15,10 +15,10 @@ from tqdm import tqdm
 from hwsim.calibrate.decoding import fit_decoding
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.compare import compare_counts
-from hwsim.cost.calls import DeviceCallCosts
+from hwsim.cost.calls import DECODER_CALL_TRIGGERS, DeviceCallCosts
 from hwsim.cost.ops import COMPONENT_OF
 from hwsim.graph.model import Trigger
-from hwsim.reference.runtimes import MEASURED_IN, REFERENCE_OPTIONS  # serial, like numpy (no overlap)
+from hwsim.reference.runtimes import REFERENCE_OPTIONS, measured_component  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
 from hwsim.reference.run import Reference, build_reference, random_features, run_utterance
 from hwsim.sim.decode import build_schedule
@@ -168,14 +168,14 @@ def as_runtime_measures(predicted_s: dict[str, float], costs: DeviceCallCosts, s
     calls, from the graph's component to that one. Serial runs only (components add up); totals are unchanged."""
     moved = dict(predicted_s)
     for op in costs.ctx.graph.ops:
-        target = MEASURED_IN[runtime].get(op.name)
-        if target is None:
+        source, target = COMPONENT_OF[op.component.value], measured_component(runtime, op)
+        if target == source:
             continue
-        if op.trigger not in (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL):
+        if op.trigger not in DECODER_CALL_TRIGGERS:
             raise ValueError(f"{op.name}: only per-call decoder ops can be re-attributed, got {op.trigger}")
         rows = [s.prediction_rows if op.trigger is Trigger.PREDICTION_CALL else s.joint_rows for s in schedule.steps]
         seconds = sum(costs.op_cost(op, r).time_s for r in rows if r)
-        moved[COMPONENT_OF[op.component.value]] -= seconds
+        moved[source] -= seconds
         moved[target] += seconds
     return moved
 
