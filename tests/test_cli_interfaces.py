@@ -76,6 +76,9 @@ def test_validate_quick_checks_counts_and_reports_noise(run_cli, tmp_path, monke
     assert data["emission_counts_ok"] is True  # the asserted counts of greedy, TSD and modified beam are predicted
     assert data["noise_floor_pct"] >= 0
     assert set(data["per_component"]) == {"encoder", "prediction", "joint", "search"}
+    spread = {(s["point"], s["count"]): s for s in data["emission_spread"]}  # only modified beam's are unasserted
+    assert set(spread) == {("lstm_rnnt_small T=150 B=4 modified_beam", c) for c in ("prediction_rows", "cache_hits")}
+    assert all(len(s["real"]) == len(s["simulated"]) == 6 and 0 <= s["within_tolerance"] <= 6 for s in spread.values())
 
 
 def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cli, tmp_path, monkeypatch):

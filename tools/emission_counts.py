@@ -1,8 +1,9 @@
 """The emission model's counts vs the real decoder's at validate's grid points, without timing anything.
 
 `hwsim validate` checks the same counts but also times every decode (minutes); this prints only the count
-table of reports/validation's section "The simulator's own schedule vs the real decoder" (seconds), for work
-on hwsim.sim.emission or hwsim.calibrate.decoding:
+tables of reports/validation's section "The simulator's own schedule vs the real decoder" (the point's own
+utterance, and the reported-only counts over further utterances; under a minute), for work on
+hwsim.sim.emission or hwsim.calibrate.decoding:
 
     python tools/emission_counts.py            # the full grid
     python tools/emission_counts.py --quick    # validate --quick's points
@@ -17,8 +18,9 @@ from types import SimpleNamespace
 
 from hwsim.reference.run import build_reference, random_features, run_utterance
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
-from hwsim.validation.report import asserted_lines, emission_table
-from hwsim.validation.run import check_emission, fit_emission, statistical_schedule
+from hwsim.validation.counts import (check_emission, count_spreads, fit_emission, statistical_schedule,
+                                     unasserted_counts)
+from hwsim.validation.report import asserted_lines, emission_table, spread_lines
 
 
 def main() -> int:
@@ -38,8 +40,9 @@ def main() -> int:
         real = run_utterance(reference, features, point.algorithm, point.beam).schedule
         table, ok = check_emission(point.algorithm, real,
                                    statistical_schedule(point, reference, real, fits[key]))
-        results.append(SimpleNamespace(point=point, emission_counts=table, emission_ok=ok))
-    print("\n".join(["Asserted:", *asserted_lines(), "", emission_table(results)]))
+        spreads = count_spreads(point, reference, fits[key], args.seed) if unasserted_counts(point.algorithm) else None
+        results.append(SimpleNamespace(point=point, emission_counts=table, emission_ok=ok, count_spreads=spreads))
+    print("\n".join(["Asserted:", *asserted_lines(), "", emission_table(results), "", *spread_lines(results)]))
     failed = sum(not r.emission_ok for r in results)
     print(f"\nasserted counts within tolerance at {len(results) - failed}/{len(results)} points")
     return 1 if failed else 0

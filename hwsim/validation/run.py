@@ -1,7 +1,7 @@
 """Run each validation point twice: for real (numpy reference, warm-up then median of repeats, with an
 interval) and simulated on the calibrated device, replaying the real decoder's recorded schedule so both see
 identical call counts. Separately, the simulator's own schedule (synthetic scorer, decoding statistics fitted
-on a different utterance) is checked against the real decoder's counts at every point."""
+on different utterances) is checked against the real decoder's counts at every point (hwsim.validation.counts)."""
 
 from __future__ import annotations
 
@@ -12,61 +12,21 @@ from typing import Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from hwsim.calibrate.decoding import fit_decoding
 from hwsim.decode.registry import Algorithm
-from hwsim.reference.compare import compare_counts
 from hwsim.cost.calls import DECODER_CALL_TRIGGERS, DeviceCallCosts
 from hwsim.cost.ops import COMPONENT_OF
 from hwsim.graph.model import Trigger
 from hwsim.reference.runtimes import REFERENCE_OPTIONS, measured_component  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
 from hwsim.reference.run import Reference, build_reference, random_features, run_utterance
-from hwsim.sim.decode import build_schedule
 from hwsim.sim.emission import EmissionParams
 from hwsim.sim.schedule import DecodeSchedule
 from hwsim.simulate import RunRequest, prepare, simulate
-from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, FIT_UTTERANCES, Point
+from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, check_emission, count_spreads,
+                                     emission_within_tolerance, fit_emission, statistical_schedule, unasserted_counts)
+from hwsim.validation.grid import Point
 
 COMPONENTS = ("encoder", "prediction", "joint", "search")
-# The emission model's counts vs the real decoder's: |sim - real| <= max(pct x real, floor), all five checked
-# and reported at every point. Asserted (`validate` fails when one is off): the call structure (steps, joint
-# rows) and the best path's labels for every algorithm, and the new label histories (prediction rows, cache
-# hits) where the schedule fixes them: greedy and TSD. For the standard beam search, ALSD and modified beam
-# they stay reported only: there they depend on how often pruned histories come back, which on the reference's
-# random-weight networks scatters between utterances of one length and rate by more than the tolerance (e.g.
-# beam prediction rows 105-823 over six 200-frame lstm_rnnt_small utterances; ALSD cache hits 27-90 and
-# modified-beam 21-73 over the same six) and which the synthetic scorer under-produces for ALSD and modified
-# beam (cache hits); see UNASSERTED_REASON.
-COUNT_TOLERANCE_PCT, COUNT_FLOOR = 35.0, 8
-CHECKED_COUNTS = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
-STRUCTURE_COUNTS = ("steps", "joint_rows", "labels")
-ASSERTED_BY_ALGORITHM: dict[Algorithm, tuple[str, ...]] = {
-    Algorithm.GREEDY: CHECKED_COUNTS, Algorithm.TSD: CHECKED_COUNTS, Algorithm.BEAM: STRUCTURE_COUNTS,
-    Algorithm.ALSD: STRUCTURE_COUNTS, Algorithm.MODIFIED_BEAM: STRUCTURE_COUNTS}
-ASSERTED_COUNTS = STRUCTURE_COUNTS  # asserted for every algorithm
-UNASSERTED_REASON = (
-    "prediction rows and cache hits of the standard beam search, ALSD and modified beam are reported, not "
-    "asserted. They count how often a label history is built again after it lost its place, which on the "
-    "reference's random-weight networks scatters from utterance to utterance of one length and label rate by "
-    "more than the tolerance. For ALSD and modified beam the synthetic scorer also builds too few: in the real "
-    "decoders most cache hits are a history that was live one step before, whose own blank extension lost to its "
-    "parent emitting the same label again (a random network's freshly extended history often prefers another "
-    "label to blank); the synthetic scorer gives that history its parent's blank probability, so the two "
-    "paths score alike, merge, and are rarely built anew. Measured (lstm_rnnt_small T=200 modified beam B=4; "
-    "ibm_rnnt_swb T=100 ALSD B=4): 25 of 27 and 41 of 48 cache hits are a history scored one step before, and a "
-    "history new to the beam prefers a label to blank at 75 % and 86 % of its scorings while one that survived a "
-    "step does at 7 % and 11 %: on random weights the blank strength is a per-history draw that the search "
-    "selects for, whereas a trained transducer prefers blank right after emitting the label it owed, as the "
-    "synthetic scorer does. Asserting these counts needs a trained reference model (none ships, and nothing "
-    "downloads at run time)")
-
-
-def asserted_counts(algorithm: Algorithm) -> tuple[str, ...]:
-    """The counts `validate` asserts for `algorithm` (the others are reported against the same tolerance)."""
-    return ASSERTED_BY_ALGORITHM[Algorithm(algorithm)]
-
-
-FIT_SEED_OFFSET = 1000  # the fit utterances' seeds (offset + 0, 1, ...): never one a validation point decodes
 
 
 @dataclass(frozen=True)
@@ -80,6 +40,7 @@ class PointResult:
     measured_interval_s: tuple[float, float] = (0.0, 0.0)
     speed_factor: float = 1.0  # probe time now / at calibration (hwsim.calibrate.probe); > 1: machine slower
     normalised_s: dict[str, float] | None = None  # each decode scaled by its probe ratio, then the median
+    count_spreads: dict[str, CountSpread] | None = None  # unasserted counts over further utterances
 
     @property
     def measured_total_s(self) -> float:
@@ -108,43 +69,6 @@ def _request(point: Point, device: str, vocab: int) -> RunRequest:
                       beam=point.beam, algorithm=point.algorithm, overlap=False, options=options)
 
 
-def within_tolerance(entry: dict[str, float | None]) -> bool:
-    return abs(entry["diff"]) <= max(COUNT_TOLERANCE_PCT / 100 * entry["real"], COUNT_FLOOR)
-
-
-def emission_within_tolerance(table: dict[str, dict[str, float | None]], counts: Iterable[str]) -> bool:
-    return all(within_tolerance(table[k]) for k in counts)
-
-
-def statistical_schedule(point: Point, reference: Reference, real: DecodeSchedule,
-                         params: EmissionParams) -> DecodeSchedule:
-    """The simulator's own schedule for `point`: fitted statistics, and the utterance's own best-path label rate
-    (a property of the data a user states)."""
-    rate = min(max(real.labels / real.frames, 1e-3), 0.999)
-    return build_schedule(point.algorithm, real.frames, point.beam, replace(params, label_rate=rate),
-                          reference.max_symbols, vocab=reference.model.vocab)
-
-
-def check_emission(algorithm: Algorithm, real: DecodeSchedule,
-                   simulated: DecodeSchedule) -> tuple[dict[str, dict[str, float | None]], bool]:
-    """(every count real vs simulated, whether the counts asserted for `algorithm` are within tolerance)."""
-    table = compare_counts(real, simulated)
-    return table, emission_within_tolerance(table, asserted_counts(algorithm))
-
-
-def fit_traces(reference: Reference, algorithm: Algorithm, seed: int) -> list[DecodeSchedule]:
-    """The real decoder's schedules on FIT_UTTERANCES utterances no validation point uses."""
-    beam = 1 if algorithm is Algorithm.GREEDY else FIT_BEAM
-    return [run_utterance(reference, random_features(reference.model, FIT_FRAMES, seed + FIT_SEED_OFFSET + i),
-                          algorithm, beam).schedule for i in range(FIT_UTTERANCES)]
-
-
-def fit_emission(reference: Reference, algorithm: Algorithm, seed: int) -> EmissionParams:
-    """Decoding statistics of the real decoder, fitted on utterances no validation point uses."""
-    fit = fit_decoding(fit_traces(reference, algorithm, seed))
-    return EmissionParams(fit.label_rate_per_frame, fit.top_prob, fit.competitor_repeat_prob, seed)
-
-
 @dataclass
 class _Pending:
     """A point between its warm-up and its last timed round."""
@@ -155,6 +79,7 @@ class _Pending:
     ort_model: object
     schedule: object = None
     samples: list = field(default_factory=list)  # (seconds per component, probe seconds)
+    spreads: dict[str, CountSpread] | None = None
 
     def decode(self):
         return run_utterance(self.reference, self.features, self.point.algorithm, self.point.beam,
@@ -207,7 +132,7 @@ def _finish(pending: _Pending, device: str, params: EmissionParams, probe_refere
                 else [totals[0], totals[-1]])
     speed, normalised = speed_normalised(pending.samples, probe_reference_s) if probe_reference_s else (1.0, None)
     return PointResult(point, measured, predicted, counts_match, table, emission_ok,
-                       (interval[0], interval[-1]), speed, normalised)
+                       (interval[0], interval[-1]), speed, normalised, pending.spreads)
 
 
 def speed_normalised(samples: list[tuple[dict[str, float], float]],
@@ -224,7 +149,9 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
     """Every point measured on `runtime` ('numpy', or 'onnxruntime' sessions of the same weights): one untimed
     warm-up decode each, then `repeats` rounds in which every point decodes once, so a slow spell of a shared
     machine is spread over all points instead of landing on a few. With `probe_reference_s` (the calibration's
-    speed probe) the probe is timed before and after every decode (hwsim.calibrate.probe)."""
+    speed probe) the probe is timed before and after every decode (hwsim.calibrate.probe). Before any timing, the
+    counts `validate` reports without asserting are also taken over further utterances per point (untimed numpy
+    decodes, hwsim.validation.counts.count_spreads)."""
     points = list(points)
     references: dict[str, Reference] = {}
     sessions: dict[str, object] = {}
@@ -240,8 +167,9 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
         if key not in fits:
             fits[key] = fit_emission(references[point.workload], point.algorithm, seed)
         reference = references[point.workload]
+        spreads = count_spreads(point, reference, fits[key], seed) if unasserted_counts(point.algorithm) else None
         pending.append(_Pending(point, reference, random_features(reference.model, point.frames, seed),
-                                sessions.get(point.workload)))
+                                sessions.get(point.workload), spreads=spreads))
     probe = SpeedProbe() if probe_reference_s else None
     bar = tqdm(total=len(points) * (repeats + 1), desc="validating", unit="decode", disable=not progress, leave=False)
     for item in pending:
@@ -307,3 +235,8 @@ def summary(frame: pd.DataFrame) -> dict[str, object]:
             "speed_factor": {"median": float(e2e.speed_factor.median()), "min": float(e2e.speed_factor.min()),
                              "max": float(e2e.speed_factor.max())},
             "speed_normalised": _error_stats(frame, "speed_normalised_error_pct")}
+
+
+def spread_records(results: list[PointResult]) -> list[dict[str, object]]:
+    """The unasserted counts over further utterances, one record per point and count (validate --json)."""
+    return [{"point": r.point.label, **spread.as_dict()} for r in results for spread in (r.count_spreads or {}).values()]
