@@ -129,8 +129,9 @@ def run(args: argparse.Namespace) -> int:
           f"{stats['emission_all_counts_within_tolerance']}/{stats['points']}")
     if stats["emission_spread"]:
         spread = stats["emission_spread"]
-        print(f"  reported-only counts over further utterances: within tolerance for "
-              f"{sum(s['within_tolerance'] for s in spread)} of {sum(len(s['real']) for s in spread)} utterances")
+        print(f"  reported-only counts over further utterances: within tolerance in "
+              f"{sum(s['within_tolerance'] for s in spread)} of {sum(len(s['real']) for s in spread)} (point, count, "
+              "utterance) comparisons")
     if code:
         print("hwsim: validation failed: " + ("replayed counts differ from the trace" if not stats["counts_match"]
               else f"the emission model's asserted counts are off at {stats['emission_points_failed']} points"),
