@@ -38,7 +38,7 @@ UNASSERTED_REASON = (
     "prediction rows and cache hits of the standard beam search, ALSD and modified beam are reported, not "
     "asserted. They count how often a label history is built again after it lost its place. On the reference's "
     "random-weight networks that scatters from utterance to utterance of one length and label rate by more than "
-    "the tolerance (the table of further utterances below measures it on every run), and for ALSD and modified "
+    "the tolerance (the report's table of further utterances measures it on every run), and for ALSD and modified "
     "beam the real decoders rebuild far more histories than the synthetic scorer does: most of their cache hits "
     "are a history that was live one step before, whose own blank extension lost to its parent emitting the same "
     "label again. A history new to a random network's beam usually prefers another label to blank, while one "
