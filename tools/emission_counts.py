@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from types import SimpleNamespace
 
-from hwsim.reference.run import build_reference, random_features, run_utterance
+from hwsim.reference.run import build_reference, run_utterance
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
 from hwsim.validation.counts import (check_emission, count_spreads, fit_emission, statistical_schedule,
                                      unasserted_counts)
@@ -36,7 +36,7 @@ def main() -> int:
         key = (point.workload, point.algorithm)
         if key not in fits:
             fits[key] = fit_emission(reference, point.algorithm, args.seed)
-        features = random_features(reference.model, point.frames, args.seed)
+        features = reference.features(point.frames, args.seed)
         real = run_utterance(reference, features, point.algorithm, point.beam).schedule
         table, ok = check_emission(point.algorithm, real,
                                    statistical_schedule(point, reference, real, fits[key]))

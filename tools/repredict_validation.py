@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from hwsim.decode.registry import Algorithm
-from hwsim.reference.run import build_reference, random_features, run_utterance
+from hwsim.reference.run import build_reference, run_utterance
 from hwsim.validation.grid import Point
 from hwsim.validation.run import COMPONENTS, error_pct, predict_point
 
@@ -44,7 +44,7 @@ def main() -> int:
         if point.workload not in references:
             references[point.workload] = build_reference(point.workload, seed=seed)
         reference = references[point.workload]
-        schedule = run_utterance(reference, random_features(reference.model, point.frames, seed), point.algorithm,
+        schedule = run_utterance(reference, reference.features(point.frames, seed), point.algorithm,
                                  point.beam).schedule
         predicted, _ = predict_point(point, reference.model.vocab, schedule, device, runtime)
         predicted["end_to_end"] = sum(predicted[c] for c in COMPONENTS)

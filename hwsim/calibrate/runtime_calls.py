@@ -157,7 +157,7 @@ class _Runtime:
 
     def __init__(self, runtime: str, device_document: dict[str, Any], seed: int = 0,
                  speed: AtReferenceSpeed | None = None):
-        from hwsim.reference.run import build_reference, random_features
+        from hwsim.reference.run import build_reference
         from hwsim.reference.runtimes import REFERENCE_OPTIONS
         from hwsim.simulate import RunRequest, prepare
 
@@ -168,7 +168,7 @@ class _Runtime:
         if runtime == "onnxruntime":
             from hwsim.reference.onnx_runtime import OrtModel
             self.ort = OrtModel(self.reference.model)
-        self.features = lambda frames: random_features(self.reference.model, frames, seed)
+        self.features = lambda frames: self.reference.features(frames, seed)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "interim.yaml"
             path.write_text(yaml.safe_dump(device_document, sort_keys=False))

@@ -9,7 +9,7 @@ from hwsim.commands.run_args import frames_for_audio
 from hwsim.errors import SpecError, unknown_choice
 from hwsim.limits import check_run_limits
 from hwsim.reference.compare import compare_counts
-from hwsim.reference.run import ReferenceRun, build_reference, random_features, run_repeated
+from hwsim.reference.run import ReferenceRun, build_reference, run_repeated
 
 from hwsim.reference.trace import COMPONENTS, save_schedule_json
 from hwsim.sim.decode import Algorithm, build_schedule
@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "reference", help="numpy RNN-T inference (encoder, prediction, joint, beam search) timed per component",
         description="Seeded random weights (blank bias fitted to decoding.label_rate_per_frame) decode a seeded "
-                    "random utterance; prints median wall time per component, call counts and the realised rates.")
+                    "random utterance; rnnt_trained_tiny, which ships trained weights, decodes held-out synthetic "
+                    "speech instead (hwsim.reference.trained). Prints median wall time per component, call counts "
+                    "and the realised rates.")
     add_workload_argument(parser)
     length = parser.add_mutually_exclusive_group(required=True)
     length.add_argument("--frames", help="encoder input frames T")
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     check_run_limits(frames, beam, reference=True, repeats=args.repeats)
     algorithm = _algorithm(args.algorithm, beam)
     ref = build_reference(args.workload, args.overrides, args.seed)
-    features = random_features(ref.model, frames, args.seed)
+    features = ref.features(frames, args.seed)
     result = run_repeated(ref, features, algorithm, beam, args.repeats, cache=not args.no_cache)
     payload = report(args, ref, result)
     if args.compare_emission:

@@ -50,6 +50,12 @@ register(AlgorithmEntry(Algorithm.MODIFIED_BEAM, algorithms.modified_beam, "k2/i
 def run_search(algorithm: Algorithm, scorer: Scorer, frames: int, beam: int, max_symbols: int,
                cache: bool = True) -> DecodeSchedule:
     """Decode `frames` encoder frames with `scorer`; the schedule of every joint call, and the best path's labels."""
+    return search_best(algorithm, scorer, frames, beam, max_symbols, cache)[0]
+
+
+def search_best(algorithm: Algorithm, scorer: Scorer, frames: int, beam: int, max_symbols: int,
+                cache: bool = True) -> tuple[DecodeSchedule, tuple[int, ...]]:
+    """run_search, and the best path's label ids (what a transcript is scored on)."""
     if frames < 1 or beam < 1 or max_symbols < 1:
         raise ValueError("frames, beam and max_symbols must be >= 1")
     entry = ALGORITHMS[Algorithm(algorithm)]
@@ -58,4 +64,6 @@ def run_search(algorithm: Algorithm, scorer: Scorer, frames: int, beam: int, max
     ctx = SearchContext(scorer, frames, cache)
     hyps = entry.search(ctx, beam, max_symbols)
     top = max(hyps, key=lambda h: h.score)
-    return DecodeSchedule(entry.algorithm.value, beam, frames, tuple(ctx.steps), top.labels, max_symbols, scorer.vocab)
+    schedule = DecodeSchedule(entry.algorithm.value, beam, frames, tuple(ctx.steps), top.labels, max_symbols,
+                              scorer.vocab)
+    return schedule, top.yseq[1:]

@@ -38,10 +38,23 @@ class Reference:
     blank_bias: float
     calibration_rate: float  # greedy label rate the bias gives on the calibration utterance
     max_symbols: int
+    trained: bool = False  # shipped trained weights (hwsim.reference.trained): decodes synthetic speech
+
+    def features(self, frames: int, seed: int) -> np.ndarray:
+        """An utterance for this model: held-out synthetic speech for the trained model (random features mean
+        nothing to it), seeded random features for random weights."""
+        if self.trained:
+            from hwsim.reference.trained import speech_features
+            return speech_features(frames, seed)
+        return random_features(self.model, frames, seed)
 
 
 def build_reference(workload: str, overrides: list[str] | None = None, seed: int = 0) -> Reference:
-    """Workload -> model with seeded weights and a blank bias fitted to decoding.label_rate_per_frame."""
+    """Workload -> model with seeded weights and a blank bias fitted to decoding.label_rate_per_frame; the
+    workload with shipped trained weights (hwsim.reference.trained) gets those, unless overrides change it."""
+    from hwsim.reference.trained import TRAINED_WORKLOAD, load_trained_reference
+    if workload == TRAINED_WORKLOAD and not overrides:
+        return load_trained_reference()
     spec, _ = load_workload_spec(workload, overrides)
     model = RnntModel(spec, init_weights(build_graph(spec), seed))
     decoding = spec.decoding

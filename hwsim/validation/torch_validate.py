@@ -23,7 +23,7 @@ import pandas as pd
 
 from hwsim.calibrate.torch_backend import time_torch
 from hwsim.cost.options import Placement, RunOptions
-from hwsim.reference.run import build_reference, random_features
+from hwsim.reference.run import build_reference
 from hwsim.reference.torch_rnnt import TorchRnnt, import_torch, synchronize
 from hwsim.simulate import RunRequest, prepare
 
@@ -51,7 +51,7 @@ def validate_point(point: TorchPoint, device_name: str, torch_dev, dtype: str, r
     torch = import_torch()
     reference = build_reference(point.workload, seed=seed)
     model = TorchRnnt(reference.model, torch_dev, dtype)
-    features = random_features(reference.model, point.frames, seed)
+    features = reference.features(point.frames, seed)
     options = RunOptions(softmax_placement=OPTIONS.softmax_placement, topk_placement=OPTIONS.topk_placement,
                          cuda_graphs=cuda_graphs)
     request = RunRequest(workload=point.workload, precision=PRECISION_OF[dtype], device=device_name,

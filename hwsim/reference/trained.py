@@ -1,0 +1,70 @@
+"""The trained reference RNN-T: shipped weights (hwsim/data/reference), its synthetic speech, its label error.
+
+Random-weight networks do not search like a trained transducer, so the counts that depend on how a search
+re-builds label histories (beam-family prediction rows and cache hits) are asserted on this model instead
+(hwsim.validation.trained_counts). tools/train_reference_rnnt.py trained it; nothing here needs torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hwsim.decode.registry import Algorithm, search_best
+from hwsim.paths import DATA_DIR
+from hwsim.reference import synthetic_speech as speech
+from hwsim.reference.rnnt import RnntModel
+from hwsim.reference.run import Reference
+from hwsim.reference.search import NumpyScorer
+from hwsim.reference.trace import Recorder
+from hwsim.specs.resolve import load_workload_spec
+
+TRAINED_WORKLOAD = "rnnt_trained_tiny"
+
+
+def weights_path() -> Path:
+    return DATA_DIR / "reference" / f"{TRAINED_WORKLOAD}.npz"
+
+
+def load_trained_reference(path: Path | None = None) -> Reference:
+    """The workload's model on its shipped weights (no blank bias: the model emits at its trained rate)."""
+    spec, _ = load_workload_spec(TRAINED_WORKLOAD)
+    with np.load(path or weights_path()) as stored:
+        weights = {name: stored[name].astype(np.float32) for name in stored.files}
+    model = RnntModel(spec, weights)
+    if model.input_dim != speech.INPUT_DIM or model.vocab != speech.VOCAB:
+        raise ValueError(f"{TRAINED_WORKLOAD}: input_dim and vocab_size must be the synthetic speech's "
+                         f"({speech.INPUT_DIM}, {speech.VOCAB})")
+    return Reference(model, 0.0, speech.LABEL_RATE, spec.decoding.max_symbols_per_frame, trained=True)
+
+
+def speech_features(frames: int, seed: int) -> np.ndarray:
+    """A held-out synthetic utterance's features (EVAL_STREAM: never a training utterance)."""
+    return speech.utterance(frames, seed, speech.EVAL_STREAM)[0]
+
+
+def edit_distance(a: list[int], b: list[int]) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def best_labels(reference: Reference, features: np.ndarray, algorithm: Algorithm, beam: int) -> tuple[int, ...]:
+    """The best path's label ids after an untimed numpy decode."""
+    recorder = Recorder()
+    scorer = NumpyScorer(reference.model, reference.model.encode(features), recorder)
+    return search_best(algorithm, scorer, scorer.frames, beam, reference.max_symbols)[1]
+
+
+def label_error_rate(reference: Reference, algorithm: str, beam: int, frames: int, seeds: range) -> float:
+    """Edit distance of the best path's labels to the spoken ones, over all utterances, per spoken label."""
+    errors = spoken = 0
+    for seed in seeds:
+        features, labels = speech.utterance(frames, seed, speech.EVAL_STREAM)
+        errors += edit_distance(list(best_labels(reference, features, Algorithm(algorithm), beam)), labels.tolist())
+        spoken += len(labels)
+    return errors / max(spoken, 1)
