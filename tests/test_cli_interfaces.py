@@ -4,6 +4,8 @@ import json
 
 import pandas as pd
 
+from hwsim.validation.counts import CHECKED_COUNTS
+
 
 def test_cost_json(run_cli):
     result = run_cli("cost", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip", "--frames", "30", "--beam", "4", "--json")
@@ -79,6 +81,13 @@ def test_validate_quick_checks_counts_and_reports_noise(run_cli, tmp_path, monke
     spread = {(s["point"], s["count"]): s for s in data["emission_spread"]}  # only modified beam's are unasserted
     assert set(spread) == {("lstm_rnnt_small T=150 B=4 modified_beam", c) for c in ("prediction_rows", "cache_hits")}
     assert all(len(s["real"]) == len(s["simulated"]) == 6 and 0 <= s["within_tolerance"] <= 6 for s in spread.values())
+    trained = {(s["point"], s["count"]): s for s in data["trained_counts"]}  # every count of every quick point
+    points = {"rnnt_trained_tiny T=150 B=1 greedy"} | {f"rnnt_trained_tiny T=150 B=4 {a}"
+                                                       for a in ("beam", "tsd", "alsd", "modified_beam")}
+    assert set(trained) == {(p, c) for p in points for c in CHECKED_COUNTS}
+    assert data["trained_counts_ok"] is True  # the emission model's asserted counts on the trained decoders
+    assert {c for (p, c), s in trained.items() if not s["asserted"]} == {"prediction_rows", "cache_hits"}
+    assert all(p.endswith(" beam") for (p, _), s in trained.items() if not s["asserted"])
 
 
 def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cli, tmp_path, monkeypatch):

@@ -25,7 +25,8 @@ from hwsim.reference.runtimes import MEASURED_IN, RUNTIMES, require_onnxruntime
 from hwsim.specs.load import read_yaml
 from hwsim import clock
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
-from hwsim.validation.report import emission_section, facts_lines, plot_parity, points_table
+from hwsim.validation.report import emission_section, facts_lines, plot_parity, points_table, trained_section
+from hwsim.validation.trained_counts import check_trained_counts
 from hwsim.validation.run import REFERENCE_OPTIONS, results_frame, run_grid, spread_records, summary
 
 REGENERATE = "hwsim calibrate && hwsim validate --out reports/validation"
@@ -100,14 +101,17 @@ def run(args: argparse.Namespace) -> int:
     with clock.using(calibration_clock(facts)):
         results = run_grid(points, name, repeats, args.seed, progress=not args.json, runtime=args.runtime,
                            probe_reference_s=float(probe_s) if probe_s else None)
+    trained = check_trained_counts(args.seed, quick=args.quick)
     frame = results_frame(results)
     stats = summary(frame)
     stats["emission_spread"] = spread_records(results)
+    stats["trained_counts"] = [record for check in trained for record in check.records()]
+    stats["trained_counts_ok"] = all(check.ok for check in trained)
     if args.out:
         with atomic_output_dir(args.out) as staging:
             write_validation_report(staging, frame, results, stats, device.name, device.file, repeats, args.runtime,
-                                    args.seed)
-    code = 0 if stats["counts_match"] and stats["emission_counts_ok"] else 1
+                                    args.seed, trained)
+    code = 0 if stats["counts_match"] and stats["emission_counts_ok"] and stats["trained_counts_ok"] else 1
     if args.json:
         print_json(stats)
         return code
@@ -132,10 +136,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"  reported-only counts over further utterances: within tolerance in "
               f"{sum(s['within_tolerance'] for s in spread)} of {sum(len(s['real']) for s in spread)} (point, count, "
               "utterance) comparisons")
+    failed_trained = [c.point.label for c in trained if not c.ok]
+    print(f"emission model vs the trained reference's decoders: every count, summed over each point's utterances, "
+          f"within tolerance at {len(trained) - len(failed_trained)}/{len(trained)} points")
     if code:
-        print("hwsim: validation failed: " + ("replayed counts differ from the trace" if not stats["counts_match"]
-              else f"the emission model's asserted counts are off at {stats['emission_points_failed']} points"),
-              file=sys.stderr)
+        reason = ("replayed counts differ from the trace" if not stats["counts_match"] else
+                  f"the emission model's asserted counts are off at {stats['emission_points_failed']} points"
+                  if not stats["emission_counts_ok"] else
+                  "the emission model's counts are off the trained reference's at " + ", ".join(failed_trained))
+        print("hwsim: validation failed: " + reason, file=sys.stderr)
     return code
 
 
@@ -177,7 +186,7 @@ DEVICE_COPY = "device.yaml"  # the calibrated device the predictions used, kept 
 
 
 def write_validation_report(directory: Path, frame, results, stats, device: str, device_file: str, repeats: int,
-                            runtime: str = "numpy", seed: int = 0) -> None:
+                            runtime: str = "numpy", seed: int = 0, trained=()) -> None:
     write_csv(frame, directory / "results.csv")
     plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs {runtime} reference ({stats['points']} points)")
     facts = calibration_facts(device_file)
@@ -250,6 +259,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
         *lacks_lines(frame), "",
         "## The simulator's own schedule vs the real decoder", "",
         *emission_section(results, stats),
+        *trained_section(list(trained)),
     ]
     (directory / "README.md").write_text("\n".join(text))
 

@@ -32,6 +32,11 @@ not change: with p near 1/3 blank and the best label score alike, and summing ov
 histories with extra labels, so a beam's best path can carry more labels than the reference; hwsim
 fit-decoding therefore ranks such statistics last (hwsim.calibrate.decoding).
 
+How far this holds is checked against a trained transducer on every `validate` (hwsim.validation.trained_counts):
+greedy, TSD, ALSD and modified beam reproduce its counts; the standard beam search pops more hypotheses per frame
+than the trained model's, because one `top_prob` for every joint call spreads competing label mass over all
+frames where the trained model is unsure on a few (trained_counts.BEAM_REASON).
+
 So greedy decoding follows the reference exactly (p > 1/3 keeps the preferred symbol above the best
 alternative, (1 - p) / 2): labels = round(lambda T) less labels still due at the end, which is what
 `label_rate_per_frame` means. Scores depend on (frame, position) only, are deterministic given the seed, and

@@ -12,6 +12,9 @@ from hwsim.decode.registry import Algorithm
 from hwsim.validation.counts import (CHECKED_COUNTS, COUNT_FLOOR, COUNT_TOLERANCE_PCT, SPREAD_UTTERANCES,
                                      UNASSERTED_REASON, asserted_counts, spread_summary, within_tolerance)
 from hwsim.validation.run import PointResult
+from hwsim.validation.counts import CountSpread
+from hwsim.validation.trained_counts import (BEAM_REASON, TRAINED_ASSERTED, TRAINED_FRAMES, TRAINED_UTTERANCES,
+                                             TRAINED_WORKLOAD, TrainedPointCounts)
 
 MARKERS = {"end_to_end": "o", "encoder": "s", "prediction": "^", "joint": "v", "search": "x"}
 
@@ -74,16 +77,51 @@ def emission_table(results: list[PointResult]) -> str:
     return "\n".join(lines)
 
 
+SPREAD_HEADER = ("| point | count | real: min / median / max | simulated: min / median / max | simulated / real, summed "
+                 "| utterances within tolerance |")
+
+
+def spread_row(label: str, spread: CountSpread) -> str:
+    ratio = f"{spread.sum_ratio:.2f}" if spread.sum_ratio is not None else "-"
+    return (f"| {label} | {spread.count.replace('_', ' ')} | {spread_summary(spread.real)} | "
+            f"{spread_summary(spread.simulated)} | {ratio} | {spread.within} of {len(spread.real)} |")
+
+
 def spread_table(results: list[PointResult]) -> str:
     """Per point with unasserted counts: each such count over the further utterances, real and simulated."""
-    lines = ["| point | count | real: min / median / max | simulated: min / median / max | simulated / real, summed "
-             "| utterances within tolerance |", "|---|---|---|---|---:|---:|"]
-    for r in results:
-        for spread in (r.count_spreads or {}).values():
-            ratio = f"{spread.sum_ratio:.2f}" if spread.sum_ratio is not None else "-"
-            lines.append(f"| {r.point.label} | {spread.count.replace('_', ' ')} | {spread_summary(spread.real)} | "
-                         f"{spread_summary(spread.simulated)} | {ratio} | {spread.within} of {len(spread.real)} |")
+    lines = [SPREAD_HEADER, "|---|---|---|---|---:|---:|"]
+    lines += [spread_row(r.point.label, spread) for r in results for spread in (r.count_spreads or {}).values()]
     return "\n".join(lines)
+
+
+def trained_section(checks: list[TrainedPointCounts]) -> list[str]:
+    """The README section on the trained reference: what is asserted, the verdict, every count's table."""
+    if not checks:
+        return []
+    failed = [c.point.label for c in checks if not c.ok]
+    lines = [SPREAD_HEADER[:-1] + "| mean within tolerance |", "|---|---|---|---|---:|---:|---|"]
+    for check in checks:
+        for name, spread in check.spreads.items():
+            verdict = "ok" if check.mean_ok(name) else ("FAIL" if name in check.asserted else "off")
+            row = spread_row(check.point.label, spread) + f" {verdict} |"
+            lines.append(row if name in check.asserted else row.replace(f"| {name.replace('_', ' ')} |",
+                                                                          f"| ({name.replace('_', ' ')}) |", 1))
+    within = sum(s.within for c in checks for s in c.spreads.values())
+    total = sum(len(s.real) for c in checks for s in c.spreads.values())
+    return [
+        "### On a trained transducer", "",
+        f"The real decoder here is `{TRAINED_WORKLOAD}`, trained with the RNN-T loss on synthetic speech",
+        "(hwsim.reference.trained; reports/trained_reference), decoding held-out utterances of "
+        f"{TRAINED_FRAMES} frames ({TRAINED_UTTERANCES} per point).",
+        "The emission model's statistics are fitted on separate utterances as above, and each utterance is simulated",
+        "with its own best-path label rate. The emission model stands for an utterance's expected counts, so each",
+        "count's mean over the utterances is compared, with one utterance's tolerance",
+        f"({COUNT_TOLERANCE_PCT:.0f} % or {COUNT_FLOOR} counts). `validate` asserts:", "",
+        *[f"- {a.value}: " + ", ".join(n.replace("_", " ") for n in TRAINED_ASSERTED[a]) for a in Algorithm], "",
+        f"Asserted counts: **{'passed' if not failed else 'FAILED at ' + ', '.join(failed)}** "
+        f"({len(checks) - len(failed)} of {len(checks)} points). Single utterances within the tolerance: {within} of "
+        f"{total} (point, count, utterance) triples. Counts in parentheses are reported, not asserted ('off': outside "
+        "the tolerance).", "", *lines, "", f"Why: {BEAM_REASON}.", ""]
 
 
 def spread_lines(results: list[PointResult]) -> list[str]:
@@ -119,7 +157,7 @@ def emission_section(results: list[PointResult], stats: dict) -> list[str]:
         f"{stats['emission_all_counts_within_tolerance']}/{points} points (column 'all'). Counts in parentheses are",
         "reported, not asserted, for that point's algorithm; '!' marks a count off the tolerance.", "",
         emission_table(results), "", *spread_lines(results),
-        f"Why some counts are not asserted: {UNASSERTED_REASON}. Replay a recorded trace (`--replay`) where those",
+        f"Why some counts are not asserted at these points: {UNASSERTED_REASON}. Replay a recorded trace (`--replay`) where those",
         "counts matter.", ""]
 
 

@@ -18,7 +18,7 @@ from hwsim.cost.ops import COMPONENT_OF
 from hwsim.graph.model import Trigger
 from hwsim.reference.runtimes import REFERENCE_OPTIONS, measured_component  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
-from hwsim.reference.run import Reference, build_reference, random_features, run_utterance
+from hwsim.reference.run import Reference, build_reference, run_utterance
 from hwsim.sim.emission import EmissionParams
 from hwsim.sim.schedule import DecodeSchedule
 from hwsim.simulate import RunRequest, prepare, simulate
@@ -168,7 +168,7 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
             fits[key] = fit_emission(references[point.workload], point.algorithm, seed)
         reference = references[point.workload]
         spreads = count_spreads(point, reference, fits[key], seed) if unasserted_counts(point.algorithm) else None
-        pending.append(_Pending(point, reference, random_features(reference.model, point.frames, seed),
+        pending.append(_Pending(point, reference, reference.features(point.frames, seed),
                                 sessions.get(point.workload), spreads=spreads))
     probe = SpeedProbe() if probe_reference_s else None
     bar = tqdm(total=len(points) * (repeats + 1), desc="validating", unit="decode", disable=not progress, leave=False)
