@@ -137,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
               f"{sum(s['within_tolerance'] for s in spread)} of {sum(len(s['real']) for s in spread)} (point, count, "
               "utterance) comparisons")
     failed_trained = [c.point.label for c in trained if not c.ok]
-    print(f"emission model vs the trained reference's decoders: every count, summed over each point's utterances, "
-          f"within tolerance at {len(trained) - len(failed_trained)}/{len(trained)} points")
+    print(f"emission model vs the trained reference's decoders: asserted counts (each one's mean over the point's "
+          f"utterances) within tolerance at {len(trained) - len(failed_trained)}/{len(trained)} points")
     if code:
         reason = ("replayed counts differ from the trace" if not stats["counts_match"] else
                   f"the emission model's asserted counts are off at {stats['emission_points_failed']} points"
