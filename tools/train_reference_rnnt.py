@@ -92,22 +92,21 @@ def batch(step: int, size: int, frames: int) -> tuple[torch.Tensor, torch.Tensor
     return features, torch.from_numpy(labels), torch.tensor([len(y) for _, y in pairs])
 
 
+def lstm_weights(prefix: str, lstm: nn.LSTM, layer: int) -> dict[str, np.ndarray]:
+    """One torch LSTM layer in the numpy layout: w_ih [in, 4H], w_hh [H, 4H] (torch stores them transposed)."""
+    get = lambda name: getattr(lstm, f"{name}_l{layer}").detach().numpy().astype(np.float32)
+    return {f"{prefix}.w_ih": get("weight_ih").T.copy(), f"{prefix}.w_hh": get("weight_hh").T.copy(),
+            f"{prefix}.b_ih": get("bias_ih"), f"{prefix}.b_hh": get("bias_hh")}
+
+
 def export(model: TorchTransducer, spec) -> dict[str, np.ndarray]:
     """Torch parameters -> the numpy reference's names and layout, checked against the workload graph."""
     get = lambda p: p.detach().numpy().astype(np.float32)
     weights = {"predictor.embedding": get(model.embedding.weight)}
     for layer in range(spec.encoder.num_layers):
-        prefix, lstm = f"encoder.layers.{layer}.fwd", model.encoder
-        weights |= {f"{prefix}.w_ih": get(getattr(lstm, f"weight_ih_l{layer}")).T.copy(),
-                    f"{prefix}.w_hh": get(getattr(lstm, f"weight_hh_l{layer}")).T.copy(),
-                    f"{prefix}.b_ih": get(getattr(lstm, f"bias_ih_l{layer}")),
-                    f"{prefix}.b_hh": get(getattr(lstm, f"bias_hh_l{layer}"))}
+        weights |= lstm_weights(f"encoder.layers.{layer}.fwd", model.encoder, layer)
     for layer in range(spec.predictor.num_layers):
-        prefix, lstm = f"predictor.layers.{layer}", model.predictor
-        weights |= {f"{prefix}.w_ih": get(getattr(lstm, f"weight_ih_l{layer}")).T.copy(),
-                    f"{prefix}.w_hh": get(getattr(lstm, f"weight_hh_l{layer}")).T.copy(),
-                    f"{prefix}.b_ih": get(getattr(lstm, f"bias_ih_l{layer}")),
-                    f"{prefix}.b_hh": get(getattr(lstm, f"bias_hh_l{layer}"))}
+        weights |= lstm_weights(f"predictor.layers.{layer}", model.predictor, layer)
     for name, linear in (("enc_proj", model.enc_proj), ("pred_proj", model.pred_proj), ("out", model.out)):
         weights |= {f"joint.{name}.w": get(linear.weight).T.copy(), f"joint.{name}.b": get(linear.bias)}
     expected = {t.name: tuple(t.shape) for t in build_graph(spec).tensors}

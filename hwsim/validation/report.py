@@ -81,9 +81,11 @@ SPREAD_HEADER = ("| point | count | real: min / median / max | simulated: min / 
                  "| utterances within tolerance |")
 
 
-def spread_row(label: str, spread: CountSpread) -> str:
+def spread_row(label: str, spread: CountSpread, reported_only: bool = False) -> str:
+    """One count's row; a count reported, not asserted, is in parentheses."""
     ratio = f"{spread.sum_ratio:.2f}" if spread.sum_ratio is not None else "-"
-    return (f"| {label} | {spread.count.replace('_', ' ')} | {spread_summary(spread.real)} | "
+    count = spread.count.replace("_", " ")
+    return (f"| {label} | {f'({count})' if reported_only else count} | {spread_summary(spread.real)} | "
             f"{spread_summary(spread.simulated)} | {ratio} | {spread.within} of {len(spread.real)} |")
 
 
@@ -103,9 +105,7 @@ def trained_section(checks: list[TrainedPointCounts]) -> list[str]:
     for check in checks:
         for name, spread in check.spreads.items():
             verdict = "ok" if check.mean_ok(name) else ("FAIL" if name in check.asserted else "off")
-            row = spread_row(check.point.label, spread) + f" {verdict} |"
-            lines.append(row if name in check.asserted else row.replace(f"| {name.replace('_', ' ')} |",
-                                                                          f"| ({name.replace('_', ' ')}) |", 1))
+            lines.append(spread_row(check.point.label, spread, name not in check.asserted) + f" {verdict} |")
     within = sum(s.within for c in checks for s in c.spreads.values())
     total = sum(len(s.real) for c in checks for s in c.spreads.values())
     return [
