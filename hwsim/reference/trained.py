@@ -7,13 +7,17 @@ re-builds label histories (beam-family prediction rows and cache hits) are asser
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from hwsim.decode.registry import Algorithm, search_best
-from hwsim.paths import DATA_DIR
+from hwsim.errors import SpecError
+from hwsim.graph.build import build_graph
+from hwsim.paths import DATA_DIR, display_path
 from hwsim.reference import synthetic_speech as speech
+from hwsim.reference.blank_bias import CALIBRATION_FRAMES, greedy_label_rate
 from hwsim.reference.rnnt import RnntModel
 from hwsim.reference.run import Reference
 from hwsim.reference.search import NumpyScorer
@@ -30,13 +34,32 @@ def weights_path() -> Path:
 def load_trained_reference(path: Path | None = None) -> Reference:
     """The workload's model on its shipped weights (no blank bias: the model emits at its trained rate)."""
     spec, _ = load_workload_spec(TRAINED_WORKLOAD)
-    with np.load(path or weights_path()) as stored:
-        weights = {name: stored[name].astype(np.float32) for name in stored.files}
+    weights = read_weights(Path(path or weights_path()))
+    expected = {t.name: tuple(t.shape) for t in build_graph(spec).tensors}
+    for name, shape in expected.items():
+        if tuple(weights.get(name, np.empty(0)).shape) != shape:
+            got = weights[name].shape if name in weights else "missing"
+            raise SpecError(display_path(path or weights_path()), name, f"a tensor of shape {shape} "
+                            "(tools/train_reference_rnnt.py writes the workload's tensors)", got)
     model = RnntModel(spec, weights)
     if model.input_dim != speech.INPUT_DIM or model.vocab != speech.VOCAB:
         raise ValueError(f"{TRAINED_WORKLOAD}: input_dim and vocab_size must be the synthetic speech's "
                          f"({speech.INPUT_DIM}, {speech.VOCAB})")
-    return Reference(model, 0.0, speech.LABEL_RATE, spec.decoding.max_symbols_per_frame, trained=True)
+    symbols = spec.decoding.max_symbols_per_frame
+    calibration = model.encode(speech_features(CALIBRATION_FRAMES, 0))  # as random models report (blank_bias)
+    return Reference(model, 0.0, greedy_label_rate(model, calibration, symbols), symbols, trained=True)
+
+
+def read_weights(path: Path) -> dict[str, np.ndarray]:
+    """The .npz of named float tensors; a file that is not one is a one-line error."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name].astype(np.float32) for name in stored.files}
+    except FileNotFoundError:
+        raise SpecError(display_path(path), "", "file not found: the trained weights (tools/train_reference_rnnt.py)")
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise SpecError(display_path(path), "", "an .npz of float tensors (tools/train_reference_rnnt.py)",
+                        str(error)) from None
 
 
 def speech_features(frames: int, seed: int) -> np.ndarray:

@@ -61,3 +61,21 @@ def test_build_reference_loads_the_trained_weights_and_decodes_speech():
 def test_the_model_is_trained(algorithm, beam):
     """Held-out label error well under 20 % (a random or mis-loaded model is near 100 %)."""
     assert label_error_rate(load_trained_reference(), algorithm, beam, 120, range(9100, 9105)) < 0.2
+
+
+def test_a_bad_weights_file_is_a_one_line_error(tmp_path):
+    from hwsim.errors import SpecError
+
+    with pytest.raises(SpecError, match="file not found: the trained weights"):
+        load_trained_reference(tmp_path / "missing.npz")
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_text("not an npz")
+    with pytest.raises(SpecError, match=r"garbage.npz: expected an .npz of float tensors"):
+        load_trained_reference(garbage)
+    partial = tmp_path / "partial.npz"
+    np.savez(partial, **{"predictor.embedding": np.zeros((40, 31), np.float32)})
+    with pytest.raises(SpecError) as error:
+        load_trained_reference(partial)
+    assert str(error.value).endswith("encoder.layers.0.fwd.w_ih: expected a tensor of shape (24, 256) "
+                                     "(tools/train_reference_rnnt.py writes the workload's tensors), got 'missing'")
+    assert "\n" not in str(error.value)
