@@ -1,7 +1,7 @@
 """The trained reference RNN-T: shipped weights (hwsim/data/reference), its synthetic speech, its label error.
 
 Random-weight networks do not search like a trained transducer, so the counts that depend on how a search
-re-builds label histories (beam-family prediction rows and cache hits) are asserted on this model instead
+re-builds label histories (ALSD's and modified beam's prediction rows and cache hits) are asserted on this model
 (hwsim.validation.trained_counts). tools/train_reference_rnnt.py trained it; nothing here needs torch.
 """
 
