@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 from hwsim.reference.run import build_reference, run_utterance
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
-from hwsim.validation.counts import (check_emission, count_spreads, fit_emission, statistical_schedule,
+from hwsim.validation.counts import (check_emission, count_spreads, fit_emission, spread_seeds, statistical_schedule,
                                      unasserted_counts)
 from hwsim.validation.report import asserted_lines, emission_table, spread_lines
 
@@ -40,7 +40,7 @@ def main() -> int:
         real = run_utterance(reference, features, point.algorithm, point.beam).schedule
         table, ok = check_emission(point.algorithm, real,
                                    statistical_schedule(point, reference, real, fits[key]))
-        spreads = count_spreads(point, reference, fits[key], args.seed) if unasserted_counts(point.algorithm) else None
+        spreads = count_spreads(point, reference, fits[key], spread_seeds(args.seed)) if unasserted_counts(point.algorithm) else None
         results.append(SimpleNamespace(point=point, emission_counts=table, emission_ok=ok, count_spreads=spreads))
     print("\n".join(["Asserted:", *asserted_lines(), "", emission_table(results), "", *spread_lines(results)]))
     failed = sum(not r.emission_ok for r in results)

@@ -11,6 +11,7 @@ import numpy as np
 from hwsim.graph.build import build_graph
 from hwsim.reference.blank_bias import fit_blank_bias
 from hwsim.reference.rnnt import RnntModel
+from hwsim.reference.synthetic_speech import speech_features
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.search import decode
 from hwsim.reference.trace import COMPONENTS, Recorder
@@ -44,7 +45,6 @@ class Reference:
         """An utterance for this model: held-out synthetic speech for the trained model (random features mean
         nothing to it), seeded random features for random weights."""
         if self.trained:
-            from hwsim.reference.trained import speech_features
             return speech_features(frames, seed)
         return random_features(self.model, frames, seed)
 

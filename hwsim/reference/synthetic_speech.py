@@ -63,6 +63,11 @@ def speech_task() -> SpeechTask:
     return SpeechTask(bigram, patterns, onset)
 
 
+def speech_features(frames: int, seed: int) -> np.ndarray:
+    """A held-out utterance's features (EVAL_STREAM: never a training utterance)."""
+    return utterance(frames, seed, EVAL_STREAM)[0]
+
+
 def utterance(frames: int, seed: int, stream: int = EVAL_STREAM) -> tuple[np.ndarray, np.ndarray]:
     """(features [frames, INPUT_DIM] float32, labels [U] int64): labels spoken in order, the last one ending
     inside the utterance, silence after it."""

@@ -17,6 +17,7 @@ from hwsim.errors import SpecError
 from hwsim.graph.build import build_graph
 from hwsim.paths import DATA_DIR, display_path
 from hwsim.reference import synthetic_speech as speech
+from hwsim.reference.synthetic_speech import speech_features
 from hwsim.reference.blank_bias import CALIBRATION_FRAMES, greedy_label_rate
 from hwsim.reference.rnnt import RnntModel
 from hwsim.reference.run import Reference
@@ -60,11 +61,6 @@ def read_weights(path: Path) -> dict[str, np.ndarray]:
     except (OSError, ValueError, zipfile.BadZipFile) as error:
         raise SpecError(display_path(path), "", "an .npz of float tensors (tools/train_reference_rnnt.py)",
                         str(error)) from None
-
-
-def speech_features(frames: int, seed: int) -> np.ndarray:
-    """A held-out synthetic utterance's features (EVAL_STREAM: never a training utterance)."""
-    return speech.utterance(frames, seed, speech.EVAL_STREAM)[0]
 
 
 def edit_distance(a: list[int], b: list[int]) -> int:

@@ -126,14 +126,13 @@ def spread_seeds(seed: int, utterances: int = SPREAD_UTTERANCES) -> list[int]:
     return [seed + SPREAD_SEED_OFFSET + i for i in range(utterances)]
 
 
-def count_spreads(point: Point, reference: Reference, params: EmissionParams, seed: int,
-                  utterances: int = SPREAD_UTTERANCES, names: tuple[str, ...] | None = None,
-                  seeds: list[int] | None = None) -> dict[str, CountSpread]:
-    """`names` (default: the counts `validate` does not assert for the point's algorithm) over `utterances`
-    further utterances of the point's length (untimed decodes; `seeds` replaces spread_seeds(seed, utterances))."""
+def count_spreads(point: Point, reference: Reference, params: EmissionParams, seeds: list[int],
+                  names: tuple[str, ...] | None = None) -> dict[str, CountSpread]:
+    """`names` (default: the counts `validate` does not assert for the point's algorithm) over further utterances
+    of the point's length, one per seed (untimed decodes; validate's spread: spread_seeds)."""
     names = unasserted_counts(point.algorithm) if names is None else names
     real, simulated = {n: [] for n in names}, {n: [] for n in names}
-    for utterance_seed in spread_seeds(seed, utterances) if seeds is None else seeds:
+    for utterance_seed in seeds:
         schedule = run_utterance(reference, reference.features(point.frames, utterance_seed),
                                  point.algorithm, point.beam).schedule
         table = compare_counts(schedule, statistical_schedule(point, reference, schedule, params))

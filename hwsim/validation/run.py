@@ -22,7 +22,7 @@ from hwsim.reference.run import Reference, build_reference, run_utterance
 from hwsim.sim.emission import EmissionParams
 from hwsim.sim.schedule import DecodeSchedule
 from hwsim.simulate import RunRequest, prepare, simulate
-from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, check_emission, count_spreads,
+from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, check_emission, count_spreads, spread_seeds,
                                      emission_within_tolerance, fit_emission, statistical_schedule, unasserted_counts)
 from hwsim.validation.grid import Point
 
@@ -167,7 +167,7 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
         if key not in fits:
             fits[key] = fit_emission(references[point.workload], point.algorithm, seed)
         reference = references[point.workload]
-        spreads = count_spreads(point, reference, fits[key], seed) if unasserted_counts(point.algorithm) else None
+        spreads = count_spreads(point, reference, fits[key], spread_seeds(seed)) if unasserted_counts(point.algorithm) else None
         pending.append(_Pending(point, reference, reference.features(point.frames, seed),
                                 sessions.get(point.workload), spreads=spreads))
     probe = SpeedProbe() if probe_reference_s else None

@@ -77,7 +77,7 @@ class TrainedPointCounts:
 def check_point(point: Point, reference: Reference, seed: int, utterances: int = TRAINED_UTTERANCES) -> TrainedPointCounts:
     params = fit_emission(reference, point.algorithm, seed)
     seeds = [seed + TRAINED_SEED_OFFSET + i for i in range(utterances)]
-    spreads = count_spreads(point, reference, params, seed, names=CHECKED_COUNTS, seeds=seeds)
+    spreads = count_spreads(point, reference, params, seeds, names=CHECKED_COUNTS)
     return TrainedPointCounts(point, spreads)
 
 

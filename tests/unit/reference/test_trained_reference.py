@@ -7,8 +7,9 @@ import pytest
 from hwsim.graph.build import build_graph
 from hwsim.reference import synthetic_speech as speech
 from hwsim.reference.run import build_reference
+from hwsim.reference.synthetic_speech import speech_features
 from hwsim.reference.trained import (TRAINED_WORKLOAD, edit_distance, label_error_rate, load_trained_reference,
-                                     speech_features, weights_path)
+                                     weights_path)
 from hwsim.specs.resolve import load_workload_spec
 
 

@@ -81,9 +81,9 @@ def test_the_spread_decodes_further_utterances_and_simulates_each_with_its_own_l
     reference = build_reference("ibm_rnnt_swb", ["encoder.hidden_dim=32", "encoder.num_layers=2",
                                                  "predictor.hidden_dim=32"], seed=0)
     point = Point("ibm_rnnt_swb", 40, 3, Algorithm.MODIFIED_BEAM)
-    spreads = count_spreads(point, reference, PARAMS, seed=0, utterances=3)
-    assert set(spreads) == set(unasserted_counts(Algorithm.MODIFIED_BEAM)) == {"prediction_rows", "cache_hits"}
     seeds = spread_seeds(0, 3)
+    spreads = count_spreads(point, reference, PARAMS, seeds)
+    assert set(spreads) == set(unasserted_counts(Algorithm.MODIFIED_BEAM)) == {"prediction_rows", "cache_hits"}
     assert 0 not in seeds and not set(seeds) & {FIT_SEED_OFFSET + i for i in range(FIT_UTTERANCES)}
     for i, seed in enumerate(seeds):
         real = run_utterance(reference, random_features(reference.model, 40, seed), point.algorithm, 3).schedule
