@@ -18,7 +18,7 @@ from hwsim.cost.options import RunOptions
 from hwsim.cost.residency import plan_residency, tensor_bytes
 from hwsim.errors import SpecError
 from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams
+from hwsim.sim.emission import EmissionParams, min_top_prob
 from hwsim.sim.engine import Engine, RunShape
 from hwsim.sim.results import SimResult, summarize
 from hwsim.sim.schedule import DecodeSchedule
@@ -130,11 +130,12 @@ def prepare(request: RunRequest) -> Prepared:
 
 def emission_params(prepared: Prepared, request: RunRequest) -> EmissionParams:
     decoding = prepared.model.workload_spec.decoding
-    return EmissionParams(
-        label_rate=request.label_rate if request.label_rate is not None else decoding.label_rate_per_frame,
-        top_prob=request.top_prob if request.top_prob is not None else decoding.top_prob,
-        repeat_prob=request.repeat_prob if request.repeat_prob is not None else decoding.competitor_repeat_prob,
-        seed=request.seed)
+    lowest = min_top_prob(decoding.tail_ratio)
+    if request.top_prob is not None and request.top_prob <= lowest:  # (1/3 with the default tail)
+        raise SpecError(None, "--top-prob", f"a number above {lowest:.4g} (1 - 1 / (2 - the workload's tail_ratio "
+                        f"{decoding.tail_ratio:g}))", request.top_prob)
+    return EmissionParams.from_decoding(decoding, request.seed, request.label_rate, request.top_prob,
+                                        request.repeat_prob)
 
 
 def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | None:

@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"label_rate_per_frame": fit.label_rate_per_frame, "top_prob": fit.top_prob,
                     "competitor_repeat_prob": fit.competitor_repeat_prob, "max_symbols_per_frame": fit.max_symbols,
+                    "confidence_spread": fit.confidence_spread, "due_top_prob": fit.due_top_prob,
+                    "tail_ratio": fit.tail_ratio, "loss": fit.loss, "two_statistic_loss": fit.stage1_loss,
                     "traces": fit.traces, "recorded": fit.recorded, "simulated": fit.simulated,
                     "residual_pct": fit.residual_pct})
     else:

@@ -72,7 +72,7 @@ def simulated_schedule(ref, result: ReferenceRun, cache: bool = True):
     """The simulator's schedule for the same T, beam, algorithm, symbol cap and vocabulary, from the workload's
     decoding statistics."""
     d, s = ref.model.spec.decoding, result.schedule
-    params = EmissionParams(d.label_rate_per_frame, d.top_prob, d.competitor_repeat_prob, seed=0)
+    params = EmissionParams.from_decoding(d, seed=0)
     return build_schedule(Algorithm(s.algorithm), s.frames, s.beam, params, ref.max_symbols, vocab=ref.model.vocab,
                           cache=cache)
 
@@ -89,7 +89,9 @@ def report(args: argparse.Namespace, ref, result: ReferenceRun) -> dict:
         "realised": {"label_rate_per_frame": result.label_rate, "target_label_rate_per_frame": d.label_rate_per_frame,
                      "calibration_greedy_label_rate": ref.calibration_rate},
         "workload_decoding": {"top_prob": d.top_prob, "competitor_repeat_prob": d.competitor_repeat_prob,
-                              "max_symbols_per_frame": d.max_symbols_per_frame},
+                              "max_symbols_per_frame": d.max_symbols_per_frame,
+                              "confidence_spread": d.confidence_spread, "due_top_prob": d.due_top_prob,
+                              "tail_ratio": d.tail_ratio},
     }
 
 

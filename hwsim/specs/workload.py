@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
+from hwsim.sim.emission import MAX_SPREAD, min_top_prob
 from hwsim.specs.base import SpecModel
 
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -143,8 +144,25 @@ class DecodingSpec(_Spec):
         0.9, description="probability of the synthetic scorer's preferred symbol")
     competitor_repeat_prob: Probability = Field(
         0.0, description="probability that a frame's competing labels are the previous frame's")
+    confidence_spread: Annotated[float, Field(ge=0, le=MAX_SPREAD)] = Field(
+        0.0, description="standard deviation over frames of the log-odds of the competing mass 1 - top_prob "
+        "(0: every frame alike; top_prob is then the median frame's)")
+    due_top_prob: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None, description="probability of the owed label on rows due one (default: top_prob)")
+    tail_ratio: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.5, description="each further alternative's share of the competing mass relative to the one before "
+        "(0.5: the geometric tail 1/2, 1/4, ...)")
     max_symbols_per_frame: Annotated[int, Field(gt=0)] = Field(3, description="labels per frame at most (S)")
     topk_per_hyp: Annotated[int, Field(gt=0)] = Field(4, description="candidates kept per hypothesis before pruning")
+
+    @model_validator(mode="after")
+    def _preferred_symbol_stays_preferred(self) -> "DecodingSpec":
+        lowest = min_top_prob(self.tail_ratio)
+        for name in ("top_prob", "due_top_prob"):
+            value = getattr(self, name)
+            if value is not None and value <= lowest:
+                raise ValueError(f"expected {name} above {lowest:.4g} (1 - 1 / (2 - tail_ratio)), got {value}")
+        return self
 
 
 class HmmSearchSpec(_Spec):

@@ -85,17 +85,19 @@ def check_emission(algorithm: Algorithm, real: DecodeSchedule,
     return table, emission_within_tolerance(table, asserted_counts(algorithm))
 
 
-def fit_traces(reference: Reference, algorithm: Algorithm, seed: int) -> list[DecodeSchedule]:
-    """The real decoder's schedules on FIT_UTTERANCES utterances no validation point uses."""
-    beam = 1 if algorithm is Algorithm.GREEDY else FIT_BEAM
-    return [run_utterance(reference, reference.features(FIT_FRAMES, seed + FIT_SEED_OFFSET + i),
-                          algorithm, beam).schedule for i in range(FIT_UTTERANCES)]
+def fit_traces(reference: Reference, algorithm: Algorithm, seed: int, utterances: int = FIT_UTTERANCES,
+               beams: tuple[int, ...] = (FIT_BEAM,)) -> list[DecodeSchedule]:
+    """The real decoder's schedules on `utterances` utterances no validation point uses, utterance i at beam
+    beams[i % len(beams)] (greedy: beam 1)."""
+    return [run_utterance(reference, reference.features(FIT_FRAMES, seed + FIT_SEED_OFFSET + i), algorithm,
+                          1 if algorithm is Algorithm.GREEDY else beams[i % len(beams)]).schedule
+            for i in range(utterances)]
 
 
-def fit_emission(reference: Reference, algorithm: Algorithm, seed: int) -> EmissionParams:
+def fit_emission(reference: Reference, algorithm: Algorithm, seed: int, utterances: int = FIT_UTTERANCES,
+                 beams: tuple[int, ...] = (FIT_BEAM,)) -> EmissionParams:
     """Decoding statistics of the real decoder, fitted on utterances no validation point uses."""
-    fit = fit_decoding(fit_traces(reference, algorithm, seed))
-    return EmissionParams(fit.label_rate_per_frame, fit.top_prob, fit.competitor_repeat_prob, seed)
+    return fit_decoding(fit_traces(reference, algorithm, seed, utterances, beams)).params(seed)
 
 
 @dataclass(frozen=True)

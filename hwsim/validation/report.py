@@ -13,7 +13,7 @@ from hwsim.validation.counts import (CHECKED_COUNTS, COUNT_FLOOR, COUNT_TOLERANC
                                      UNASSERTED_REASON, asserted_counts, spread_summary, within_tolerance)
 from hwsim.validation.run import PointResult
 from hwsim.validation.counts import CountSpread
-from hwsim.validation.trained_counts import (BEAM_REASON, TRAINED_ASSERTED, TRAINED_FRAMES, TRAINED_UTTERANCES,
+from hwsim.validation.trained_counts import (TRAINED_ASSERTED, TRAINED_FIT_BEAMS, TRAINED_FIT_UTTERANCES, TRAINED_NOTE, TRAINED_FRAMES, TRAINED_UTTERANCES,
                                              TRAINED_WORKLOAD, TrainedPointCounts)
 
 MARKERS = {"end_to_end": "o", "encoder": "s", "prediction": "^", "joint": "v", "search": "x"}
@@ -113,7 +113,8 @@ def trained_section(checks: list[TrainedPointCounts]) -> list[str]:
         f"The real decoder here is `{TRAINED_WORKLOAD}`, trained with the RNN-T loss on synthetic speech",
         "(hwsim.reference.trained; reports/trained_reference), decoding held-out utterances of "
         f"{TRAINED_FRAMES} frames ({TRAINED_UTTERANCES} per point).",
-        "The emission model's statistics are fitted on separate utterances as above, and each utterance is simulated",
+        f"The emission model's statistics are fitted per algorithm on {TRAINED_FIT_UTTERANCES} separate utterances at beams "
+        f"{' and '.join(map(str, TRAINED_FIT_BEAMS))}, and each utterance is simulated",
         "with its own best-path label rate. The emission model stands for an utterance's expected counts, so each",
         "count's mean over the utterances is compared, with one utterance's tolerance",
         f"({COUNT_TOLERANCE_PCT:.0f} % or {COUNT_FLOOR} counts). `validate` asserts:", "",
@@ -121,7 +122,7 @@ def trained_section(checks: list[TrainedPointCounts]) -> list[str]:
         f"Asserted counts: **{'passed' if not failed else 'FAILED at ' + ', '.join(failed)}** "
         f"({len(checks) - len(failed)} of {len(checks)} points). Single utterances within the tolerance: {within} of "
         f"{total} (point, count, utterance) triples. Counts in parentheses are reported, not asserted ('off': outside "
-        "the tolerance).", "", *lines, "", f"Why: {BEAM_REASON}.", ""]
+        "the tolerance).", "", *lines, "", f"Note: {TRAINED_NOTE}.", ""]
 
 
 def spread_lines(results: list[PointResult]) -> list[str]:

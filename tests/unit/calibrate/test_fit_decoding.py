@@ -31,8 +31,12 @@ def test_fit_decoding_prints_a_loadable_decoding_block(tmp_path, capsys):
     block = yaml.safe_load(capsys.readouterr().out)
     spec = DecodingSpec(**block["decoding"])
     assert spec.max_symbols_per_frame == 2 and spec.label_rate_per_frame == pytest.approx(trace.labels / 120, rel=1e-3)
-    assert set(block["inferred"]) == {f"decoding.{k}" for k in ("label_rate_per_frame", "top_prob",
-                                                                 "competitor_repeat_prob")}
+    fitted = {"label_rate_per_frame", "top_prob", "competitor_repeat_prob", "confidence_spread", "tail_ratio"}
+    if "due_top_prob" in block["decoding"]:
+        fitted.add("due_top_prob")
+    assert set(block["inferred"]) == {f"decoding.{k}" for k in fitted}
+    assert {k: block["decoding"][k] for k in fitted - {"label_rate_per_frame"}} == {
+        k: getattr(spec, k) for k in fitted - {"label_rate_per_frame"}}
     assert main(["fit-decoding", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["recorded"]["steps"] == len(trace.steps)
 
