@@ -28,7 +28,6 @@ depend on top_prob) simply keeps a flat objective, which the residuals show.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
