@@ -26,8 +26,8 @@ from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, FIT_UTTERANCES, Point
 # and reported at every point. Asserted (`validate` fails when one is off): the call structure (steps, joint
 # rows) and the best path's labels for every algorithm, and the new label histories (prediction rows, cache
 # hits) where the schedule fixes them: greedy and TSD. For the standard beam search, ALSD and modified beam
-# they stay reported only here, with their scatter over further utterances (count_spreads); ALSD's and modified
-# beam's are asserted on the trained reference (hwsim.validation.trained_counts); see UNASSERTED_REASON.
+# they are reported here, with their scatter over further utterances (count_spreads), and asserted on the trained
+# reference (hwsim.validation.trained_counts); see UNASSERTED_REASON.
 COUNT_TOLERANCE_PCT, COUNT_FLOOR = 35.0, 8
 CHECKED_COUNTS = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
 STRUCTURE_COUNTS = ("steps", "joint_rows", "labels")
@@ -37,8 +37,7 @@ ASSERTED_BY_ALGORITHM: dict[Algorithm, tuple[str, ...]] = {
 ASSERTED_COUNTS = STRUCTURE_COUNTS  # asserted for every algorithm
 UNASSERTED_REASON = (
     "prediction rows and cache hits of the standard beam search, ALSD and modified beam are reported, not "
-    "asserted, at these points; ALSD's and modified beam's are asserted on the trained reference instead (next "
-    "section), where the standard beam search's stay reported for a reason of the emission model's own. They count "
+    "asserted, at these points; they are asserted on the trained reference instead (next section). They count "
     "how often "
     "a label history is built again after it lost its place, which depends on how the networks score histories "
     "they have not seen, and random weights do not score them as a trained transducer does: on them, a history new "
