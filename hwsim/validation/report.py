@@ -13,8 +13,8 @@ from hwsim.validation.counts import (CHECKED_COUNTS, COUNT_FLOOR, COUNT_TOLERANC
                                      UNASSERTED_REASON, asserted_counts, spread_summary, within_tolerance)
 from hwsim.validation.run import PointResult
 from hwsim.validation.counts import CountSpread
-from hwsim.validation.trained_counts import (TRAINED_ASSERTED, TRAINED_FIT_BEAMS, TRAINED_FIT_UTTERANCES, TRAINED_NOTE, TRAINED_FRAMES, TRAINED_UTTERANCES,
-                                             TRAINED_WORKLOAD, TrainedPointCounts)
+from hwsim.validation.trained_counts import (TRAINED_ASSERTED, TRAINED_FIT_BEAMS, TRAINED_FIT_UTTERANCES, TRAINED_FRAMES,
+                                             TRAINED_NOTE, TRAINED_UTTERANCES, TRAINED_WORKLOAD, TrainedPointCounts)
 
 MARKERS = {"end_to_end": "o", "encoder": "s", "prediction": "^", "joint": "v", "search": "x"}
 
