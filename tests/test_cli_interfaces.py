@@ -86,8 +86,7 @@ def test_validate_quick_checks_counts_and_reports_noise(run_cli, tmp_path, monke
                                                        for a in ("beam", "tsd", "alsd", "modified_beam")}
     assert set(trained) == {(p, c) for p in points for c in CHECKED_COUNTS}
     assert data["trained_counts_ok"] is True  # the emission model's asserted counts on the trained decoders
-    assert {c for (p, c), s in trained.items() if not s["asserted"]} == {"prediction_rows", "cache_hits"}
-    assert all(p.endswith(" beam") for (p, _), s in trained.items() if not s["asserted"])
+    assert all(s["asserted"] for s in trained.values())  # all five counts of every algorithm, beam's included
 
 
 def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cli, tmp_path, monkeypatch):
