@@ -3,15 +3,16 @@
 | statistic                | how it is fitted                                                              |
 |--------------------------|-------------------------------------------------------------------------------|
 | label_rate_per_frame     | its definition: best-path labels / encoder frames, pooled over the traces     |
-| top_prob                 | stage 1: grid search of these two at the defaults of the three below,         |
-| competitor_repeat_prob   | minimising the squared log ratios of the simulated to the recorded counts     |
-|                          | (steps, joint rows, prediction rows, cache hits, labels), summed over the     |
-|                          | traces, each simulated with its own algorithm, beam, frames, symbol cap and   |
-|                          | best-path label rate                                                          |
-| confidence_spread        | stage 2: coordinate descent over all five statistics' grids from stage 1's     |
-| due_top_prob             | fit (one statistic at a time, the rest held, until a whole pass lowers the    |
-| tail_ratio               | objective no further); never worse than stage 1, which is today's fit when    |
-|                          | the defaults (every frame alike, geometric tail 1/2) already reproduce a trace |
+| top_prob                 | stage 1: grid search of these two at the defaults of the three below          |
+| competitor_repeat_prob   | (every frame alike, geometric tail 1/2)                                       |
+| confidence_spread        | stage 2: coordinate descent from stage 1's fit and from CONFIDENT_START:      |
+| due_top_prob             | top_prob (within TOP_STEPS grid places) jointly with each other statistic in  |
+| tail_ratio               | turn, until a whole pass lowers the objective no further; never worse than    |
+|                          | stage 1                                                                       |
+
+The objective: each count (steps, joint rows, prediction rows, cache hits, labels) of every trace, simulated with
+its own algorithm, beam, frames, symbol cap and best-path label rate, minus the recorded one, in units of the
+tolerance `validate` judges a count by (count_tolerance), squared and summed.
 
 Why two stages: a trained transducer is sure on most frames and unsure on a few, and least sure where a label is
 due (hwsim.validation.trained_counts measures it); the standard beam search's pops and prediction rows follow
@@ -54,7 +55,7 @@ CONFIDENT_START = {"top_prob": 0.99, "confidence_spread": 2.0, "due_top_prob": 0
 COUNTS = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
 DEFAULT_MAX_SYMBOLS, DEFAULT_VOCAB = 3, 1024
 LABEL_TOLERANCE, REJECTED = 0.1, 1e6
-TOLERANCE_PCT, TOLERANCE_FLOOR = 35.0, 8  # hwsim.validation.counts' (which imports this module)
+TOLERANCE_PCT, TOLERANCE_FLOOR = 35.0, 8  # validate's tolerance of one count (hwsim.validation.counts)
 
 
 def schedule_counts(schedule: DecodeSchedule) -> dict[str, int]:
@@ -74,7 +75,7 @@ class DecodingFit:
     confidence_spread: float = 0.0
     due_top_prob: float | None = None
     tail_ratio: float = 0.5
-    loss: float = 0.0  # the objective at the fit (per-trace squared log ratios, summed)
+    loss: float = 0.0  # the objective at the fit (per-trace squared errors in tolerance units, summed)
     stage1_loss: float = 0.0  # the objective of the two-statistic fit stage 2 started from
 
     @property
@@ -88,11 +89,15 @@ class DecodingFit:
                               self.tail_ratio)
 
 
+def count_tolerance(real: float) -> float:
+    """How far a simulated count may be from the real one: TOLERANCE_PCT of it, or TOLERANCE_FLOOR counts."""
+    return max(TOLERANCE_PCT / 100 * real, TOLERANCE_FLOOR)
+
+
 def _loss(simulated: dict[str, int], recorded: dict[str, int]) -> float:
-    """Squared errors in units of the tolerance validate judges a count by (hwsim.validation.counts: 35 % or 8
-    counts), so a count of a few (ALSD's cache hits on a trained model) does not outweigh the rest by its noise."""
-    return sum(((simulated[k] - recorded[k]) / max(TOLERANCE_PCT / 100 * recorded[k], TOLERANCE_FLOOR)) ** 2
-               for k in COUNTS)
+    """Squared errors in units of the tolerance validate judges a count by, so a count of a few (ALSD's cache hits
+    on a trained model) does not outweigh the rest by its noise."""
+    return sum(((simulated[k] - recorded[k]) / count_tolerance(recorded[k])) ** 2 for k in COUNTS)
 
 
 class _Objective:
@@ -107,10 +112,8 @@ class _Objective:
     def __call__(self, stats: dict) -> tuple[float, dict[str, int]]:
         key = tuple(sorted(stats.items()))
         if key not in self.seen:
-            counts = [schedule_counts(build_schedule(
-                Algorithm(t.algorithm), t.frames, t.beam,
-                EmissionParams(_rate(t), stats["top_prob"], stats["repeat_prob"], self.seed,
-                               stats["confidence_spread"], stats["due_top_prob"], stats["tail_ratio"]),
+            counts = [schedule_counts(build_schedule(  # the stats' keys are EmissionParams fields
+                Algorithm(t.algorithm), t.frames, t.beam, EmissionParams(_rate(t), seed=self.seed, **stats),
                 self.symbols, vocab=self.vocab)) for t in self.traces]
             loss = sum(_loss(c, r) for c, r in zip(counts, self.recorded))
             if not _keeps_label_rate(_summed(counts), self.total):

@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from hwsim.calibrate.decoding import fit_decoding
+from hwsim.calibrate.decoding import TOLERANCE_FLOOR, TOLERANCE_PCT, count_tolerance, fit_decoding
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.run import Reference, run_utterance
@@ -28,7 +28,7 @@ from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, FIT_UTTERANCES, Point
 # hits) where the schedule fixes them: greedy and TSD. For the standard beam search, ALSD and modified beam
 # they are reported here, with their scatter over further utterances (count_spreads), and asserted on the trained
 # reference (hwsim.validation.trained_counts); see UNASSERTED_REASON.
-COUNT_TOLERANCE_PCT, COUNT_FLOOR = 35.0, 8
+COUNT_TOLERANCE_PCT, COUNT_FLOOR = TOLERANCE_PCT, TOLERANCE_FLOOR  # the fit's objective measures errors in it
 CHECKED_COUNTS = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
 STRUCTURE_COUNTS = ("steps", "joint_rows", "labels")
 ASSERTED_BY_ALGORITHM: dict[Algorithm, tuple[str, ...]] = {
@@ -61,7 +61,7 @@ def unasserted_counts(algorithm: Algorithm) -> tuple[str, ...]:
 
 
 def within_tolerance(entry: dict[str, float | None]) -> bool:
-    return abs(entry["diff"]) <= max(COUNT_TOLERANCE_PCT / 100 * entry["real"], COUNT_FLOOR)
+    return abs(entry["diff"]) <= count_tolerance(entry["real"])
 
 
 def emission_within_tolerance(table: dict[str, dict[str, float | None]], counts: Iterable[str]) -> bool:
