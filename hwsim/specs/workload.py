@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from hwsim.sim.emission import MAX_SPREAD, min_top_prob
-from hwsim.specs.base import SpecModel
+from hwsim.specs.base import NUMBER_ERROR, SpecModel
 
 PositiveInt = Annotated[int, Field(gt=0)]
 
@@ -161,7 +162,9 @@ class DecodingSpec(_Spec):
         for name in ("top_prob", "due_top_prob"):
             value = getattr(self, name)
             if value is not None and value <= lowest:
-                raise ValueError(f"expected {name} above {lowest:.4g} (1 - 1 / (2 - tail_ratio)), got {value}")
+                # named by its own key path (hwsim.specs.load appends ctx["key"]), as a field's own limit is
+                raise PydanticCustomError(NUMBER_ERROR, f"expected a number above {lowest:.4g} (1 - 1 / (2 - "
+                                          f"tail_ratio), tail_ratio {self.tail_ratio:g})", {"key": name, "value": value})
         return self
 
 

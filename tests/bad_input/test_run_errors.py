@@ -19,7 +19,7 @@ SIM = ["simulate", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip"]
     (SIM + ["--frames", "10", "--set", "+decoding.tail_ratio=0.2", "--top-prob", "0.4"],
      ["--top-prob: expected a number above 0.4444", "tail_ratio 0.2", "got 0.4"]),
     (SIM + ["--frames", "10", "--set", "+decoding.tail_ratio=0.2", "--set", "decoding.top_prob=0.4"],
-     ["ibm_rnnt_swb.yaml: decoding: expected top_prob above 0.4444", "got 0.4"]),
+     ["ibm_rnnt_swb.yaml: decoding.top_prob: expected a number above 0.4444", "tail_ratio 0.2", "got 0.4"]),
     (SIM + ["--frames", "10", "--set", "+decoding.confidence_spread=9"], ["decoding.confidence_spread", "5"]),
     (SIM + ["--frames", "10", "--max-symbols", "0"], ["--max-symbols"]),
     (SIM + ["--frames", "10", "--algorithm", "modified-beam"], ["--algorithm", "modified_beam"]),
