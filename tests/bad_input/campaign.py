@@ -165,6 +165,25 @@ def _read_only(folder: Path) -> str:
     return str(folder / "ro" / "out.json")
 
 
+def _users_folder(folder: Path) -> str:
+    """A folder of the user's own plain files: never replaced (no hwsim-manifest.json)."""
+    (folder / "mine").mkdir()
+    (folder / "mine" / "notes.txt").write_text("mine")
+    return str(folder / "mine")
+
+
+def _current_folder(folder: Path) -> str:
+    return f"../{folder.name}"  # the case runs inside `folder`
+
+
+def _read_only_file(suffix: str):
+    def make(folder: Path) -> str:
+        (folder / f"ro{suffix}").write_text("mine")
+        os.chmod(folder / f"ro{suffix}", 0o444)
+        return str(folder / f"ro{suffix}")
+    return make
+
+
 PLACES = {"under-a-file": _under_file, "dangling-symlink": _dangling,
           "symlink-loop": _loop, "under-a-loop": _loop_parent, "read-only": _read_only}
 
@@ -180,7 +199,10 @@ def output_cases() -> list[Case]:
         places = dict(PLACES)
         if kind == "dir":
             places["existing-file-for-dir"] = _existing_file
+            places["users-own-folder"] = _users_folder
+            places["current-folder"] = _current_folder
         else:
+            places["read-only-file"] = _read_only_file({"png": ".png", "yaml": ".yaml"}.get(kind, ".json"))
             places["existing-dir"] = _existing_dir
             places["device-file"] = lambda folder: "/dev/null"
         if kind in ("png", "yaml"):

@@ -41,6 +41,11 @@ def names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
+def written(*files: str) -> list[str]:
+    """What an output folder holds: the files a run wrote and the manifest hwsim adds."""
+    return sorted([*files, outputs.MANIFEST_NAME])
+
+
 def hidden_leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if outputs.TEMP_TAG in p.name)
 
@@ -75,8 +80,8 @@ def test_a_kill_during_publishing_leaves_the_old_or_the_new_folder_never_a_mix(t
         child.send_signal(signal.SIGKILL)
         child.wait()
         found = names(target)
-        assert found == [f"f{i:02d}.txt" for i in range(40)], found  # a whole new folder, no stale file
-        assert len({(target / name).read_text() for name in found}) == 1  # one generation only
+        assert found == written(*(f"f{i:02d}.txt" for i in range(40))), found  # a whole new folder, no stale file
+        assert len({(target / name).read_text() for name in found if name.endswith(".txt")}) == 1  # one generation
     with atomic_output_dir(target) as staging:  # the next run removes what the kills left behind
         (staging / "x").write_text("x")
     assert hidden_leftovers(tmp_path) == []
@@ -89,7 +94,7 @@ def test_stale_files_of_an_older_run_never_survive(tmp_path):
         (staging / "results.csv").write_text("old")
     with atomic_output_dir(target) as staging:
         (staging / "results.csv").write_text("new")
-    assert names(target) == ["results.csv"]
+    assert names(target) == written("results.csv")
     assert (target / "results.csv").read_text() == "new"
     assert hidden_leftovers(tmp_path) == []
 
@@ -112,20 +117,20 @@ def test_the_swap_works_without_renameat2(tmp_path, monkeypatch):
     for text in ("one", "two"):
         with atomic_output_dir(target) as staging:
             (staging / text).write_text(text)
-    assert names(target) == ["two"]
+    assert names(target) == written("two")
     assert hidden_leftovers(tmp_path) == []
 
 
 def test_a_folder_holding_other_things_is_never_replaced(tmp_path, run_cli):
     (tmp_path / "project" / "src").mkdir(parents=True)
     (tmp_path / "project" / "notes.txt").write_text("mine")
-    assert_one_line_error(run_cli("check", "--report", str(tmp_path / "project")), "holding 'src'")
+    assert_one_line_error(run_cli("check", "--report", str(tmp_path / "project")), "holding 'notes.txt', 'src'")
     assert (tmp_path / "project" / "notes.txt").read_text() == "mine"
-    flat = tmp_path / "flat_report"  # an earlier report: plain files only
-    flat.mkdir()
-    (flat / "old.csv").write_text("old")
-    assert run_cli("check", "--report", str(flat)).code == 0
-    assert "old.csv" not in names(flat) and "claims.csv" in names(flat)
+    report = tmp_path / "report"  # an earlier report, with the manifest hwsim wrote: replaced
+    with atomic_output_dir(report) as staging:
+        (staging / "old.csv").write_text("old")
+    assert run_cli("check", "--report", str(report)).code == 0
+    assert "old.csv" not in names(report) and "claims.csv" in names(report)
 
 
 def test_temporary_folders_are_private_and_unpredictable(tmp_path):
@@ -237,7 +242,7 @@ def test_an_output_folder_that_is_a_symlink_is_replaced_not_written_through(tmp_
     with atomic_output_dir(tmp_path / "out") as staging:
         (staging / "new.txt").write_text("new")
     assert (elsewhere / "keep.txt").read_text() == "keep"
-    assert names(tmp_path / "out") == ["new.txt"]
+    assert names(tmp_path / "out") == written("new.txt")
 
 
 # --- a full disk ------------------------------------------------------------------------------------------------
