@@ -6,21 +6,64 @@ sets `func` on its parser. Adding a verb means adding it to COMMANDS (module nam
 Only the module of the verb being run is imported: `hwsim --help` lists the verbs from COMMANDS without
 loading pandas, matplotlib or the cost model (tests/test_cli_lazy.py checks the help texts agree with the
 modules' own).
+
+Signals (docs/outputs.md): SIGINT or SIGTERM at any moment after Python starts running hwsim gives one
+`hwsim: error: interrupted by ...` line, saying whether an output was published, and exit 130/143. While the
+program's own modules import, and after main() returns, a signal exits at once (nothing is being written then);
+inside main() it unwinds as `Interrupted`, so `finally` blocks remove temporary outputs.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import importlib
 import os
-import re
 import signal
 import sys
 
-from hwsim.errors import HwsimError, did_you_mean, one_line
-from hwsim.limits import ALLOW_LARGE_FLAG, set_allow_large
-from hwsim.paths import SPEC_PATH_ENV, set_flag_spec_dirs
+SIGNAL_EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def interrupted_message(signum: int) -> str:
+    """'interrupted by SIGINT; output written to X' or '...; no output written' (hwsim.outputs keeps the record)."""
+    outputs = sys.modules.get("hwsim.outputs")
+    written = outputs.published() if outputs is not None else []
+    where = f"output written to {', '.join(str(path) for path in written)}" if written else "no output written"
+    return f"interrupted by {signal.Signals(signum).name}; {where}"
+
+
+def _exit_at_once(signum: int, frame: object) -> None:
+    """A signal outside main()'s body (start-up imports, after the run, a second Ctrl-C): one line and the
+    signal's exit code now. A temporary folder left behind is removed by the next run into the same target."""
+    try:
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001 -- a closed or broken stdout must not hide the line below
+        pass
+    errors = sys.modules.get("hwsim.errors")
+    message = interrupted_message(signum)
+    line = f"hwsim: error: {errors.one_line(message) if errors is not None else message}\n"
+    try:
+        os.write(2, line.encode("utf-8", "replace"))
+    finally:
+        os._exit(SIGNAL_EXITS[signum])
+
+
+def _is_program() -> bool:
+    """True in the `hwsim` script and `python -m hwsim.cli`; False when a library or a test imports this module."""
+    return __name__ == "__main__" or os.path.basename((getattr(sys, "argv", None) or [""])[0] or "") == "hwsim"
+
+
+PROGRAM = _is_program()
+if PROGRAM:  # before the imports below: a Ctrl-C while they load must not print a KeyboardInterrupt traceback
+    for _signum in SIGNAL_EXITS:
+        signal.signal(_signum, _exit_at_once)
+
+import argparse  # noqa: E402 -- after the start-up signal handlers, on purpose
+import contextlib  # noqa: E402
+import importlib  # noqa: E402
+import re  # noqa: E402
+
+from hwsim.errors import HwsimError, did_you_mean, one_line  # noqa: E402
+from hwsim.limits import ALLOW_LARGE_FLAG, set_allow_large  # noqa: E402
+from hwsim.paths import SPEC_PATH_ENV, set_flag_spec_dirs  # noqa: E402
 
 # verb -> (module, one-line help shown by `hwsim --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -49,7 +92,6 @@ COMMAND_MODULES: tuple[str, ...] = tuple(module for module, _ in COMMANDS.values
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug, not the user's input; HWSIM_DEBUG=1 shows the traceback
-SIGNAL_EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class Interrupted(BaseException):
@@ -61,6 +103,9 @@ class Interrupted(BaseException):
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
+    """Unwind main() once; a second signal while it cleans up and reports exits at once (one line)."""
+    for other in SIGNAL_EXITS:
+        signal.signal(other, _exit_at_once)
     raise Interrupted(signum)
 
 
@@ -180,23 +225,28 @@ def _install_signal_handlers() -> dict[int, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    outputs = sys.modules.get("hwsim.outputs")
+    if outputs is not None:  # an earlier in-process run's outputs are not this run's
+        outputs.start_run("hwsim")
     previous = _install_signal_handlers()
     try:
         return _run(argv)
     except Interrupted as stop:
-        name = signal.Signals(stop.signum).name
-        return fail(f"interrupted by {name}; no output written", SIGNAL_EXITS[stop.signum])
-    except KeyboardInterrupt:
-        return fail("interrupted by SIGINT; no output written", SIGNAL_EXITS[signal.SIGINT])
+        return fail(interrupted_message(stop.signum), SIGNAL_EXITS[stop.signum])
+    except KeyboardInterrupt:  # SIGINT before our handler (an in-process caller's default handler)
+        return fail(interrupted_message(signal.SIGINT), SIGNAL_EXITS[signal.SIGINT])
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, handler in previous.items():  # the program keeps exiting at once until the process ends
+            signal.signal(signum, _exit_at_once if PROGRAM else handler)
 
 
 def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_chosen_command(argv))
     args = parser.parse_args(argv)
+    from hwsim import outputs
+
+    outputs.start_run(args.command)  # the verb its manifests name
     try:
         apply_common_arguments(args)
         result = args.func(args)
