@@ -7,8 +7,10 @@ common colour-vision deficiencies; every series also differs by marker or hatch,
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "purple": "#CC79A7",
              "orange": "#E69F00", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000", "grey": "#7F7F7F"}
@@ -80,10 +82,37 @@ def styled(function: Any) -> Any:
     return wrapper
 
 
-def save_figure(fig: Any, path: Path, extra_formats: Iterable[str] = ()) -> list[Path]:
-    """Save `path` (format from its suffix; PNG at 300 dpi) and the same figure in each extra format beside it.
+# Metadata each writer takes, set so that identical runs give identical files. Pillow's formats (jpg, tif, webp)
+# take none and carry no date; PostScript dates itself from SOURCE_DATE_EPOCH (set while saving).
+SAVE_METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
+                 "svg": {"Date": None, "Creator": None}, "eps": {"Creator": "hwsim"}, "ps": {"Creator": "hwsim"}}
 
-    Metadata that carries the date or software version is dropped so identical runs give identical files.
+
+@contextlib.contextmanager
+def _reproducible_postscript() -> Iterator[None]:
+    """A fixed PostScript date, and no warning that PostScript draws transparent artists opaque."""
+    import logging
+
+    logger, saved = logging.getLogger("matplotlib.backends.backend_ps"), os.environ.get("SOURCE_DATE_EPOCH")
+    level = logger.level
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def save_figure(fig: Any, path: Path, extra_formats: Iterable[str] = ()) -> list[Path]:
+    """Save `path` (format from its suffix, any of hwsim.outputs.PLOT_SUFFIXES; PNG at 300 dpi) and the same
+    figure in each extra format beside it.
+
+    Metadata that carries the date, software version or file name is dropped so identical runs give identical
+    files (the figure is written through an open file, so PostScript does not title it with a temporary name).
     """
     import matplotlib
 
@@ -92,10 +121,9 @@ def save_figure(fig: Any, path: Path, extra_formats: Iterable[str] = ()) -> list
     written = []
     for target in [path] + [path.with_suffix(f".{fmt}") for fmt in extra_formats if f".{fmt}" != path.suffix]:
         fmt = target.suffix.lstrip(".").lower() or "png"
-        metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
-                    "svg": {"Date": None, "Creator": None}}.get(fmt, {})
-        with matplotlib.rc_context(RC):
-            fig.savefig(target, format=fmt, dpi=DPI, metadata=metadata)
+        postscript = _reproducible_postscript() if fmt in ("eps", "ps") else contextlib.nullcontext()
+        with matplotlib.rc_context(RC), postscript, open(target, "wb") as handle:
+            fig.savefig(handle, format=fmt, dpi=DPI, metadata=SAVE_METADATA.get(fmt))
         written.append(target)
     return written
 
