@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = args.out or REPORTS_DIR / TARGETS[args.target]
-    preflight_outputs(folders={"--out": out})
+    preflight_outputs({"--out": out}, {"--device-out": (args.device_out, (".yaml", ".yml"))})
     with atomic_output_dir(out) as staging:
         if args.target == "fig1a":
             from hwsim.repro.fig1a_report import write_fig1a_report

@@ -16,7 +16,7 @@ from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
 from hwsim.executor import make_executor
 from hwsim.limits import active_limits, check_at_most
-from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
+from hwsim.outputs import atomic_output_dir, preflight_outputs, safe_name, write_resolved_config
 from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.report.style import add_format_argument
@@ -47,6 +47,25 @@ def unique(values: list, text: str) -> list:
     if repeated:
         raise argparse.ArgumentTypeError(f"expected each value once, got {', '.join(repeated)} twice in {text!r}")
     return values
+
+
+def plot_names(keys: list[tuple[str, int]]) -> list[str]:
+    """speedup.png for one (device, frames) point set, else speedup_<device>_<frames>.png per set.
+
+    A device given as a file (`--device my/dev.yaml`) is named by its stem, in letters, digits, '.', '_' and '-'
+    only, so a plot never lands beside the device file or in a folder made from the path; names that would
+    coincide (two files of one stem) get a counter."""
+    if len(keys) == 1:
+        return ["speedup.png"]
+    names: list[str] = []
+    for device, frames in keys:
+        stem = Path(device).stem if Path(device).suffix.lower() in (".yaml", ".yml") else device
+        name = f"speedup_{safe_name(stem)}_{frames}"
+        candidate, counter = name, 2
+        while f"{candidate}.png" in names:
+            candidate, counter = f"{name}_{counter}", counter + 1
+        names.append(f"{candidate}.png")
+    return names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,10 +122,10 @@ def run(args: argparse.Namespace) -> int:
         write_csv(wide, staging / "points.csv")
         if ratios is not None:
             write_csv(ratios, staging / "speedup.csv")
-        for (device, frames), sub in wide.groupby(["device", "frames"]):
-            suffix = "" if wide.device.nunique() == 1 and wide.frames.nunique() == 1 else f"_{device}_{frames}"
+        groups = list(wide.groupby(["device", "frames"]))
+        for name, ((device, frames), sub) in zip(plot_names([key for key, _ in groups]), groups):
             claims = matching_claims(args.workload, args.precisions, device, frames) if args.paper else []
-            plot_speedup(sub, staging / f"speedup{suffix}.png", args.precisions[0],
+            plot_speedup(sub, staging / name, args.precisions[0],
                          f"{args.workload} on {device}, {frames} frames: busy time per component and speed-up",
                          claims=claims, extra_formats=args.figure_formats)
         write_resolved_config(staging, {"workload": args.workload, "precisions": args.precisions,

@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from hwsim.cost.device import load_device
+from hwsim.outputs import atomic_write_text
 from hwsim.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.simulate import RunRequest
 from hwsim.specs.load import read_yaml
@@ -217,7 +218,7 @@ def write_calibrated_device(calibration: Calibration, path: Path) -> None:
     header = (f"# Written by `hwsim reproduce fig1a` (hwsim/repro/fig1a.py); do not edit by hand. The Fig. 1(a) "
               f"reading and\n# calibration are in reports/fig1a/README.md. Every other figure is {DEVICE}.yaml's.\n")
     text = yaml.safe_dump(calibrated_device_document(calibration), sort_keys=False, width=120, allow_unicode=True)
-    path.write_text(modeline("device", path) + "\n" + header + text)
+    atomic_write_text(path, modeline("device", path) + "\n" + header + text, "--device-out")
 
 
 # ---- sensitivity: each assumption x0.5 and x1.5 around the calibrated point ----
