@@ -26,3 +26,22 @@ def run_cli(capsys):
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
     return run
+
+
+@pytest.fixture
+def calibrated_here(tmp_path, monkeypatch):
+    """A calibration of this machine where `hwsim calibrate` writes it, without minutes of micro-benchmarks: the
+    shipped example local_cpu with this machine's identity (hwsim.calibrate.location.this_machine) stamped into
+    calibration.machine. `hwsim validate` refuses a device that was not calibrated here."""
+    import yaml
+
+    from hwsim.calibrate.location import default_calibration_path, this_machine
+    from hwsim.paths import DEVICES_DIR
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    document = yaml.safe_load((DEVICES_DIR / "local_cpu.yaml").read_text())
+    document["calibration"]["machine"].update(this_machine())
+    path = default_calibration_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path

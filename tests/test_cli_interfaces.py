@@ -68,11 +68,9 @@ def test_sweep_parallel_equals_serial(run_cli, tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_validate_quick_checks_counts_and_reports_noise(run_cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # no calibration here: the shipped example device is used
+def test_validate_quick_checks_counts_and_reports_noise(run_cli, calibrated_here):
     result = run_cli("validate", "--quick", "--json", "--repeats", "2")
     data = json.loads(result.out)
-    assert "no calibration of this machine" in result.err
     assert result.code == (0 if data["counts_match"] and data["emission_counts_ok"] else 1)
     assert data["points"] == 3 and data["counts_match"] is True
     assert data["emission_counts_ok"] is True  # the asserted counts of greedy, TSD and modified beam are predicted
@@ -89,7 +87,7 @@ def test_validate_quick_checks_counts_and_reports_noise(run_cli, tmp_path, monke
     assert all(s["asserted"] for s in trained.values())  # all five counts of every algorithm, beam's included
 
 
-def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cli, tmp_path, monkeypatch):
+def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cli, tmp_path, calibrated_here):
     """The report carries the device it predicted with; re-predicting from it with the same cost model gives the
     report's own errors, point for point (tools/repredict_validation.py shares validate's predict_point)."""
     import subprocess
@@ -99,7 +97,6 @@ def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cl
 
     from hwsim.paths import REPO_ROOT
 
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     out = tmp_path / "v"
     run_cli("validate", "--quick", "--repeats", "2", "--seed", "3", "--out", str(out))
     config = yaml.safe_load((out / "resolved_config.yaml").read_text())

@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from hwsim.calibrate.facts import four_kib_pages, set_blas_threads
-from hwsim.calibrate.location import calibrated_device, default_calibration_path
+from hwsim.calibrate.location import (
+    calibrate_command, calibrated_device, default_calibration_path, require_calibrated_here,
+)
 from hwsim.commands.common import positive_int, print_json, print_table, seed_int
 from hwsim.commands.torch_validate import add_torch_validate_arguments, run_torch_validation
 from hwsim.cost.device import load_device
@@ -44,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__)
     parser.add_argument("--quick", action="store_true", help="3 representative points, 3 repeats (CI-sized)")
     parser.add_argument("--device", default=None, help="calibrated device of this machine (default: the file "
-                        "`hwsim calibrate` wrote under $XDG_DATA_HOME/hwsim/devices, else the shipped example local_cpu)")
+                        "`hwsim calibrate` wrote under $XDG_DATA_HOME/hwsim/devices; refused unless calibrated here)")
     parser.add_argument("--repeats", type=positive_int, default=None, help="measured decodes per point (median)")
     parser.add_argument("--seed", type=seed_int, default=0)
     parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
@@ -84,15 +86,13 @@ def run(args: argparse.Namespace) -> int:
     if args.runtime == "onnxruntime":
         require_onnxruntime()
     name, calibrated_here = (args.device, True) if args.device else calibrated_device(args.runtime)
-    if not calibrated_here and args.runtime != "numpy":
-        raise SpecError(None, "--runtime", f"a calibration of {args.runtime} on this machine at "
-                        f"{default_calibration_path(args.runtime)} (run: hwsim calibrate --runtime {args.runtime}) "
-                        "or --device FILE", "none")
+    if not calibrated_here:  # first thing: a run on another machine's figures would take minutes, for nothing
+        raise SpecError(None, "--runtime" if args.runtime != "numpy" else "--device",
+                        f"a calibration of {args.runtime} on this machine at {default_calibration_path(args.runtime)} "
+                        f"(run: {calibrate_command(args.runtime)}) or --device FILE", "none")
     device = load_device(name)  # fail early, one line, on a missing or broken device file
-    if not calibrated_here:
-        print(f"hwsim: warning: no calibration of this machine at {default_calibration_path()}; using the shipped "
-              "example device local_cpu (run `hwsim calibrate` first for meaningful errors)", file=sys.stderr)
     facts = calibration_facts(device.file)
+    require_calibrated_here(facts, args.runtime, args.device or device.file)
     match_blas_threads(facts)
     four_kib_pages()  # as calibration times (hwsim.calibrate.facts)
     points = QUICK_GRID if args.quick else FULL_GRID
