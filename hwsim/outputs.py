@@ -190,7 +190,8 @@ def _check_listed(folder: Path, relative: str, full: Path, listed: dict[str, str
         if file_sha256(full) == listed[relative]:
             return
         raise SpecError(None, flag, f"expected the files hwsim wrote in {str(folder)!r} unchanged, got {relative!r} "
-                                    f"changed since ({MANIFEST_NAME} lists other bytes; move it away or delete it first)")
+                                    f"changed since ({MANIFEST_NAME} lists other bytes; move it away or delete it "
+                                    "first)")
     raise SpecError(None, flag, f"expected only the files hwsim wrote in {str(folder)!r}, got {relative!r} that "
                                 f"{MANIFEST_NAME} does not list (move it away or delete it first)")
 

@@ -20,7 +20,8 @@ def test_cost_writes_outputs_and_roofline(run_cli, tmp_path):
     result = run_cli("cost", "usm_rnnt_1b", "exp5", "--device", "tpu_v5e", "--host", "xeon_host", "--frames", "100",
                      "--beam", "8", "--out", str(tmp_path / "c"), "--roofline", str(tmp_path / "r.png"))
     assert result.code == 0
-    assert {p.name for p in (tmp_path / "c").iterdir()} == {"cost.csv", "cost.json", "resolved_config.yaml"}
+    assert {p.name for p in (tmp_path / "c").iterdir()} == {"cost.csv", "cost.json", "resolved_config.yaml",
+                                                        "hwsim-manifest.json"}
     assert (tmp_path / "r.png").stat().st_size > 1000
 
 

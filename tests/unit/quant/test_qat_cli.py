@@ -80,7 +80,7 @@ def test_out_dir_has_tables_plot_and_resolved_config(run_cli, tmp_path):
     result = run_cli("qat", "ibm_rnnt_swb", "int4", "--match", "predictor.*", "--meta-dtype", "int8",
                      "--out", str(out))
     assert result.code == 0, result.err
-    assert {p.name for p in out.iterdir()} == {"per_tensor.csv", "per_component.csv", "sqnr.png",
+    assert {p.name for p in out.iterdir()} == {"per_tensor.csv", "per_component.csv", "sqnr.png", "hwsim-manifest.json",
                                                "resolved_config.yaml"}
     assert "seed: 0" in (out / "resolved_config.yaml").read_text()
     assert "worst" in result.out and "predictor" in result.out
