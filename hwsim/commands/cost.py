@@ -37,8 +37,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def roofline_targets(args: argparse.Namespace) -> list[Path]:
+    """--roofline FILE and its --format copies beside it (FILE.pdf, FILE.svg)."""
+    if not args.roofline:
+        return []
+    main_path = Path(args.roofline)
+    return [main_path] + [main_path.with_suffix(f".{fmt}") for fmt in args.figure_formats
+                          if f".{fmt}" != main_path.suffix]
+
+
 def run(args: argparse.Namespace) -> int:
     preflight_outputs({"--out": args.out}, {"--roofline": (args.roofline, PLOT_SUFFIXES)})
+    for copy in roofline_targets(args)[1:]:  # the --format copies are outputs too: checked before the run
+        preflight_outputs(files={"--roofline": copy})
     request = run_request(args, args.workload, args.precision, args.device, resolve_frames(args), args.beam)
     prepared = prepare(request)
     schedule = make_schedule(prepared, request)
@@ -53,10 +64,7 @@ def run(args: argparse.Namespace) -> int:
             write_resolved_config(staging, resolved_config(request, prepared))
     if args.roofline:
         title = f"{request.workload} @ {request.precision} on {prepared.device.name}, T={request.frames}, B={request.beam}"
-        main_path = Path(args.roofline)
-        targets = [main_path] + [main_path.with_suffix(f".{fmt}") for fmt in args.figure_formats
-                                 if f".{fmt}" != main_path.suffix]
-        for target in targets:  # each file whole or not at all
+        for target in roofline_targets(args):  # each file whole or not at all
             with atomic_file(target, "--roofline") as tmp:
                 plot_roofline(frame, prepared.device, tmp, title)
     if args.json:

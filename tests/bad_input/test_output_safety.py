@@ -398,3 +398,10 @@ def test_validate_refuses_a_device_not_calibrated_here_at_once(tmp_path, run_cli
         device = str(another_machines_device(tmp_path, runtime="onnxruntime", **this_machine()))
     result = run_cli("validate", "--quick", "--device", device)
     assert_one_line_error(result, "--device", "calibrated", "hwsim calibrate", why)
+
+
+def test_a_format_copy_of_the_roofline_is_checked_before_the_run(tmp_path, run_cli):
+    (tmp_path / "roof.pdf").mkdir()  # where `--format pdf` would write the copy
+    result = run_cli(*COST, "--roofline", str(tmp_path / "roof.png"), "--format", "pdf")
+    assert_one_line_error(result, "--roofline", "roof.pdf")
+    assert not (tmp_path / "roof.png").exists()
