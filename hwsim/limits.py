@@ -20,6 +20,7 @@ MAX_JSON_FILE_BYTES = 512 * MIB       # a decode trace (--replay): ~100 bytes pe
 MAX_NESTING_DEPTH = 100               # YAML/JSON nesting; specs nest < 8 deep
 MAX_NODES = 2_000_000                 # values in one document, aliases expanded (stops "billion laughs")
 MAX_ARRAY_BYTES = 16 * 2**30          # one .npy/.npz array as its header declares it (before reading)
+MAX_LENGTHS_FILE_BYTES = 64 * MIB     # a `serve --lengths` file: ~10 bytes per row, so 64 MiB is millions of rows
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,27 @@ class RunLimits:
     reference_frames: int = 100_000   # the numpy reference decoder runs for real
     reference_beam: int = 64
     repeats: int = 1_000              # measured decodes per point (reference, validate)
+    # The per-frame label cap S: every published RNN-T search uses 1-10 (shipped workloads 3, NeMo's greedy 10).
+    # A search's work and its cache of label histories grow with S (TSD: S + 1 joint calls per frame), so 20
+    # frames at S = 10,000 took 3.9 GB and 83 s.
+    max_symbols: int = 100
+    # frames x beam x (S + 1): the joint rows a search may score; 4 x frames_x_beam keeps every run the frames x
+    # beam limit allows at the shipped S = 3, and stops a large S from multiplying it.
+    decode_rows: int = 40_000_000
+    # `hwsim serve`: each simulated utterance keeps its decode schedule (~0.3 MB and ~70 ms per 10 s utterance
+    # at beam 1, measured). The shipped capacity searches simulate < 10,000 utterances (1,818 streams x 6 s).
+    utterances: int = 100_000         # utterances one serve run simulates (offline count, rate x duration, streams)
+    serve_audio_s: float = 360_000.0  # seconds of audio one serve run simulates (100 h: ~12 GB at 0.3 MB per 10 s)
+    streams: int = 100_000            # concurrent streams (shipped capacities: <= 2,000 per chip)
+    chips: int = 10_000               # replica chips (a TPU v5p pod: 8,960; the shipped runs use 1-2)
+    lengths_rows: int = 1_000_000     # rows of a --lengths file (each row is one utterance's duration)
 
 
 LIMITS = RunLimits()
 UNLIMITED = RunLimits(layers=10**12, width=10**12, frames=10**12, frames_x_beam=10**24, audio_s=1e15, beam=10**12,
-                      sweep_points=10**12, reference_frames=10**12, reference_beam=10**12, repeats=10**12)
+                      sweep_points=10**12, reference_frames=10**12, reference_beam=10**12, repeats=10**12,
+                      max_symbols=10**12, decode_rows=10**36, utterances=10**12, serve_audio_s=1e18, streams=10**12,
+                      chips=10**12, lengths_rows=10**12)
 ALLOW_LARGE_FLAG = "--allow-large"
 
 
@@ -74,16 +91,36 @@ def check_workload_limits(spec: Any, file: str) -> None:
         elif isinstance(node, list):
             stack += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
         elif isinstance(node, int) and not isinstance(node, bool):
-            limit, what = (limits.layers, "layers") if path.endswith("num_layers") else (limits.width, "")
+            limit, what = (limits.layers, "layers") if path.endswith("num_layers") else \
+                (limits.max_symbols, "labels per frame") if path.endswith("max_symbols_per_frame") else (limits.width, "")
             if node > limit:
                 raise SpecError(file, path, f"expected at most {limit:,}{' ' + what if what else ''} (limit; "
                                 f"{ALLOW_LARGE_FLAG} lifts it)", node)
 
 
-def check_run_limits(frames: int, beam: int, reference: bool = False, repeats: int = 1) -> None:
-    """--frames and --beam under the limits (tighter for the numpy reference decoder, which really runs)."""
+def check_run_limits(frames: int, beam: int, reference: bool = False, repeats: int = 1,
+                     max_symbols: int | None = None) -> None:
+    """--frames, --beam and --max-symbols under the limits (tighter for the numpy reference decoder, which really
+    runs). `max_symbols` None: the workload's (at most its own limit, checked when it is known)."""
     limits = active_limits()
     check_at_most("--frames", frames, limits.reference_frames if reference else limits.frames)
     check_at_most("--beam", beam, limits.reference_beam if reference else limits.beam)
     check_at_most("--frames x --beam", frames * beam, limits.frames_x_beam)
     check_at_most("--repeats", repeats, limits.repeats)
+    if max_symbols is not None:
+        check_at_most("--max-symbols", max_symbols, limits.max_symbols, "labels per frame")
+        check_at_most("--frames x --beam x (--max-symbols + 1)", frames * beam * (max_symbols + 1),
+                      limits.decode_rows, "joint rows")
+
+
+def check_decode_limits(file: str | None, frames: int, beam: int, max_symbols: int,
+                        keys: tuple[str, str, str] = ("frames", "beam", "max_symbols")) -> None:
+    """A decode to simulate (a trace's, or a workload's with flags) under the search limits, naming `keys`."""
+    limits = active_limits()
+    for key, value, limit in ((keys[0], frames, limits.frames), (keys[1], beam, limits.beam),
+                              (keys[2], max_symbols, limits.max_symbols),
+                              (f"{keys[0]} x {keys[1]}", frames * beam, limits.frames_x_beam),
+                              (f"{keys[0]} x {keys[1]} x ({keys[2]} + 1)", frames * beam * (max_symbols + 1),
+                               limits.decode_rows)):
+        if value > limit:
+            raise SpecError(file, key, f"expected at most {limit:,} (limit; {ALLOW_LARGE_FLAG} lifts it)", value)

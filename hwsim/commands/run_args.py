@@ -109,7 +109,7 @@ def check_probability(name: str, value: float | None) -> None:
 
 def run_request(args: argparse.Namespace, workload: str, precision: str, device: str, frames: int,
                 beam: int) -> RunRequest:
-    check_run_limits(frames, beam)
+    check_run_limits(frames, beam, max_symbols=args.max_symbols)
     check_probability("--label-rate", args.label_rate)
     check_probability("--repeat-prob", args.repeat_prob)
     if args.top_prob is not None and not 1 / 3 < args.top_prob < 1.0:
