@@ -44,6 +44,11 @@ class RunLimits:
     # frames x beam x (S + 1): the joint rows a search may score; 4 x frames_x_beam keeps every run the frames x
     # beam limit allows at the shipped S = 3, and stops a large S from multiplying it.
     decode_rows: int = 40_000_000
+    # frames^2 x beam x S: the search's prediction cache keeps every label history it predicted (beam x S new ones
+    # per frame, each as long as the labels so far), so its memory grows with the square of the frames: measured
+    # ~0.7-1 byte per unit (20k frames, beam 1, S 3: 0.87 GB; 5k frames, beam 4: 0.28 GB). 4e9 is ~4 GB, and
+    # 74x the largest shipped decode (1,500 frames, beam 8, S 3); at beam 1, S 3 it allows 36,500 frames.
+    decode_history: int = 4_000_000_000
     # `hwsim serve`: each simulated utterance keeps its decode schedule (~0.3 MB and ~70 ms per 10 s utterance
     # at beam 1, measured). The shipped capacity searches simulate < 10,000 utterances (1,818 streams x 6 s).
     utterances: int = 100_000         # utterances one serve run simulates (offline count, rate x duration, streams)
@@ -56,7 +61,7 @@ class RunLimits:
 LIMITS = RunLimits()
 UNLIMITED = RunLimits(layers=10**12, width=10**12, frames=10**12, frames_x_beam=10**24, audio_s=1e15, beam=10**12,
                       sweep_points=10**12, reference_frames=10**12, reference_beam=10**12, repeats=10**12,
-                      max_symbols=10**12, decode_rows=10**36, utterances=10**12, serve_audio_s=1e18, streams=10**12,
+                      max_symbols=10**12, decode_rows=10**36, decode_history=10**48, utterances=10**12, serve_audio_s=1e18, streams=10**12,
                       chips=10**12, lengths_rows=10**12)
 ALLOW_LARGE_FLAG = "--allow-large"
 
@@ -117,10 +122,14 @@ def check_decode_limits(file: str | None, frames: int, beam: int, max_symbols: i
                         keys: tuple[str, str, str] = ("frames", "beam", "max_symbols")) -> None:
     """A decode to simulate (a trace's, or a workload's with flags) under the search limits, naming `keys`."""
     limits = active_limits()
-    for key, value, limit in ((keys[0], frames, limits.frames), (keys[1], beam, limits.beam),
-                              (keys[2], max_symbols, limits.max_symbols),
-                              (f"{keys[0]} x {keys[1]}", frames * beam, limits.frames_x_beam),
-                              (f"{keys[0]} x {keys[1]} x ({keys[2]} + 1)", frames * beam * (max_symbols + 1),
-                               limits.decode_rows)):
+    frames_key, beam_key, symbols_key = keys
+    for key, value, limit, what in (
+            (frames_key, frames, limits.frames, ""), (beam_key, beam, limits.beam, ""),
+            (symbols_key, max_symbols, limits.max_symbols, " labels per frame"),
+            (f"{frames_key} x {beam_key}", frames * beam, limits.frames_x_beam, ""),
+            (f"{frames_key} x {beam_key} x ({symbols_key} + 1)", frames * beam * (max_symbols + 1), limits.decode_rows,
+             " joint rows"),
+            (f"{frames_key}^2 x {beam_key} x {symbols_key}", frames * frames * beam * max_symbols,
+             limits.decode_history, " (~bytes of the search's label-history cache)")):
         if value > limit:
-            raise SpecError(file, key, f"expected at most {limit:,} (limit; {ALLOW_LARGE_FLAG} lifts it)", value)
+            raise SpecError(file, key, f"expected at most {limit:,}{what} (limit; {ALLOW_LARGE_FLAG} lifts it)", value)

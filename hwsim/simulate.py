@@ -145,7 +145,7 @@ def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | N
     decoding = prepared.model.workload_spec.decoding
     frames = math.ceil(request.frames / prepared.model.graph.encoder_frame_divisor)
     symbols = request.max_symbols or decoding.max_symbols_per_frame
-    check_decode_limits(None, frames, request.beam, symbols, ("--frames", "--beam", "--max-symbols"))
+    check_decode_limits(None, frames, request.beam, symbols, ("encoder frames", "--beam", "--max-symbols"))
     return build_schedule(request.algorithm, frames, request.beam, emission_params(prepared, request), symbols,
                           vocab=prepared.model.graph.vocab_size, cache=request.cache)
 
