@@ -7,6 +7,7 @@ limits (the file-format limits stay: they guard the readers, not the run).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,3 +134,11 @@ def check_decode_limits(file: str | None, frames: int, beam: int, max_symbols: i
              limits.decode_history, " (~bytes of the search's label-history cache)")):
         if value > limit:
             raise SpecError(file, key, f"expected at most {limit:,}{what} (limit; {ALLOW_LARGE_FLAG} lifts it)", value)
+
+
+def max_decode_frames(beam: int, max_symbols: int) -> int:
+    """The most frames one decode at this beam and symbol cap may have under the search limits."""
+    limits = active_limits()
+    by_history = math.isqrt(limits.decode_history // max(1, beam * max_symbols))
+    return max(0, min(limits.frames, limits.frames_x_beam // beam, limits.decode_rows // (beam * (max_symbols + 1)),
+                      by_history))

@@ -148,15 +148,18 @@ class Framing:
     input_frame_step_s: float
     frame_divisor: int
     chunk_frames: int | None = None   # None: the encoder sees the whole utterance
+    max_frames: int | None = None     # the search limits' longest utterance (None: the frames limit)
 
     def frames(self, seconds: float) -> int:
-        """Input frames of an utterance (at least one), under the frames limit (a drawn or listed length)."""
+        """Input frames of an utterance (at least one), under the limits: a drawn or listed length is refused
+        before its decode is searched, not cut short."""
         frames = max(1, round(seconds / self.input_frame_step_s))
-        limit = active_limits().frames
+        limit = active_limits().frames if self.max_frames is None else self.max_frames
         if frames > limit:
-            raise SpecError(None, "utterance length", f"expected at most {limit:,} input frames "
-                            f"({limit * self.input_frame_step_s:,g} s at this workload's {self.input_frame_step_s:g} "
-                            f"s step; limit; {ALLOW_LARGE_FLAG} lifts it)", f"{seconds:,.6g} s")
+            raise SpecError(None, "utterance length (--utterance-s, --utterance-cv, --lengths)",
+                            f"expected at most {limit:,} input frames ({limit * self.input_frame_step_s:,g} s at "
+                            f"{self.input_frame_step_s:g} s per frame, the search limits at this beam; "
+                            f"{ALLOW_LARGE_FLAG} lifts them)", f"{seconds:,.6g} s")
         return frames
 
     def shape(self, frames: int) -> RunShape:

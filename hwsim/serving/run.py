@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from hwsim.errors import SpecError
-from hwsim.limits import active_limits, check_at_most, check_decode_limits
+from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.sim.engine import TraceRecord
@@ -100,7 +100,9 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
     chunk = request.base.chunk_frames
     if request.scenario is Scenario.STREAMING and chunk is None:
         chunk = chunk_frames_for(request.chunk_s, graph.input_frame_step_s)
-    return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk)
+    symbols = request.base.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame
+    longest = max_decode_frames(request.base.beam, symbols) * graph.encoder_frame_divisor  # in input frames
+    return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk, longest)
 
 
 def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
