@@ -130,3 +130,24 @@ def test_the_capacity_search_is_capped_by_the_limits():
                            rate_per_s=1.0, duration_s=60.0, lengths=Lengths(10.0, 0.5))
     # 100 h of audio at 60 s x 10-s utterances: 600 arrivals per second (the utterance limit would allow 1,667)
     assert load_cap(request) == pytest.approx(360_000 / (60 * 10))
+
+
+def test_duplicate_yaml_keys_are_refused_with_path_and_lines(tmp_path):
+    from hwsim.errors import SpecError
+    from hwsim.readers import parse_yaml_text
+    with pytest.raises(SpecError) as caught:
+        parse_yaml_text("a:\n  b: 1\n  c: [{x: 1}, {x: 2,\n  x: 3}]\n", "f.yaml")
+    assert str(caught.value) == "f.yaml: a.c[1].x: expected each key once per mapping, got it again at line 4 " \
+                                "(first at line 3)"
+    # merge keys may be overridden (that is what they are for); equal keys in different mappings are fine
+    assert parse_yaml_text("base: &b {x: 1, y: 2}\nmine:\n  <<: *b\n  x: 3\n", "f.yaml") == \
+        {"base": {"x": 1, "y": 2}, "mine": {"x": 3, "y": 2}}
+    # an alias is walked once, however often it is used
+    assert parse_yaml_text("a: &a {k: 1}\nb: [*a, *a, *a]\n", "f.yaml")["b"] == [{"k": 1}] * 3
+
+
+def test_a_lengths_file_with_comments_crlf_and_trailing_commas(tmp_path):
+    from hwsim.serving.load import read_lengths
+    path = tmp_path / "l.csv"
+    path.write_bytes(b"# seconds\r\n1.5,\r\n\r\n+2e0 # two\r\n.5\n")
+    assert read_lengths(path) == (1.5, 2.0, 0.5)
