@@ -12,6 +12,7 @@ from pathlib import Path
 from hwsim.commands.common import (
     add_precision_argument,
     add_workload_argument,
+    positive_int,
     print_json,
 )
 from hwsim.commands.run_args import (
@@ -84,7 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="where probe/sweep points run: local (processes) | dask")
     capacity.add_argument("--scheduler", default=None, metavar="ADDRESS",
                           help="join this Dask scheduler (implies --executor dask); else a local cluster")
-    capacity.add_argument("--workers", type=signed_int, default=1, metavar="N", help="worker processes (1)")
+    capacity.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write summary.json, utterances.csv, batches.csv, "
                         "chunks.csv, loads.csv, latency_vs_load.png, trace.json and resolved_config.yaml into DIR")
@@ -113,6 +114,8 @@ def serve_request(args: argparse.Namespace) -> ServeRequest:
         raise SpecError(None, "--slo-p99-s", "expected a latency in seconds > 0", args.slo_p99_s)
     if args.find_max_load and args.slo_p99_s is None:
         raise SpecError(None, "--slo-p99-s", "required with --find-max-load")
+    if args.trace_segments < 0:  # it was read as 0 (no trace) without a word
+        raise SpecError(None, "--trace-segments", "expected an integer >= 0 (0: no Chrome trace)", args.trace_segments)
     base = run_request(args, args.workload, args.precision, args.device, 1, args.beam)
     utterances = args.utterances if args.utterances is not None else (len(table) if table else 100)
     request = ServeRequest(base, scenario, utterances=utterances,
