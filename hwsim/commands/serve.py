@@ -119,11 +119,12 @@ def serve_request(args: argparse.Namespace) -> ServeRequest:
     base = run_request(args, args.workload, args.precision, args.device, 1, args.beam)
     utterances = args.utterances if args.utterances is not None else (len(table) if table else 100)
     request = ServeRequest(base, scenario, utterances=utterances,
-                        rate_per_s=args.rate if args.rate is not None else 1.0,
-                        streams=args.streams if args.streams is not None else 1, duration_s=args.duration_s,
-                        chunk_s=args.chunk_s, lengths=lengths, batching=_choice("--batching", args.batching, Batching),
-                        max_batch=args.max_batch, max_wait_s=args.max_wait_s, chips=args.chips,
-                        trace_limit=args.trace_segments if args.out else 0)
+                           rate_per_s=args.rate if args.rate is not None else 1.0,
+                           streams=args.streams if args.streams is not None else 1, duration_s=args.duration_s,
+                           chunk_s=args.chunk_s, lengths=lengths,
+                           batching=_choice("--batching", args.batching, Batching), max_batch=args.max_batch,
+                           max_wait_s=args.max_wait_s, chips=args.chips,
+                           trace_limit=args.trace_segments if args.out else 0)
     check_serve_limits(request)  # before the workload is resolved: counts, chips, rate x duration, audio
     return request
 

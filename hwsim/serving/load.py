@@ -70,8 +70,8 @@ class Lengths:
 
 
 # A duration as people write it: digits, an optional fraction and exponent. float() also takes `1_000`, `nan`,
-# `inf` and ` 1e3 ` with odd whitespace; a lengths file holding those is a mistake, not a number.
-DURATION = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# `inf` and non-ASCII digits; a lengths file holding those is a mistake, not a number.
+DURATION = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def read_lengths(path: Path) -> tuple[float, ...]:

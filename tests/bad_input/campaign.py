@@ -400,6 +400,9 @@ def strict_reader_cases() -> dict[str, tuple[Builder, tuple]]:
             ("d.yaml: matrix_engines[0].clock_hz: expected each key once per mapping",)),
         "yaml:duplicate-key-top": (lambda f: ["params", _write(f, "w.yaml", _duplicate_key(
             workload, "schema_version", "schema_version: 1"))], ("w.yaml: schema_version: expected each key once",)),
+        "yaml:max-symbols-per-frame-huge": (lambda f: ["params", _write(f, "w.yaml", _edit_yaml(
+            workload, ("decoding", "max_symbols_per_frame"), "100000"))], ("decoding.max_symbols_per_frame: expected "
+                                                                           "at most 100 labels per frame",)),
         "npz:beyond-fp16": (lambda f: ["qat", "ibm_rnnt_swb", "int4", "--max-tensors", "1", "--weights",
                                        _fp16_weights(f)], ("w.npz: encoder.layers.0.fwd.w_ih: expected values of "
                                                            "magnitude at most 65504",)),

@@ -154,3 +154,12 @@ def test_a_lengths_file_with_comments_crlf_and_trailing_commas(tmp_path):
     path = tmp_path / "l.csv"
     path.write_bytes(b"# seconds\r\n1.5,\r\n\r\n+2e0 # two\r\n.5\n")
     assert read_lengths(path) == (1.5, 2.0, 0.5)
+
+
+def test_a_lengths_row_of_non_ascii_digits_is_refused(tmp_path):
+    from hwsim.errors import SpecError
+    from hwsim.serving.load import read_lengths
+    path = tmp_path / "l.csv"
+    path.write_text("1.5\n\u0663\n", encoding="utf-8")  # ARABIC-INDIC DIGIT THREE: float() reads it as 3.0
+    with pytest.raises(SpecError, match="row 2: expected a duration"):
+        read_lengths(path)
