@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import math
+import sys
 from pathlib import Path
 from typing import Iterable
 
@@ -86,3 +88,15 @@ def unknown_choice(file: str | Path | None, key_path: str, kind: str, value: str
     choices = sorted(choices)
     hint = did_you_mean(value, choices)
     return SpecError(file, key_path, f"unknown {kind} {value!r}{hint}; known: {', '.join(choices)}")
+
+
+def note(message: str) -> None:
+    """One `hwsim: note:` line on stderr: something hwsim did with a value that the user should know."""
+    print(f"hwsim: note: {one_line(message)}", file=sys.stderr)
+
+
+def rounding_note(flag: str, seconds: float, frames: int, step_s: float) -> str | None:
+    """The note for a length used in whole input frames (None when it already is whole)."""
+    if math.isclose(frames * step_s, seconds, rel_tol=1e-9, abs_tol=0.0):
+        return None
+    return f"{flag} {seconds:g} is rounded to {frames:,} input frames = {frames * step_s:g} s (frame step {step_s:g} s)"

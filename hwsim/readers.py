@@ -33,7 +33,10 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
         if size > limit:
             raise SpecError(path, "", f"expected a {what} of at most {limit:,} bytes (limit), got {size:,} bytes")
         with open(path, "rb") as handle:
-            return handle.read(limit + 1)
+            data = handle.read(limit + 1)  # a device or a pipe (/dev/zero) reports size 0: read one byte past
+        if len(data) > limit:
+            raise SpecError(path, "", f"expected a {what} of at most {limit:,} bytes (limit), got more")
+        return data
     except FileNotFoundError:
         raise SpecError(path, "", "file not found") from None
     except OSError as error:
@@ -64,9 +67,55 @@ def check_shape_of_tree(data: Any, path: str | Path) -> None:
             stack.extend((value, depth + 1) for value in node)
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def check_unique_keys(root: yaml.Node | None, path: str | Path) -> None:
+    """A key given twice in one mapping is an error (PyYAML keeps the last silently: `clock_hz` twice in a device
+    file would use the second). Walks the composed node graph once per node (aliases are not re-walked), before
+    anything is constructed; merge keys (`<<: *base`) may be overridden, as YAML means them to be."""
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    seen_nodes: set[int] = set()
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], yaml.Node] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == MERGE_TAG:
+                    continue
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = (key_node.tag, key_node.value)
+                    if key in first:
+                        line = first[key].start_mark.line + 1
+                        shown = f"{where}.{key_node.value}" if where else str(key_node.value)
+                        raise SpecError(path, shown, f"expected each key once per mapping, got it again at line "
+                                        f"{key_node.start_mark.line + 1} (first at line {line})")
+                    first[key] = key_node
+                    child = f"{where}.{key_node.value}" if where else str(key_node.value)
+                else:
+                    child = where
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(node.value))
+
+
+def _load_checked(text: str, path: str | Path) -> Any:
+    """yaml.load with the duplicate-key check between composing and constructing (same parser, same objects)."""
+    loader = YamlLoader(text)
+    try:
+        root = loader.get_single_node()
+        check_unique_keys(root, path)
+        return None if root is None else loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
 def parse_yaml_text(text: str, path: str | Path) -> Any:
     try:
-        data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 -- a safe loader (CSafeLoader or SafeLoader)
+        data = _load_checked(text, path)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""

@@ -17,6 +17,7 @@ from hwsim.cost.ops import CostContext
 from hwsim.cost.options import RunOptions
 from hwsim.cost.residency import plan_residency, tensor_bytes
 from hwsim.errors import SpecError
+from hwsim.limits import check_decode_limits
 from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams, min_top_prob
 from hwsim.sim.engine import Engine, RunShape
@@ -143,8 +144,9 @@ def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | N
         return None
     decoding = prepared.model.workload_spec.decoding
     frames = math.ceil(request.frames / prepared.model.graph.encoder_frame_divisor)
-    return build_schedule(request.algorithm, frames, request.beam, emission_params(prepared, request),
-                          request.max_symbols or decoding.max_symbols_per_frame,
+    symbols = request.max_symbols or decoding.max_symbols_per_frame
+    check_decode_limits(None, frames, request.beam, symbols, ("encoder frames", "--beam", "--max-symbols"))
+    return build_schedule(request.algorithm, frames, request.beam, emission_params(prepared, request), symbols,
                           vocab=prepared.model.graph.vocab_size, cache=request.cache)
 
 

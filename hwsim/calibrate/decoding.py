@@ -36,6 +36,7 @@ from hwsim.decode.registry import Algorithm
 from hwsim.sim.decode import build_schedule
 from hwsim.sim.emission import EmissionParams, min_top_prob
 from hwsim.sim.schedule import DecodeSchedule
+from hwsim.sim.schedule_io import DEFAULT_TRACE_SYMBOLS
 
 TOP_PROBS = (0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 REPEAT_PROBS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.97)
@@ -53,7 +54,7 @@ TOP_STEPS, MAX_PASSES = 2, 8
 # on a few, least sure where a label is due), so the descent need not walk there from a one-top_prob fit
 CONFIDENT_START = {"top_prob": 0.99, "confidence_spread": 2.0, "due_top_prob": 0.95}
 COUNTS = ("steps", "joint_rows", "prediction_rows", "cache_hits", "labels")
-DEFAULT_MAX_SYMBOLS, DEFAULT_VOCAB = 3, 1024
+DEFAULT_MAX_SYMBOLS, DEFAULT_VOCAB = DEFAULT_TRACE_SYMBOLS, 1024
 LABEL_TOLERANCE, REJECTED = 0.1, 1e6
 TOLERANCE_PCT, TOLERANCE_FLOOR = 35.0, 8  # validate's tolerance of one count (hwsim.validation.counts)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.calibrate.decoding import decoding_block, fit_decoding
+from hwsim.calibrate.decoding import DEFAULT_MAX_SYMBOLS, decoding_block, fit_decoding
 from hwsim.commands.common import positive_int, print_json
 from hwsim.errors import SpecError
+from hwsim.limits import ALLOW_LARGE_FLAG, active_limits, check_at_most, check_decode_limits
 from hwsim.sim.schedule_io import load_schedule_json
 
 
@@ -26,8 +27,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def check_fit_limits(args: argparse.Namespace, traces: list) -> None:
+    """--max-symbols and --vocab under the limits, and every trace's search at the cap it will be simulated with
+    (the fit simulates each trace many times: its memory grows with frames, beam and the cap)."""
+    limits = active_limits()
+    if args.max_symbols is not None:
+        check_at_most("--max-symbols", args.max_symbols, limits.max_symbols, "labels per frame")
+    if args.vocab is not None:
+        check_at_most("--vocab", args.vocab, limits.width)
+    symbols = args.max_symbols or traces[0].max_symbols or DEFAULT_MAX_SYMBOLS  # as fit_decoding chooses it
+    for path, trace in zip(args.trace, traces):
+        check_decode_limits(path, trace.frames, trace.beam, symbols,
+                            ("frames", "beam", "--max-symbols" if args.max_symbols else "max_symbols"))
+        if trace.vocab is not None and args.vocab is None:
+            if trace.vocab > limits.width:
+                raise SpecError(path, "vocab", f"expected at most {limits.width:,} (limit; {ALLOW_LARGE_FLAG} "
+                                "lifts it)", trace.vocab)
+
+
 def run(args: argparse.Namespace) -> int:
     traces = [load_schedule_json(path) for path in args.trace]
+    check_fit_limits(args, traces)
     for path, trace in zip(args.trace[1:], traces[1:]):
         if trace.algorithm != traces[0].algorithm:
             raise SpecError(path, "algorithm", f"the algorithm of {args.trace[0]} ({traces[0].algorithm!r})",

@@ -7,7 +7,7 @@ import argparse
 from hwsim.commands.common import add_workload_argument, positive_int, print_json, require_positive_int, seed_int
 from hwsim.commands.run_args import frames_for_audio
 from hwsim.errors import SpecError, unknown_choice
-from hwsim.limits import check_run_limits
+from hwsim.limits import check_decode_limits, check_run_limits
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.run import ReferenceRun, build_reference, run_repeated
 
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     check_run_limits(frames, beam, reference=True, repeats=args.repeats)
     algorithm = _algorithm(args.algorithm, beam)
     ref = build_reference(args.workload, args.overrides, args.seed)
+    check_decode_limits(None, frames, beam, ref.max_symbols, ("--frames", "--beam", "max_symbols_per_frame"))
     features = ref.features(frames, args.seed)
     result = run_repeated(ref, features, algorithm, beam, args.repeats, cache=not args.no_cache)
     payload = report(args, ref, result)

@@ -8,7 +8,7 @@ import math
 from hwsim.commands.common import finite_float, positive_int, seed_int
 from hwsim.cost.engine_select import parse_matmul_precision
 from hwsim.cost.options import Fusion, Placement, RunOptions
-from hwsim.errors import SpecError, unknown_choice
+from hwsim.errors import SpecError, note, rounding_note, unknown_choice
 from hwsim.limits import active_limits, check_at_most, check_run_limits
 from hwsim.sim.decode import Algorithm
 from hwsim.simulate import RunRequest
@@ -109,7 +109,7 @@ def check_probability(name: str, value: float | None) -> None:
 
 def run_request(args: argparse.Namespace, workload: str, precision: str, device: str, frames: int,
                 beam: int) -> RunRequest:
-    check_run_limits(frames, beam)
+    check_run_limits(frames, beam, max_symbols=args.max_symbols)
     check_probability("--label-rate", args.label_rate)
     check_probability("--repeat-prob", args.repeat_prob)
     if args.top_prob is not None and not 1 / 3 < args.top_prob < 1.0:
@@ -143,7 +143,14 @@ def frames_for_audio(workload: str, overrides: list[str] | tuple[str, ...], audi
         raise SpecError(None, "--audio-s", "expected a number > 0", audio_s)
     check_at_most("--audio-s", audio_s, active_limits().audio_s, "seconds")
     spec, _ = load_workload_spec(workload, list(overrides))
-    return max(1, round(audio_s / spec.input_frame_step_s))
+    step_s = spec.input_frame_step_s
+    frames = round(audio_s / step_s)
+    if frames < 1:  # it was rounded up to one frame without a word
+        raise SpecError(None, "--audio-s", f"expected at least one input frame ({step_s:g} s for {workload})", audio_s)
+    text = rounding_note("--audio-s", audio_s, frames, step_s)
+    if text:
+        note(text)
+    return frames
 
 
 def resolve_frames(args: argparse.Namespace) -> int:

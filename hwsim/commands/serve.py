@@ -5,12 +5,14 @@ per chip, cost per 1000 h of audio; `--slo-p99-s L --find-max-load` finds the ca
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import replace
 from pathlib import Path
 
 from hwsim.commands.common import (
     add_precision_argument,
     add_workload_argument,
+    positive_int,
     print_json,
 )
 from hwsim.commands.run_args import (
@@ -21,7 +23,7 @@ from hwsim.commands.run_args import (
     signed_int,
 )
 from hwsim.csvout import write_csv
-from hwsim.errors import SpecError, unknown_choice
+from hwsim.errors import SpecError, note, rounding_note, unknown_choice
 from hwsim.executor import Executor, make_executor
 from hwsim.jsonout import dumps
 from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
@@ -29,7 +31,15 @@ from hwsim.report.serving import human_summary, load_table, plot_latency_vs_load
 from hwsim.report.trace import write_chrome_trace
 from hwsim.serving.capacity import SCHEDULES, find_max_load
 from hwsim.serving.load import Lengths, read_lengths
-from hwsim.serving.run import Scenario, ServeRequest, ServeResult, serve
+from hwsim.serving.run import (
+    Scenario,
+    ServeRequest,
+    ServeResult,
+    check_serve_limits,
+    chunk_frames_for,
+    load_cap,
+    serve,
+)
 from hwsim.sim.serving.policies import Batching
 from hwsim.simulate import prepare, resolved_config
 
@@ -75,7 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="where probe/sweep points run: local (processes) | dask")
     capacity.add_argument("--scheduler", default=None, metavar="ADDRESS",
                           help="join this Dask scheduler (implies --executor dask); else a local cluster")
-    capacity.add_argument("--workers", type=signed_int, default=1, metavar="N", help="worker processes (1)")
+    capacity.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write summary.json, utterances.csv, batches.csv, "
                         "chunks.csv, loads.csv, latency_vs_load.png, trace.json and resolved_config.yaml into DIR")
@@ -104,14 +114,19 @@ def serve_request(args: argparse.Namespace) -> ServeRequest:
         raise SpecError(None, "--slo-p99-s", "expected a latency in seconds > 0", args.slo_p99_s)
     if args.find_max_load and args.slo_p99_s is None:
         raise SpecError(None, "--slo-p99-s", "required with --find-max-load")
+    if args.trace_segments < 0:  # it was read as 0 (no trace) without a word
+        raise SpecError(None, "--trace-segments", "expected an integer >= 0 (0: no Chrome trace)", args.trace_segments)
     base = run_request(args, args.workload, args.precision, args.device, 1, args.beam)
     utterances = args.utterances if args.utterances is not None else (len(table) if table else 100)
-    return ServeRequest(base, scenario, utterances=utterances,
-                        rate_per_s=args.rate if args.rate is not None else 1.0,
-                        streams=args.streams if args.streams is not None else 1, duration_s=args.duration_s,
-                        chunk_s=args.chunk_s, lengths=lengths, batching=_choice("--batching", args.batching, Batching),
-                        max_batch=args.max_batch, max_wait_s=args.max_wait_s, chips=args.chips,
-                        trace_limit=args.trace_segments if args.out else 0)
+    request = ServeRequest(base, scenario, utterances=utterances,
+                           rate_per_s=args.rate if args.rate is not None else 1.0,
+                           streams=args.streams if args.streams is not None else 1, duration_s=args.duration_s,
+                           chunk_s=args.chunk_s, lengths=lengths,
+                           batching=_choice("--batching", args.batching, Batching), max_batch=args.max_batch,
+                           max_wait_s=args.max_wait_s, chips=args.chips,
+                           trace_limit=args.trace_segments if args.out else 0)
+    check_serve_limits(request)  # before the workload is resolved: counts, chips, rate x duration, audio
+    return request
 
 
 def _load_points(request: ServeRequest, executor: Executor) -> tuple[str, list[tuple[float, dict]]]:
@@ -132,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     preflight_outputs(folders={"--out": args.out})
     request = serve_request(args)
     prepared = prepare(request.base)
+    _note_chunk_rounding(request, prepared)
     executor = make_executor(args.executor, args.workers, args.scheduler) \
         if args.find_max_load or args.out or args.scheduler else None
     try:
@@ -150,16 +166,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _note_chunk_rounding(request: ServeRequest, prepared) -> None:
+    """A streaming --chunk-s is used in whole input frames: say so when that changes it (refused below one)."""
+    if request.scenario is not Scenario.STREAMING or request.base.chunk_frames is not None:
+        return
+    step_s = prepared.model.graph.input_frame_step_s
+    text = rounding_note("--chunk-s", request.chunk_s, chunk_frames_for(request.chunk_s, step_s), step_s)
+    if text:
+        note(text)
+
+
 def _run(args: argparse.Namespace, request: ServeRequest, prepared, executor):
     points: list[tuple[float, dict]] = []
     label = "streams" if request.scenario is Scenario.STREAMING else "arrival rate [utt/s]"
     extra: dict[str, object] = {}
     if args.find_max_load:
-        limit = None
+        limit = cap = load_cap(request)  # the run-size limits bound the loads the search may probe
         if request.scenario is Scenario.STREAMING:  # a stream counts only if its state fits in chip memory
-            limit = max(1, serve(request, prepared, SCHEDULES).summary["memory"]["max_concurrent_streams"]
-                        * request.chips)
+            cap = math.floor(cap)
+            limit = min(cap, max(1, serve(request, prepared, SCHEDULES).summary["memory"]["max_concurrent_streams"]
+                                 * request.chips))
         capacity = find_max_load(request, args.slo_p99_s, executor, limit=limit)
+        if capacity.max_load >= cap:
+            note(f"the capacity search stopped at {cap:,g} ({label}), the most the run-size limits allow "
+                 "(--allow-large lifts them); the capacity may be higher")
         points = [(p.load, p.summary) for p in capacity.probes]
         key = "max_streams" if request.scenario is Scenario.STREAMING else "max_rate_utt_per_s"
         extra = {key: int(capacity.max_load) if key == "max_streams" else capacity.max_load,

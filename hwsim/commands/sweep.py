@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hwsim.commands.common import add_workload_argument, print_table
+from hwsim.commands.common import add_workload_argument, positive_int, print_table
 from hwsim.commands.run_args import (
     add_decode_arguments, add_length_arguments, add_mapping_arguments, describe_choices, float_list, resolve_frames_list,
     run_request,
@@ -83,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None)
     parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="edit every precision config (repeatable)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: 1 below 20 points)")
+    parser.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: 1 below 20 points)")
     parser.add_argument("--executor", default="local", metavar="E", help="local (processes) | dask")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="join this Dask scheduler (implies --executor dask); else a local Dask cluster")

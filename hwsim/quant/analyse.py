@@ -25,7 +25,7 @@ import numpy as np
 from hwsim.errors import SpecError
 from hwsim.graph.model import Component, Tensor
 from hwsim.precision.plan import TensorPrecision
-from hwsim.quant.apply import CAST_FORMATS, SKIPPED_FORMATS, cast, code_range, weight_quantizer
+from hwsim.quant.apply import BF16_MAX, CAST_FORMATS, FP16_MAX, SKIPPED_FORMATS, cast, code_range, weight_quantizer
 from hwsim.quant.error import ErrorSums, MetadataError, clipped_count, error_sums, metadata_error, sqnr_db
 from hwsim.quant.layout import fan_in_out, group_layout
 from hwsim.quant.weights import WeightSource, init_name, tensor_rng
@@ -158,6 +158,18 @@ def analyse_tensor(tensor: Tensor, precision: TensorPrecision, weights: np.ndarr
                        sums=error_sums(matrix, result.dequant, clipped), metadata=meta)
 
 
+def check_castable(weights: np.ndarray, precision: TensorPrecision, path: str | None, name: str) -> None:
+    """A tensor the plan casts to fp16/bf16 must fit the format: a larger weight becomes inf, and its error (and
+    the component's SQNR) with it; a weights file holding one is refused, naming the tensor."""
+    if precision.quantized or precision.format not in CAST_FORMATS or weights.size == 0:
+        return
+    largest_finite = FP16_MAX if precision.format is NumberFormat.FP16 else BF16_MAX
+    largest = float(np.max(np.abs(weights)))
+    if largest > largest_finite:
+        raise SpecError(path, name, f"values of magnitude at most {largest_finite:.6g} (the precision plan casts "
+                        f"this tensor to {precision.format.value}; larger ones become inf)", f"max |x| {largest:.3g}")
+
+
 def analyse_model(model: ResolvedModel, selection: Selection, source: WeightSource,
                   max_rows: int | None = None) -> list[TensorError]:
     """Every selected tensor, one at a time (each array is freed before the next is loaded)."""
@@ -170,6 +182,7 @@ def analyse_model(model: ResolvedModel, selection: Selection, source: WeightSour
     reports = []
     for tensor in selection.tensors:
         weights = source.load(tensor)
+        check_castable(weights, model.plan.tensor(tensor.name), source.path, tensor.name)
         reports.append(analyse_tensor(tensor, model.plan.tensor(tensor.name), weights, source.origin(tensor),
                                       source.seed, max_rows, file))
         del weights

@@ -65,9 +65,10 @@ class MetadataError:
 def sqnr_db(signal: float, noise: float) -> float:
     if noise == 0:
         return math.inf  # exact reconstruction, also of an all-zero tensor
-    if signal == 0:
+    ratio = signal / noise
+    if ratio == 0:  # no signal, or an infinite error (a value cast beyond its format's range)
         return -math.inf
-    return 10 * math.log10(signal / noise)
+    return 10 * math.log10(ratio) if ratio == ratio else math.nan
 
 
 def error_sums(original: np.ndarray, restored: np.ndarray, clipped: int = 0) -> ErrorSums:

@@ -26,6 +26,7 @@ import numpy as np
 from hwsim.errors import SpecError, did_you_mean
 from hwsim.graph.model import Graph, Role, Tensor
 from hwsim.quant.layout import fan_in_out
+from hwsim.quant.common import safe_magnitude
 from hwsim.readers import load_npz_archive, npz_member, npz_shapes
 
 LSTM_MARKERS = ("w_ih", "w_hh")
@@ -104,6 +105,10 @@ class WeightSource:
         array = array.astype(np.float32, copy=False)
         if not np.all(np.isfinite(array)):
             raise SpecError(self.path, tensor.name, "only finite values", f"{int(np.sum(~np.isfinite(array)))} NaN/inf")
+        largest, limit = float(np.max(np.abs(array), initial=0.0)), safe_magnitude(np.dtype(np.float32))
+        if largest > limit:  # named here, with the file and tensor (the quantizers' own check names only "input")
+            raise SpecError(self.path, tensor.name, f"values of magnitude at most {limit:.3g} (squares and sums inside "
+                            "the quantizers must stay finite in float32)", f"max |x| {largest:.3g}")
         return array
 
 

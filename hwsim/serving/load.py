@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,6 +18,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from hwsim.errors import SpecError
+from hwsim.limits import ALLOW_LARGE_FLAG, MAX_LENGTHS_FILE_BYTES, active_limits
+from hwsim.readers import read_bytes
 from hwsim.sim.engine import RunShape
 from hwsim.sim.schedule import DecodeSchedule
 from hwsim.sim.serving.entities import Chunk, Utterance
@@ -34,10 +37,15 @@ class Lengths:
     table_s: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.mean_s <= 0:
+        if not (self.mean_s > 0 and math.isfinite(self.mean_s)):
             raise SpecError(None, "--utterance-s", "expected a number > 0", self.mean_s)
-        if self.cv < 0:
+        if not (self.cv >= 0 and math.isfinite(self.cv)):
             raise SpecError(None, "--utterance-cv", "expected a number >= 0", self.cv)
+
+    @property
+    def mean_table_s(self) -> float | None:
+        """The mean of the rows, which a long run cycles through (None: lognormal lengths)."""
+        return math.fsum(self.table_s) / len(self.table_s) if self.table_s else None
 
     def iterate(self, seed: int) -> Iterator[float]:
         """Durations in utterance order, without end."""
@@ -48,34 +56,76 @@ class Lengths:
         sigma = math.sqrt(math.log1p(self.cv ** 2))  # lognormal with this mean and coefficient of variation
         mu = math.log(self.mean_s) - sigma ** 2 / 2
         rng = np.random.default_rng([seed, LENGTHS_STREAM])
+        limit_s = active_limits().audio_s
         while True:
-            yield from rng.lognormal(mu, sigma, DRAW_BLOCK).tolist()
+            for seconds in rng.lognormal(mu, sigma, DRAW_BLOCK).tolist():
+                if seconds > limit_s:  # a long tail (a large --utterance-cv): refused, not cut short
+                    raise SpecError(None, "--utterance-cv", f"lengths of at most {limit_s:,g} seconds (the utterance "
+                                    f"limit, as --audio-s's; {ALLOW_LARGE_FLAG} lifts it): lognormal({self.mean_s:g} "
+                                    f"s, cv {self.cv:g}) drew one of {seconds:,.4g} s")
+                yield seconds
 
     def draw(self, count: int, seed: int) -> list[float]:
         return list(itertools.islice(self.iterate(seed), count))
 
 
+# A duration as people write it: digits, an optional fraction and exponent. float() also takes `1_000`, `nan`,
+# `inf` and non-ASCII digits; a lengths file holding those is a mistake, not a number.
+DURATION = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def read_lengths(path: Path) -> tuple[float, ...]:
-    """One duration in seconds per line (blank lines and '#' comments skipped; an optional header is not allowed)."""
+    """One duration in seconds per row (blank rows and '#' comments skipped; a header is not allowed).
+
+    Strict, and bounded before work: at most MAX_LENGTHS_FILE_BYTES (a device such as /dev/zero included) and
+    the limits' lengths_rows rows, each a plain decimal number > 0 and at most the utterance limit (--audio-s's).
+    Errors name the row: `FILE: row 3: expected ..., got ...`.
+    """
+    limits = active_limits()
+    data = read_bytes(path, MAX_LENGTHS_FILE_BYTES, "lengths file")
     try:
-        lines = Path(path).read_text().splitlines()
-    except OSError as error:
-        raise SpecError(path, "", f"a readable lengths file ({error.strerror})") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        raise SpecError(path, f"row {row}", "expected a duration in seconds (UTF-8 text), got byte "
+                        f"0x{data[error.start]:02x} (a binary file?)") from None
+    del data
     values = []
-    for number, line in enumerate(lines, start=1):
-        text = line.split("#", 1)[0].strip().rstrip(",")
-        if not text:
+    for number, line in enumerate(_lines(text), start=1):
+        row = line.split("#", 1)[0].strip().rstrip(",").strip()
+        if not row:
             continue
-        try:
-            value = float(text)
-        except ValueError:
-            raise SpecError(path, f"line {number}", "expected a duration in seconds > 0", text) from None
-        if not value > 0 or not math.isfinite(value):
-            raise SpecError(path, f"line {number}", "expected a duration in seconds > 0", value)
-        values.append(value)
+        if len(values) >= limits.lengths_rows:
+            raise SpecError(path, f"row {number}", f"expected at most {limits.lengths_rows:,} rows (limit; "
+                            f"{ALLOW_LARGE_FLAG} lifts it)")
+        values.append(_duration(path, number, row, limits.audio_s))
     if not values:
         raise SpecError(path, "", "expected at least one duration in seconds (one per line), got no rows")
     return tuple(values)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The rows of `text` one at a time (splitlines would hold 10^7 strings at once before the row limit)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
+def _duration(path: Path, number: int, row: str, limit_s: float) -> float:
+    where = f"row {number}"
+    if not DURATION.fullmatch(row):
+        raise SpecError(path, where, "expected a duration in seconds > 0 (a decimal number such as 2.5 or 1e3)",
+                        row)
+    value = float(row)
+    if not math.isfinite(value) or not value > 0:
+        raise SpecError(path, where, "expected a duration in seconds > 0", value)
+    if value > limit_s:
+        raise SpecError(path, where, f"expected a duration of at most {limit_s:,g} seconds (the utterance limit, as "
+                        f"--audio-s's; {ALLOW_LARGE_FLAG} lifts it)", value)
+    return value
 
 
 def poisson_arrivals(rate_per_s: float, duration_s: float, seed: int) -> np.ndarray:
@@ -98,9 +148,19 @@ class Framing:
     input_frame_step_s: float
     frame_divisor: int
     chunk_frames: int | None = None   # None: the encoder sees the whole utterance
+    max_frames: int | None = None     # the search limits' longest utterance (None: the frames limit)
 
     def frames(self, seconds: float) -> int:
-        return max(1, round(seconds / self.input_frame_step_s))
+        """Input frames of an utterance (at least one), under the limits: a drawn or listed length is refused
+        before its decode is searched, not cut short."""
+        frames = max(1, round(seconds / self.input_frame_step_s))
+        limit = active_limits().frames if self.max_frames is None else self.max_frames
+        if frames > limit:
+            raise SpecError(None, "utterance length (--utterance-s, --utterance-cv, --lengths)",
+                            f"expected at most {limit:,} input frames ({limit * self.input_frame_step_s:,g} s at "
+                            f"{self.input_frame_step_s:g} s per frame, the search limits at this beam; "
+                            f"{ALLOW_LARGE_FLAG} lifts them)", f"{seconds:,.6g} s")
+        return frames
 
     def shape(self, frames: int) -> RunShape:
         return RunShape(frames, self.frame_divisor, self.chunk_frames)

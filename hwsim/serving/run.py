@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from hwsim.errors import SpecError
+from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.sim.engine import TraceRecord
@@ -85,12 +86,23 @@ class ServeResult:
     memory: ChipMemory
 
 
+def chunk_frames_for(chunk_s: float, step_s: float) -> int:
+    """--chunk-s in whole input frames; below one frame is refused (it was rounded up to one without a word)."""
+    frames = round(chunk_s / step_s)
+    if frames < 1:
+        raise SpecError(None, "--chunk-s", f"expected at least one input frame ({step_s:g} s for this workload)",
+                        chunk_s)
+    return frames
+
+
 def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
     graph = prepared.model.graph
     chunk = request.base.chunk_frames
     if request.scenario is Scenario.STREAMING and chunk is None:
-        chunk = max(1, round(request.chunk_s / graph.input_frame_step_s))
-    return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk)
+        chunk = chunk_frames_for(request.chunk_s, graph.input_frame_step_s)
+    symbols = request.base.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame
+    longest = max_decode_frames(request.base.beam, symbols) * graph.encoder_frame_divisor  # in input frames
+    return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk, longest)
 
 
 def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
@@ -126,6 +138,49 @@ def schedule_inputs(prepared: Prepared, run: RunRequest) -> tuple:
             run.cache, graph.has_decoder)
 
 
+def expected_load(request: ServeRequest) -> tuple[float, float, str]:
+    """(utterances, seconds of audio) the request will simulate, expected before drawing anything, and the flags
+    that set them: offline the count x the mean length, server rate x duration, streaming each stream speaking
+    from its start to past --duration-s (one more utterance than fits)."""
+    mean_s = request.lengths.mean_table_s or request.lengths.mean_s
+    if request.scenario is Scenario.OFFLINE:
+        return request.utterances, request.utterances * mean_s, "--utterances"
+    if request.scenario is Scenario.SERVER:
+        count = request.rate_per_s * request.duration_s
+        return count, count * mean_s, "--rate x --duration-s"
+    per_stream = request.duration_s / mean_s + 1.0
+    return request.streams * per_stream, request.streams * (request.duration_s + mean_s), "--streams x --duration-s"
+
+
+def check_serve_limits(request: ServeRequest, framing: Framing | None = None, symbols: int | None = None) -> None:
+    """Every serving size under the run-size limits before anything is drawn or simulated (hwsim.limits)."""
+    limits = active_limits()
+    check_at_most("--chips", request.chips, limits.chips, "chips")
+    check_at_most("--streams", request.streams, limits.streams, "streams")
+    check_at_most("--utterance-s", request.lengths.mean_s, limits.audio_s, "seconds per utterance, as --audio-s")
+    count, audio_s, flags = expected_load(request)
+    check_at_most(flags, round(count), limits.utterances, "utterances")
+    check_at_most(f"{flags} x the mean utterance length", round(audio_s), limits.serve_audio_s, "seconds of audio")
+    if framing is not None and request.lengths.table_s and min(request.lengths.table_s) < framing.input_frame_step_s / 2:
+        raise SpecError(None, "--lengths", f"expected durations of at least one input frame "
+                        f"({framing.input_frame_step_s:g} s for this workload; the shortest row)",
+                        min(request.lengths.table_s))
+    if framing is not None:
+        longest_s = max(request.lengths.table_s) if request.lengths.table_s else request.lengths.mean_s
+        frames = max(1, round(longest_s / framing.input_frame_step_s))
+        flag = "--lengths" if request.lengths.table_s else "--utterance-s"
+        check_decode_limits(None, frames, request.base.beam, symbols or 1,
+                            (f"{flag}'s longest utterance in input frames", "--beam", "--max-symbols"))
+
+
+def load_cap(request: ServeRequest) -> float:
+    """The largest load (rate or streams) a capacity search may probe within the limits."""
+    limits = active_limits()
+    count, audio_s, _ = expected_load(request.with_load(1.0))
+    return min(limits.utterances / count, limits.serve_audio_s / audio_s,
+               limits.streams if request.scenario is Scenario.STREAMING else math.inf)
+
+
 def check_servable(prepared: Prepared, request: ServeRequest) -> None:
     if not prepared.model.graph.has_decoder:
         raise SpecError(None, "WORKLOAD", "an RNN-T workload (hwsim serve does not model hybrid HMM decoders)",
@@ -137,6 +192,8 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
+    check_serve_limits(request, framing, request.base.max_symbols
+                       or prepared.model.workload_spec.decoding.max_symbols_per_frame)
     utterances = build_load(request, prepared, framing, schedules)
     if not utterances:
         raise SpecError(None, "--rate", f"a rate that brings at least one utterance within --duration-s "

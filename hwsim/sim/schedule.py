@@ -57,29 +57,10 @@ class DecodeSchedule:
 
 
 def schedule_to_dict(schedule: DecodeSchedule) -> dict[str, object]:
-    """JSON-ready form of a schedule (the decode-trace file format: `hwsim simulate --replay FILE`)."""
+    """JSON-ready form of a schedule (the decode-trace file format: `hwsim simulate --replay FILE`; read back and
+    validated by hwsim.sim.schedule_io)."""
     return {"algorithm": schedule.algorithm, "beam": schedule.beam, "frames": schedule.frames,
             "labels": schedule.labels,
             **{key: getattr(schedule, key) for key in ("max_symbols", "vocab") if getattr(schedule, key) is not None},
             "steps": [[s.frame, s.prediction_rows, s.cache_hits, s.joint_rows, s.hyps] for s in schedule.steps],
             "step_fields": ["frame", "prediction_rows", "cache_hits", "joint_rows", "hyps"]}
-
-
-def _optional_int(data: dict[str, object], key: str) -> int | None:
-    value = data.get(key)
-    return None if value is None else int(value)  # type: ignore[call-overload]
-
-
-def schedule_from_dict(data: dict[str, object]) -> DecodeSchedule:
-    """Inverse of schedule_to_dict; raises ValueError naming what is wrong."""
-    try:
-        steps = tuple(DecodeStep(*(int(v) for v in step)) for step in data["steps"])  # type: ignore[union-attr]
-        schedule = DecodeSchedule(str(data["algorithm"]), int(data["beam"]), int(data["frames"]), steps,  # type: ignore[arg-type]
-                                  int(data["labels"]), _optional_int(data, "max_symbols"),  # type: ignore[arg-type]
-                                  _optional_int(data, "vocab"))
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"a decode trace with algorithm, beam, frames, labels and steps ({error})") from None
-    for index, step in enumerate(schedule.steps):
-        if not 0 <= step.frame < schedule.frames or min(step.prediction_rows, step.cache_hits, step.joint_rows, step.hyps) < 0:
-            raise ValueError(f"steps[{index}] with 0 <= frame < {schedule.frames} and non-negative counts")
-    return schedule

@@ -337,8 +337,10 @@ def input_cases() -> list[Case]:
         "replay:list": (lambda f: SIM + ["--replay", _replay(f, "[1, 2]")], ("decode trace",)),
         "replay:syntax": (lambda f: SIM + ["--replay", _replay(f, '{"a": ')], ("JSON",)),
         "replay:beam-mismatch": (lambda f: SIM + ["--beam", "8", "--replay", _replay(
-            f, '{"algorithm": "tsd", "beam": 2, "frames": 20, "labels": 0, "steps": []}')], ("--beam",)),
+            f, '{"algorithm": "tsd", "beam": 2, "frames": 20, "labels": 0, "steps": [[0, 1, 0, 1, 1]]}')],
+                                 ("--beam",)),
         "replay:missing": (lambda f: SIM + ["--replay", str(f / "none.json")], ("none.json",)),
+        **strict_reader_cases(),
         "npy:huge-header": (lambda f: _quant(f, _npy_header_claiming(f, (10**6, 10**6))), ("limit",)),
         "npy:object": (lambda f: _quant(f, _object_npy(f)), ("dtype",)),
         "npy:truncated": (lambda f: _quant(f, _npy_header_claiming(f, (100, 100))), ("npy",)),
@@ -358,6 +360,75 @@ def input_cases() -> list[Case]:
         "npz:huge-header": (lambda f: QAT + ["--weights", _npz_huge(f)], ("limit",)),
     }
     return [Case(name, build, fragments) for name, (build, fragments) in listed.items()]
+
+
+FIT = ["fit-decoding"]
+TRACE_OK = {"algorithm": "tsd", "beam": 1, "frames": 5, "labels": 1, "max_symbols": 3, "vocab": 40,
+            "steps": [[0, 1, 0, 1, 1]]}
+SERVE_LSTM = ["serve", "lstm_rnnt_small", "fp16", "--device", "ibm_7nm_ai_chip", "--utterances", "2"]
+
+
+def _trace(folder: Path, **changes: Any) -> str:
+    import json
+    return _write(folder, "trace.json", json.dumps({**TRACE_OK, **changes}).encode())
+
+
+def _duplicate_key(text: str, after: str, line: str) -> bytes:
+    """`text` with `line` inserted after the first line containing `after` (a key given twice)."""
+    lines = text.splitlines()
+    index = next(i for i, item in enumerate(lines) if after in item)
+    return "\n".join(lines[: index + 1] + [line] + lines[index + 1:]).encode() + b"\n"
+
+
+def _fp16_weights(folder: Path) -> str:
+    array = np.ones((340, 2560), dtype=np.float32)
+    array[3, 7] = 1e5  # beyond fp16's 65504: the int4 plan casts this tensor to fp16
+    return _npz_with(folder, {"encoder.layers.0.fwd.w_ih": array})
+
+
+def strict_reader_cases() -> dict[str, tuple[Builder, tuple]]:
+    """Issue 29: decode traces, lengths files, duplicate YAML keys and weights a plan cannot cast."""
+    device = (DEVICES_DIR / "ibm_7nm_ai_chip.yaml").read_text()
+    workload = _valid_workload_text()
+    lengths = lambda f, data: SERVE_LSTM + ["--lengths", _write(f, "lengths.csv", data)]  # noqa: E731
+    return {
+        "trace:beam-2.5": (lambda f: FIT + [_trace(f, beam=2.5)], ("trace.json: beam: expected an integer",)),
+        "trace:beam-true": (lambda f: FIT + [_trace(f, beam=True)], ("beam: expected an integer, got True",)),
+        "trace:beam-0": (lambda f: FIT + [_trace(f, beam=0)], ("beam: expected an integer >= 1, got 0",)),
+        "trace:beam-negative": (lambda f: FIT + [_trace(f, beam=-1)], ("beam: expected an integer >= 1",)),
+        "trace:frames-text": (lambda f: FIT + [_trace(f, frames="40")], ("frames: expected an integer, got '40'",)),
+        "trace:labels-negative": (lambda f: FIT + [_trace(f, labels=-5)], ("labels: expected an integer >= 0",)),
+        "trace:vocab-0": (lambda f: FIT + [_trace(f, vocab=0)], ("vocab: expected an integer >= 2, got 0",)),
+        "trace:steps-empty": (lambda f: FIT + [_trace(f, steps=[])], ("steps: expected at least 1 items",)),
+        "trace:step-short": (lambda f: FIT + [_trace(f, steps=[[0, 1, 0]])], ("steps[0]: expected at least 5",)),
+        "trace:step-float": (lambda f: FIT + [_trace(f, steps=[[0, 1.5, 0, 1, 1]])], ("steps[0][1]",)),
+        "trace:unknown-key": (lambda f: FIT + [_trace(f, bogus=1)], ("bogus",)),
+        "trace:max-symbols-huge": (lambda f: FIT + [_trace(f, max_symbols=10**9)], ("max_symbols: expected at most",)),
+        "replay:beam-0": (lambda f: SIM + ["--replay", _trace(f, beam=0)], ("beam: expected an integer >= 1",)),
+        "replay:frames-text": (lambda f: SIM + ["--replay", _trace(f, frames="20")], ("frames: expected an integer",)),
+        "lengths:binary": (lambda f: lengths(f, b"2.0\n\x89PNG\r\n\x1a\n\xff\xd8\n"), ("lengths.csv: row 2: ",)),
+        "lengths:nul-bytes": (lambda f: lengths(f, b"\x00" * 64), ("lengths.csv: row 1: ",)),
+        "lengths:nan": (lambda f: lengths(f, b"1\nnan\n"), ("row 2: expected a duration",)),
+        "lengths:inf": (lambda f: lengths(f, b"1\n1e999\n"), ("row 2: expected a duration in seconds > 0, got inf",)),
+        "lengths:1e308": (lambda f: lengths(f, b"1e308\n"), ("row 1: expected a duration of at most 36,000",)),
+        "lengths:underscore": (lambda f: lengths(f, b"1_000\n"), ("row 1: expected a duration", "'1_000'")),
+        "lengths:text-row": (lambda f: lengths(f, b"# seconds\n1.5\nten\n"), ("row 3: ", "'ten'")),
+        "lengths:zero": (lambda f: lengths(f, b"0\n"), ("row 1: expected a duration in seconds > 0",)),
+        "lengths:below-a-frame": (lambda f: lengths(f, b"1\n1e-9\n"), ("--lengths: expected durations of at least "
+                                                                         "one input frame",)),
+        "lengths:dev-zero": (lambda f: SERVE_LSTM + ["--lengths", "/dev/zero"], ("/dev/zero: expected a lengths file",)),
+        "yaml:duplicate-key-device": (lambda f: ["gemm", "--device", _write(f, "d.yaml", _duplicate_key(
+            device, "clock_hz:", "    clock_hz: {value: 1.0e9, source: x}")), "--m", "8", "--k", "8", "--n", "8"],
+            ("d.yaml: matrix_engines[0].clock_hz: expected each key once per mapping",)),
+        "yaml:duplicate-key-top": (lambda f: ["params", _write(f, "w.yaml", _duplicate_key(
+            workload, "schema_version", "schema_version: 1"))], ("w.yaml: schema_version: expected each key once",)),
+        "yaml:max-symbols-per-frame-huge": (lambda f: ["params", _write(f, "w.yaml", _edit_yaml(
+            workload, ("decoding", "max_symbols_per_frame"), "100000"))], ("decoding.max_symbols_per_frame: expected "
+                                                                           "at most 100 labels per frame",)),
+        "npz:beyond-fp16": (lambda f: ["qat", "ibm_rnnt_swb", "int4", "--max-tensors", "1", "--weights",
+                                       _fp16_weights(f)], ("w.npz: encoder.layers.0.fwd.w_ih: expected values of "
+                                                           "magnitude at most 65504",)),
+    }
 
 
 def _claims_with(name: str, edit: Callable[[dict], None]) -> bytes:
@@ -482,13 +553,20 @@ def argument_cases() -> list[Case]:
         "fit-decoding:max-symbols-0": ["fit-decoding", "none.json", "--max-symbols", "0"],
         "fit-decoding:vocab-text": ["fit-decoding", "none.json", "--vocab", "many"],
         "serve:utterances-0": SERVE + ["--utterances", "0"],
-        "serve:rate-zero": SERVE[:-2] + ["server", "--rate", "0"],
-        "serve:streams-0": SERVE[:-2] + ["streaming", "--streams", "0"],
+        "serve:rate-zero": SERVE[:-1] + ["server", "--rate", "0"],
+        "serve:streams-0": SERVE[:-1] + ["streaming", "--streams", "0"],
         "serve:max-batch-0": SERVE + ["--max-batch", "0"],
         "serve:chips-0": SERVE + ["--chips", "0"],
         "serve:slo-negative": SERVE + ["--slo-p99-s", "-1", "--find-max-load"],
-        "serve:scenario": SERVE[:-2] + ["batch"],
+        "serve:scenario": SERVE[:-1] + ["batch"],
         "serve:lengths-missing": SERVE + ["--lengths", "none.csv"],
+        "serve:chunk-below-a-frame": SERVE[:-1] + ["streaming", "--streams", "1", "--chunk-s", "1e-9"],
+        "serve:utterance-s-nan": SERVE + ["--utterance-s", "nan"],
+        "serve:utterance-cv-inf": SERVE + ["--utterance-cv", "inf"],
+        "simulate:audio-below-a-frame": SIM[:5] + ["--audio-s", "0.001"],
+        "serve:workers-0": SERVE + ["--workers", "0"],
+        "serve:trace-segments-negative": SERVE + ["--trace-segments", "-1", "--out", "o"],
+        "sweep:workers-0": sweep + ["--beams", "1", "--workers", "0", "--out", "o"],
         "cli:unknown-verb": ["simulat"],
         "cli:no-verb": [],
         "cli:spec-dir-missing": ["--spec-dir", "no/such/folder", "params", "ibm_rnnt_swb"],

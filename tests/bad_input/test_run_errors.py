@@ -60,7 +60,7 @@ def test_replay_of_a_trace_from_another_beam_or_algorithm(run_cli, tmp_path):
     assert_one_line_error(run_cli(*SIM, "--frames", "6", "--beam", "2", "--algorithm", "alsd", "--replay", str(trace)),
                           "--replay", "'alsd'", "tsd")
     unknown = tmp_path / "u.json"
-    unknown.write_text('{"algorithm": "viterbi", "beam": 2, "frames": 6, "labels": 0, "steps": []}')
+    unknown.write_text('{"algorithm": "viterbi", "beam": 2, "frames": 6, "labels": 0, "steps": [[0, 1, 0, 1, 1]]}')
     assert_one_line_error(run_cli(*SIM, "--frames", "6", "--beam", "2", "--replay", str(unknown)), "algorithm", "viterbi")
 
 

@@ -37,8 +37,8 @@ def test_bad_flags(run_cli, tmp_path, extra, message):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("1.0\nabc\n", "line 2: expected a duration in seconds > 0, got 'abc'"),
-    ("2.0\n-1\n", "line 2: expected a duration in seconds > 0, got -1.0"),
+    ("1.0\nabc\n", "row 2: expected a duration in seconds > 0 (a decimal number such as 2.5 or 1e3), got 'abc'"),
+    ("2.0\n-1\n", "row 2: expected a duration in seconds > 0, got -1.0"),
     ("", "expected at least one duration in seconds (one per line), got no rows"),
 ])
 def test_bad_lengths_file(run_cli, tmp_path, text, message):

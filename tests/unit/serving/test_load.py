@@ -42,8 +42,8 @@ def test_lengths_file(tmp_path):
     good = tmp_path / "ok.csv"
     good.write_text("# seconds\n1.5\n\n2\n")
     assert read_lengths(good) == (1.5, 2.0)
-    for name, text, match in (("text.csv", "1.0\nabc\n", "line 2: expected a duration in seconds > 0, got 'abc'"),
-                              ("neg.csv", "1.0\n-2\n", "line 2: expected a duration in seconds > 0, got -2.0"),
+    for name, text, match in (("text.csv", "1.0\nabc\n", r"row 2: expected a duration in seconds > 0 \(a decimal number such as 2\.5 or 1e3\), got 'abc'"),
+                              ("neg.csv", "1.0\n-2\n", "row 2: expected a duration in seconds > 0, got -2.0"),
                               ("empty.csv", "# nothing\n", "no rows")):
         path = tmp_path / name
         path.write_text(text)
