@@ -86,3 +86,17 @@ def unknown_choice(file: str | Path | None, key_path: str, kind: str, value: str
     choices = sorted(choices)
     hint = did_you_mean(value, choices)
     return SpecError(file, key_path, f"unknown {kind} {value!r}{hint}; known: {', '.join(choices)}")
+
+
+_warned: set[str] = set()
+
+
+def warn(message: str) -> None:
+    """One `hwsim: warning: ...` line on stderr, once per process: something the user asked for did not fully
+    happen, but the run is still meaningful (an error would stop a useful partial edit)."""
+    import sys
+
+    line = f"hwsim: warning: {one_line(message)}"
+    if line not in _warned:
+        _warned.add(line)
+        print(line, file=sys.stderr)
