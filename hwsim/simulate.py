@@ -17,6 +17,7 @@ from hwsim.cost.ops import CostContext
 from hwsim.cost.options import RunOptions
 from hwsim.cost.residency import plan_residency, tensor_bytes
 from hwsim.errors import SpecError
+from hwsim.paths import display_path
 from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams, min_top_prob
 from hwsim.sim.engine import Engine, RunShape
@@ -209,7 +210,7 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
 
 def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:
     config = prepared.model.resolved_config()
-    config["device"] = {"name": prepared.device.name, "file": prepared.device.file}
+    config["device"] = {"name": prepared.device.name, "file": display_path(prepared.device.file)}
     config["run"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.__dict__.items()
                      if k != "options"}
     options = prepared.options or request.options

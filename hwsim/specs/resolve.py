@@ -12,7 +12,7 @@ from hwsim.graph.model import Graph
 from hwsim.limits import check_workload_limits
 from hwsim.paths import (
     MODELS_DIR, PRECISIONS_DIR, display_path, find_named_spec, is_plain_name, looks_like_path, resolve_spec_path,
-    search_dirs, shipped_names,
+    search_dirs, shipped_names, user_path,
 )
 from hwsim.precision.plan import PrecisionPlan, plan_precision
 from hwsim.specs.load import read_yaml, validate_spec
@@ -23,9 +23,10 @@ from hwsim.specs.workload import WorkloadSpec
 
 def load_workload_spec(name_or_path: str | Path, overrides: list[str] | None = None) -> tuple[WorkloadSpec, Path]:
     path = resolve_spec_path(name_or_path, MODELS_DIR, "workload")
-    data = apply_overrides(read_yaml(path), overrides or [], display_path(path))
-    spec = validate_spec(WorkloadSpec, data, display_path(path))
-    check_workload_limits(spec, display_path(path))
+    shown = user_path(path)
+    data = apply_overrides(read_yaml(path), overrides or [], shown)
+    spec = validate_spec(WorkloadSpec, data, shown)
+    check_workload_limits(spec, shown)
     return spec, path
 
 
@@ -61,8 +62,8 @@ def load_precision_spec(name_or_path: str | Path, workload: WorkloadSpec,
                         overrides: list[str] | None = None) -> tuple[PrecisionSpec, Path]:
     """`overrides` edit the precision file (e.g. `defaults.activations.format=bf16`), as --precision-set does."""
     path = resolve_precision_path(name_or_path, workload)
-    data = apply_overrides(read_yaml(path), overrides or [], display_path(path), flag="--precision-set")
-    return validate_spec(PrecisionSpec, data, display_path(path)), path
+    data = apply_overrides(read_yaml(path), overrides or [], user_path(path), flag="--precision-set")
+    return validate_spec(PrecisionSpec, data, user_path(path)), path
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def resolve_model(workload: str | Path, precision: str | Path, overrides: list[s
     graph = build_graph(workload_spec)
     precision_spec, precision_path = load_precision_spec(precision, workload_spec, precision_overrides)
     meta = MetadataDtype(meta_dtype) if meta_dtype else None
-    plan = plan_precision(precision_spec, graph, display_path(precision_path), meta)
+    plan = plan_precision(precision_spec, graph, user_path(precision_path), meta)
     for message in shadowed_overrides(precision_spec, plan, precision_overrides or []):
         warn(message)
     return ResolvedModel(workload_spec, workload_path, graph, precision_spec, precision_path, plan)
