@@ -62,3 +62,11 @@ def test_template_of_an_unknown_device_is_one_line(run_cli):
     assert result.code == 2 and result.out == ""
     assert result.err.startswith("hwsim: error: device: unknown device 'tpu_v5' (did you mean 'tpu_v5p'?); known: ")
     assert result.err.count("\n") == 1
+
+
+def test_template_name_sets_the_copys_name_and_is_a_plain_name(run_cli):
+    assert yaml.safe_load(run_cli("devices", "--template", "tpu_v5e", "--name", "my_npu").out)["name"] == "my_npu"
+    bad = run_cli("devices", "--template", "tpu_v5e", "--name", "../x")
+    assert bad.code == 2 and bad.err.startswith("hwsim: error: --name: expected a device name")
+    alone = run_cli("devices", "--name", "x")
+    assert alone.code == 2 and alone.err == "hwsim: error: --name: expected --name only with --template NAME, got 'x'\n"

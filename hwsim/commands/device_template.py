@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hwsim.paths import DEVICES_DIR, resolve_spec_path, user_path
+from hwsim.errors import SpecError
+from hwsim.paths import DEVICES_DIR, is_plain_name, resolve_spec_path, user_path
 from hwsim.specs.load import read_yaml
 from hwsim.specs.schema import MODELINE_PREFIX, schema_file
 
@@ -67,12 +68,14 @@ def _header(name: str, new_name: str, data: dict[str, Any], shown: str) -> list[
     return lines
 
 
-def device_template(name_or_path: str) -> str:
+def device_template(name_or_path: str, new_name: str | None = None) -> str:
     """The template text of a shipped (or user) device: header, then the file's own body under a new name."""
+    if new_name is not None and not is_plain_name(new_name):
+        raise SpecError(None, "--name", "expected a device name (letters, digits, '_', '-', '.')", new_name)
     path = resolve_spec_path(name_or_path, DEVICES_DIR, "device")
     data = read_yaml(path)
     name = str(data.get("name", path.stem))
-    new_name = f"my_{name}"
+    new_name = new_name or f"my_{name}"
     text = path.read_text()
     body = [line for line in text.splitlines() if not line.startswith(MODELINE_PREFIX)]
     renamed = NAME_LINE.sub(f"name: {new_name}", "\n".join(body), count=1)

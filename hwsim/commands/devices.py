@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--template", metavar="NAME",
                         help="print device NAME as a starting point for your own file (valid YAML; a header says "
                              "which figures to change), e.g. hwsim devices --template tpu_v5e > my_chip.yaml")
+    parser.add_argument("--name", metavar="NEW", help="with --template: the copy's name (default my_NAME); save it "
+                                                      "as NEW.yaml so the name and the file stem agree")
     parser.set_defaults(func=run)
 
 
@@ -55,10 +57,12 @@ def summarize(device: Device) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.name is not None and args.template is None:
+        raise SpecError(None, "--name", "expected --name only with --template NAME", args.name)
     if args.template is not None:
         if args.json:
             raise SpecError(None, "--template", "expected --template without --json (it prints YAML)")
-        sys.stdout.write(device_template(args.template))
+        sys.stdout.write(device_template(args.template, args.name))
         return 0
     rows = [{**summarize(load_device(path)), "origin": origin, "file": user_path(path)}
             for _, path, origin in listed_devices()]

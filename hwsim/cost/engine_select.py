@@ -227,10 +227,13 @@ def _promoted(engine: MatrixEngine, weight_fmt: NumberFormat, act_fmt: NumberFor
 def _unsupported(device: Device, pair: str) -> SpecError:
     declared = sorted({p for e in device.matrix_engines for p, s in e.precisions.items() if s.support is not Support.REJECTED})
     where = "matrix_engines[0].precisions" if len(device.matrix_engines) == 1 else "matrix_engines[*].precisions"
+    weight, act = split_pair(pair)  # type: ignore[misc]  (a pair name built by pair_name)
+    wider = max(weight, act, key=lambda f: f.bits)
+    model = pair if weight == act else pair_name(wider, wider)  # a mixed pair runs by promotion once that one runs
     return SpecError(device.file, where,
                      f"expected a weight x activation pair an engine runs natively, emulated or by promotion "
-                     f"(declared: {', '.join(declared)}){_nearest_hint(device, pair)}, or model {pair} in your own copy "
-                     f"of the device (hwsim devices --template {device.name}) with '{pair}: {{support: emulated, "
+                     f"(declared: {', '.join(declared)}){_nearest_hint(device, pair)}, or model {model} in your own "
+                     f"copy of the device (hwsim devices --template {device.name}) with '{model}: {{support: emulated, "
                      f"via: ..., slowdown: {{value: ..., assumption: ...}}}}'", pair)
 
 
