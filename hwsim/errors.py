@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 
 PLAIN_STARTS = ("expected", "unknown", "file not found", "cannot", "required", "no ", "--")
@@ -89,6 +90,18 @@ def unknown_choice(file: str | Path | None, key_path: str, kind: str, value: str
 
 
 _warned: set[str] = set()
+_silenced = [0]
+
+
+@contextmanager
+def silenced_warnings() -> Iterator[None]:
+    """For code whose edits are deliberate (a paper reproduction's own --precision-set overrides): `warn` prints
+    nothing inside. Usable as a decorator."""
+    _silenced[0] += 1
+    try:
+        yield
+    finally:
+        _silenced[0] -= 1
 
 
 def warn(message: str) -> None:
@@ -97,6 +110,6 @@ def warn(message: str) -> None:
     import sys
 
     line = f"hwsim: warning: {one_line(message)}"
-    if line not in _warned:
+    if line not in _warned and not _silenced[0]:
         _warned.add(line)
         print(line, file=sys.stderr)

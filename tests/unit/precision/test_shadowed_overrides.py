@@ -50,3 +50,16 @@ def test_readme_example_does_what_it_says(run_cli):
     edited, err = _size(run_cli, "defaults.activations.format=bf16", "rules[0].weights.block_size=128")
     assert err == ""
     assert edited["metadata_bits"] * 2 == base["metadata_bits"]
+
+
+def test_deliberate_overrides_can_be_silenced(capsys):
+    """Paper reproductions override the defaults on purpose (float parts in bf16 on a TPU, quantized rules kept)."""
+    from hwsim.errors import silenced_warnings
+    from hwsim.repro.gpu_vs_tpu import TPU_HALF
+    from hwsim.specs.resolve import resolve_model
+
+    with silenced_warnings():
+        resolve_model("ibm_rnnt_swb", "int4", precision_overrides=list(TPU_HALF["int4"]))
+    assert capsys.readouterr().err == ""
+    resolve_model("ibm_rnnt_swb", "int4", precision_overrides=list(TPU_HALF["int4"]))
+    assert "hwsim: warning: --precision-set defaults.weights.format=bf16: rules[0]" in capsys.readouterr().err
