@@ -170,8 +170,12 @@ def _substituted(device: Device, weight_fmt: NumberFormat, act_fmt: NumberFormat
 
 
 def nearest_pair(device: Device, pair: str) -> str | None:
-    """The runnable pair closest to `pair`: same kind (float or integer) per operand first, then fewest bits apart,
-    a wider operand before a narrower one (it loses no precision), then file order."""
+    """The runnable pair closest to `pair`, ranked by: operands of the same kind (float or integer), then no
+    operand narrower than asked (a wider one loses no precision), then fewest bits apart, then file order.
+
+        fp16xfp16 on a TPU (bf16, f32, int8, int4)  -> bf16xbf16   same kind, same width
+        int2xint2 on a TPU                          -> int4xint4   the next wider integer
+    """
     wanted = split_pair(pair)
     candidates = runnable_pairs(device)
     if wanted is None or not candidates:
