@@ -73,7 +73,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quantize": ("hwsim.commands.quantize", "fake-quantize a .npy array with a praxis/fms_mo quantizer"),
     "qat-demo": ("hwsim.commands.qat_demo", "small numpy LSTM QAT run comparing quantizers"),
     "qat": ("hwsim.commands.qat", "weight quantization error (SQNR, MSE, clipping) per tensor/component"),
-    "devices": ("hwsim.commands.devices", "list shipped devices with headline figures"),
+    "devices": ("hwsim.commands.devices", "list devices (shipped and yours) with headline figures"),
     "gemm": ("hwsim.commands.gemm", "cost of one (M x K) @ (K x N) GEMM on a device"),
     "cost": ("hwsim.commands.cost", "per-op cost table of a precision config on a device"),
     "simulate": ("hwsim.commands.simulate", "discrete-event simulation of one utterance under beam search"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import math
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 
 PLAIN_STARTS = ("expected", "unknown", "file not found", "cannot", "required", "no ", "--")
@@ -100,3 +101,27 @@ def rounding_note(flag: str, seconds: float, frames: int, step_s: float) -> str 
     if math.isclose(frames * step_s, seconds, rel_tol=1e-9, abs_tol=0.0):
         return None
     return f"{flag} {seconds:g} is rounded to {frames:,} input frames = {frames * step_s:g} s (frame step {step_s:g} s)"
+
+
+_warned: set[str] = set()
+_silenced = [0]
+
+
+@contextmanager
+def silenced_warnings() -> Iterator[None]:
+    """For code whose edits are deliberate (a paper reproduction's own --precision-set overrides): `warn` prints
+    nothing inside. Usable as a decorator."""
+    _silenced[0] += 1
+    try:
+        yield
+    finally:
+        _silenced[0] -= 1
+
+
+def warn(message: str) -> None:
+    """One `hwsim: warning: ...` line on stderr, once per process: something the user asked for did not fully
+    happen, but the run is still meaningful (an error would stop a useful partial edit)."""
+    line = f"hwsim: warning: {one_line(message)}"
+    if line not in _warned and not _silenced[0]:
+        _warned.add(line)
+        print(line, file=sys.stderr)

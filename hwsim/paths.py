@@ -32,6 +32,17 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
+def user_path(path: str | Path) -> str:
+    """A path for messages that opens from where the user ran hwsim: relative to the current folder when the file
+    lies under it (from a checkout's root a shipped file prints hwsim/data/..., as reports name it), a shipped file
+    elsewhere absolute (an install's site-packages), any other path as the user gave it."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):  # not under the current folder, or the current folder is gone
+        return str(resolved) if resolved.is_relative_to(DATA_DIR.resolve()) else str(path)
+
+
 SPEC_PATH_ENV = "HWSIM_SPEC_PATH"
 # A plain name: letters, digits, '_', '-', '.', not starting with '.'; never a separator, so never a path.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}")

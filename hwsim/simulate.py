@@ -18,6 +18,7 @@ from hwsim.cost.options import RunOptions
 from hwsim.cost.residency import plan_residency, tensor_bytes
 from hwsim.errors import SpecError
 from hwsim.limits import check_decode_limits
+from hwsim.paths import display_path
 from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams, min_top_prob
 from hwsim.sim.engine import Engine, RunShape
@@ -83,6 +84,7 @@ class Prepared:
         options = self.options or self.costs.ctx.options
         return {"matmul_precision": options.matmul_precision.value, "search_on": options.search_on.value,
                 "elementwise_fusion": options.fusion.value, "computed_as": computed_precisions(self.costs),
+                **({"compute_as": options.compute_as} if options.compute_as else {}),
                 **({"cuda_graphs": self.device.gpu.cuda_graphs} if self.device.gpu else {})}
 
 
@@ -211,7 +213,7 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
 
 def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:
     config = prepared.model.resolved_config()
-    config["device"] = {"name": prepared.device.name, "file": prepared.device.file}
+    config["device"] = {"name": prepared.device.name, "file": display_path(prepared.device.file)}
     config["run"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.__dict__.items()
                      if k != "options"}
     options = prepared.options or request.options

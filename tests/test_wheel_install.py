@@ -1,5 +1,7 @@
 """A wheel built from this tree, installed (not editable) into a fresh virtual environment outside the tree,
-runs every README command that needs no long run, from an empty temporary folder.
+runs every command of the README and of the docs pages its daily jobs link to (docs/usage.md, docs/validation.md)
+that needs no long run, from an empty temporary folder. (docs/guide.md's commands build on each other: they run,
+in order, in tests/test_guide.py.)
 
 The wheel is built without build isolation when setuptools and wheel are importable (the `test` extra installs
 them, so CI needs no network for this test) and installed with --no-deps --no-index; the new environment sees
@@ -26,7 +28,7 @@ import pytest
 REPO = Path(__file__).parents[1]
 pytestmark = pytest.mark.install
 
-# README commands not run here, with why (each takes long or needs files a user brings).
+# Commands not run here, with why (each takes long or needs files a user brings).
 SKIPPED = {
     "hwsim qat-demo": "a real QAT run (~30 s)",
     "hwsim qat usm_rnnt_1b exp5": "1 B parameters quantized (~40 s)",
@@ -39,16 +41,20 @@ SKIPPED = {
 }
 
 
+DOCUMENTS = ("README.md", "docs/usage.md", "docs/validation.md")
+
+
 def readme_commands() -> list[str]:
-    """Every `hwsim ...` command in the README's bash blocks (continuations joined, comments dropped); of the
-    set-up lines, the part after the last `&&`."""
+    """Every `hwsim ...` command in the bash blocks of DOCUMENTS (continuations joined, comments dropped), once
+    each; of the set-up lines, the part after the last `&&`."""
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", (REPO / "README.md").read_text(), re.S):
-        for line in block.replace("\\\n", " ").splitlines():
-            line = line.split("  #")[0].split("&&")[-1].strip()
-            if line.startswith("hwsim "):
-                commands.append(" ".join(line.split()))
-    return commands
+    for document in DOCUMENTS:
+        for block in re.findall(r"```bash\n(.*?)```", (REPO / document).read_text(), re.S):
+            for line in block.replace("\\\n", " ").splitlines():
+                line = line.split("  #")[0].split("&&")[-1].strip()
+                if line.startswith("hwsim "):
+                    commands.append(" ".join(line.split()))
+    return list(dict.fromkeys(commands))
 
 
 def _skip_reason(command: str) -> str | None:
@@ -95,10 +101,17 @@ def workdir(tmp_path_factory) -> Path:
 
 
 def _run(bin_dir: Path, command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run one command as a shell would, `> FILE` included (the only redirection the documents use)."""
     argv = shlex.split(command)
+    target = None
+    if ">" in argv:
+        argv, target = argv[:argv.index(">")], argv[argv.index(">") + 1]
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "MPLBACKEND": "Agg"}
     env.pop("PYTHONPATH", None)
-    return subprocess.run([str(bin_dir / argv[0]), *argv[1:]], cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run([str(bin_dir / argv[0]), *argv[1:]], cwd=cwd, env=env, capture_output=True, text=True)
+    if target is not None:
+        (cwd / target).write_text(done.stdout)
+    return done
 
 
 def test_the_wheel_is_what_runs(installed, workdir):
@@ -117,6 +130,15 @@ def test_the_wheel_carries_the_schemas(installed, workdir):
     assert shipped.stdout.strip() == "True", shipped.stderr
 
 
+def test_the_documents_hold_the_readme_commands_that_moved():
+    """README commands moved into docs/ pages (issue 29) are still run here."""
+    commands = readme_commands()
+    assert len(commands) >= 35
+    for moved in ("hwsim gemm --device h100_sxm", "hwsim simulate dblstm_hmm_300 int4", "hwsim quantize w.npy",
+                  "hwsim devices --template tpu_v5e", "hwsim simulate ibm_rnnt_swb int4 --device tpu_v5e"):
+        assert any(command.startswith(moved) for command in commands), moved
+
+
 @pytest.mark.parametrize("command", readme_commands())
 def test_readme_command_runs_from_the_wheel(installed, workdir, command):
     why = _skip_reason(command)
@@ -125,5 +147,7 @@ def test_readme_command_runs_from_the_wheel(installed, workdir, command):
     done = _run(installed, command, workdir)
     assert done.returncode == 0, f"{command}\n{done.stderr[-2000:]}"
     assert "Traceback" not in done.stderr
+    if target := (command.split(" > ")[1] if " > " in command else None):
+        assert (workdir / target).stat().st_size > 0
     if "--json" in command.split():
         json.loads(done.stdout, parse_constant=lambda name: pytest.fail(f"{command}: non-strict JSON {name}"))

@@ -31,6 +31,25 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
                         "--precision-set defaults.activations.format=bf16 (repeatable)")
 
 
+def compute_as_pair(text: str) -> str:
+    """argparse type for --compute-as: 'bf16' (both operands) or 'WFMTxAFMT' -> the canonical pair name."""
+    from hwsim.formats import format_names, pair_name, parse_format, split_pair
+
+    single = parse_format(text)
+    pair = (single, single) if single is not None else split_pair(text.strip().lower())
+    if pair is None:
+        raise argparse.ArgumentTypeError(f"expected a format or a pair WFMTxAFMT of {', '.join(format_names())}, "
+                                         f"got {text!r}")
+    return pair_name(*pair)
+
+
+def add_compute_as_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--compute-as", type=compute_as_pair, default=None, metavar="PAIR",
+                        help="compute any weight x activation pair the device lacks as PAIR (e.g. bf16xbf16 for fp16 "
+                             "on a TPU), with a note saying what was computed as what; without it such a pair is an "
+                             "error naming the nearest pair the device runs")
+
+
 def positive_int(text: str) -> int:
     """argparse type for counts that must be >= 1, with the one-line error style."""
     try:

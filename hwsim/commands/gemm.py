@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 
 from hwsim.cost.device import Dataflow, load_device
-from hwsim.cost.engine_select import parse_matmul_precision, parse_precision
+from hwsim.cost.engine_select import check_compute_as, parse_matmul_precision, parse_precision
 from hwsim.cost.gemm import GemmCost, gemm_cost
 from hwsim.cost.formats import split_pair
-from hwsim.commands.common import require_positive_int
+from hwsim.commands.common import add_compute_as_argument, require_positive_int
 from hwsim.jsonout import dumps
 from hwsim.paths import DEVICES_DIR, shipped_names
 
@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--scale-blocks", default="0", metavar="S",
                         help="weight scales per output along K for integer compute: 0 = unscaled (as SCALE-Sim counts), "
                              "1 = per-channel, K/block = sub-channel; each rescales every output once on the vector unit")
+    add_compute_as_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object with the full breakdown")
     parser.set_defaults(func=run)
 
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     precision = parse_matmul_precision(args.matmul_precision)
     blocks = 0 if str(args.scale_blocks) == "0" else require_positive_int(args.scale_blocks, "--scale-blocks")
     device = load_device(args.device, args.device_overrides)
+    if args.compute_as is not None:
+        check_compute_as(device, args.compute_as)
     if args.precision is None:
         first = device.matrix_engines[0]
         default = next(p for p, s in first.precisions.items() if s.support.value == "native")
@@ -58,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         weight_fmt, act_fmt = parse_precision(args.precision, device)
     cost = gemm_cost(device, m, k, n, weight_fmt, act_fmt, matmul_precision=precision,
-                     dataflow=Dataflow(args.dataflow) if args.dataflow else None, scale_blocks=blocks)
+                     dataflow=Dataflow(args.dataflow) if args.dataflow else None, scale_blocks=blocks,
+                     compute_as=args.compute_as)
     print(dumps(cost.as_dict()) if args.json else format_cost(cost))
     return 0
 

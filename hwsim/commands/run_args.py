@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from hwsim.commands.common import finite_float, positive_int, seed_int
+from hwsim.commands.common import add_compute_as_argument, finite_float, positive_int, seed_int
 from hwsim.cost.engine_select import parse_matmul_precision
 from hwsim.cost.options import Fusion, Placement, RunOptions
 from hwsim.errors import SpecError, note, rounding_note, unknown_choice
@@ -52,6 +52,7 @@ def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
                         help="GPU devices: launch each call's kernels from a CUDA graph (one graph launch per call and "
                              "a small per-kernel cost, instead of an eager launch per kernel; default: the device file's "
                              "gpu.cuda_graphs)")
+    add_compute_as_argument(parser)
 
 
 def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +100,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
                       matmul_precision=parse_matmul_precision(getattr(args, "matmul_precision", "default")),
                       search_on=_choice("--search-on", "search placement", getattr(args, "search_on", None), Placement),
                       fusion=_choice("--fusion", "fusion", getattr(args, "fusion", None), Fusion),
-                      cuda_graphs=getattr(args, "cuda_graphs", None))
+                      cuda_graphs=getattr(args, "cuda_graphs", None), compute_as=getattr(args, "compute_as", None))
 
 
 def check_probability(name: str, value: float | None) -> None:
@@ -190,6 +191,9 @@ def describe_choices(choices: dict[str, object], indent: str = "  ") -> list[str
     """Human lines for a run's numerics and placement choices and the pair each component computes in."""
     lines = [f"{indent}matmul precision {choices['matmul_precision']}; search on {choices['search_on']}; "
              f"element-wise fusion {choices['elementwise_fusion']}"]
+    if choices.get("compute_as"):
+        lines.append(f"{indent}note: pairs the device lacks are computed as {choices['compute_as']} (--compute-as); "
+                     "the lines below say which")
     for component, pairs in dict(choices.get("computed_as", {})).items():
         lines += [f"{indent}{component}: {pair}" for pair in pairs]
     latency = choices.get("call_latency_s")

@@ -19,6 +19,7 @@ from hwsim.commands.run_args import (
     add_decode_arguments,
     add_device_arguments,
     add_mapping_arguments,
+    describe_choices,
     run_request,
     signed_int,
 )
@@ -155,12 +156,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if executor is not None:
             executor.close()
+    if request.base.options.compute_as:  # say what was computed as what (only then: the keys are new)
+        choices = prepared.run_choices()
+        result.summary.update(compute_as=choices["compute_as"], computed_as=choices["computed_as"])
     if args.out:
         _write(args.out, result, points, label, args.slo_p99_s, resolved_config(request.base, prepared), args)
     if args.json:
         print_json(result.summary)
     else:
         print("\n".join(human_summary(result.summary)))
+        if "compute_as" in result.summary:
+            print("\n".join(describe_choices(prepared.run_choices())[1:]))
         if args.out:
             print(f"written to {args.out}/")
     return 0

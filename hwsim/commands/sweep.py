@@ -1,5 +1,7 @@
 """`hwsim sweep WORKLOAD --device D --precisions P1,P2 --beams 1,2,4,8,16 --frames T --out DIR`: simulate every
-point and write DIR/results.csv (one row per point and component), points.csv, speedup.csv and the speed-up plot."""
+point and write DIR/results.csv (one row per point and component), points.csv, speedup.csv and the speed-up plot.
+A run that matches a published figure (claims/speedups/*.yaml with `figure:`) also writes that report's files:
+FIGURE.png (the same plot, with the paper's lines) and speedups.csv (the paper's bars' speed-ups per beam)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from hwsim.errors import SpecError
 from hwsim.executor import make_executor
 from hwsim.limits import active_limits, check_at_most
 from hwsim.outputs import atomic_output_dir, preflight_outputs, safe_name, write_resolved_config
-from hwsim.report.paper_values import matching_claims
+from hwsim.report.paper_values import claims_figure, matching_claims, paper_speedups
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.report.style import add_format_argument
 from hwsim.specs.precision import MetadataDtype
@@ -97,6 +99,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def write_paper_figure(staging: Path, sub, suffix: str, title: str, claims: list, formats) -> None:
+    """Where the drawn claims name their committed figure (e.g. fig1a), also write it under that report's names."""
+    figure = claims_figure(claims)
+    if figure is None:
+        return
+    stem, baseline, precision = figure
+    plot_speedup(sub, staging / f"{stem}{suffix}.png", baseline, title, claims=claims, extra_formats=formats)
+    write_csv(paper_speedups(sub, baseline, precision), staging / f"speedups{suffix}.csv")
+
+
 def run(args: argparse.Namespace) -> int:
     preflight_outputs(folders={"--out": args.out})
     args.frames = resolve_frames_list(args)
@@ -125,9 +137,10 @@ def run(args: argparse.Namespace) -> int:
         groups = list(wide.groupby(["device", "frames"]))
         for name, ((device, frames), sub) in zip(plot_names([key for key, _ in groups]), groups):
             claims = matching_claims(args.workload, args.precisions, device, frames) if args.paper else []
-            plot_speedup(sub, staging / name, args.precisions[0],
-                         f"{args.workload} on {device}, {frames} frames: busy time per component and speed-up",
-                         claims=claims, extra_formats=args.figure_formats)
+            title = f"{args.workload} on {device}, {frames} frames: busy time per component and speed-up"
+            plot_speedup(sub, staging / name, args.precisions[0], title, claims=claims,
+                         extra_formats=args.figure_formats)
+            write_paper_figure(staging, sub, name[len("speedup"):-len(".png")], title, claims, args.figure_formats)
         write_resolved_config(staging, {"workload": args.workload, "precisions": args.precisions,
                                         "devices": args.device, "beams": args.beams, "frames": args.frames,
                                         "run": {k: str(v) for k, v in vars(args).items() if k != "func"}})

@@ -15,7 +15,7 @@ from hwsim.cost.cache_reuse import CacheReuse, cache_reuse
 from hwsim.cost.measured import GemmTable, gemm_table
 from hwsim.cost.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, display_path, resolve_spec_path, shipped_names
+from hwsim.paths import DEVICES_DIR, resolve_spec_path, shipped_names, user_path
 from hwsim.specs.device import DeviceSpec, HostCpuSpec, MatrixEngineSpec, validate_device_spec
 from hwsim.specs.load import read_yaml
 from hwsim.specs.overrides import apply_overrides
@@ -334,7 +334,7 @@ def load_device(name_or_path: str | Path, overrides: tuple[str, ...] | list[str]
     used by sensitivity studies and explicit calibration steps; they are recorded in resolved configs.
     """
     path = resolve_spec_path(name_or_path, DEVICES_DIR, "device")
-    shown = display_path(path)
+    shown = user_path(path)  # Device.file: named by errors, so a path that opens from the user's folder
     data = apply_overrides(read_yaml(path), list(overrides), shown, flag="--device-set")
     return build_device(validate_device_spec(data, shown), shown)
 

@@ -11,7 +11,11 @@ Rules, tried on each engine in file order (the first engine that can run the pai
     none                      | W > A         | promoted: activations converted to W, runs as W x W
     none                      | W == A        | error: unsupported, never silently treated as supported
 
-The promoted pair must itself be native or emulated on the engine, else the error names what is declared.
+The promoted pair must itself be native or emulated on the engine, else the error names what is declared and
+the nearest pair the device runs. With the run's `--compute-as PAIR` (RunOptions.compute_as), a pair nothing
+above runs (or one the file rejects) is computed as PAIR instead, on the first engine that runs PAIR: memory
+traffic stays in the requested formats, an operand narrower than PAIR's is converted on the vector unit (as in
+promotion), and a same-width float swap (fp16 -> bf16) is a cast when the weights are loaded, free per call.
 
 float32 emulated on a bf16 engine takes its passes from the run's matmul precision (JAX semantics,
 `jax.lax.Precision`: DEFAULT = 1 bf16 pass, HIGH = 3 (bf16_3x), HIGHEST = 6 (bf16_6x)); the device file's
@@ -61,6 +65,7 @@ class ComputeMode(str, enum.Enum):
     NATIVE = "native"
     EMULATED = "emulated"
     PROMOTED = "promoted"
+    SUBSTITUTED = "substituted"  # the device lacks the pair; computed as the run's --compute-as pair
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,11 @@ class EngineChoice:
         computed = self.compute_pair.replace("x", " x ", 1)
         passes = f", {self.passes:g} pass{'es' if self.passes != 1 else ''}" if self.mode is ComputeMode.EMULATED \
             or self.passes != 1 else ""
+        converted = f", {self.converted_operand} converted" if self.converted_operand else ""
         how = {ComputeMode.NATIVE: "natively", ComputeMode.EMULATED: f"emulated{passes}",
-               ComputeMode.PROMOTED: f"{self.converted_operand} converted{passes}"}[self.mode]
+               ComputeMode.PROMOTED: f"{self.converted_operand} converted{passes}",
+               ComputeMode.SUBSTITUTED: f"--compute-as: {device} runs no {self.requested_pair}{converted}{passes}",
+               }[self.mode]
         return f"{what} computed as {computed} ({how}) on {device} {self.engine.name}"
 
     @property
@@ -107,18 +115,86 @@ class EngineChoice:
 
 
 def select_engine(device: Device, weight_fmt: NumberFormat, act_fmt: NumberFormat,
-                  matmul_precision: MatmulPrecision = MatmulPrecision.DEFAULT) -> EngineChoice:
-    """Apply the rules of the module docstring; raise SpecError naming the device file when nothing fits."""
+                  matmul_precision: MatmulPrecision = MatmulPrecision.DEFAULT,
+                  compute_as: str | None = None) -> EngineChoice:
+    """Apply the rules of the module docstring; raise SpecError naming the device file when nothing fits.
+
+    Args:
+        compute_as: a pair ('bf16xbf16') to compute any pair the device lacks as (the run's --compute-as).
+    """
     pair = pair_name(weight_fmt, act_fmt)
     for engine in device.matrix_engines:
         entry = engine.precisions.get(pair)
         if entry is not None and entry.support is Support.REJECTED:
+            if compute_as is not None:
+                return _substituted(device, weight_fmt, act_fmt, compute_as, matmul_precision)
             raise SpecError(device.file, f"matrix_engines[{engine.index}].precisions.{pair}",
-                            f"expected a precision {device.name} supports; rejected because {entry.reason}", pair)
+                            f"expected a precision {device.name} supports; rejected because {entry.reason}"
+                            f"{_nearest_hint(device, pair)}", pair)
         choice = _direct(engine, weight_fmt, act_fmt) or _promoted(engine, weight_fmt, act_fmt)
         if choice is not None:
             return _with_precision(choice, matmul_precision)
+    if compute_as is not None:
+        return _substituted(device, weight_fmt, act_fmt, compute_as, matmul_precision)
     raise _unsupported(device, pair)
+
+
+def runnable_pairs(device: Device) -> list[str]:
+    """Pairs some engine of the device runs natively or emulated, in file order."""
+    return list(dict.fromkeys(p for e in device.matrix_engines for p, s in e.precisions.items()
+                              if s.support is not Support.REJECTED))
+
+
+def check_compute_as(device: Device, compute_as: str) -> None:
+    """--compute-as must name a pair the device runs itself (else nothing could be computed as it)."""
+    pairs = runnable_pairs(device)
+    if compute_as not in pairs:
+        raise SpecError(None, "--compute-as", f"a pair {device.name} runs ({', '.join(pairs)})", compute_as)
+
+
+def _substituted(device: Device, weight_fmt: NumberFormat, act_fmt: NumberFormat, compute_as: str,
+                 precision: MatmulPrecision) -> EngineChoice:
+    """The requested pair computed as `compute_as` on the first engine that runs it (module docstring)."""
+    check_compute_as(device, compute_as)
+    weight_to, act_to = split_pair(compute_as)  # type: ignore[misc]  (validated by check_compute_as)
+    engine = next(e for e in device.matrix_engines if compute_as in e.precisions
+                  and e.precisions[compute_as].support is not Support.REJECTED)
+    found = _direct(engine, weight_to, act_to)
+    assert found is not None  # noqa: S101 -- the engine declares the pair runnable
+    converted = [name for name, have, want in (("weights", weight_fmt, weight_to), ("activations", act_fmt, act_to))
+                 if have.bits < want.bits or have.is_float != want.is_float]
+    operand = " and ".join(converted) or None
+    choice = EngineChoice(engine, weight_fmt, act_fmt, found.compute_pair, ComputeMode.SUBSTITUTED, found.passes,
+                          operand, act_to if operand else None)
+    return replace(choice, matmul_precision=precision)
+
+
+def nearest_pair(device: Device, pair: str) -> str | None:
+    """The runnable pair closest to `pair`, ranked by: operands of the same kind (float or integer), then no
+    operand narrower than asked (a wider one loses no precision), then fewest bits apart, then file order.
+
+        fp16xfp16 on a TPU (bf16, f32, int8, int4)  -> bf16xbf16   same kind, same width
+        int2xint2 on a TPU                          -> int4xint4   the next wider integer
+    """
+    wanted = split_pair(pair)
+    candidates = runnable_pairs(device)
+    if wanted is None or not candidates:
+        return None
+
+    def distance(candidate: str) -> tuple[int, int, int]:
+        have = split_pair(candidate)
+        assert have is not None  # noqa: S101 -- device pairs are validated names
+        kinds = sum(w.is_float != h.is_float for w, h in zip(wanted, have))
+        bits = sum(abs(w.bits - h.bits) for w, h in zip(wanted, have))
+        narrower = sum(h.bits < w.bits for w, h in zip(wanted, have))
+        return kinds, narrower, bits
+
+    return min(candidates, key=lambda c: (distance(c), candidates.index(c)))
+
+
+def _nearest_hint(device: Device, pair: str) -> str:
+    near = nearest_pair(device, pair)
+    return f"; the nearest pair it runs is {near}: --compute-as {near} computes {pair} as {near}" if near else ""
 
 
 def _with_precision(choice: EngineChoice, precision: MatmulPrecision) -> EngineChoice:
@@ -155,10 +231,14 @@ def _promoted(engine: MatrixEngine, weight_fmt: NumberFormat, act_fmt: NumberFor
 def _unsupported(device: Device, pair: str) -> SpecError:
     declared = sorted({p for e in device.matrix_engines for p, s in e.precisions.items() if s.support is not Support.REJECTED})
     where = "matrix_engines[0].precisions" if len(device.matrix_engines) == 1 else "matrix_engines[*].precisions"
+    weight, act = split_pair(pair)  # type: ignore[misc]  (a pair name built by pair_name)
+    wider = max(weight, act, key=lambda f: f.bits)
+    model = pair if weight == act else pair_name(wider, wider)  # a mixed pair runs by promotion once that one runs
     return SpecError(device.file, where,
                      f"expected a weight x activation pair an engine runs natively, emulated or by promotion "
-                     f"(declared: {', '.join(declared)}; to model {pair} add '{pair}: {{support: emulated, via: ..., "
-                     f"slowdown: {{value: ..., assumption: ...}}}}')", pair)
+                     f"(declared: {', '.join(declared)}){_nearest_hint(device, pair)}, or model {model} in your own "
+                     f"copy of the device (hwsim devices --template {device.name}) with '{model}: {{support: emulated, "
+                     f"via: ..., slowdown: {{value: ..., assumption: ...}}}}'", pair)
 
 
 def parse_precision(text: str, device: Device) -> tuple[NumberFormat, NumberFormat]:

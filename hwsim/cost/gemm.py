@@ -138,16 +138,18 @@ class GemmCost:
 
 def gemm_cost(device: Device, m: int, k: int, n: int, weight_fmt: NumberFormat, act_fmt: NumberFormat, *,
               dataflow: Dataflow | None = None, matmul_precision: MatmulPrecision = MatmulPrecision.DEFAULT,
-              traffic: OperandTraffic | None = None, scale_blocks: int = 0, batch: int = 1) -> GemmCost:
+              traffic: OperandTraffic | None = None, scale_blocks: int = 0, batch: int = 1,
+              compute_as: str | None = None) -> GemmCost:
     """Cost of `batch` x (M x K activations) @ (K x N weights) on `device`.
 
     Args:
         traffic: bytes and bandwidths of one GEMM; default `packed_traffic` (what `hwsim gemm` assumes).
         scale_blocks: weight scales along K per output (0 = an unscaled integer GEMM, as SCALE-Sim counts it;
             1 = per-channel/per-tensor; K / block = sub-channel).
+        compute_as: the pair to compute a pair the device lacks as (--compute-as; hwsim.cost.engine_select).
     """
     check_dims(m=m, k=k, n=n)
-    choice = select_engine(device, weight_fmt, act_fmt, matmul_precision)
+    choice = select_engine(device, weight_fmt, act_fmt, matmul_precision, compute_as)
     knobs = device.modelling
     array = choice.model.matmul(choice.engine, knobs, m, k, n, macs_per_pe=choice.macs_per_pe_per_cycle,
                                 dataflow=dataflow or knobs.dataflow)
@@ -165,15 +167,16 @@ def gemm_cost(device: Device, m: int, k: int, n: int, weight_fmt: NumberFormat, 
 
 def _converted_elements(choice: EngineChoice, m: int, k: int, n: int) -> int:
     """The promoted operand is converted once per GEMM: K x N weights (weight-only quantization) or M x K inputs."""
-    if choice.converted_operand is None:
+    operand = choice.converted_operand
+    if operand is None:
         return 0
-    return k * n if choice.converted_operand == "weights" else m * k
+    return ("weights" in operand) * k * n + ("activations" in operand) * m * k
 
 
 def _scaled_outputs(choice: EngineChoice, m: int, n: int, scale_blocks: int) -> int:
     """Integer compute on quantized weights rescales every output once per scale block along K (promoted weights
     were dequantized with their scales on the way in, and float weights carry no scales)."""
-    if choice.converted_operand == "weights" or choice.weight_fmt.is_float:
+    if "weights" in (choice.converted_operand or "") or choice.weight_fmt.is_float:
         return 0
     return m * n * scale_blocks
 

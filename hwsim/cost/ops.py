@@ -121,7 +121,7 @@ def _gemm_on_accelerator(ctx: CostContext, op: Op, rows: int) -> OpCost:
                              ctx.bandwidth(ctx.activation_location), where)
     blocks = scale_blocks_along_k(weight_plan.metadata_entries, gemm.n) if weight_plan and weight_plan.quantized else 1
     cost = gemm_cost(ctx.device, m, gemm.k, gemm.n, weight, act, matmul_precision=ctx.options.matmul_precision,
-                     traffic=traffic, scale_blocks=blocks, batch=gemm.batch)
+                     traffic=traffic, scale_blocks=blocks, batch=gemm.batch, compute_as=ctx.options.compute_as)
     details = cost.as_dict()
     breakdown = {key: float(details[key]) for key in GEMM_BREAKDOWN if key in details}
     breakdown["extra_pass_cycles"] = float(details["passes_extra_cycles"])

@@ -47,6 +47,8 @@ class RunOptions:
         fusion: element-wise fusion; None = the device file's `modelling.elementwise_fusion`.
         cuda_graphs: GPU kernels launched from CUDA graphs (hwsim.cost.gpu_launch); None = the device file's
             `gpu.cuda_graphs`.
+        compute_as: a pair ('bf16xbf16') that pairs the device lacks are computed as (--compute-as); None = such a
+            pair is an error naming the nearest pair the device runs.
     """
 
     joint_placement: Placement = Placement.ACCELERATOR
@@ -58,6 +60,7 @@ class RunOptions:
     search_on: Placement | None = None
     fusion: Fusion | None = None
     cuda_graphs: bool | None = None
+    compute_as: str | None = None
 
     def __post_init__(self) -> None:
         if self.topk_placement is Placement.ACCELERATOR and self.softmax_placement is Placement.HOST:
@@ -86,6 +89,10 @@ class RunOptions:
         knobs = device.modelling
         search = self.search_on or (Placement.ACCELERATOR if knobs.search_on_accelerator else Placement.HOST)
         fusion = self.fusion or (Fusion.PER_LAYER if knobs.fuse_elementwise else Fusion.NONE)
+        if self.compute_as is not None:
+            from hwsim.cost.engine_select import check_compute_as  # here: engine_select imports this module
+
+            check_compute_as(device, self.compute_as)
         resolved = replace(self, search_on=search, fusion=fusion)
         if search is Placement.ACCELERATOR:
             if self.joint_placement is Placement.HOST:

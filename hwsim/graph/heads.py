@@ -8,6 +8,13 @@ from hwsim.specs.workload import BottleneckOutputSpec, JointSpec
 
 JOINT = Component.JOINT
 
+# Vector-unit work per element of the joint's non-linearity: (plain vector ops, transcendental evaluations).
+#   tanh     0, 1   one special-function evaluation
+#   sigmoid  0, 1   one special-function evaluation (as the LSTM gates count theirs)
+#   relu     1, 0   max(x, 0): one compare-select, no transcendental
+#   none     0, 0
+JOINT_ACTIVATION_WORK: dict[str, tuple[int, int]] = {"tanh": (0, 1), "sigmoid": (0, 1), "relu": (1, 0), "none": (0, 0)}
+
 
 def build_joint(b: GraphBuilder, spec: JointSpec, encoder_dim: int, predictor_dim: int, frame_divisor: int) -> None:
     """Joint network. The encoder projection runs once per encoder frame and the predictor projection once
@@ -15,8 +22,8 @@ def build_joint(b: GraphBuilder, spec: JointSpec, encoder_dim: int, predictor_di
     j, v = spec.hidden_dim, spec.vocab_size
     b.linear("joint.enc_proj", encoder_dim, j, JOINT, Trigger.ENCODER_FRAMES, spec.bias, frame_divisor)
     b.linear("joint.pred_proj", predictor_dim, j, JOINT, Trigger.PREDICTION_CALL, spec.bias)
-    sfu = j if spec.activation == "tanh" else 0
-    b.elementwise("joint.combine", j, JOINT, Trigger.JOINT_CALL, vector_ops=j, sfu_ops=sfu,
+    vector, sfu = JOINT_ACTIVATION_WORK[spec.activation]
+    b.elementwise("joint.combine", j, JOINT, Trigger.JOINT_CALL, vector_ops=j * (1 + vector), sfu_ops=j * sfu,
                   in_elements=2 * j)
     b.linear("joint.out", j, v, JOINT, Trigger.JOINT_CALL, spec.bias)
     b.elementwise("joint.log_softmax", v, JOINT, Trigger.JOINT_CALL, vector_ops=4 * v, sfu_ops=v,

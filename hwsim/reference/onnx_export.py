@@ -22,6 +22,7 @@ from hwsim.reference.lstm import LstmWeights
 from hwsim.reference.rnnt import RnntModel
 
 OPSET = 17
+ONNX_ACTIVATIONS = {"tanh": "Tanh", "relu": "Relu", "sigmoid": "Sigmoid"}  # workload joint.activation -> ONNX op
 ONNX_GATE_ORDER = (0, 3, 1, 2)  # i, o, f, c from PyTorch's i, f, g, o
 
 
@@ -147,8 +148,8 @@ def joint_model(model: RnntModel):
     spec = model.spec.joint
     nodes = [helper.make_node("Mul" if spec.kind == "multiplicative" else "Add", ["enc", "pred"], ["combined"])]
     hidden = "combined"
-    if spec.activation == "tanh":
-        nodes.append(helper.make_node("Tanh", ["combined"], ["hidden"]))
+    if spec.activation != "none":
+        nodes.append(helper.make_node(ONNX_ACTIVATIONS[spec.activation], ["combined"], ["hidden"]))
         hidden = "hidden"
     inits: list = []
     _dense("joint.out", hidden, model.weights, "logits", helper, numpy_helper, inits, nodes)

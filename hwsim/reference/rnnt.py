@@ -46,6 +46,17 @@ class PredictorState:
     c: np.ndarray
 
 
+def joint_activation(name: str, x: np.ndarray) -> np.ndarray:
+    """The joint's non-linearity (workload `joint.activation`), as the graph costs it (hwsim.graph.heads)."""
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    return x
+
+
 def log_softmax(x: np.ndarray) -> np.ndarray:
     shifted = x - x.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
@@ -112,6 +123,5 @@ class RnntModel:
         """Projected (frame, history) pairs [B, J] each -> log-probabilities [B, V]."""
         joint = self.spec.joint
         hidden = enc_proj * pred_proj if joint.kind == "multiplicative" else enc_proj + pred_proj
-        if joint.activation == "tanh":
-            hidden = np.tanh(hidden)
+        hidden = joint_activation(joint.activation, hidden)
         return log_softmax(hidden @ self.weights["joint.out.w"] + self.weights.get("joint.out.b", 0.0))

@@ -131,8 +131,8 @@ class TorchRnnt:
         """Projected pairs [B, J] each -> log-probabilities [B, V] (float32)."""
         spec = self.model.spec.joint
         hidden = enc_proj * pred_proj if spec.kind == "multiplicative" else enc_proj + pred_proj
-        if spec.activation == "tanh":
-            hidden = self.torch.tanh(hidden)
+        if spec.activation != "none":
+            hidden = getattr(self.torch, spec.activation)(hidden)  # torch.tanh, torch.relu, torch.sigmoid
         return self.torch.log_softmax(self._linear(hidden, "joint.out").float(), dim=-1)
 
     def greedy(self, features: np.ndarray, max_symbols: int) -> tuple[list[int], dict[str, int]]:

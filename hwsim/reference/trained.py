@@ -15,7 +15,7 @@ import numpy as np
 from hwsim.decode.registry import Algorithm, search_best
 from hwsim.errors import SpecError
 from hwsim.graph.build import build_graph
-from hwsim.paths import DATA_DIR, display_path
+from hwsim.paths import DATA_DIR, user_path
 from hwsim.reference import synthetic_speech as speech
 from hwsim.reference.synthetic_speech import speech_features
 from hwsim.reference.blank_bias import CALIBRATION_FRAMES, greedy_label_rate
@@ -40,7 +40,7 @@ def load_trained_reference(path: Path | None = None) -> Reference:
     for name, shape in expected.items():
         if tuple(weights.get(name, np.empty(0)).shape) != shape:
             got = weights[name].shape if name in weights else "missing"
-            raise SpecError(display_path(path or weights_path()), name, f"a tensor of shape {shape} "
+            raise SpecError(user_path(path or weights_path()), name, f"a tensor of shape {shape} "
                             "(tools/train_reference_rnnt.py writes the workload's tensors)", got)
     model = RnntModel(spec, weights)
     if model.input_dim != speech.INPUT_DIM or model.vocab != speech.VOCAB:
@@ -57,9 +57,9 @@ def read_weights(path: Path) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as stored:
             return {name: stored[name].astype(np.float32) for name in stored.files}
     except FileNotFoundError:
-        raise SpecError(display_path(path), "", "file not found: the trained weights (tools/train_reference_rnnt.py)")
+        raise SpecError(user_path(path), "", "file not found: the trained weights (tools/train_reference_rnnt.py)")
     except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise SpecError(display_path(path), "", "an .npz of float tensors (tools/train_reference_rnnt.py)",
+        raise SpecError(user_path(path), "", "an .npz of float tensors (tools/train_reference_rnnt.py)",
                         str(error)) from None
 
 

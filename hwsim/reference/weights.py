@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from hwsim.graph.model import Graph, Role, Tensor
+from hwsim.reference.rnnt import joint_activation
 
 LSTM_SUFFIXES = (".w_ih", ".w_hh", ".b_ih", ".b_hh")
 LOGIT_STD = 4.0  # joint logits' spread after rescaling: a confident (peaked) output, as a trained model's
@@ -81,6 +82,5 @@ def unit_variance_joint(model, encoded: np.ndarray, rng: np.random.Generator, hi
     enc = model.project_encoder(encoded)[rng.integers(0, encoded.shape[0], len(pred))]
     dec = model.project_prediction(pred)
     hidden = enc * dec if model.spec.joint.kind == "multiplicative" else enc + dec
-    if model.spec.joint.activation == "tanh":
-        hidden = np.tanh(hidden)
+    hidden = joint_activation(model.spec.joint.activation, hidden)
     weights["joint.out.w"] *= np.float32(LOGIT_STD / max(float((hidden @ weights["joint.out.w"]).std()), 1e-12))

@@ -34,6 +34,7 @@ import yaml
 from hwsim.cost.device import load_device
 from hwsim.outputs import atomic_write_text
 from hwsim.paths import DEVICES_DIR, resolve_spec_path
+from hwsim.report.paper_values import paper_speedups
 from hwsim.simulate import RunRequest
 from hwsim.specs.load import read_yaml
 from hwsim.specs.resolve import load_workload_spec
@@ -130,15 +131,7 @@ def run_points(request: RunRequest, beams=BEAMS) -> pd.DataFrame:
 
 def component_speedups(wide: pd.DataFrame) -> pd.DataFrame:
     """Per beam: encoder, prediction network, joint group (joint + transfer + search) and total speed-ups."""
-    base = wide[wide.precision == BASELINE].set_index("beam")
-    quant = wide[wide.precision == QUANTIZED].set_index("beam")
-    joint_cols = ["joint_s", "search_s", "transfer_s"]
-    return pd.DataFrame({
-        "encoder": base.encoder_s / quant.encoder_s,
-        "prediction": base.prediction_s / quant.prediction_s,
-        "joint": base[joint_cols].sum(axis=1) / quant[joint_cols].sum(axis=1),
-        "total": base.total_s / quant.total_s,
-    }).reset_index()
+    return paper_speedups(wide, BASELINE, QUANTIZED)
 
 
 def _loss(request: RunRequest, step_s: float, scale: float, base: dict[str, float]) -> float:

@@ -19,6 +19,7 @@ import pandas as pd
 from hwsim.csvout import write_csv
 from hwsim.cost.device import load_device
 from hwsim.cost.options import Fusion, RunOptions
+from hwsim.errors import silenced_warnings
 from hwsim.outputs import write_resolved_config
 from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
 from hwsim.sweep import point_record
@@ -117,6 +118,7 @@ def _same_across_configs(frame: pd.DataFrame) -> list[str]:
             "decoder (most of the time at batch 1) stays bf16 in every configuration."]
 
 
+@silenced_warnings()  # its --precision-set overrides of the defaults are deliberate
 def write_gpu_vs_tpu_report(directory: Path) -> pd.DataFrame:
     frame = points()
     write_csv(frame, directory / "points.csv")

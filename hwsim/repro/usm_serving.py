@@ -21,6 +21,7 @@ import pandas as pd
 from hwsim.cost.device import load_device
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.csvout import write_csv
+from hwsim.errors import silenced_warnings
 from hwsim.outputs import write_resolved_config
 from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
 from hwsim.sweep import point_record
@@ -106,6 +107,7 @@ def _model_size_reading(frame: pd.DataFrame) -> str:
             "configuration; the quantized encoder is a small share whatever its bits.")
 
 
+@silenced_warnings()  # its --precision-set overrides of the defaults are deliberate
 def write_usm_serving_report(directory: Path) -> pd.DataFrame:
     whole = serving_points()
     host_search = serving_points(search_on=Placement.HOST)

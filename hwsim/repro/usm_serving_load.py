@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from hwsim.csvout import write_csv
+from hwsim.errors import silenced_warnings  # noqa: E402
 from hwsim.executor import Executor, LocalExecutor  # noqa: E402
 from hwsim.outputs import write_resolved_config  # noqa: E402
 from hwsim.serving.capacity import find_max_load, point_setup, probe_summary  # noqa: E402
@@ -77,6 +78,7 @@ def decoder_step_ratio(base: RunRequest) -> float:
     return step(DECODER_BATCH * base.beam) / (DECODER_BATCH * step(base.beam))
 
 
+@silenced_warnings()  # its --precision-set overrides of the defaults are deliberate
 def measure(point: Point) -> dict[str, object]:
     """One configuration, in this process (points run in parallel, their probes one after another)."""
     prepared = point_setup(point.base)
@@ -213,6 +215,7 @@ def run_points(points: list[Point], executor: Executor) -> pd.DataFrame:
     return pd.DataFrame([by_index[i] for i in range(len(points))])
 
 
+@silenced_warnings()  # its --precision-set overrides of the defaults are deliberate
 def write_usm_serving_load_report(directory: Path, executor: Executor | None = None, quick: bool = False) -> pd.DataFrame:
     """`quick`: one TPU, Exp0 and Exp5, IBM beam 1 only (a smoke run; the committed report is the full one)."""
     executor = executor or LocalExecutor(WORKERS)

@@ -77,7 +77,9 @@ class SpeedupClaimSpec(_Spec):
     workload: str = Field(description="shipped workload name the claim is about")
     baseline: str = Field(description="precision config the speed-up is relative to")
     precision: str = Field(description="precision config that is faster")
-    device: str | None = Field(None, description="device the paper's estimate is for (null: any device)")
+    device: str | tuple[str, ...] | None = Field(
+        None, description="device the paper's estimate is for, or a list of device files that model it (e.g. the "
+        "chip and its copy under the paper's accounting); null: any device")
     frames: Annotated[int, Field(gt=0)] | None = Field(None, description="utterance length the paper used, in "
                                                         "input frames (null: any length)")
     beams: tuple[Annotated[int, Field(gt=0)], ...] | None = Field(None, description="beam widths the claim holds "
@@ -90,4 +92,7 @@ class SpeedupClaimsSpec(_Spec):
     schema_version: Literal[1] = Field(description="file format version")
     name: str = Field(description="the claim file's name")
     source: str = Field(description="the paper the claims come from")
+    figure: str | None = Field(None, description="file stem of the committed reproduction figure (e.g. fig1a for "
+                               "reports/fig1a/fig1a.png): a sweep that draws these claims also writes its plot as "
+                               "FIGURE.png and the paper's speed-ups per beam as speedups.csv, as that report names them")
     claims: tuple[SpeedupClaimSpec, ...] = Field(min_length=1, description="one entry per published speed-up")

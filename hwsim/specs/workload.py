@@ -117,7 +117,9 @@ class JointSpec(_Spec):
     hidden_dim: PositiveInt = Field(description="joint hidden width")
     vocab_size: PositiveInt = Field(description="output labels including blank")
     bias: bool = Field(True, description="dense layers carry a bias vector")
-    activation: Literal["tanh", "none"] = Field("tanh", description="non-linearity after combining")
+    activation: Literal["tanh", "relu", "sigmoid", "none"] = Field(
+        "tanh", description="non-linearity after combining: tanh (Graves 2012, ESPnet, icefall), relu (torchaudio "
+        "Emformer RNN-T, NeMo), sigmoid (NeMo) or none")
 
 
 class BottleneckOutputSpec(_Spec):

@@ -63,8 +63,9 @@ def test_rejected_precision_gives_the_reason(capsys):
     code, err = run_gemm(capsys, "--device", "ibm_7nm_ai_chip", "--m", "1", "--k", "1", "--n", "1", "--precision", "fp32")
     assert_one_line_error(code, err, "hwsim: error: hwsim/data/devices/ibm_7nm_ai_chip.yaml: "
                           "matrix_engines[0].precisions.float32xfloat32: expected a precision ibm_7nm_ai_chip "
-                          "supports; rejected because no FP32 in the MPE array [S1][S2]; FP32 only in the SFUs [S8], "
-                          "got 'float32xfloat32'")
+                          "supports; rejected because no FP32 in the MPE array [S1][S2]; FP32 only in the SFUs [S8]; "
+                          "the nearest pair it runs is fp16xfp16: --compute-as fp16xfp16 computes float32xfloat32 as "
+                          "fp16xfp16, got 'float32xfloat32'")
 
 
 def test_unknown_precision_spelling(capsys):

@@ -74,3 +74,21 @@ def test_readme_daily_job_3_command_reproduces_the_committed_figure(run_cli, tmp
     swept = pd.read_csv(tmp_path / "f" / "speedup.csv").set_index("beam")
     committed = pd.read_csv(REPORTS_DIR / "fig1a" / "speedups.csv").set_index("beam")
     assert swept.total.values == pytest.approx(committed.total.values, rel=1e-9)
+
+
+def test_readme_daily_job_3_writes_the_committed_figures_files_with_the_papers_lines(run_cli, tmp_path):
+    """Issue 29: the command wrote speedup.png / speedup.csv only, without the paper's lines (the claims named the
+    uncalibrated chip). Now it also writes reports/fig1a's names: fig1a.png (drawn only with the paper's claims)
+    and speedups.csv, byte for byte the committed one."""
+    from hwsim.paths import REPORTS_DIR
+    from hwsim.report.paper_values import claims_figure, matching_claims
+
+    result = run_cli("sweep", "ibm_rnnt_swb", "--device", fig1a.CALIBRATED_DEVICE, "--precisions", "fp16,int4",
+                     "--beams", "1,2,4,8,16", "--frames", "152", "--no-overlap", "--out", str(tmp_path / "f"), "--quiet")
+    assert result.code == 0, result.err
+    written = {p.name for p in (tmp_path / "f").iterdir()}
+    assert {"fig1a.png", "speedups.csv", "points.csv", "results.csv"} <= written
+    assert (tmp_path / "f" / "speedups.csv").read_bytes() == (REPORTS_DIR / "fig1a" / "speedups.csv").read_bytes()
+    claims = matching_claims("ibm_rnnt_swb", ["fp16", "int4"], fig1a.CALIBRATED_DEVICE, 152)
+    assert {c.component for c in claims} == {"encoder", "prediction", "total"}
+    assert claims_figure(claims) == ("fig1a", "fp16", "int4")

@@ -44,3 +44,14 @@ def test_the_schema_rejects_a_misspelt_key_and_a_bad_value():
     device = yaml.load(shipped_files("device")[0].read_text(), Loader=Yaml12Loader)
     device["memory"][0]["capacity_bytes"] = 80  # a bare number where a sourced figure is required
     assert _errors("device", device)
+
+
+def test_workload_schema_offers_the_published_joint_activations():
+    """A ReLU joint (torchaudio's Emformer RNN-T, NeMo) is writable and checked by editors (issue 29)."""
+    import json
+
+    from hwsim.specs.schema import schema_file
+
+    shipped = json.loads(schema_file("workload").read_text())
+    joint = shipped["$defs"]["JointSpec"]["properties"]["activation"]
+    assert {"tanh", "relu", "sigmoid", "none"} <= set(joint["enum"])
