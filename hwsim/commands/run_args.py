@@ -201,7 +201,11 @@ def describe_choices(choices: dict[str, object], indent: str = "  ") -> list[str
     for component, pairs in dict(choices.get("computed_as", {})).items():
         lines += [f"{indent}{component}: {pair}" for pair in pairs]
     latency = choices.get("call_latency_s")
-    if latency:
-        lines.append(f"{indent}per-call latency (ms, inside the component times): launches "
+    if latency:  # launch_s is the once-per-call latency (dispatch, graph launch); GPU kernels' launches are per kernel
+        lines.append(f"{indent}per-call latency (ms, inside the component times): per-call dispatch "
                      f"{latency['launch_s'] * 1e3:.4f}, recurrent-step/loop latency {latency['step_latency_s'] * 1e3:.4f}")
+    if choices.get("kernel_launch_s") is not None:
+        mode = "CUDA graphs" if choices.get("cuda_graphs") else "eager"
+        lines.append(f"{indent}kernel launches: {mode}, {choices['kernel_launch_s'] * 1e6:g} us per kernel "
+                     "(inside each op's time)")
     return lines
