@@ -42,3 +42,20 @@ def note(message: str) -> None:
     """A line of progress chatter on stderr (what is being done, where it went); nothing under `--quiet`."""
     if not _quiet:
         print(message, file=sys.stderr)
+
+
+class CountingExecutor:
+    """An executor (hwsim.executor) whose map() advances a progress bar by the points it ran: searches such as
+    `serve --find-max-load` do not know their probe count in advance, so the bar counts up without a total."""
+
+    def __init__(self, executor: Any, bar: Any) -> None:
+        self._executor, self._bar = executor, bar
+
+    def map(self, fn: Any, items: Any) -> list:
+        items = list(items)
+        results = self._executor.map(fn, items)
+        self._bar.update(len(items))
+        return results
+
+    def close(self) -> None:
+        self._executor.close()

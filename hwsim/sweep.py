@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Iterable
 
 import pandas as pd
-from tqdm import tqdm
 
 from hwsim.executor import Executor, LocalExecutor
 from hwsim.simulate import RunRequest, SimulationResult, prepare, simulate
@@ -59,7 +58,9 @@ def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = Tru
     for request in requests:
         groups.setdefault(_group_key(request), []).append(request)
     records: list[dict[str, object]] = []
-    bar = tqdm(total=len(requests), desc="simulating", unit="pt", disable=not progress, leave=False)
+    from hwsim.progress import progress as progress_bar  # stderr; off under --quiet or without a terminal
+
+    bar = progress_bar(total=len(requests), desc="sweep", unit="pt", enabled=progress)
     if executor is not None:
         for group_records in executor.map(_run_group, list(groups.values())):
             records += group_records
