@@ -6,48 +6,55 @@ import argparse
 import statistics
 import sys
 
-from hwsim.calibrate.facts import four_kib_pages, machine_facts, set_blas_threads
-from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite, with_workloads
 from hwsim import clock
-from hwsim.calibrate.microbench import spread_pct
-from hwsim.calibrate.probe import AtReferenceSpeed, SpeedProbe
-from hwsim.calibrate.runtime_calls import measure_runtime_calls
-from hwsim.calibrate.writer import device_document, write_device
-from hwsim.commands.common import positive_int
-from hwsim.commands.torch_calibrate import add_torch_arguments, run_torch_calibration
+from hwsim.commands.choices import RUNTIMES
+from hwsim.commands.common import argument_group, positive_int, verb_parser
+from hwsim.commands.torch_calibrate import add_torch_arguments
 from hwsim.errors import SpecError
-from hwsim.calibrate.location import check_not_shipped, default_calibration_path
-from hwsim.reference.runtimes import RUNTIMES, require_onnxruntime
 from hwsim.units import GIGA, MIB
-from hwsim.outputs import preflight_outputs
+
+EXAMPLES = ("hwsim calibrate", "hwsim calibrate --quick --out /tmp/local_cpu.yaml",
+            "hwsim calibrate --runtime onnxruntime", "hwsim calibrate --workload usm_rnnt_1b --threads 2")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "calibrate", help="measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
-        description="Runs numpy micro-benchmarks (medians of repeats, about two minutes; --quick: a few seconds) and "
-                    "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.")
-    parser.add_argument("--out", default=None, help="device file to write (default: "
+    parser = verb_parser(
+        subparsers, "calibrate", "measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
+        "Runs numpy micro-benchmarks (medians of repeats, about two minutes; --quick: a few seconds) and\n"
+        "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.", EXAMPLES)
+    run_group, output = argument_group(parser, "run"), argument_group(parser, "output")
+    output.add_argument("--out", default=None, help="device file to write (default: "
                         "$XDG_DATA_HOME/hwsim/devices/local_cpu.yaml, where `hwsim validate` finds it; never a shipped file)")
-    parser.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
-    parser.add_argument("--threads", type=positive_int, default=1,
+    run_group.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
+    run_group.add_argument("--threads", type=positive_int, default=1,
                         help="BLAS threads while measuring (default 1: decoder GEMMs are small, and multi-threaded "
                              "BLAS on a shared machine thrashes; `hwsim validate` decodes with the same count)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    parser.add_argument("--clock", choices=sorted(clock.CLOCKS), default=clock.DEFAULT,
+    run_group.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (as --quiet)")
+    run_group.add_argument("--clock", choices=sorted(clock.CLOCKS), default=clock.DEFAULT,
                         help="what to time with: cpu = this thread's CPU time (default; robust to other processes on a "
                              "shared machine), wall = elapsed time; `hwsim validate` uses the clock the file records")
-    parser.add_argument("--workload", action="append", default=None, metavar="NAME",
+    run_group.add_argument("--workload", action="append", default=None, metavar="NAME",
                         help="also measure this workload's GEMM shapes at decoding rows, cold and inside its decoder "
                              "cycle (hwsim.cost.cache_reuse); repeatable; the validation workloads are always measured")
-    add_torch_arguments(parser)
-    parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
+    add_torch_arguments(argument_group(parser, "torch backend"))
+    run_group.add_argument("--runtime", choices=RUNTIMES, default="numpy",
                         help="whose GEMMs and per-call overhead to measure: numpy, or onnxruntime sessions (optional "
                              "extra 'onnx'); default output local_cpu_onnxruntime.yaml for the latter")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.calibrate.facts import four_kib_pages, machine_facts, set_blas_threads
+    from hwsim.calibrate.location import check_not_shipped, default_calibration_path
+    from hwsim.calibrate.microbench import spread_pct
+    from hwsim.calibrate.probe import AtReferenceSpeed, SpeedProbe
+    from hwsim.calibrate.runtime_calls import measure_runtime_calls
+    from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite, with_workloads
+    from hwsim.calibrate.writer import device_document, write_device
+    from hwsim.commands.torch_calibrate import run_torch_calibration
+    from hwsim.outputs import preflight_outputs
+    from hwsim.reference.runtimes import require_onnxruntime
+
     preflight_outputs(files={"--out": (args.out, (".yaml", ".yml"))})
     if args.backend == "torch":
         return run_torch_calibration(args)
@@ -62,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     with clock.using(args.clock):
         probe = SpeedProbe()
         speeds = [probe.seconds() for _ in range(5)]
-        measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty(), runtime=args.runtime)
+        measurements = run_suite(plan, progress=not args.no_progress, runtime=args.runtime)
         speeds += [probe.seconds() for _ in range(5)]
         facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime,
                  "clock": args.clock, "array_pages": pages}
