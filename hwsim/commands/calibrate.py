@@ -89,9 +89,12 @@ def summary(path: str, document: dict) -> str:
     rows = document["calibration"]["measurements"]
     gemm = {tuple(r["shape"]): r["rate_per_s"] for r in rows if r["benchmark"] == "gemm" and r["dtype"] == "float32"}
     noise = document["calibration"]["machine"].get("noise_floor_pct")
+    from hwsim.report.table import Column, render
+
     lines = [f"wrote {path}", f"noise floor (interquartile spread of a repeated mid-size GEMM): {noise:.1f} %",
-             "float32 GEMM GFLOP/s (M x K x N):"]
-    lines += [f"  {'x'.join(map(str, s)):>16}  {rate / GIGA:8.2f}" for s, rate in sorted(gemm.items())]
+             "float32 GEMM:"]
+    lines.append(render([{"shape": "x".join(map(str, s)), "rate": rate / GIGA} for s, rate in sorted(gemm.items())],
+                        [Column("shape", "M x K x N"), Column("rate", "rate", "GFLOP/s", fmt=",.2f")]))
     stream = [r for r in rows if r["benchmark"] == "weight_stream"]
     for m in sorted({r["shape"][0] for r in stream}):
         lines.append(f"weight sweep at M = {m} (hwsim.cost.cache_reuse), GB/s by working set: " + ", ".join(
@@ -102,8 +105,11 @@ def summary(path: str, document: dict) -> str:
     if ratios:
         lines.append(f"cold / hot GEMM time over {len(ratios)} decoding shapes: median {ratios[len(ratios) // 2]:.2f}, "
                      f"range {ratios[0]:.2f}-{ratios[-1]:.2f}")
-    for r in rows:
-        if r["benchmark"] not in ("gemm", "gemm_cold", "weight_stream"):
-            lines.append(f"  {r['benchmark']:>14} {r['dtype']} {'x'.join(map(str, r['shape']))}: "
-                         f"{r['rate_per_s']:.4g} {r['work_unit']}/s (median {r['median_s']:.3g} s)")
+    others = [{"benchmark": r["benchmark"], "dtype": r["dtype"], "shape": "x".join(map(str, r["shape"])),
+               "rate_per_s": r["rate_per_s"], "unit": f"{r['work_unit']}/s", "median_s": r["median_s"]}
+              for r in rows if r["benchmark"] not in ("gemm", "gemm_cold", "weight_stream")]
+    if others:
+        lines.append("other benchmarks:")
+        lines.append(render(others, ["benchmark", "dtype", "shape", Column("rate_per_s", "rate", fmt=".4e"), "unit",
+                                     Column("median_s", "median time", "us", 1e6, ",.2f")]))
     return "\n".join(lines)

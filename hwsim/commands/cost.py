@@ -76,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         print_csv(frame)
         return 0
-    print_table(frame[TABLE_COLUMNS])
+    from hwsim.report.table import Column
+
+    print_table(frame[TABLE_COLUMNS], [
+        *TABLE_COLUMNS[:5], Column("time_s", "time per call", "us", 1e6, ",.3f"),
+        Column("total_time_s", "total time", "ms", 1e3, ",.4f"), Column("flops", fmt=",.0f"),
+        Column("bytes", fmt=",.0f"), "bound", Column("utilization", unit="%", scale=100.0, fmt=".1f")])
     print()
     for line in describe_choices(prepared.run_choices()):
         print(line)

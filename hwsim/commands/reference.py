@@ -144,8 +144,8 @@ def format_report(p: dict) -> str:
                  f"{r['target_label_rate_per_frame']}, greedy on the calibration utterance "
                  f"{r['calibration_greedy_label_rate']:.3f}); fit the rest with `hwsim fit-decoding TRACE.json`")
     if "emission_comparison" in p:
-        lines.append("emission model vs real decode:        real  simulated      diff     diff %")
-        for name, row in p["emission_comparison"].items():
-            pct = "" if row["diff_pct"] is None else f"{row['diff_pct']:+9.1f}"
-            lines.append(f"  {name:<32} {row['real']:>8} {row['simulated']:>10} {row['diff']:>+9} {pct}")
+        lines.append("emission model vs real decode:")
+        lines.append(render([{"count": name, **row} for name, row in p["emission_comparison"].items()],
+                            ["count", Column("real", fmt=",d"), Column("simulated", fmt=",d"), Column("diff", fmt="+,d"),
+                             Column("diff_pct", "diff", "%", fmt="+.1f")]))
     return "\n".join(lines)

@@ -24,6 +24,7 @@ EXAMPLES = (
     "hwsim sweep usm_rnnt_1b --device tpu_v5e,tpu_v4 --precisions exp0,exp5 --beams 1,4 --audio-s 10 --out /tmp/s",
     "hwsim sweep ibm_rnnt_swb --device ibm_7nm_ai_chip --precisions int4,int8 --frames 30 --out /tmp/s --json",
 )
+SPEEDUP_COLUMNS = ("total", "encoder", "prediction", "joint", "search", "transfer")
 TABLE_COLUMNS = ["precision", "device", "frames", "beam", "total_s", "encoder_s", "prediction_s", "joint_s", "search_s",
                  "transfer_s"]
 
@@ -135,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         print_csv(wide)
         return 0
-    print_table(wide[TABLE_COLUMNS])
+    from hwsim.report.table import Column, time_columns
+
+    shown = wide[TABLE_COLUMNS]
+    print_table(shown, TABLE_COLUMNS[:4] + time_columns(shown, TABLE_COLUMNS[4:], ",.4f"))
     for (precision, device), sub in wide.groupby(["precision", "device"], sort=False):
         first = sub.iloc[0]
         choices = {"matmul_precision": first.matmul_precision, "search_on": first.search_on,
@@ -145,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
             print(line)
     if ratios is not None:
         print()
-        print_table(ratios)
+        print("speed-up over the baseline (baseline time / this time; > 1 = faster):")
+        print_table(ratios, [Column(k, unit="x", fmt=",.3f") if k in SPEEDUP_COLUMNS else k for k in ratios.columns])
     print(f"written to {args.out}/")
     return 0

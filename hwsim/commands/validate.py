@@ -132,12 +132,18 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         print_csv(frame)
         return code
-    print_table(frame[frame.component == "end_to_end"][["workload", "frames", "beam", "algorithm", "measured_s",
-                                                         "predicted_s", "error_pct"]])
+    from hwsim.report.table import Column, time_columns
+
+    points = frame[frame.component == "end_to_end"][["workload", "frames", "beam", "algorithm", "measured_s",
+                                                      "predicted_s", "error_pct"]]
+    print_table(points, ["workload", "frames", "beam", "algorithm",
+                         *time_columns(points, ["measured_s", "predicted_s"], ",.3f"),
+                         Column("error_pct", "error", "%", fmt="+.1f")])
     print(f"\n{args.runtime} runtime on {device.name}: end to end over {stats['points']} points: median |error| {stats['median_abs_error_pct']:.1f} %, "
           f"worst {stats['worst_abs_error_pct']:.1f} %; call counts match the replayed trace: {stats['counts_match']}")
-    for component, errors in stats["per_component"].items():
-        print(f"  {component:10s} median |error| {errors['median_abs_error_pct']:.1f} %, worst {errors['worst_abs_error_pct']:.1f} %")
+    print_table([{"component": c, **e} for c, e in stats["per_component"].items()],
+                ["component", Column("median_abs_error_pct", "median |error|", "%", fmt=".1f"),
+                 Column("worst_abs_error_pct", "worst |error|", "%", fmt=".1f")])
     print(f"measurement noise: median interval width {stats['noise_floor_pct']:.1f} % of the measured time per point")
     speed, normalised = stats["speed_factor"], stats["speed_normalised"]
     if probe_s:

@@ -66,6 +66,16 @@ def auto_column(key: str, values: Sequence[Any]) -> Column:
     return Column(key, _words(key))  # a count, or a name that is its own unit (bytes, flops)
 
 
+def time_columns(rows: Any, keys: Sequence[str], fmt: str | None = None) -> list[Column]:
+    """Columns of seconds (`*_s` keys) that share one unit (s, ms or us, after their largest value), so the
+    figures compare across columns as well as down them."""
+    records = _records(rows)
+    numbers = [abs(r[k]) for r in records for k in keys if _is_number(r.get(k)) and math.isfinite(r[k])]
+    largest = max(numbers, default=1.0)
+    unit, scale = next((u, s) for bound, u, s in TIME_SCALES if largest >= bound or bound == 0.0)
+    return [Column(k, _words(k[:-2] if k.endswith("_s") else k), unit, scale, fmt) for k in keys]
+
+
 def _words(name: str) -> str:
     return name.replace("_", " ").strip()
 
@@ -98,6 +108,8 @@ def number_format(values: Sequence[Any]) -> str:
 def format_value(value: Any, spec: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
+    if spec.endswith("d") and not isinstance(value, int):  # an integer column that holds a float: no decimals
+        spec = spec[:-1] + ".0f"
     text = format(value, spec)
     if re.fullmatch(r"-0(\.0*)?(e[+-]?0+)?", text.replace(",", "")):
         text = text[1:]  # a value that rounds to zero has no sign
