@@ -94,3 +94,10 @@ def test_quiet_silences_notes_but_not_results(run_cli, tmp_path):
     quiet = run_cli("qat-demo", "--float-steps", "2", "--qat-steps", "1", "--out", str(tmp_path / "b"), "--quiet")
     assert "written to" in loud.err and quiet.err == ""
     assert loud.out == quiet.out and "held-out MSE before QAT" in quiet.out
+
+
+def test_simulate_names_its_counts_line_counts_not_calls(run_cli):
+    """The line lists rows, cache hits, steps and labels as well as calls, so 'calls:' mislabelled most of it."""
+    out = run_cli(*SIM_GPU).out
+    assert "  calls: " not in out
+    assert "  counts (calls, rows, cache hits, steps, labels): prediction 181  joint 400" in out

@@ -72,7 +72,7 @@ def print_human(sim: "SimulationResult") -> None:
     for line in describe_choices(sim.choices):
         print(line)
     print("  utilisation:               " + "  ".join(f"{k} {v:.1%}" for k, v in r.utilization.items() if v))
-    print("  calls:                     " + "  ".join(f"{k} {v}" for k, v in r.calls.items()))
+    print("  counts (calls, rows, cache hits, steps, labels): " + "  ".join(f"{k} {v}" for k, v in r.calls.items()))
     fp = sim.footprint
     print(f"  peak device memory {fp.total_bytes / 1e6:.2f} MB (weights {fp.weights_bytes / 1e6:.2f} MB incl. metadata) "
           f"of {fp.capacity_bytes / 1e9:.1f} GB {fp.capacity_level}")
