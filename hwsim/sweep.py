@@ -35,6 +35,9 @@ def _run_group(requests: list[RunRequest]) -> list[dict[str, object]]:
     return [point_record(simulate(r, prepared)) for r in requests]
 
 
+POINT_EXCLUDED_CHOICES = ("computed_as", "call_latency_s", "kernel_launch_s")  # nested, or a device constant
+
+
 def point_record(sim: SimulationResult) -> dict[str, object]:
     r, req = sim.result, sim.request
     record: dict[str, object] = {"workload": req.workload, "precision": req.precision, "device": req.device,
@@ -42,7 +45,7 @@ def point_record(sim: SimulationResult) -> dict[str, object]:
                                  "total_s": r.total_s, "rtf": r.rtf, "audio_s": r.audio_s, "events": r.events,
                                  "prediction_calls": r.calls.get("prediction", 0), "joint_calls": r.calls.get("joint", 0),
                                  "peak_memory_bytes": sim.footprint.total_bytes, "fits_memory": sim.footprint.fits,
-                                 **{k: v for k, v in sim.choices.items() if k not in ("computed_as", "call_latency_s", "kernel_launch_s")},
+                                 **{k: v for k, v in sim.choices.items() if k not in POINT_EXCLUDED_CHOICES},
                                  "computed_as": json.dumps(sim.choices.get("computed_as", {}), sort_keys=True)}
     for component in COMPONENTS:
         record[f"{component}_s"] = r.components_s.get(component, 0.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 
 from hwsim import clock
 from hwsim.commands.choices import RUNTIMES
@@ -19,7 +18,8 @@ EXAMPLES = ("hwsim calibrate", "hwsim calibrate --quick --out /tmp/local_cpu.yam
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "calibrate", "measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
+        subparsers, "calibrate",
+        "measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
         "Runs numpy micro-benchmarks (medians of repeats, about two minutes; --quick: a few seconds) and\n"
         "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.", EXAMPLES)
     run_group, output = argument_group(parser, "run"), argument_group(parser, "output")

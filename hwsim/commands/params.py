@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from hwsim.commands.common import add_output_arguments, add_workload_argument, print_csv, print_json, print_table, verb_parser
+from hwsim.commands.common import (
+    add_output_arguments, add_workload_argument, print_csv, print_json, print_table, verb_parser,
+)
 
 if TYPE_CHECKING:
     from hwsim.graph.model import Graph

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from hwsim.commands.choices import ALGORITHMS
 from hwsim.commands.common import (
-    add_output_arguments, add_workload_argument, argument_group, positive_int, print_csv, print_json, print_table,
+    add_output_arguments, add_workload_argument, argument_group, positive_int, print_csv, print_json,
     require_positive_int, seed_int, verb_parser,
 )
 from hwsim.errors import SpecError, unknown_choice
@@ -146,6 +146,6 @@ def format_report(p: dict) -> str:
     if "emission_comparison" in p:
         lines.append("emission model vs real decode:")
         lines.append(render([{"count": name, **row} for name, row in p["emission_comparison"].items()],
-                            ["count", Column("real", fmt=",d"), Column("simulated", fmt=",d"), Column("diff", fmt="+,d"),
-                             Column("diff_pct", "diff", "%", fmt="+.1f")]))
+                            ["count", Column("real", fmt=",d"), Column("simulated", fmt=",d"),
+                             Column("diff", fmt="+,d"), Column("diff_pct", "diff", "%", fmt="+.1f")]))
     return "\n".join(lines)

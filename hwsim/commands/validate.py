@@ -346,8 +346,8 @@ def print_targets(targets: list[dict], quick: bool) -> None:
 
     print()
     print_table([{**t, "verdict": "met" if t["met"] else "NOT MET"} for t in targets],
-                ["target", Column("value_pct", "this run", "%", fmt=".1f"), Column("limit_pct", "limit", "<= %", fmt=".0f"),
-                 "verdict"])
+                ["target", Column("value_pct", "this run", "%", fmt=".1f"),
+                 Column("limit_pct", "limit", "<= %", fmt=".0f"), "verdict"])
     missed = [t["target"] for t in targets if not t["met"]]
     scope = " (--quick: 3 points; the full grid is the report's measure)" if quick else ""
     print(f"verdict: {'every target met' if not missed else f'{len(missed)} of {len(targets)} targets not met'}{scope}")
