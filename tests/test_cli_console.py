@@ -67,7 +67,7 @@ def test_every_table_verb_has_json_and_csv():
     from hwsim.cli import build_parser
 
     table_verbs = ("size", "params", "check", "qat-demo", "qat", "devices", "gemm", "cost", "simulate", "serve",
-                   "sweep", "reference", "validate")
+                   "sweep", "reference", "validate", "calibrate")
     for verb in table_verbs:
         sub = build_parser(verb)._subparsers._group_actions[0].choices[verb]
         flags = {o for a in sub._actions for o in a.option_strings}

@@ -7,7 +7,9 @@ import statistics
 
 from hwsim import clock
 from hwsim.commands.choices import RUNTIMES
-from hwsim.commands.common import argument_group, positive_int, verb_parser
+from hwsim.commands.common import (
+    add_output_arguments, argument_group, positive_int, print_csv, print_json, verb_parser,
+)
 from hwsim.commands.torch_calibrate import add_torch_arguments
 from hwsim.errors import SpecError
 from hwsim.units import GIGA, MIB
@@ -22,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
         "Runs numpy micro-benchmarks (medians of repeats, about two minutes; --quick: a few seconds) and\n"
         "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.", EXAMPLES)
-    run_group, output = argument_group(parser, "run"), argument_group(parser, "output")
+    run_group = argument_group(parser, "run")
+    output = add_output_arguments(parser, json_help="print {file, machine, measurements, runtime_calls} as JSON "
+                                  "instead of the summary", csv_help="print the measurement table as CSV")
     output.add_argument("--out", default=None, help="device file to write (default: "
                         "$XDG_DATA_HOME/hwsim/devices/local_cpu.yaml, where `hwsim validate` finds it; never a shipped file)")
     run_group.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
@@ -80,8 +84,16 @@ def run(args: argparse.Namespace) -> int:
         facts["speed_probe_s"] = speed.reference_s  # every runtime figure is scaled to it (hwsim.calibrate.probe)
         facts["speed_probe_spread_pct"] = round(spread_pct(speeds), 3)  # before, between, during, after
     document = write_device(out, facts, measurements, runtime)
-    print(summary(str(out), document))
-    print("\n".join(runtime.report()))
+    calibration = document["calibration"]
+    if args.json:
+        print_json({"file": str(out), "machine": calibration["machine"], "measurements": calibration["measurements"],
+                    "runtime_calls": document.get("modelling", {}).get("runtime_calls")})
+    elif args.csv:
+        print_csv([{k: ("x".join(map(str, v)) if k == "shape" else v) for k, v in row.items()}
+                   for row in calibration["measurements"]])
+    else:
+        print(summary(str(out), document))
+        print("\n".join(runtime.report()))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hwsim.commands.choices import TORCH_DTYPES
-from hwsim.commands.common import print_json, print_table
+from hwsim.commands.common import print_csv, print_json, print_table
 from hwsim.errors import SpecError
 
 
@@ -44,6 +44,9 @@ def run_torch_validation(args: argparse.Namespace) -> int:
             (staging / "README.md").write_text(_readme(args, frame, stats))
     if args.json:
         print_json(stats)
+        return 0
+    if getattr(args, "csv", False):
+        print_csv(frame)
         return 0
     print_table(frame)
     print(f"\nmedian |error| {stats['median_abs_error_pct']:.1f} % over {stats['points']} rows")
