@@ -102,3 +102,39 @@ def test_simulate_names_its_counts_line_counts_not_calls(run_cli):
     out = run_cli(*SIM_GPU).out
     assert "  calls: " not in out
     assert "  counts (calls, rows, cache hits, steps, labels): prediction 181  joint 400" in out
+
+
+class _Terminal:
+    """A stderr that says it is a terminal, recording what is written to it."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_bars_go_to_a_terminal_stderr_only_and_quiet_turns_them_off(monkeypatch, capsys):
+    from hwsim import progress as bars
+
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    for quiet in (False, True):
+        bars.set_quiet(quiet)
+        try:
+            with bars.progress(total=3, desc="demo", unit="pt") as bar:
+                bar.update(3)
+            bars.note("written to x/")
+        finally:
+            bars.set_quiet(False)
+        shown, terminal.text = terminal.text, ""
+        assert ("demo" in shown and "written to x/" in shown) is not quiet
+        assert shown == "" if quiet else True
+    assert capsys.readouterr().out == ""  # nothing on stdout either way
