@@ -64,6 +64,7 @@ import re  # noqa: E402
 from hwsim.errors import HwsimError, did_you_mean, one_line  # noqa: E402
 from hwsim.limits import ALLOW_LARGE_FLAG, set_allow_large  # noqa: E402
 from hwsim.paths import SPEC_PATH_ENV, set_flag_spec_dirs  # noqa: E402
+from hwsim.progress import set_quiet  # noqa: E402
 
 # verb -> (module, one-line help shown by `hwsim --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -171,7 +172,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Performance simulator, model-size accountant and QAT reference for quantized speech models.",
     )
     parser.add_argument("--version", action=_VersionAction)
-    add_common_arguments(parser, "spec_dirs_global", "allow_large_global")
+    add_common_arguments(parser, "spec_dirs_global", "allow_large_global", "quiet_global")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, summary) in COMMANDS.items():
         if command in (name, "*"):
@@ -179,7 +180,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         else:
             subparsers.add_parser(name, help=summary, add_help=False)
     for subparser in subparsers.choices.values():
-        add_common_arguments(subparser, "spec_dirs", "allow_large")
+        add_common_arguments(subparser, "spec_dirs", "allow_large", "quiet")
     return parser
 
 
@@ -196,18 +197,23 @@ def _chosen_command(argv: list[str]) -> str | None:
     return None
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, spec_dirs_dest: str, allow_large_dest: str) -> None:
-    """Flags every verb takes, before or after the verb: user spec folders and the run-size limit switch."""
+def add_common_arguments(parser: argparse.ArgumentParser, spec_dirs_dest: str, allow_large_dest: str,
+                         quiet_dest: str) -> None:
+    """Flags every verb takes, before or after the verb: user spec folders, the run-size limit switch, --quiet."""
     parser.add_argument("--spec-dir", dest=spec_dirs_dest, action="append", default=[], metavar="DIR",
                         help=f"a folder laid out like hwsim/data (devices/, workloads/models/, workloads/precisions/) "
                              f"searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
     parser.add_argument(ALLOW_LARGE_FLAG, dest=allow_large_dest, action="store_true",
                         help="lift the run-size limits (layers, frames, beam, sweep points; README: Errors and limits)")
+    parser.add_argument("-q", "--quiet", dest=quiet_dest, action="store_true",
+                        help="no progress bars or progress notes on stderr (results, warnings and errors stay; "
+                             "bars show only when stderr is a terminal anyway; docs/cli.md)")
 
 
 def apply_common_arguments(args: argparse.Namespace) -> None:
     set_flag_spec_dirs([*getattr(args, "spec_dirs_global", []), *getattr(args, "spec_dirs", [])])
     set_allow_large(bool(getattr(args, "allow_large_global", False) or getattr(args, "allow_large", False)))
+    set_quiet(bool(getattr(args, "quiet_global", False) or getattr(args, "quiet", False)))
 
 
 def fail(message: str, code: int = EXIT_USER_ERROR) -> int:

@@ -85,7 +85,8 @@ class Prepared:
         return {"matmul_precision": options.matmul_precision.value, "search_on": options.search_on.value,
                 "elementwise_fusion": options.fusion.value, "computed_as": computed_precisions(self.costs),
                 **({"compute_as": options.compute_as} if options.compute_as else {}),
-                **({"cuda_graphs": self.device.gpu.cuda_graphs} if self.device.gpu else {})}
+                **({"cuda_graphs": self.device.gpu.cuda_graphs, "kernel_launch_s": self.device.gpu.per_kernel_s}
+                   if self.device.gpu else {})}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Iterable
 
 import pandas as pd
-from tqdm import tqdm
 
 from hwsim.executor import Executor, LocalExecutor
 from hwsim.simulate import RunRequest, SimulationResult, prepare, simulate
@@ -36,6 +35,9 @@ def _run_group(requests: list[RunRequest]) -> list[dict[str, object]]:
     return [point_record(simulate(r, prepared)) for r in requests]
 
 
+POINT_EXCLUDED_CHOICES = ("computed_as", "call_latency_s", "kernel_launch_s")  # nested, or a device constant
+
+
 def point_record(sim: SimulationResult) -> dict[str, object]:
     r, req = sim.result, sim.request
     record: dict[str, object] = {"workload": req.workload, "precision": req.precision, "device": req.device,
@@ -43,7 +45,7 @@ def point_record(sim: SimulationResult) -> dict[str, object]:
                                  "total_s": r.total_s, "rtf": r.rtf, "audio_s": r.audio_s, "events": r.events,
                                  "prediction_calls": r.calls.get("prediction", 0), "joint_calls": r.calls.get("joint", 0),
                                  "peak_memory_bytes": sim.footprint.total_bytes, "fits_memory": sim.footprint.fits,
-                                 **{k: v for k, v in sim.choices.items() if k not in ("computed_as", "call_latency_s")},
+                                 **{k: v for k, v in sim.choices.items() if k not in POINT_EXCLUDED_CHOICES},
                                  "computed_as": json.dumps(sim.choices.get("computed_as", {}), sort_keys=True)}
     for component in COMPONENTS:
         record[f"{component}_s"] = r.components_s.get(component, 0.0)
@@ -59,7 +61,9 @@ def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = Tru
     for request in requests:
         groups.setdefault(_group_key(request), []).append(request)
     records: list[dict[str, object]] = []
-    bar = tqdm(total=len(requests), desc="simulating", unit="pt", disable=not progress, leave=False)
+    from hwsim.progress import progress as progress_bar  # stderr; off under --quiet or without a terminal
+
+    bar = progress_bar(total=len(requests), desc="sweep", unit="pt", enabled=progress)
     if executor is not None:
         for group_records in executor.map(_run_group, list(groups.values())):
             records += group_records

@@ -318,10 +318,10 @@ def noise_floor_pct(plan: SuitePlan) -> float:
 
 def run_suite(plan: SuitePlan, progress: bool = True, runtime: str = "numpy") -> list[Measurement]:
     """Run every benchmark of `plan`, showing a tqdm bar on stderr."""
-    from tqdm import tqdm
+    from hwsim.progress import progress as progress_bar  # stderr; off under --quiet or without a terminal
 
     todo = list(benches(plan, runtime))
-    bar = tqdm(todo, desc="calibrate", unit="bench", disable=not progress, leave=False)
+    bar = progress_bar(todo, desc="calibrate", unit="bench", enabled=progress)
     results = []
     shapes = {workload: decoder_gemm_shapes(workload) for workload in plan.cycle_workloads}
     cycle = lambda: measure_decoder_cycles(shapes, plan.cold_m, plan.repeats, GEMMS[runtime])  # noqa: E731

@@ -4,50 +4,61 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 
-from hwsim.calibrate.facts import four_kib_pages, machine_facts, set_blas_threads
-from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite, with_workloads
 from hwsim import clock
-from hwsim.calibrate.microbench import spread_pct
-from hwsim.calibrate.probe import AtReferenceSpeed, SpeedProbe
-from hwsim.calibrate.runtime_calls import measure_runtime_calls
-from hwsim.calibrate.writer import device_document, write_device
-from hwsim.commands.common import positive_int
-from hwsim.commands.torch_calibrate import add_torch_arguments, run_torch_calibration
+from hwsim.commands.choices import RUNTIMES
+from hwsim.commands.common import (
+    add_output_arguments, argument_group, positive_int, print_csv, print_json, verb_parser,
+)
+from hwsim.commands.torch_calibrate import add_torch_arguments
 from hwsim.errors import SpecError
-from hwsim.calibrate.location import check_not_shipped, default_calibration_path
-from hwsim.reference.runtimes import RUNTIMES, require_onnxruntime
 from hwsim.units import GIGA, MIB
-from hwsim.outputs import preflight_outputs
+
+EXAMPLES = ("hwsim calibrate", "hwsim calibrate --quick --out /tmp/local_cpu.yaml",
+            "hwsim calibrate --runtime onnxruntime", "hwsim calibrate --workload usm_rnnt_1b --threads 2")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "calibrate", help="measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
-        description="Runs numpy micro-benchmarks (medians of repeats, about two minutes; --quick: a few seconds) and "
-                    "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.")
-    parser.add_argument("--out", default=None, help="device file to write (default: "
+    parser = verb_parser(
+        subparsers, "calibrate",
+        "measure this machine (GEMM, bandwidth, element-wise, sort, overhead) into a device file",
+        "Runs numpy micro-benchmarks (medians of repeats, about two minutes; --quick: a few seconds) and\n"
+        "writes a device YAML whose figures are `measured:`, with the raw table under `calibration:`.", EXAMPLES)
+    run_group = argument_group(parser, "run")
+    output = add_output_arguments(parser, json_help="print {file, machine, measurements, runtime_calls} as JSON "
+                                  "instead of the summary", csv_help="print the measurement table as CSV")
+    output.add_argument("--out", default=None, help="device file to write (default: "
                         "$XDG_DATA_HOME/hwsim/devices/local_cpu.yaml, where `hwsim validate` finds it; never a shipped file)")
-    parser.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
-    parser.add_argument("--threads", type=positive_int, default=1,
+    run_group.add_argument("--quick", action="store_true", help="fewer shapes and repeats (under ~10 s)")
+    run_group.add_argument("--threads", type=positive_int, default=1,
                         help="BLAS threads while measuring (default 1: decoder GEMMs are small, and multi-threaded "
                              "BLAS on a shared machine thrashes; `hwsim validate` decodes with the same count)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    parser.add_argument("--clock", choices=sorted(clock.CLOCKS), default=clock.DEFAULT,
+    run_group.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (as --quiet)")
+    run_group.add_argument("--clock", choices=sorted(clock.CLOCKS), default=clock.DEFAULT,
                         help="what to time with: cpu = this thread's CPU time (default; robust to other processes on a "
                              "shared machine), wall = elapsed time; `hwsim validate` uses the clock the file records")
-    parser.add_argument("--workload", action="append", default=None, metavar="NAME",
+    run_group.add_argument("--workload", action="append", default=None, metavar="NAME",
                         help="also measure this workload's GEMM shapes at decoding rows, cold and inside its decoder "
                              "cycle (hwsim.cost.cache_reuse); repeatable; the validation workloads are always measured")
-    add_torch_arguments(parser)
-    parser.add_argument("--runtime", choices=RUNTIMES, default="numpy",
+    add_torch_arguments(argument_group(parser, "torch backend"))
+    run_group.add_argument("--runtime", choices=RUNTIMES, default="numpy",
                         help="whose GEMMs and per-call overhead to measure: numpy, or onnxruntime sessions (optional "
                              "extra 'onnx'); default output local_cpu_onnxruntime.yaml for the latter")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.calibrate.facts import four_kib_pages, machine_facts, set_blas_threads
+    from hwsim.calibrate.location import check_not_shipped, default_calibration_path
+    from hwsim.calibrate.microbench import spread_pct
+    from hwsim.calibrate.probe import AtReferenceSpeed, SpeedProbe
+    from hwsim.calibrate.runtime_calls import measure_runtime_calls
+    from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite, with_workloads
+    from hwsim.calibrate.writer import device_document, write_device
+    from hwsim.commands.torch_calibrate import run_torch_calibration
+    from hwsim.outputs import preflight_outputs
+    from hwsim.reference.runtimes import require_onnxruntime
+
     preflight_outputs(files={"--out": (args.out, (".yaml", ".yml"))})
     if args.backend == "torch":
         return run_torch_calibration(args)
@@ -62,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     with clock.using(args.clock):
         probe = SpeedProbe()
         speeds = [probe.seconds() for _ in range(5)]
-        measurements = run_suite(plan, progress=not args.no_progress and sys.stderr.isatty(), runtime=args.runtime)
+        measurements = run_suite(plan, progress=not args.no_progress, runtime=args.runtime)
         speeds += [probe.seconds() for _ in range(5)]
         facts = {**machine_facts(), "noise_floor_pct": noise_floor_pct(plan), "runtime": args.runtime,
                  "clock": args.clock, "array_pages": pages}
@@ -73,8 +84,16 @@ def run(args: argparse.Namespace) -> int:
         facts["speed_probe_s"] = speed.reference_s  # every runtime figure is scaled to it (hwsim.calibrate.probe)
         facts["speed_probe_spread_pct"] = round(spread_pct(speeds), 3)  # before, between, during, after
     document = write_device(out, facts, measurements, runtime)
-    print(summary(str(out), document))
-    print("\n".join(runtime.report()))
+    calibration = document["calibration"]
+    if args.json:
+        print_json({"file": str(out), "machine": calibration["machine"], "measurements": calibration["measurements"],
+                    "runtime_calls": document.get("modelling", {}).get("runtime_calls")})
+    elif args.csv:
+        print_csv([{k: ("x".join(map(str, v)) if k == "shape" else v) for k, v in row.items()}
+                   for row in calibration["measurements"]])
+    else:
+        print(summary(str(out), document))
+        print("\n".join(runtime.report()))
     return 0
 
 
@@ -82,9 +101,12 @@ def summary(path: str, document: dict) -> str:
     rows = document["calibration"]["measurements"]
     gemm = {tuple(r["shape"]): r["rate_per_s"] for r in rows if r["benchmark"] == "gemm" and r["dtype"] == "float32"}
     noise = document["calibration"]["machine"].get("noise_floor_pct")
+    from hwsim.report.table import Column, render
+
     lines = [f"wrote {path}", f"noise floor (interquartile spread of a repeated mid-size GEMM): {noise:.1f} %",
-             "float32 GEMM GFLOP/s (M x K x N):"]
-    lines += [f"  {'x'.join(map(str, s)):>16}  {rate / GIGA:8.2f}" for s, rate in sorted(gemm.items())]
+             "float32 GEMM:"]
+    lines.append(render([{"shape": "x".join(map(str, s)), "rate": rate / GIGA} for s, rate in sorted(gemm.items())],
+                        [Column("shape", "M x K x N"), Column("rate", "rate", "GFLOP/s", fmt=",.2f")]))
     stream = [r for r in rows if r["benchmark"] == "weight_stream"]
     for m in sorted({r["shape"][0] for r in stream}):
         lines.append(f"weight sweep at M = {m} (hwsim.cost.cache_reuse), GB/s by working set: " + ", ".join(
@@ -95,8 +117,11 @@ def summary(path: str, document: dict) -> str:
     if ratios:
         lines.append(f"cold / hot GEMM time over {len(ratios)} decoding shapes: median {ratios[len(ratios) // 2]:.2f}, "
                      f"range {ratios[0]:.2f}-{ratios[-1]:.2f}")
-    for r in rows:
-        if r["benchmark"] not in ("gemm", "gemm_cold", "weight_stream"):
-            lines.append(f"  {r['benchmark']:>14} {r['dtype']} {'x'.join(map(str, r['shape']))}: "
-                         f"{r['rate_per_s']:.4g} {r['work_unit']}/s (median {r['median_s']:.3g} s)")
+    others = [{"benchmark": r["benchmark"], "dtype": r["dtype"], "shape": "x".join(map(str, r["shape"])),
+               "rate_per_s": r["rate_per_s"], "unit": f"{r['work_unit']}/s", "median_s": r["median_s"]}
+              for r in rows if r["benchmark"] not in ("gemm", "gemm_cold", "weight_stream")]
+    if others:
+        lines.append("other benchmarks:")
+        lines.append(render(others, ["benchmark", "dtype", "shape", Column("rate_per_s", "rate", fmt=".4e"), "unit",
+                                     Column("median_s", "median time", "us", 1e6, ",.2f")]))
     return "\n".join(lines)

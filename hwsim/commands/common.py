@@ -4,17 +4,42 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
+from hwsim.commands.choices import META_DTYPES
 from hwsim.errors import SpecError
 from hwsim.jsonout import print_json as strict_print_json
-from hwsim.specs.precision import MetadataDtype
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hwsim.report.table import Column
+
+EXAMPLES_TITLE = "examples:"
+
+
+def verb_parser(subparsers: argparse._SubParsersAction, name: str, help: str, description: str | None,
+                examples: Sequence[str]) -> argparse.ArgumentParser:
+    """A verb's parser with its examples as the help's epilog (2-4 real commands; tests/test_cli_lazy.py parses
+    each), the description kept as written."""
+    epilog = "\n".join([EXAMPLES_TITLE, *(f"  {example}" for example in examples)])
+    return subparsers.add_parser(name, help=help, description=description, epilog=epilog,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, json_help: str = "print one JSON object",
+                         csv_help: str | None = "print the table as CSV") -> argparse._ArgumentGroup:
+    """The `output` group: --json and (for verbs that print a table) --csv, at most one of them."""
+    group = argument_group(parser, "output")
+    exclusive = group.add_mutually_exclusive_group()
+    exclusive.add_argument("--json", action="store_true", help=json_help)
+    if csv_help:
+        exclusive.add_argument("--csv", action="store_true", help=csv_help)
+    return group
+
 
 def add_workload_argument(parser: argparse.ArgumentParser) -> None:
+    parser = _group(parser, "inputs")
     parser.add_argument("workload", metavar="WORKLOAD",
                         help="shipped workload name (e.g. usm_rnnt_1b, ibm_rnnt_swb) or a path to a .yaml file")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
@@ -22,9 +47,10 @@ def add_workload_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    parser = _group(parser, "inputs")
     parser.add_argument("precision", metavar="PRECISION",
                         help="shipped precision name for the workload (e.g. exp5, int4, fp16) or a path")
-    parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None,
+    parser.add_argument("--meta-dtype", choices=META_DTYPES, default=None,
                         help="store every scale/zero point in this dtype (int8 = double quantization)")
     parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="edit the precision config, e.g. "
@@ -99,11 +125,36 @@ def print_json(payload: Any) -> None:
     strict_print_json(payload)
 
 
-def print_table(frame: "pd.DataFrame", float_format: str = "{:,.4g}") -> None:
-    import pandas as pd  # here, so that verbs that print no table do not load pandas
+def _group(parser: argparse.ArgumentParser, title: str) -> argparse._ArgumentGroup | argparse.ArgumentParser:
+    """The parser's argument group called `title`, made on first use (flags are listed by group in --help)."""
+    if isinstance(parser, argparse._ArgumentGroup):
+        return parser
+    for group in parser._action_groups:
+        if group.title == title:
+            return group
+    return parser.add_argument_group(title)
 
-    formatters = {c: float_format.format for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
-    print(frame.to_string(index=False, formatters=formatters))
+
+def argument_group(parser: argparse.ArgumentParser, title: str) -> argparse._ArgumentGroup:
+    """The group called `title` (inputs, run, decoding, mapping, output, ...), shared by helpers that add to it."""
+    return _group(parser, title)  # type: ignore[return-value]
+
+
+def print_table(rows: "pd.DataFrame | Sequence[dict]", columns: "Sequence[Column | str] | None" = None) -> None:
+    """Every console table goes through here: fixed format per column, units in headers (hwsim.report.table)."""
+    from hwsim.report.table import render
+
+    print(render(rows, columns))
+
+
+def print_csv(rows: "pd.DataFrame | Sequence[dict]") -> None:
+    """`--csv`: the same rows as the table, unformatted (hwsim.csvout's fixed digits), on stdout."""
+    import pandas as pd
+
+    from hwsim.csvout import csv_text
+
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    print(csv_text(frame), end="")
 
 
 def require_one_output_mode(args: argparse.Namespace) -> None:

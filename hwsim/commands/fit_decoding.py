@@ -7,29 +7,33 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.calibrate.decoding import DEFAULT_MAX_SYMBOLS, decoding_block, fit_decoding
-from hwsim.commands.common import positive_int, print_json
+from hwsim.commands.common import add_output_arguments, argument_group, positive_int, print_json, verb_parser
 from hwsim.errors import SpecError
 from hwsim.limits import ALLOW_LARGE_FLAG, active_limits, check_at_most, check_decode_limits
-from hwsim.sim.schedule_io import load_schedule_json
+
+EXAMPLES = ("hwsim fit-decoding trace.json", "hwsim fit-decoding utt1.json utt2.json utt3.json --json",
+            "hwsim fit-decoding trace.json --max-symbols 3 --vocab 1024")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("fit-decoding", help="fit the decoding statistics to a recorded trace",
-                                   description=__doc__)
-    parser.add_argument("trace", metavar="TRACE.json", nargs="+",
+    parser = verb_parser(subparsers, "fit-decoding", "fit the decoding statistics to a recorded trace", __doc__,
+                         EXAMPLES)
+    inputs = argument_group(parser, "inputs")
+    inputs.add_argument("trace", metavar="TRACE.json", nargs="+",
                         help="decode trace(s) of one algorithm (hwsim reference --trace-out)")
-    parser.add_argument("--max-symbols", type=positive_int, default=None,
+    inputs.add_argument("--max-symbols", type=positive_int, default=None,
                         help="per-frame label cap of the recorded search (default: the trace's, else 3)")
-    parser.add_argument("--vocab", type=positive_int, default=None,
+    inputs.add_argument("--vocab", type=positive_int, default=None,
                         help="joint outputs incl. blank (default: the trace's, else 1024)")
-    parser.add_argument("--json", action="store_true", help="print the fit and residuals as JSON")
+    add_output_arguments(parser, json_help="print the fit and residuals as JSON", csv_help=None)
     parser.set_defaults(func=run)
 
 
 def check_fit_limits(args: argparse.Namespace, traces: list) -> None:
     """--max-symbols and --vocab under the limits, and every trace's search at the cap it will be simulated with
     (the fit simulates each trace many times: its memory grows with frames, beam and the cap)."""
+    from hwsim.calibrate.decoding import DEFAULT_MAX_SYMBOLS
+
     limits = active_limits()
     if args.max_symbols is not None:
         check_at_most("--max-symbols", args.max_symbols, limits.max_symbols, "labels per frame")
@@ -46,12 +50,17 @@ def check_fit_limits(args: argparse.Namespace, traces: list) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.calibrate.decoding import decoding_block, fit_decoding
+    from hwsim.progress import note
+    from hwsim.sim.schedule_io import load_schedule_json
+
     traces = [load_schedule_json(path) for path in args.trace]
     check_fit_limits(args, traces)
     for path, trace in zip(args.trace[1:], traces[1:]):
         if trace.algorithm != traces[0].algorithm:
             raise SpecError(path, "algorithm", f"the algorithm of {args.trace[0]} ({traces[0].algorithm!r})",
                             trace.algorithm)
+    note(f"fit-decoding: fitting {len(traces)} trace(s) (seconds to a minute)")
     fit = fit_decoding(traces, args.max_symbols, args.vocab)
     if args.json:
         print_json({"label_rate_per_frame": fit.label_rate_per_frame, "top_prob": fit.top_prob,

@@ -9,48 +9,55 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import TYPE_CHECKING
 
 from hwsim.commands.common import (
-    add_precision_argument, add_workload_argument, positive_int, print_json, print_table, seed_int,
+    add_output_arguments, add_precision_argument, add_workload_argument, argument_group, positive_int, print_csv,
+    print_json, print_table, seed_int, verb_parser,
 )
-from hwsim.csvout import write_csv
-from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
-from hwsim.quant.analyse import (
-    Selection, TensorError, analyse_model, component_summary, finite_or_none, select_tensors, worst,
-)
-from hwsim.quant.weights import WeightSource
 from hwsim.report.style import add_format_argument
-from hwsim.report.qat import component_frame, plot_sqnr, tensor_frame
-from hwsim.specs.resolve import ResolvedModel, resolve_model
+
+if TYPE_CHECKING:
+    from hwsim.quant.analyse import Selection, TensorError
+    from hwsim.specs.resolve import ResolvedModel
 
 WORST_COUNT = 10
 JSON_TENSOR_KEYS = ("name", "component", "format", "quantizer", "sqnr_db", "mse", "clipped_fraction", "meta_rel_error")
 
 
+EXAMPLES = ("hwsim qat ibm_rnnt_swb int4", "hwsim qat usm_rnnt_1b exp5 --max-rows 64 --out /tmp/qat",
+            "hwsim qat ibm_rnnt_swb int4 --weights ckpt.npz --match 'encoder.*' --json",
+            "hwsim qat ibm_rnnt_swb int4 --csv > per_tensor.csv")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("qat", help="weight quantization error (SQNR, MSE, clipping) per tensor/component",
-                                   description=__doc__)
+    parser = verb_parser(subparsers, "qat", "weight quantization error (SQNR, MSE, clipping) per tensor/component",
+                         __doc__, EXAMPLES)
     add_workload_argument(parser)
     add_precision_argument(parser)
-    parser.add_argument("--weights", metavar="CKPT.npz", default=None,
+    inputs = argument_group(parser, "inputs")
+    inputs.add_argument("--weights", metavar="CKPT.npz", default=None,
                         help="weights keyed by tensor name (default: synthetic, drawn as each layer is initialised)")
-    parser.add_argument("--allow-missing", action="store_true",
+    inputs.add_argument("--allow-missing", action="store_true",
                         help="tensors missing from --weights get synthetic weights instead of an error")
-    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the synthetic weights and row sampling")
-    parser.add_argument("--match", metavar="GLOB", default=None, help="analyse only tensors whose name matches")
-    parser.add_argument("--max-tensors", type=positive_int, default=None, metavar="N",
-                        help="analyse at most N tensors (graph order)")
-    parser.add_argument("--max-rows", type=positive_int, default=None, metavar="N",
-                        help="per-channel/sub-channel tensors: analyse a seeded sample of N whole output channels "
-                             "(default: all; the full usm_rnnt_1b exp5 run takes under a minute)")
-    parser.add_argument("--out", metavar="DIR", default=None,
+    run_group = argument_group(parser, "run")
+    run_group.add_argument("--seed", type=seed_int, default=0, help="seed of the synthetic weights and row sampling")
+    run_group.add_argument("--match", metavar="GLOB", default=None, help="analyse only tensors whose name matches")
+    run_group.add_argument("--max-tensors", type=positive_int, default=None, metavar="N",
+                           help="analyse at most N tensors (graph order)")
+    run_group.add_argument("--max-rows", type=positive_int, default=None, metavar="N",
+                           help="per-channel/sub-channel tensors: analyse a seeded sample of N whole output channels "
+                                "(default: all; the full usm_rnnt_1b exp5 run takes under a minute)")
+    output = add_output_arguments(parser, csv_help="print the per-tensor table (every tensor, every column) as CSV")
+    output.add_argument("--out", metavar="DIR", default=None,
                         help="write per_tensor.csv, per_component.csv, sqnr.png and resolved_config.yaml")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    add_format_argument(parser)
+    add_format_argument(output)
     parser.set_defaults(func=run)
 
 
-def json_payload(model: ResolvedModel, reports: list[TensorError], selection: Selection) -> dict:
+def json_payload(model: "ResolvedModel", reports: "list[TensorError]", selection: "Selection") -> dict:
+    from hwsim.quant.analyse import component_summary, finite_or_none
+
     summary = {name: {k: finite_or_none(v) for k, v in values.items()}
                for name, values in component_summary(reports).items()}
     tensors = [{k: finite_or_none(r.row()[k]) for k in JSON_TENSOR_KEYS} for r in reports]
@@ -58,8 +65,11 @@ def json_payload(model: ResolvedModel, reports: list[TensorError], selection: Se
             "tensors": tensors, "not_analysed": selection.not_analysed}
 
 
-def print_human(model: ResolvedModel, reports: list[TensorError], selection: Selection, source: str,
+def print_human(model: "ResolvedModel", reports: "list[TensorError]", selection: "Selection", source: str,
                 seconds: float) -> None:
+    from hwsim.quant.analyse import worst
+    from hwsim.report.qat import component_frame, tensor_frame
+
     print(f"{model.graph.name} @ {model.plan.name}: {len(reports)} tensors analysed, weights {source}, "
           f"{seconds:.1f} s")
     for reason, count in selection.not_analysed.items():
@@ -77,8 +87,12 @@ def print_human(model: ResolvedModel, reports: list[TensorError], selection: Sel
     print_table(tensor_frame(worst(reports, WORST_COUNT))[columns])
 
 
-def write_outputs(directory: str, model: ResolvedModel, reports: list[TensorError], run_info: dict,
+def write_outputs(directory: str, model: "ResolvedModel", reports: "list[TensorError]", run_info: dict,
                   figure_formats: tuple[str, ...] = ()) -> None:
+    from hwsim.csvout import write_csv
+    from hwsim.outputs import atomic_output_dir, write_resolved_config
+    from hwsim.report.qat import component_frame, plot_sqnr, tensor_frame
+
     with atomic_output_dir(directory) as staging:
         write_csv(tensor_frame(reports), staging / "per_tensor.csv")
         write_csv(component_frame(reports), staging / "per_component.csv")
@@ -88,6 +102,11 @@ def write_outputs(directory: str, model: ResolvedModel, reports: list[TensorErro
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.outputs import preflight_outputs
+    from hwsim.quant.analyse import analyse_model, select_tensors
+    from hwsim.quant.weights import WeightSource
+    from hwsim.specs.resolve import resolve_model
+
     preflight_outputs(folders={"--out": args.out})
     started = time.perf_counter()
     model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype, args.precision_overrides)
@@ -106,6 +125,10 @@ def run(args: argparse.Namespace) -> int:
             "meta_dtype": args.meta_dtype, "not_analysed": selection.not_analysed}, tuple(args.figure_formats))
     if args.json:
         print_json(json_payload(model, reports, selection))
+    elif args.csv:
+        from hwsim.report.qat import tensor_frame
+
+        print_csv(tensor_frame(reports))
     else:
         print_human(model, reports, selection, origin, seconds)
     return 0

@@ -5,20 +5,27 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
-from hwsim.csvout import write_csv
-from hwsim.outputs import atomic_output_dir, preflight_outputs
+from hwsim.commands.choices import QAT_DEMO_FLOAT_STEPS, QAT_DEMO_QAT_STEPS
+from hwsim.commands.common import (
+    add_output_arguments, argument_group, positive_int, print_csv, print_json, print_table, verb_parser,
+)
 from hwsim.paths import REPORTS_DIR
-from hwsim.quant.demo import DemoConfig, run_demo
-from hwsim.commands.common import positive_int
+
+EXAMPLES = ("hwsim qat-demo", "hwsim qat-demo --float-steps 200 --qat-steps 50 --out /tmp/qat_demo",
+            "hwsim qat-demo --out /tmp/qat_demo --json")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("qat-demo", help="small numpy LSTM QAT run comparing quantizers")
-    parser.add_argument("--out", default=str(REPORTS_DIR / "qat_demo"), help="output folder")
-    parser.add_argument("--float-steps", type=positive_int, default=DemoConfig.float_steps)
-    parser.add_argument("--qat-steps", type=positive_int, default=DemoConfig.qat_steps)
+    parser = verb_parser(subparsers, "qat-demo", "small numpy LSTM QAT run comparing quantizers", __doc__, EXAMPLES)
+    run_group = argument_group(parser, "run")
+    run_group.add_argument("--float-steps", type=positive_int, default=QAT_DEMO_FLOAT_STEPS,
+                           help=f"float pre-training steps (default {QAT_DEMO_FLOAT_STEPS})")
+    run_group.add_argument("--qat-steps", type=positive_int, default=QAT_DEMO_QAT_STEPS,
+                           help=f"QAT fine-tuning steps per recipe (default {QAT_DEMO_QAT_STEPS})")
+    output = add_output_arguments(parser, json_help="print the results table as a JSON list",
+                                  csv_help="print the results table as CSV")
+    output.add_argument("--out", default=str(REPORTS_DIR / "qat_demo"),
+                        help="output folder for results.csv, table.md and loss_curves.png (default reports/qat_demo)")
     parser.set_defaults(func=run)
 
 
@@ -29,6 +36,11 @@ def results_rows(results: dict) -> list[dict]:
         rows.append({"recipe": name, "loss_before_qat": run["before_qat"], "final_loss": losses[-1],
                      "best_loss": min(losses)})
     return rows
+
+
+def console_rows(rows: list[dict]) -> list[dict]:
+    """The rows with None where a figure does not apply (the float run has no before-QAT or best loss)."""
+    return [{k: (None if v == "" else v) for k, v in row.items()} for row in rows]
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -64,13 +76,31 @@ def plot_curves(results: dict, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from hwsim.csvout import write_csv
+    from hwsim.outputs import atomic_output_dir, preflight_outputs
+    from hwsim.progress import note, progress
+    from hwsim.quant.demo import DemoConfig, run_demo, total_steps
+    from hwsim.report.table import Column
+
     preflight_outputs(folders={"--out": args.out})
     config = DemoConfig(float_steps=args.float_steps, qat_steps=args.qat_steps)
-    results = run_demo(config)
+    with progress(total=total_steps(config), desc="qat-demo", unit="step") as bar:
+        results = run_demo(config, on_step=bar.update)
     rows = results_rows(results)
     with atomic_output_dir(args.out) as staging:
         write_csv(pd.DataFrame(rows), staging / "results.csv")
         (staging / "table.md").write_text(markdown_table(rows))
         plot_curves(results, staging / "loss_curves.png")
-    print(markdown_table(rows), end="")
+    if args.json:
+        print_json(console_rows(rows))
+    elif args.csv:
+        print_csv(pd.DataFrame(rows))
+    else:
+        loss = ".4f"  # held-out MSE, the same format as table.md
+        print_table(console_rows(rows), ["recipe", Column("loss_before_qat", "held-out MSE before QAT", fmt=loss),
+                                         Column("final_loss", "after QAT (final)", fmt=loss),
+                                         Column("best_loss", "best during QAT", fmt=loss)])
+        note(f"written to {args.out}/")
     return 0

@@ -5,54 +5,71 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from hwsim.commands.common import finite_float
+from hwsim.commands.choices import QUANTIZERS
+from hwsim.commands.common import argument_group, finite_float, verb_parser
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_file, preflight_outputs
-from hwsim.quant.stream import npy_layout, quantize_file, streamable, write_npz
-from hwsim.readers import load_npy
-from hwsim.quant import QuantizerKind, QuantSettings, quantize, quantize_backward, resolve_kind
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from hwsim.quant import QuantizerKind
+
+EXAMPLES = ("hwsim quantize w.npy --quantizer sawb --bits 4 -o q.npz",
+            "hwsim quantize w.npy --quantizer absmax --bits 4 --block 128 -o q.npz",
+            "hwsim quantize w.npy --quantizer pact --bits 4 --alpha 6 --cotangent g.npy -o q.npz")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("quantize", help="fake-quantize a .npy array with a praxis/fms_mo quantizer",
-                                   description="A 2-D input is [out_channels, in], contracting over the last axis.")
-    parser.add_argument("input", metavar="IN.npy")
-    parser.add_argument("--quantizer", required=True, help=", ".join(k.value for k in QuantizerKind))
-    parser.add_argument("--bits", type=int, required=True)
-    parser.add_argument("--block", type=int, default=None, help="praxis sub-channel block size")
-    parser.add_argument("--axis", type=int, action="append", default=None, help="contracting axis (repeatable)")
-    parser.add_argument("--alpha", type=finite_float, default=None, help="PACT/BAC clip")
-    parser.add_argument("--alpha-neg", type=finite_float, default=None, help="two-sided PACT lower clip")
-    parser.add_argument("--per-channel", action="store_true", help="max/sawb: one clip per output channel")
-    parser.add_argument("--mimic-praxis-block-fallback", action="store_true",
-                        help="quantize per channel when --block does not divide the axis (praxis's silent fallback)")
-    parser.add_argument("--cotangent", metavar="G.npy", default=None, help="upstream gradient; writes `grad`")
-    parser.add_argument("-o", "--output", metavar="OUT.npz", required=True)
+    parser = verb_parser(subparsers, "quantize", "fake-quantize a .npy array with a praxis/fms_mo quantizer",
+                         "A 2-D input is [out_channels, in], contracting over the last axis.", EXAMPLES)
+    inputs = argument_group(parser, "inputs")
+    inputs.add_argument("input", metavar="IN.npy", help="the array to quantize")
+    inputs.add_argument("--cotangent", metavar="G.npy", default=None, help="upstream gradient; writes `grad`")
+    quant = argument_group(parser, "quantizer")
+    quant.add_argument("--quantizer", required=True, help=", ".join(QUANTIZERS))
+    quant.add_argument("--bits", type=int, required=True, help="bits per value")
+    quant.add_argument("--block", type=int, default=None, help="praxis sub-channel block size")
+    quant.add_argument("--axis", type=int, action="append", default=None, help="contracting axis (repeatable)")
+    quant.add_argument("--alpha", type=finite_float, default=None, help="PACT/BAC clip")
+    quant.add_argument("--alpha-neg", type=finite_float, default=None, help="two-sided PACT lower clip")
+    quant.add_argument("--per-channel", action="store_true", help="max/sawb: one clip per output channel")
+    quant.add_argument("--mimic-praxis-block-fallback", action="store_true",
+                       help="quantize per channel when --block does not divide the axis (praxis's silent fallback)")
+    argument_group(parser, "output").add_argument("-o", "--output", metavar="OUT.npz", required=True,
+                                                  help="write q, scale, dequant (and zero_point, grad) here")
     parser.set_defaults(func=run)
 
 
-PER_CHANNEL_KINDS = {QuantizerKind.MAX: QuantizerKind.MAX_PER_CHANNEL,
-                     QuantizerKind.SAWB_PLUS: QuantizerKind.SAWB_PER_CHANNEL}
-
-
-def load_array(path: str, option: str) -> np.ndarray:
+def load_array(path: str, option: str) -> "np.ndarray":
     """Read a .npy file (header checked first), turning every failure into a SpecError that names the file."""
+    from hwsim.readers import load_npy
+
     return load_npy(path, option)
 
 
-def resolve_per_channel(kind: QuantizerKind, per_channel: bool) -> QuantizerKind:
-    if not per_channel or kind in PER_CHANNEL_KINDS.values():
+def resolve_per_channel(kind: "QuantizerKind", per_channel: bool) -> "QuantizerKind":
+    from hwsim.quant import QuantizerKind
+
+    per_channel_kinds = {QuantizerKind.MAX: QuantizerKind.MAX_PER_CHANNEL,
+                         QuantizerKind.SAWB_PLUS: QuantizerKind.SAWB_PER_CHANNEL}
+    if not per_channel or kind in per_channel_kinds.values():
         return kind
-    if kind not in PER_CHANNEL_KINDS:
-        allowed = ", ".join(k.value for k in PER_CHANNEL_KINDS)
+    if kind not in per_channel_kinds:
+        allowed = ", ".join(k.value for k in per_channel_kinds)
         raise SpecError(None, "--per-channel", f"expected a quantizer with a per-channel variant ({allowed})",
                         kind.value)
-    return PER_CHANNEL_KINDS[kind]
+    return per_channel_kinds[kind]
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from hwsim.outputs import atomic_file, preflight_outputs
+    from hwsim.quant import QuantSettings, quantize, quantize_backward, resolve_kind
+    from hwsim.quant.stream import npy_layout, quantize_file, streamable
+
     preflight_outputs(files={"--output": args.output})
     kind = resolve_per_channel(resolve_kind(args.quantizer), args.per_channel)
     if not Path(args.input).is_file():
@@ -81,14 +98,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_finite(arrays: dict[str, np.ndarray], source: str) -> None:
+def check_finite(arrays: dict[str, "np.ndarray"], source: str) -> None:
     """Never write NaN/inf: a result that overflowed is the input's fault, reported like any bad input."""
+    import numpy as np
+
     for name, array in arrays.items():
         if not np.all(np.isfinite(array)):
             raise SpecError(source, "", f"expected values this quantizer can represent; the result {name!r} overflows")
 
 
-def write_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def write_npz_atomically(path: Path, arrays: dict[str, "np.ndarray"]) -> None:
     """Save through a unique temporary sibling and rename, so an error leaves no partial OUT.npz."""
+    from hwsim.outputs import atomic_file
+    from hwsim.quant.stream import write_npz
+
     with atomic_file(path, "--output") as tmp:
         write_npz(tmp, arrays)

@@ -3,45 +3,56 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from hwsim.commands.common import add_workload_argument, positive_int, print_json, require_positive_int, seed_int
-from hwsim.commands.run_args import frames_for_audio
+from hwsim.commands.choices import ALGORITHMS
+from hwsim.commands.common import (
+    add_output_arguments, add_workload_argument, argument_group, positive_int, print_csv, print_json,
+    require_positive_int, seed_int, verb_parser,
+)
 from hwsim.errors import SpecError, unknown_choice
 from hwsim.limits import check_decode_limits, check_run_limits
-from hwsim.reference.compare import compare_counts
-from hwsim.reference.run import ReferenceRun, build_reference, run_repeated
 
-from hwsim.reference.trace import COMPONENTS, save_schedule_json
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams
-from hwsim.outputs import preflight_outputs
+if TYPE_CHECKING:
+    from hwsim.reference.run import ReferenceRun
+    from hwsim.sim.decode import Algorithm
+
+EXAMPLES = ("hwsim reference lstm_rnnt_small --frames 200 --beam 4",
+            "hwsim reference rnnt_trained_tiny --audio-s 2 --algorithm alsd --beam 4 --trace-out trace.json",
+            "hwsim reference lstm_rnnt_small --frames 100 --compare-emission --json")
+COMPONENT_COLUMNS = ("component", "median_s", "share_pct", "timed_calls")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "reference", help="numpy RNN-T inference (encoder, prediction, joint, beam search) timed per component",
-        description="Seeded random weights (blank bias fitted to decoding.label_rate_per_frame) decode a seeded "
-                    "random utterance; rnnt_trained_tiny, which ships trained weights, decodes held-out synthetic "
-                    "speech instead (hwsim.reference.trained). Prints median wall time per component, call counts "
-                    "and the realised rates.")
+    parser = verb_parser(
+        subparsers, "reference", "numpy RNN-T inference (encoder, prediction, joint, beam search) timed per component",
+        "Seeded random weights (blank bias fitted to decoding.label_rate_per_frame) decode a seeded\n"
+        "random utterance; rnnt_trained_tiny, which ships trained weights, decodes held-out synthetic\n"
+        "speech instead (hwsim.reference.trained). Prints median wall time per component, call counts\n"
+        "and the realised rates.", EXAMPLES)
     add_workload_argument(parser)
-    length = parser.add_mutually_exclusive_group(required=True)
+    length = argument_group(parser, "inputs").add_mutually_exclusive_group(required=True)
     length.add_argument("--frames", help="encoder input frames T")
     length.add_argument("--audio-s", type=float, metavar="S",
                         help="utterance length in seconds (frames = round(S / the workload's input_frame_step_s))")
-    parser.add_argument("--beam", default="1", help="beam width (1 for greedy)")
-    parser.add_argument("--algorithm", default="tsd", help="greedy, beam, tsd, alsd or modified_beam (default tsd)")
-    parser.add_argument("--seed", type=seed_int, default=0, help="weights and utterance seed")
-    parser.add_argument("--repeats", type=positive_int, default=3, help="decodes to take the median time of")
-    parser.add_argument("--no-cache", action="store_true", help="no prediction-network cache")
-    parser.add_argument("--trace-out", metavar="FILE.json", help="write the recorded decode schedule")
-    parser.add_argument("--compare-emission", action="store_true",
-                        help="also build the simulator's schedule from the emission model and compare counts")
-    parser.add_argument("--json", action="store_true", help="one JSON object")
+    decoding = argument_group(parser, "decoding")
+    decoding.add_argument("--beam", default="1", help="beam width (1 for greedy)")
+    decoding.add_argument("--algorithm", default="tsd", help=f"{', '.join(ALGORITHMS)} (default tsd)")
+    decoding.add_argument("--no-cache", action="store_true", help="no prediction-network cache")
+    run_group = argument_group(parser, "run")
+    run_group.add_argument("--seed", type=seed_int, default=0, help="weights and utterance seed")
+    run_group.add_argument("--repeats", type=positive_int, default=3, help="decodes to take the median time of")
+    run_group.add_argument("--compare-emission", action="store_true",
+                           help="also build the simulator's schedule from the emission model and compare counts")
+    output = add_output_arguments(parser, json_help="one JSON object",
+                                  csv_help="print the per-component table (median seconds, share, timed calls) as CSV")
+    output.add_argument("--trace-out", metavar="FILE.json", help="write the recorded decode schedule")
     parser.set_defaults(func=run)
 
 
-def _algorithm(text: str, beam: int) -> Algorithm:
+def _algorithm(text: str, beam: int) -> "Algorithm":
+    from hwsim.sim.decode import Algorithm
+
     if text not in {a.value for a in Algorithm}:
         raise unknown_choice(None, "--algorithm", "algorithm", text, [a.value for a in Algorithm])
     if text == Algorithm.GREEDY.value and beam != 1:
@@ -50,6 +61,12 @@ def _algorithm(text: str, beam: int) -> Algorithm:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.commands.run_args import frames_for_audio
+    from hwsim.outputs import preflight_outputs
+    from hwsim.reference.compare import compare_counts
+    from hwsim.reference.run import build_reference, run_repeated
+    from hwsim.reference.trace import save_schedule_json
+
     preflight_outputs(files={"--trace-out": args.trace_out})
     frames = (require_positive_int(args.frames, "--frames") if args.frames is not None
               else frames_for_audio(args.workload, args.overrides, args.audio_s))
@@ -65,20 +82,37 @@ def run(args: argparse.Namespace) -> int:
         payload["emission_comparison"] = compare_counts(result.schedule, simulated_schedule(ref, result, not args.no_cache))
     if args.trace_out:
         save_schedule_json(result.schedule, args.trace_out)
-    print_json(payload) if args.json else print(format_report(payload))
+    if args.json:
+        print_json(payload)
+    elif args.csv:
+        print_csv(component_rows(payload))
+    else:
+        print(format_report(payload))
     return 0
 
 
-def simulated_schedule(ref, result: ReferenceRun, cache: bool = True):
+def component_rows(p: dict) -> list[dict]:
+    """Per component: median seconds, share of the total and timed calls (--csv and the console table)."""
+    from hwsim.reference.trace import COMPONENTS
+
+    total = sum(p["seconds"].values())
+    return [{"component": c, "median_s": p["seconds"][c], "share_pct": 100 * p["seconds"][c] / total if total else None,
+             "timed_calls": p["component_calls"][c]} for c in COMPONENTS]
+
+
+def simulated_schedule(ref, result: "ReferenceRun", cache: bool = True):
     """The simulator's schedule for the same T, beam, algorithm, symbol cap and vocabulary, from the workload's
     decoding statistics."""
+    from hwsim.sim.decode import Algorithm, build_schedule
+    from hwsim.sim.emission import EmissionParams
+
     d, s = ref.model.spec.decoding, result.schedule
     params = EmissionParams.from_decoding(d, seed=0)
     return build_schedule(Algorithm(s.algorithm), s.frames, s.beam, params, ref.max_symbols, vocab=ref.model.vocab,
                           cache=cache)
 
 
-def report(args: argparse.Namespace, ref, result: ReferenceRun) -> dict:
+def report(args: argparse.Namespace, ref, result: "ReferenceRun") -> dict:
     s, d = result.schedule, ref.model.spec.decoding
     return {
         "workload": ref.model.spec.name, "algorithm": s.algorithm, "beam": s.beam, "frames": s.frames,
@@ -99,19 +133,20 @@ def report(args: argparse.Namespace, ref, result: ReferenceRun) -> dict:
 def format_report(p: dict) -> str:
     lines = [f"{p['workload']} {p['algorithm']} beam {p['beam']}, {p['frames']} frames, blank bias {p['blank_bias']:.3f}, "
              f"median of {p['repeats']} decodes"]
+    from hwsim.report.table import Column, render
+
     total = sum(p["seconds"].values())
-    for c in COMPONENTS:
-        lines.append(f"  {c:<10} {p['seconds'][c] * 1e3:10.2f} ms  {100 * p['seconds'][c] / total:5.1f} %  "
-                     f"({p['component_calls'][c]} timed calls)")
-    lines.append(f"  {'total':<10} {total * 1e3:10.2f} ms")
+    rows = component_rows(p) + [{"component": "total", "median_s": total, "share_pct": 100.0, "timed_calls": None}]
+    lines.append(render(rows, ["component", Column("median_s", "median time", "ms", 1e3, ",.2f"),
+                               Column("share_pct", "share", "%", fmt=".1f"), "timed_calls"]))
     lines.append("counts: " + ", ".join(f"{k} {v}" for k, v in p["counts"].items()))
     r = p["realised"]
     lines.append(f"realised: label rate {r['label_rate_per_frame']:.3f}/frame on the best path (workload "
                  f"{r['target_label_rate_per_frame']}, greedy on the calibration utterance "
                  f"{r['calibration_greedy_label_rate']:.3f}); fit the rest with `hwsim fit-decoding TRACE.json`")
     if "emission_comparison" in p:
-        lines.append("emission model vs real decode:        real  simulated      diff     diff %")
-        for name, row in p["emission_comparison"].items():
-            pct = "" if row["diff_pct"] is None else f"{row['diff_pct']:+9.1f}"
-            lines.append(f"  {name:<32} {row['real']:>8} {row['simulated']:>10} {row['diff']:>+9} {pct}")
+        lines.append("emission model vs real decode:")
+        lines.append(render([{"count": name, **row} for name, row in p["emission_comparison"].items()],
+                            ["count", Column("real", fmt=",d"), Column("simulated", fmt=",d"),
+                             Column("diff", fmt="+,d"), Column("diff_pct", "diff", "%", fmt="+.1f")]))
     return "\n".join(lines)

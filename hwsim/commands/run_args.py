@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 import math
 
-from hwsim.commands.common import add_compute_as_argument, finite_float, positive_int, seed_int
-from hwsim.cost.engine_select import parse_matmul_precision
-from hwsim.cost.options import Fusion, Placement, RunOptions
+from typing import TYPE_CHECKING
+
+from hwsim.commands.choices import PLACES
+from hwsim.commands.common import add_compute_as_argument, argument_group, finite_float, positive_int, seed_int
 from hwsim.errors import SpecError, note, rounding_note, unknown_choice
 from hwsim.limits import active_limits, check_at_most, check_run_limits
-from hwsim.sim.decode import Algorithm
-from hwsim.simulate import RunRequest
-from hwsim.specs.resolve import load_workload_spec
 
-PLACES = [p.value for p in Placement]
+if TYPE_CHECKING:  # the cost model and simulator load only when a verb runs (hwsim.commands.choices)
+    from hwsim.cost.options import RunOptions
+    from hwsim.sim.decode import Algorithm
+    from hwsim.simulate import RunRequest
+
+PLACES = list(PLACES)
 
 
 def add_device_arguments(parser: argparse.ArgumentParser, device_required: bool = True) -> None:
+    parser = argument_group(parser, "inputs")
     parser.add_argument("--device", required=device_required, metavar="D",
                         help="device name (file stem under hwsim/data/devices/, e.g. ibm_7nm_ai_chip, tpu_v5e) or path")
     parser.add_argument("--device-set", dest="device_overrides", action="append", default=[],
@@ -29,11 +33,12 @@ def add_device_arguments(parser: argparse.ArgumentParser, device_required: bool 
 
 
 def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--joint-on", choices=PLACES, default=Placement.ACCELERATOR.value,
+    parser = argument_group(parser, "mapping and numerics")
+    parser.add_argument("--joint-on", choices=PLACES, default="accelerator",
                         help="where the joint network's GEMMs run (default: accelerator)")
-    parser.add_argument("--softmax-on", choices=PLACES, default=Placement.HOST.value,
+    parser.add_argument("--softmax-on", choices=PLACES, default="host",
                         help="where log-softmax over the vocabulary runs (default: host)")
-    parser.add_argument("--topk-on", choices=PLACES, default=Placement.HOST.value,
+    parser.add_argument("--topk-on", choices=PLACES, default="host",
                         help="where per-hypothesis top-k runs; on the accelerator only top-k pairs cross the link")
     parser.add_argument("--topk", type=positive_int, default=4, help="candidates kept per hypothesis (default 4)")
     parser.add_argument("--no-residency", action="store_true",
@@ -56,7 +61,8 @@ def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--algorithm", default=Algorithm.TSD.value, metavar="A",
+    parser = argument_group(parser, "decoding")
+    parser.add_argument("--algorithm", default="tsd", metavar="A",
                         help="greedy | beam (standard RNN-T beam search) | tsd (time-synchronous, S+1 rounds per "
                              "frame) | alsd (alignment-length synchronous) | modified_beam (one label per frame, "
                              "k2/icefall); default tsd. See docs/decoding.md")
@@ -78,7 +84,9 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
                              "workload's decoding.competitor_repeat_prob)")
 
 
-def parse_algorithm(text: str) -> Algorithm:
+def parse_algorithm(text: str) -> "Algorithm":
+    from hwsim.sim.decode import Algorithm
+
     try:
         return Algorithm(text)
     except ValueError:
@@ -94,7 +102,10 @@ def _choice(flag: str, kind: str, text: str | None, enum_type):
         raise unknown_choice(None, flag, kind, text, [e.value for e in enum_type]) from None
 
 
-def run_options(args: argparse.Namespace) -> RunOptions:
+def run_options(args: argparse.Namespace) -> "RunOptions":
+    from hwsim.cost.engine_select import parse_matmul_precision
+    from hwsim.cost.options import Fusion, Placement, RunOptions
+
     return RunOptions(joint_placement=Placement(args.joint_on), softmax_placement=Placement(args.softmax_on),
                       topk_placement=Placement(args.topk_on), topk=args.topk, residency=not args.no_residency,
                       matmul_precision=parse_matmul_precision(getattr(args, "matmul_precision", "default")),
@@ -109,7 +120,9 @@ def check_probability(name: str, value: float | None) -> None:
 
 
 def run_request(args: argparse.Namespace, workload: str, precision: str, device: str, frames: int,
-                beam: int) -> RunRequest:
+                beam: int) -> "RunRequest":
+    from hwsim.simulate import RunRequest
+
     check_run_limits(frames, beam, max_symbols=args.max_symbols)
     check_probability("--label-rate", args.label_rate)
     check_probability("--repeat-prob", args.repeat_prob)
@@ -130,7 +143,7 @@ def run_request(args: argparse.Namespace, workload: str, precision: str, device:
 def add_length_arguments(parser: argparse.ArgumentParser, frames_type=None, audio_type=None,
                          several: bool = False) -> None:
     """--frames T or --audio-s S (exactly one); with `several`, comma lists (one run per length)."""
-    group = parser.add_mutually_exclusive_group(required=True)
+    group = argument_group(parser, "inputs").add_mutually_exclusive_group(required=True)
     plural = "[,T2]" if several else ""
     group.add_argument("--frames", type=frames_type or signed_int, metavar=f"T{plural}",
                        help="input frames of the utterance" + ("s" if several else ""))
@@ -143,6 +156,8 @@ def frames_for_audio(workload: str, overrides: list[str] | tuple[str, ...], audi
     if not audio_s > 0 or audio_s == float("inf"):
         raise SpecError(None, "--audio-s", "expected a number > 0", audio_s)
     check_at_most("--audio-s", audio_s, active_limits().audio_s, "seconds")
+    from hwsim.specs.resolve import load_workload_spec
+
     spec, _ = load_workload_spec(workload, list(overrides))
     step_s = spec.input_frame_step_s
     frames = round(audio_s / step_s)
@@ -197,7 +212,11 @@ def describe_choices(choices: dict[str, object], indent: str = "  ") -> list[str
     for component, pairs in dict(choices.get("computed_as", {})).items():
         lines += [f"{indent}{component}: {pair}" for pair in pairs]
     latency = choices.get("call_latency_s")
-    if latency:
-        lines.append(f"{indent}per-call latency (ms, inside the component times): launches "
+    if latency:  # launch_s is the once-per-call latency (dispatch, graph launch); GPU kernels' launches are per kernel
+        lines.append(f"{indent}per-call latency (ms, inside the component times): per-call dispatch "
                      f"{latency['launch_s'] * 1e3:.4f}, recurrent-step/loop latency {latency['step_latency_s'] * 1e3:.4f}")
+    if choices.get("kernel_launch_s") is not None:
+        mode = "CUDA graphs" if choices.get("cuda_graphs") else "eager"
+        lines.append(f"{indent}kernel launches: {mode}, {choices['kernel_launch_s'] * 1e6:g} us per kernel "
+                     "(inside each op's time)")
     return lines

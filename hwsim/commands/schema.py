@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 
 
+from hwsim.commands.common import verb_parser
+
+EXAMPLES = ("hwsim schema device", "hwsim schema workload > workload.schema.json", "hwsim schema claims")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     kinds = ("device", "workload", "precision", "claims", "speedup_claims")
-    parser = subparsers.add_parser(
-        "schema", help="print the JSON Schema of a spec file (device, workload, precision, claims)",
-        description=__doc__)
+    parser = verb_parser(subparsers, "schema", "print the JSON Schema of a spec file (device, workload, precision, "
+                         "claims)", __doc__, EXAMPLES)
     parser.add_argument("kind", choices=kinds, help="which spec file kind")
     parser.set_defaults(func=run)
 

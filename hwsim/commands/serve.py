@@ -8,12 +8,18 @@ import argparse
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from hwsim.commands.choices import BATCHINGS, SCENARIOS
 from hwsim.commands.common import (
+    add_output_arguments,
     add_precision_argument,
     add_workload_argument,
+    argument_group,
     positive_int,
+    print_csv,
     print_json,
+    verb_parser,
 )
 from hwsim.commands.run_args import (
     add_decode_arguments,
@@ -23,40 +29,32 @@ from hwsim.commands.run_args import (
     run_request,
     signed_int,
 )
-from hwsim.csvout import write_csv
 from hwsim.errors import SpecError, note, rounding_note, unknown_choice
-from hwsim.executor import Executor, make_executor
-from hwsim.jsonout import dumps
-from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
-from hwsim.report.serving import human_summary, load_table, plot_latency_vs_load
-from hwsim.report.trace import write_chrome_trace
-from hwsim.serving.capacity import SCHEDULES, find_max_load
-from hwsim.serving.load import Lengths, read_lengths
-from hwsim.serving.run import (
-    Scenario,
-    ServeRequest,
-    ServeResult,
-    check_serve_limits,
-    chunk_frames_for,
-    load_cap,
-    serve,
-)
-from hwsim.sim.serving.policies import Batching
-from hwsim.simulate import prepare, resolved_config
+
+if TYPE_CHECKING:
+    from hwsim.executor import Executor
+    from hwsim.serving.run import ServeRequest, ServeResult
 
 LOAD_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 DEFAULT_TRACE_SEGMENTS = 200_000
+EXAMPLES = (
+    "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --utterances 200",
+    "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --scenario server --rate 20 --duration-s 30 --json",
+    "hwsim serve ibm_rnnt_swb int4 --device ibm_7nm_ai_chip --scenario streaming --slo-p99-s 0.5 --find-max-load",
+    "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --chips 4 --out /tmp/serve",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("serve", help="serving simulation: batching, latency percentiles, capacity, cost",
-                                   description=__doc__)
+    parser = verb_parser(subparsers, "serve", "serving simulation: batching, latency percentiles, capacity, cost",
+                         __doc__, EXAMPLES)
     add_workload_argument(parser)
     add_precision_argument(parser)
     add_device_arguments(parser)
-    parser.add_argument("--chips", type=signed_int, default=1, metavar="N", help="replica chips behind a dispatcher")
+    argument_group(parser, "inputs").add_argument("--chips", type=signed_int, default=1, metavar="N",
+                                                  help="replica chips behind a dispatcher")
     load = parser.add_argument_group("load")
-    load.add_argument("--scenario", default=Scenario.OFFLINE.value, metavar="S",
+    load.add_argument("--scenario", default=SCENARIOS[0], metavar="S",
                       help="offline (all ready at t=0) | server (Poisson arrivals) | streaming (real-time streams)")
     load.add_argument("--utterances", type=signed_int, default=None, metavar="N",
                       help="offline: utterances (default 100, or the rows of --lengths)")
@@ -70,12 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load.add_argument("--lengths", type=Path, default=None, metavar="FILE.csv",
                       help="utterance lengths instead: one duration in seconds per line, used in order and cycled")
     batching = parser.add_argument_group("batching")
-    batching.add_argument("--batching", default=Batching.CONTINUOUS.value, metavar="P",
-                          help="static | dynamic | continuous (default continuous)")
+    batching.add_argument("--batching", default=BATCHINGS[2], metavar="P",
+                          help=f"{' | '.join(BATCHINGS)} (default {BATCHINGS[2]})")
     batching.add_argument("--max-batch", type=signed_int, default=32, metavar="B",
                           help="utterances live on a chip at once (decoder-step batch); capped by memory (32)")
     batching.add_argument("--max-wait-s", type=float, default=0.01, help="dynamic: longest wait for a full batch")
-    parser.add_argument("--beam", type=signed_int, default=1, metavar="B", help="beam width (default 1)")
+    argument_group(parser, "decoding").add_argument("--beam", type=signed_int, default=1, metavar="B",
+                                                    help="beam width (default 1)")
     add_decode_arguments(parser)
     add_mapping_arguments(parser)
     capacity = parser.add_argument_group("capacity and executors")
@@ -87,10 +86,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     capacity.add_argument("--scheduler", default=None, metavar="ADDRESS",
                           help="join this Dask scheduler (implies --executor dask); else a local cluster")
     capacity.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (1)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="write summary.json, utterances.csv, batches.csv, "
+    output = add_output_arguments(parser, csv_help="print the per-utterance table as CSV, as utterances.csv holds it")
+    output.add_argument("--out", type=Path, metavar="DIR", help="write summary.json, utterances.csv, batches.csv, "
                         "chunks.csv, loads.csv, latency_vs_load.png, trace.json and resolved_config.yaml into DIR")
-    parser.add_argument("--trace-segments", type=signed_int, default=DEFAULT_TRACE_SEGMENTS, metavar="N",
+    output.add_argument("--trace-segments", type=signed_int, default=DEFAULT_TRACE_SEGMENTS, metavar="N",
                         help=f"segments kept in the Chrome trace (default {DEFAULT_TRACE_SEGMENTS:,})")
     parser.set_defaults(func=run)
 
@@ -102,7 +101,11 @@ def _choice(flag: str, text: str, enum):
         raise unknown_choice(None, flag, flag.lstrip("-"), text, [e.value for e in enum]) from None
 
 
-def serve_request(args: argparse.Namespace) -> ServeRequest:
+def serve_request(args: argparse.Namespace) -> "ServeRequest":
+    from hwsim.serving.load import Lengths, read_lengths
+    from hwsim.serving.run import Scenario, ServeRequest, check_serve_limits
+    from hwsim.sim.serving.policies import Batching
+
     scenario = _choice("--scenario", args.scenario, Scenario)
     table = read_lengths(args.lengths) if args.lengths else ()
     lengths = Lengths(args.utterance_s, args.utterance_cv, table)
@@ -130,9 +133,11 @@ def serve_request(args: argparse.Namespace) -> ServeRequest:
     return request
 
 
-def _load_points(request: ServeRequest, executor: Executor) -> tuple[str, list[tuple[float, dict]]]:
+def _load_points(request: "ServeRequest", executor: "Executor") -> tuple[str, list[tuple[float, dict]]]:
     """Points for the latency-vs-load plot: fractions of the load (server, streaming) or batch sizes (offline)."""
     from hwsim.serving.capacity import probe_summary
+    from hwsim.serving.run import Scenario
+
     if request.scenario is Scenario.OFFLINE:
         batches = sorted({1, *(b for b in (2, 4, 8, 16, 32, 64, 128) if b < request.max_batch), request.max_batch})
         summaries = executor.map(probe_summary, [replace(request, max_batch=b, trace_limit=0) for b in batches])
@@ -145,17 +150,24 @@ def _load_points(request: ServeRequest, executor: Executor) -> tuple[str, list[t
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.executor import make_executor
+    from hwsim.outputs import preflight_outputs
+    from hwsim.progress import CountingExecutor, progress
+    from hwsim.simulate import prepare, resolved_config
+
     preflight_outputs(folders={"--out": args.out})
     request = serve_request(args)
     prepared = prepare(request.base)
     _note_chunk_rounding(request, prepared)
     executor = make_executor(args.executor, args.workers, args.scheduler) \
         if args.find_max_load or args.out or args.scheduler else None
-    try:
-        result, points, label = _run(args, request, prepared, executor)
-    finally:
-        if executor is not None:
-            executor.close()
+    with progress(desc="serve: load points", unit="pt", enabled=executor is not None) as bar:
+        counted = CountingExecutor(executor, bar) if executor is not None else None
+        try:
+            result, points, label = _run(args, request, prepared, counted)
+        finally:
+            if counted is not None:
+                counted.close()
     if request.base.options.compute_as:  # say what was computed as what (only then: the keys are new)
         choices = prepared.run_choices()
         result.summary.update(compute_as=choices["compute_as"], computed_as=choices["computed_as"])
@@ -163,7 +175,11 @@ def run(args: argparse.Namespace) -> int:
         _write(args.out, result, points, label, args.slo_p99_s, resolved_config(request.base, prepared), args)
     if args.json:
         print_json(result.summary)
+    elif args.csv:
+        print_csv(result.utterances)
     else:
+        from hwsim.report.serving import human_summary
+
         print("\n".join(human_summary(result.summary)))
         if "compute_as" in result.summary:
             print("\n".join(describe_choices(prepared.run_choices())[1:]))
@@ -172,8 +188,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _note_chunk_rounding(request: ServeRequest, prepared) -> None:
+def _note_chunk_rounding(request: "ServeRequest", prepared) -> None:
     """A streaming --chunk-s is used in whole input frames: say so when that changes it (refused below one)."""
+    from hwsim.serving.run import Scenario, chunk_frames_for
+
     if request.scenario is not Scenario.STREAMING or request.base.chunk_frames is not None:
         return
     step_s = prepared.model.graph.input_frame_step_s
@@ -182,7 +200,10 @@ def _note_chunk_rounding(request: ServeRequest, prepared) -> None:
         note(text)
 
 
-def _run(args: argparse.Namespace, request: ServeRequest, prepared, executor):
+def _run(args: argparse.Namespace, request: "ServeRequest", prepared, executor):
+    from hwsim.serving.capacity import SCHEDULES, find_max_load
+    from hwsim.serving.run import Scenario, load_cap, serve
+
     points: list[tuple[float, dict]] = []
     label = "streams" if request.scenario is Scenario.STREAMING else "arrival rate [utt/s]"
     extra: dict[str, object] = {}
@@ -202,14 +223,20 @@ def _run(args: argparse.Namespace, request: ServeRequest, prepared, executor):
                  "slo_p99_s": args.slo_p99_s, "probes": len(capacity.probes)}
         if capacity.max_load > 0:
             request = request.with_load(capacity.max_load)
-    result: ServeResult = serve(request, prepared, SCHEDULES)  # the probes' decode schedules, searched once
+    result: "ServeResult" = serve(request, prepared, SCHEDULES)  # the probes' decode schedules, searched once
     result.summary.update(extra)
     if args.out and not points:
         label, points = _load_points(request, executor)
     return result, points, label
 
 
-def _write(out: Path, result: ServeResult, points, label, slo, config, args) -> None:
+def _write(out: Path, result: "ServeResult", points, label, slo, config, args) -> None:
+    from hwsim.csvout import write_csv
+    from hwsim.jsonout import dumps
+    from hwsim.outputs import atomic_output_dir, write_resolved_config
+    from hwsim.report.serving import load_table, plot_latency_vs_load
+    from hwsim.report.trace import write_chrome_trace
+
     with atomic_output_dir(out) as staging:
         (staging / "summary.json").write_text(dumps(result.summary, indent=1) + "\n")
         write_csv(result.utterances, staging / "utterances.csv")

@@ -9,21 +9,27 @@ import argparse
 import json
 from pathlib import Path
 
-from hwsim.commands.common import add_workload_argument, positive_int, print_table
+from hwsim.commands.choices import META_DTYPES
+from hwsim.commands.common import (
+    add_output_arguments, add_workload_argument, argument_group, positive_int, print_csv, print_json, print_table,
+    verb_parser,
+)
 from hwsim.commands.run_args import (
     add_decode_arguments, add_length_arguments, add_mapping_arguments, describe_choices, float_list, resolve_frames_list,
     run_request,
 )
-from hwsim.csvout import write_csv
 from hwsim.errors import SpecError
-from hwsim.executor import make_executor
 from hwsim.limits import active_limits, check_at_most
-from hwsim.outputs import atomic_output_dir, preflight_outputs, safe_name, write_resolved_config
-from hwsim.report.paper_values import claims_figure, matching_claims, paper_speedups
-from hwsim.report.speedup_plot import plot_speedup
 from hwsim.report.style import add_format_argument
-from hwsim.specs.precision import MetadataDtype
-from hwsim.sweep import default_workers, expand, long_format, run_sweep, speedups
+
+EXAMPLES = (
+    "hwsim sweep ibm_rnnt_swb --device ibm_7nm_ai_chip --precisions fp16,int4 --frames 300 --out /tmp/sweep",
+    "hwsim sweep usm_rnnt_1b --device tpu_v5e,tpu_v4 --precisions exp0,exp5 --beams 1,4 --audio-s 10 --out /tmp/s",
+    "hwsim sweep ibm_rnnt_swb --device ibm_7nm_ai_chip --precisions int4,int8 --frames 30 --out /tmp/s --json",
+)
+SPEEDUP_COLUMNS = ("total", "encoder", "prediction", "joint", "search", "transfer")
+TABLE_COLUMNS = ["precision", "device", "frames", "beam", "total_s", "encoder_s", "prediction_s", "joint_s", "search_s",
+                 "transfer_s"]
 
 
 def int_list(text: str) -> list[int]:
@@ -57,6 +63,8 @@ def plot_names(keys: list[tuple[str, int]]) -> list[str]:
     A device given as a file (`--device my/dev.yaml`) is named by its stem, in letters, digits, '.', '_' and '-'
     only, so a plot never lands beside the device file or in a folder made from the path; names that would
     coincide (two files of one stem) get a counter."""
+    from hwsim.outputs import safe_name
+
     if len(keys) == 1:
         return ["speedup.png"]
     names: list[str] = []
@@ -71,36 +79,46 @@ def plot_names(keys: list[tuple[str, int]]) -> list[str]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("sweep", help="simulate beam widths x precisions x devices; speed-up plot",
-                                   description=__doc__)
+    parser = verb_parser(subparsers, "sweep", "simulate beam widths x precisions x devices; speed-up plot", __doc__,
+                         EXAMPLES)
     add_workload_argument(parser)
-    parser.add_argument("--device", type=name_list, required=True, metavar="D[,D2]", help="device(s)")
-    parser.add_argument("--host", default=None, metavar="D", help="host-CPU device for accelerators without one")
-    parser.add_argument("--device-set", dest="device_overrides", action="append", default=[],
+    inputs = argument_group(parser, "inputs")
+    inputs.add_argument("--device", type=name_list, required=True, metavar="D[,D2]", help="device(s)")
+    inputs.add_argument("--host", default=None, metavar="D", help="host-CPU device for accelerators without one")
+    inputs.add_argument("--device-set", dest="device_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="override a device figure (repeatable)")
-    parser.add_argument("--precisions", type=name_list, required=True, metavar="P1,P2",
+    inputs.add_argument("--precisions", type=name_list, required=True, metavar="P1,P2",
                         help="precisions; the first is the speed-up baseline")
-    parser.add_argument("--beams", type=int_list, default=[1, 2, 4, 8, 16], metavar="B1,B2")
-    add_length_arguments(parser, frames_type=int_list, audio_type=float_list, several=True)
-    parser.add_argument("--meta-dtype", choices=[m.value for m in MetadataDtype], default=None)
-    parser.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
+    inputs.add_argument("--meta-dtype", choices=META_DTYPES, default=None,
+                        help="store every scale/zero point in this dtype (int8 = double quantization)")
+    inputs.add_argument("--precision-set", dest="precision_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="edit every precision config (repeatable)")
-    parser.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: 1 below 20 points)")
-    parser.add_argument("--executor", default="local", metavar="E", help="local (processes) | dask")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="join this Dask scheduler (implies --executor dask); else a local Dask cluster")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--no-paper", dest="paper", action="store_false",
-                        help="do not draw published speed-ups (claims/speedups/*.yaml) that match the run")
-    add_format_argument(parser)
+    add_length_arguments(parser, frames_type=int_list, audio_type=float_list, several=True)
+    argument_group(parser, "decoding").add_argument("--beams", type=int_list, default=[1, 2, 4, 8, 16],
+                                                    metavar="B1,B2", help="beam widths (default 1,2,4,8,16)")
     add_decode_arguments(parser)
     add_mapping_arguments(parser)
+    executors = argument_group(parser, "executors")
+    executors.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: 1 below 20 points)")
+    executors.add_argument("--executor", default="local", metavar="E", help="local (processes) | dask")
+    executors.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="join this Dask scheduler (implies --executor dask); else a local Dask cluster")
+    output = add_output_arguments(parser, json_help="print the points (one object per point, as points.csv) as JSON",
+                                  csv_help="print the points table as CSV, as points.csv holds it")
+    output.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="write results.csv, points.csv, speedup.csv, the speed-up plot and resolved_config.yaml")
+    output.add_argument("--no-paper", dest="paper", action="store_false",
+                        help="do not draw published speed-ups (claims/speedups/*.yaml) that match the run")
+    add_format_argument(output)
     parser.set_defaults(func=run)
 
 
 def write_paper_figure(staging: Path, sub, suffix: str, title: str, claims: list, formats) -> None:
     """Where the drawn claims name their committed figure (e.g. fig1a), also write it under that report's names."""
+    from hwsim.csvout import write_csv
+    from hwsim.report.paper_values import claims_figure, paper_speedups
+    from hwsim.report.speedup_plot import plot_speedup
+
     figure = claims_figure(claims)
     if figure is None:
         return
@@ -110,6 +128,13 @@ def write_paper_figure(staging: Path, sub, suffix: str, title: str, claims: list
 
 
 def run(args: argparse.Namespace) -> int:
+    from hwsim.csvout import write_csv
+    from hwsim.executor import make_executor
+    from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
+    from hwsim.report.paper_values import matching_claims
+    from hwsim.report.speedup_plot import plot_speedup
+    from hwsim.sweep import default_workers, expand, long_format, run_sweep, speedups
+
     preflight_outputs(folders={"--out": args.out})
     args.frames = resolve_frames_list(args)
     for flag, values in (("--beams", args.beams), ("--frames", args.frames)):
@@ -124,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     executor = make_executor(args.executor, workers, args.scheduler) \
         if args.executor != "local" or args.scheduler else None
     try:
-        wide = run_sweep(requests, workers, progress=not args.quiet, executor=executor)
+        wide = run_sweep(requests, workers, executor=executor)  # bar on stderr, off under --quiet
     finally:
         if executor is not None:
             executor.close()
@@ -144,9 +169,16 @@ def run(args: argparse.Namespace) -> int:
         write_resolved_config(staging, {"workload": args.workload, "precisions": args.precisions,
                                         "devices": args.device, "beams": args.beams, "frames": args.frames,
                                         "run": {k: str(v) for k, v in vars(args).items() if k != "func"}})
-    shown = wide[["precision", "device", "frames", "beam", "total_s", "encoder_s", "prediction_s", "joint_s",
-                  "search_s", "transfer_s"]]
-    print_table(shown)
+    if args.json:
+        print_json(wide.to_dict(orient="records"))
+        return 0
+    if args.csv:
+        print_csv(wide)
+        return 0
+    from hwsim.report.table import Column, time_columns
+
+    shown = wide[TABLE_COLUMNS]
+    print_table(shown, TABLE_COLUMNS[:4] + time_columns(shown, TABLE_COLUMNS[4:], ",.4f"))
     for (precision, device), sub in wide.groupby(["precision", "device"], sort=False):
         first = sub.iloc[0]
         choices = {"matmul_precision": first.matmul_precision, "search_on": first.search_on,
@@ -156,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
             print(line)
     if ratios is not None:
         print()
-        print_table(ratios)
+        print("speed-up over the baseline (baseline time / this time; > 1 = faster):")
+        print_table(ratios, [Column(k, unit="x", fmt=",.3f") if k in SPEEDUP_COLUMNS else k for k in ratios.columns])
     print(f"written to {args.out}/")
     return 0

@@ -5,16 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hwsim.jsonout import dumps
-from hwsim.csvout import write_csv
-from hwsim.calibrate.torch_backend import (FULL, QUICK, machine_facts_torch, measured_document, require_gpu_like,
-                                           run_torch_suite, write_measured_device)
-from hwsim.calibrate.torch_compare import comparison_frame, headline
-from hwsim.commands.common import print_table
-from hwsim.cost.device import load_device
-from hwsim.outputs import atomic_output_dir, preflight_outputs
-from hwsim.paths import DEVICES_DIR
-from hwsim.reference.torch_rnnt import torch_device
 
 
 def add_torch_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +22,17 @@ def add_torch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_torch_calibration(args: argparse.Namespace) -> int:
+    from hwsim.jsonout import dumps
+    from hwsim.csvout import write_csv
+    from hwsim.calibrate.torch_backend import (FULL, QUICK, machine_facts_torch, measured_document, require_gpu_like,
+                                               run_torch_suite, write_measured_device)
+    from hwsim.calibrate.torch_compare import comparison_frame, headline
+    from hwsim.commands.common import print_table
+    from hwsim.cost.device import load_device
+    from hwsim.outputs import atomic_output_dir, preflight_outputs
+    from hwsim.paths import DEVICES_DIR
+    from hwsim.reference.torch_rnnt import torch_device
+
     preflight_outputs(folders={"--report": args.report})
     require_gpu_like(args.like)
     device = torch_device(args.torch_device)
@@ -56,6 +57,8 @@ def run_torch_calibration(args: argparse.Namespace) -> int:
 
 
 def _readme(args, out: str, document: dict, frame, lines: list[str]) -> str:
+    from hwsim.jsonout import dumps
+
     facts = dumps(document["calibration"]["machine"], indent=1)
     return "\n".join([
         f"# {document['name']}: measured on a GPU vs the {args.like} datasheet device", "",

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from hwsim.csvout import write_csv
-from hwsim.commands.common import print_json, print_table
-from hwsim.cost.device import load_device
+from hwsim.commands.choices import TORCH_DTYPES
+from hwsim.commands.common import print_csv, print_json, print_table
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_output_dir
-from hwsim.reference.torch_rnnt import DTYPES, torch_device
-from hwsim.validation.torch_validate import FULL_POINTS, QUICK_POINTS, run_torch_points, torch_summary
 
 
 def add_torch_validate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +14,7 @@ def add_torch_validate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="numpy: the numpy reference on this CPU (default); torch: the reference in PyTorch on "
                              "--torch-device, compared with --device (e.g. h100_sxm or a measured GPU file)")
     parser.add_argument("--torch-device", default="cuda", metavar="DEV", help="torch backend: cuda (default) or cpu")
-    parser.add_argument("--dtype", default="float32", choices=list(DTYPES),
+    parser.add_argument("--dtype", default="float32", choices=list(TORCH_DTYPES),
                         help="torch backend: weights and activations dtype (float32 runs GEMMs as TF32)")
     parser.add_argument("--cuda-graphs", action="store_true", default=None,
                         help="torch backend: predict with the device's CUDA-graph launch figures (the PyTorch "
@@ -26,6 +22,12 @@ def add_torch_validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_torch_validation(args: argparse.Namespace) -> int:
+    from hwsim.cost.device import load_device
+    from hwsim.csvout import write_csv
+    from hwsim.outputs import atomic_output_dir
+    from hwsim.reference.torch_rnnt import torch_device
+    from hwsim.validation.torch_validate import FULL_POINTS, QUICK_POINTS, run_torch_points, torch_summary
+
     if args.device is None:
         raise SpecError(None, "--device", "a GPU device file to compare with (e.g. h100_sxm) with --backend torch",
                         "none")
@@ -42,6 +44,9 @@ def run_torch_validation(args: argparse.Namespace) -> int:
             (staging / "README.md").write_text(_readme(args, frame, stats))
     if args.json:
         print_json(stats)
+        return 0
+    if getattr(args, "csv", False):
+        print_csv(frame)
         return 0
     print_table(frame)
     print(f"\nmedian |error| {stats['median_abs_error_pct']:.1f} % over {stats['points']} rows")

@@ -67,6 +67,9 @@ def packed_traffic(device: Device, m: int, k: int, n: int, weight_fmt: NumberFor
                           (m * k + m * n) * act_fmt.bytes, act_bw, "stream")
 
 
+PIPELINE_TERMS = ("weight_load", "fill_drain")  # ties go to the first: the stall a dataflow change can hide
+
+
 @dataclass(frozen=True)
 class GemmCost:
     """One GEMM (times `batch` independent GEMMs of the same shape), every term in seconds."""
@@ -111,8 +114,15 @@ class GemmCost:
             return "overhead"
         if terms["compute"] >= max(terms.values()) and not self.measured:
             pipeline = self.array.cycles - self.array.stream_cycles
-            return "compute" if self.array.stream_cycles >= pipeline else "overhead"
+            return "compute" if self.array.stream_cycles >= pipeline else self.pipeline_term
         return max(terms, key=terms.get)
+
+    @property
+    def pipeline_term(self) -> str:
+        """The array's largest non-streaming term (weight_load or fill_drain), named rather than called overhead:
+        "overhead" is the fixed per-call cost, which is a different fix (fusion, graphs) from a stall."""
+        terms = {name: float(self.array.details.get(f"{name}_cycles", 0.0)) for name in PIPELINE_TERMS}
+        return max(terms, key=terms.get) if any(terms.values()) else "pipeline"
 
     def as_dict(self) -> dict[str, object]:
         """Flat JSON-ready breakdown (the `hwsim gemm --json` object)."""

@@ -31,6 +31,7 @@ from hwsim.quant.layout import fan_in_out, group_layout
 from hwsim.quant.weights import WeightSource, init_name, tensor_rng
 from hwsim.specs.precision import MetadataDtype, NumberFormat
 from hwsim.specs.resolve import ResolvedModel
+from hwsim.progress import progress
 
 SAMPLE_STREAM = 1  # extra seed word: row sampling draws from its own stream, not the weights'
 
@@ -180,7 +181,7 @@ def analyse_model(model: ResolvedModel, selection: Selection, source: WeightSour
             weight_quantizer(precision, file)
     source.check(list(selection.tensors))
     reports = []
-    for tensor in selection.tensors:
+    for tensor in progress(selection.tensors, desc="qat", unit="tensor"):  # stderr; off under --quiet
         weights = source.load(tensor)
         check_castable(weights, model.plan.tensor(tensor.name), source.path, tensor.name)
         reports.append(analyse_tensor(tensor, model.plan.tensor(tensor.name), weights, source.origin(tensor),

@@ -10,6 +10,7 @@ first layer's inputs and fixed +-1 on hidden states) and 1-bit weights with floa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -130,10 +131,14 @@ def evaluate(params: LstmParams, recipe: Recipe, data) -> float:
     return mse_loss(pred, data[1])[0]
 
 
-def train(params: LstmParams, recipe: Recipe, steps: int, lr: float, rng, config: DemoConfig, held_out):
-    """Run `steps` Adam steps; returns the held-out loss curve [(step, loss)] including step 0."""
+def train(params: LstmParams, recipe: Recipe, steps: int, lr: float, rng, config: DemoConfig, held_out,
+          on_step: Callable[[], object] | None = None):
+    """Run `steps` Adam steps; returns the held-out loss curve [(step, loss)] including step 0. `on_step` is
+    called after each step (a progress bar's update)."""
     optimizer, curve = Adam(lr), [(0, evaluate(params, recipe, held_out))]
     for step in range(1, steps + 1):
+        if on_step is not None:
+            on_step()
         xs, target = make_task(rng, config.steps_per_sequence, config.batch)
         pred, cache = forward(params, xs, hooks_for(recipe, params))
         _, dpred = mse_loss(pred, target)
@@ -143,19 +148,24 @@ def train(params: LstmParams, recipe: Recipe, steps: int, lr: float, rng, config
     return curve
 
 
-def run_demo(config: DemoConfig = DemoConfig()) -> dict:
+def total_steps(config: DemoConfig) -> int:
+    """Training steps run_demo takes: the float run, then one QAT run per quantized recipe."""
+    return config.float_steps + config.qat_steps * (len(RECIPES) - 1)
+
+
+def run_demo(config: DemoConfig = DemoConfig(), on_step: Callable[[], object] | None = None) -> dict:
     """Float pre-training then one QAT fine-tune per recipe, all from the same float checkpoint."""
     rng = np.random.default_rng(config.seed)
     held_out = make_task(np.random.default_rng(config.seed + 1), config.steps_per_sequence, 128)
     params = init_params(rng, INPUTS, config.hidden, OUTPUTS)
-    float_curve = train(params, RECIPES[0], config.float_steps, config.learning_rate, rng, config, held_out)
+    float_curve = train(params, RECIPES[0], config.float_steps, config.learning_rate, rng, config, held_out, on_step)
     results = {"float_curve": float_curve, "runs": {}}
     for recipe in RECIPES[1:]:
         tuned = params.copy()
         tuned.clips = {f"{n}{s}": v for n, (hi, lo) in INITIAL_CLIPS.items() for s, v in (("+", hi), ("-", lo))}
         before = evaluate(tuned, recipe, held_out)
         curve = train(tuned, recipe, config.qat_steps, config.qat_learning_rate, np.random.default_rng(
-            config.seed + 2), config, held_out)
+            config.seed + 2), config, held_out, on_step)
         results["runs"][recipe.name] = {"recipe": recipe, "before_qat": before, "curve": curve,
                                         "clips": dict(tuned.clips) if recipe.input_kind else {}}
     results["float_loss"] = float_curve[-1][1]

@@ -89,9 +89,16 @@ def run_repeated(ref: Reference, features: np.ndarray, algorithm: Algorithm, bea
                  cache: bool = True, warmup: int = 1, ort_model=None) -> ReferenceRun:
     """`warmup` untimed decodes, then `repeats` identical ones; per-component times are medians, counts come
     from the first (all equal), and the total's interval shows how noisy the machine was."""
-    for _ in range(warmup):
-        run_utterance(ref, features, algorithm, beam, cache, ort_model)
-    runs = [run_utterance(ref, features, algorithm, beam, cache, ort_model) for _ in range(repeats)]
+    from hwsim.progress import progress  # stderr; off under --quiet or without a terminal
+
+    with progress(total=warmup + repeats, desc="reference", unit="decode") as bar:
+        for _ in range(warmup):
+            run_utterance(ref, features, algorithm, beam, cache, ort_model)
+            bar.update(1)
+        runs = []
+        for _ in range(repeats):
+            runs.append(run_utterance(ref, features, algorithm, beam, cache, ort_model))
+            bar.update(1)
     medians = {c: statistics.median(r.seconds[c] for r in runs) for c in COMPONENTS}
     totals = sorted(sum(r.seconds.values()) for r in runs)
     if len(totals) >= 4:

@@ -78,15 +78,24 @@ def bounds_table(calibration: fig1a.Calibration) -> str:
 
 def write_fig1a_report(directory: Path, with_sensitivity: bool = True, device_out: Path | None = None) -> dict[str, object]:
     """Fit (at regeneration time), then write the report, its CSVs and plot, and the calibrated device file."""
+    from hwsim.progress import progress  # stderr; off under --quiet or without a terminal
+
     base = fig1a.base_request()
-    uncalibrated = fig1a.run_points(replace(base, overlap=True))
-    calibration = fig1a.calibrate(base)
-    calibrated_request = replace(base, device_overrides=calibration.overrides)
-    wide = fig1a.run_points(calibrated_request)
+    with progress(total=5 if with_sensitivity else 4, desc="fig1a", unit="stage") as bar:
+        uncalibrated = fig1a.run_points(replace(base, overlap=True))
+        bar.update(1)
+        calibration = fig1a.calibrate(base)
+        bar.update(1)
+        calibrated_request = replace(base, device_overrides=calibration.overrides)
+        wide = fig1a.run_points(calibrated_request)
+        bar.update(1)
+        physical = fig1a.component_speedups(fig1a.run_points(
+            replace(base, overlap=True, device_overrides=fig1a.physical_overrides(calibration))))
+        bar.update(1)
+        sensitivity = fig1a.sensitivity(calibrated_request) if with_sensitivity else None
+        bar.update(1 if with_sensitivity else 0)
     speeds = fig1a.component_speedups(wide)
     raw_speeds = fig1a.component_speedups(uncalibrated)
-    physical = fig1a.component_speedups(fig1a.run_points(
-        replace(base, overlap=True, device_overrides=fig1a.physical_overrides(calibration))))
     held = speeds[speeds.beam.isin(fig1a.HELD_OUT_BEAMS)]
     within = bool(((held.total / fig1a.PAPER["total"] - 1).abs() <= fig1a.TOLERANCE).all())
     write_csv(long_format(wide), directory / "results.csv")
@@ -98,7 +107,6 @@ def write_fig1a_report(directory: Path, with_sensitivity: bool = True, device_ou
     plot_speedup(wide, directory / "fig1a.png", fig1a.BASELINE,
                  "IBM RNN-T (SWB), T=152, ibm_7nm_ai_chip (Sec. 4.3 accounting): FP16 vs INT4",
                  claims=matching_claims(base.workload, wide.precision.unique(), base.device, base.frames))
-    sensitivity = fig1a.sensitivity(calibrated_request) if with_sensitivity else None
     if sensitivity is not None:
         write_csv(sensitivity, directory / "sensitivity.csv")
     write_resolved_config(directory, {**resolved_config(calibrated_request, prepare(calibrated_request)),

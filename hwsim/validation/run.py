@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import pandas as pd
-from tqdm import tqdm
 
 from hwsim.decode.registry import Algorithm
 from hwsim.cost.calls import DECODER_CALL_TRIGGERS, DeviceCallCosts
@@ -171,7 +170,9 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
         pending.append(_Pending(point, reference, reference.features(point.frames, seed),
                                 sessions.get(point.workload), spreads=spreads))
     probe = SpeedProbe() if probe_reference_s else None
-    bar = tqdm(total=len(points) * (repeats + 1), desc="validating", unit="decode", disable=not progress, leave=False)
+    from hwsim.progress import progress as progress_bar  # stderr; off under --quiet or without a terminal
+
+    bar = progress_bar(total=len(points) * (repeats + 1), desc="validate", unit="decode", enabled=progress)
     for item in pending:
         item.schedule = item.decode().schedule  # warm-up; every decode of a point takes the same steps
         bar.update(1)

@@ -112,7 +112,7 @@ def test_cli_json_has_the_breakdown(capsys):
     assert data["cycles"] == pytest.approx(2388)
     assert data["time_s"] == pytest.approx(2388e-9)
     assert data["utilization"] == pytest.approx(75 / 2388)
-    assert data["bound"] == "overhead"
+    assert data["bound"] == "fill_drain"  # 1,524 fill/drain cycles of 2,388; no fixed overhead (issue 29)
     for key in ("ideal_cycles", "spatial_underuse_cycles", "fill_drain_cycles", "weight_load_cycles",
                 "memory_stall_cycles", "compute_pair", "notes", "matmul_precision", "computed_as",
                 "conversion_overlap", "output_scaling_s"):
@@ -132,3 +132,18 @@ def test_cli_rejects_unknown_matmul_precision(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["hwsim: error: --matmul-precision: unknown matmul precision 'hgh' (did you mean 'high'?); "
                    "known: default, high, highest"]
+
+
+@pytest.mark.parametrize("argv, term, label", [
+    (["--device", "tpu_v4", "--m", "1", "--k", "512", "--n", "512"], "weight_load", "weight-load stall"),  # 255 > 254
+    (["--device", "systolic_128", "--m", "16", "--k", "300", "--n", "256", "--dataflow", "ws"], "fill_drain",
+     "fill/drain"),
+])
+def test_bound_names_the_pipeline_term_that_dominates(capsys, argv, term, label):
+    """issue 29: a GEMM whose time is mostly weight-load stall said 'bound: overhead' (no fixed overhead at all)."""
+    assert main(["gemm", *argv, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["overhead_cycles"] == 0
+    assert data["bound"] == term
+    assert main(["gemm", *argv]) == 0
+    assert f"bound: {label}\n" in capsys.readouterr().out
