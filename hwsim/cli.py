@@ -204,7 +204,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, spec_dirs_dest: str, a
                         help=f"a folder laid out like hwsim/data (devices/, workloads/models/, workloads/precisions/) "
                              f"searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
     parser.add_argument(ALLOW_LARGE_FLAG, dest=allow_large_dest, action="store_true",
-                        help="lift the run-size limits (layers, frames, beam, sweep points; README: Errors and limits)")
+                        help="lift the run-size limits (docs/limits.md lists each limit)")
     parser.add_argument("-q", "--quiet", dest=quiet_dest, action="store_true",
                         help="no progress bars or progress notes on stderr (results, warnings and errors stay; "
                              "bars show only when stderr is a terminal anyway; docs/cli.md)")
@@ -266,7 +266,7 @@ def _run(argv: list[str] | None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         return fail(f"{where}cannot complete the run ({error.strerror or error})")
     except MemoryError:
-        return fail("expected inputs that fit in memory, got a run that ran out of it (see README, Errors and limits)")
+        return fail("expected inputs that fit in memory, got a run that ran out of it (see docs/limits.md)")
     except Exception as error:  # noqa: BLE001 -- a bug: say so in one line; HWSIM_DEBUG=1 re-raises
         if os.environ.get("HWSIM_DEBUG"):
             raise

@@ -1,4 +1,4 @@
-"""Documented resource limits, checked before any work starts (docs/limits.md; README, "Errors and limits").
+"""Documented resource limits, checked before any work starts (docs/limits.md).
 
 Each limit keeps one mistyped number (`num_layers: 10000000`, `--frames 100000000`) from turning into minutes
 of work or tens of GB of memory; where a user could mean a value beyond it, `--allow-large` lifts the run-size

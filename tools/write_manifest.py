@@ -10,8 +10,9 @@ script lists the committed files as they are, naming the verb that wrote them:
     python tools/write_manifest.py validate reports/validation reports/validation_onnxruntime
     python tools/write_manifest.py qat-demo reports/qat_demo --not-written README.md
 
-A file a person wrote into such a folder (reports/qat_demo/README.md, the demo's discussion) is left out with
---not-written: hwsim then refuses to replace that folder until the file is moved, instead of deleting it.
+A file a person wrote into such a folder (reports/qat_demo/README.md, the demo's discussion, since moved to
+docs/qat_demo.md) is left out with --not-written: hwsim then refuses to replace that folder until the file is
+moved, instead of deleting it.
 """
 
 from __future__ import annotations

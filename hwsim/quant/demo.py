@@ -4,7 +4,7 @@ Task: from a 3-channel Gaussian sequence predict y_t = x_(t-1),0 * x_(t-2),1 + 0
 memory and a multiplicative interaction. Recipes mirror the papers: 4-bit weights *and* activations
 (Fasoli et al.: MAX; SAWB weights + MAX activations; SAWB + two-sided PACT; SAWB + BAC = PACT on the
 first layer's inputs and fixed +-1 on hidden states) and 1-bit weights with float activations
-(Rybakov et al.: asymmetric absmax at 1 bit vs absmean). It is a toy: see reports/qat_demo/README.md.
+(Rybakov et al.: asymmetric absmax at 1 bit vs absmean). It is a toy: see docs/qat_demo.md.
 """
 
 from __future__ import annotations
