@@ -2,8 +2,9 @@
 
 Bars are tqdm bars on stderr, never stdout, so a table, `--json` or `--csv` on stdout stays exactly the result.
 They show only when stderr is a terminal (tqdm's `disable=None`): a log file or a pipe gets no bar, and
-`--quiet` turns them off on a terminal too, together with the notes (`note`) a verb prints while it works.
-Warnings and errors are not chatter: `--quiet` keeps them.
+`--quiet` turns them off on a terminal too, together with the status lines (`status`) a verb prints while it
+works. Warnings, errors and `hwsim: note:` lines (hwsim.errors.note: a value hwsim adjusted or a limit it
+stopped at) are not chatter: `--quiet` keeps them.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def progress(iterable: Iterable | None = None, *, total: int | None = None, desc
                 file=sys.stderr, dynamic_ncols=True)
 
 
-def note(message: str) -> None:
+def status(message: str) -> None:
     """A line of progress chatter on stderr (what is being done, where it went); nothing under `--quiet`."""
     if not _quiet:
         print(message, file=sys.stderr)

@@ -131,7 +131,7 @@ def test_bars_go_to_a_terminal_stderr_only_and_quiet_turns_them_off(monkeypatch,
         try:
             with bars.progress(total=3, desc="demo", unit="pt") as bar:
                 bar.update(3)
-            bars.note("written to x/")
+            bars.status("written to x/")
         finally:
             bars.set_quiet(False)
         shown, terminal.text = terminal.text, ""

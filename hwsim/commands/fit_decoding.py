@@ -51,7 +51,7 @@ def check_fit_limits(args: argparse.Namespace, traces: list) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.calibrate.decoding import decoding_block, fit_decoding
-    from hwsim.progress import note
+    from hwsim.progress import status
     from hwsim.sim.schedule_io import load_schedule_json
 
     traces = [load_schedule_json(path) for path in args.trace]
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if trace.algorithm != traces[0].algorithm:
             raise SpecError(path, "algorithm", f"the algorithm of {args.trace[0]} ({traces[0].algorithm!r})",
                             trace.algorithm)
-    note(f"fit-decoding: fitting {len(traces)} trace(s) (seconds to a minute)")
+    status(f"fit-decoding: fitting {len(traces)} trace(s) (seconds to a minute)")
     fit = fit_decoding(traces, args.max_symbols, args.vocab)
     if args.json:
         print_json({"label_rate_per_frame": fit.label_rate_per_frame, "top_prob": fit.top_prob,

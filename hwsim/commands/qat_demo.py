@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hwsim.csvout import write_csv
     from hwsim.outputs import atomic_output_dir, preflight_outputs
-    from hwsim.progress import note, progress
+    from hwsim.progress import progress, status
     from hwsim.quant.demo import DemoConfig, run_demo, total_steps
     from hwsim.report.table import Column
 
@@ -102,5 +102,5 @@ def run(args: argparse.Namespace) -> int:
         print_table(console_rows(rows), ["recipe", Column("loss_before_qat", "held-out MSE before QAT", fmt=loss),
                                          Column("final_loss", "after QAT (final)", fmt=loss),
                                          Column("best_loss", "best during QAT", fmt=loss)])
-        note(f"written to {args.out}/")
+        status(f"written to {args.out}/")
     return 0

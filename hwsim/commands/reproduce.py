@@ -36,11 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.outputs import atomic_output_dir, preflight_outputs
-    from hwsim.progress import note
+    from hwsim.progress import status
 
     out = args.out or REPORTS_DIR / TARGETS[args.target]
     preflight_outputs({"--out": out}, {"--device-out": (args.device_out, (".yaml", ".yml"))})
-    note(f"reproduce {args.target}: regenerating the report (minutes for fig1a and usm-serving-load)")
+    status(f"reproduce {args.target}: regenerating the report (minutes for fig1a and usm-serving-load)")
     with atomic_output_dir(out) as staging:
         if args.target == "fig1a":
             from hwsim.repro.fig1a_report import write_fig1a_report
