@@ -36,8 +36,16 @@ def tensor_rows(report: "SizeReport") -> list[dict[str, object]]:
 
 
 def summary_rows(groups: dict[str, dict[str, int]], key: str) -> list[dict[str, object]]:
-    return [{key: name, "params_M": g["params"] / MEGA, "size_gbit": g["bits"] / GIGA,
-             "metadata_gbit": g["metadata_bits"] / GIGA} for name, g in groups.items()]
+    """Exact integer counts (params, metadata bits: small and exact, so never in Gbit) beside the size in Gbit."""
+    return [{key: name, "params": g["params"], "size_gbit": g["bits"] / GIGA,
+             "metadata_bits": g["metadata_bits"]} for name, g in groups.items()]
+
+
+def summary_columns(key: str) -> list:
+    from hwsim.report.table import Column
+
+    return [key, Column("params", fmt=",d"), Column("size_gbit", "size", "Gbit", fmt=",.4f"),
+            Column("metadata_bits", "metadata", "bits", fmt=",d")]
 
 
 def print_human(report: "SizeReport") -> None:
@@ -45,12 +53,13 @@ def print_human(report: "SizeReport") -> None:
     print(f"  parameters        {report.total_params:,} ({report.quantized_params / report.total_params:.1%} quantized)")
     print(f"  size              {report.total_bits / GIGA:.4f} Gbit (1e9 bits) = "
           f"{report.total_bits / BITS_PER_BYTE / MEGA:,.1f} MB (1e6 bytes)")
-    print(f"  metadata          {report.metadata_bits / GIGA:.4f} Gbit; packing padding {report.padding_bits:,} bits")
+    print(f"  metadata          {report.metadata_bits:,} bits ({report.metadata_bits / GIGA:.4g} Gbit); "
+          f"packing padding {report.padding_bits:,} bits")
     print(f"  float32 baseline  {report.f32_bits / GIGA:.4f} Gbit; reduction {report.reduction_vs_f32:.2f}x")
     print()
-    print_table(summary_rows(report.by("component"), "component"))
+    print_table(summary_rows(report.by("component"), "component"), summary_columns("component"))
     print()
-    print_table(summary_rows(report.by("role"), "role"))
+    print_table(summary_rows(report.by("role"), "role"), summary_columns("role"))
 
 
 def run(args: argparse.Namespace) -> int:
