@@ -65,6 +65,16 @@ def human_summary(s: dict) -> list[str]:
     if "max_rate_utt_per_s" in s:
         lines.append(f"  max rate meeting p99 <= {s['slo_p99_s']:g} s: {s['max_rate_utt_per_s']:.3f} utt/s "
                      f"({s['max_rate_utt_per_s'] / s['chips']:.3f} per chip)")
+    if "loads" in s:
+        lines.append("  load curve (the summary above is the last row):")
+        lines.extend(f"    {row['load']:>10,g}  throughput {row['throughput_utt_per_s']:.3f} utt/s  latency p50 "
+                     f"{row['latency_p50_s']:.4f} s  p99 {row['latency_p99_s']:.4f} s  batch mean "
+                     f"{row['batch_mean']:.2f}" for row in s["loads"])
+    if "trace" in s:
+        t = s["trace"]
+        lines.append(f"  trace files: the first {t['utterances']:,} utterances to finish (until {t['until_s']:.3f} s): "
+                     f"{t['batches']:,} batches, {t['segments']:,} segments"
+                     + (" (the segment cap ended it)" if t["segments_capped"] else ""))
     if "max_streams" in s:
         lines.append(f"  max streams meeting p99 <= {s['slo_p99_s']:g} s: {s['max_streams']} "
                      f"({s['max_streams'] / s['chips']:.1f} per chip)")

@@ -15,7 +15,7 @@ from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.sim.engine import TraceRecord
-from hwsim.sim.serving.engine import ServingConfig, ServingEngine, ServingRun
+from hwsim.sim.serving.engine import Progress, ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.serving.entities import Utterance
 from hwsim.sim.serving.policies import Batching
 from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule, prepare
@@ -187,8 +187,10 @@ def check_servable(prepared: Prepared, request: ServeRequest) -> None:
                         request.base.workload)
 
 
-def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None) -> ServeResult:
-    """`schedules`: see build_load (it must belong to `prepared`)."""
+def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None,
+          on_progress: Progress | None = None) -> ServeResult:
+    """`schedules`: see build_load (it must belong to `prepared`). `on_progress(finished, total)`: called as
+    utterances finish (a progress bar; at most hwsim.sim.serving.engine.PROGRESS_STEPS times a run)."""
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
@@ -208,7 +210,7 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
                            request.trace_limit, live_cap, coarse_encoder=streaming)
-    run = ServingEngine(prepared.costs, config).run(utterances)
+    run = ServingEngine(prepared.costs, config, on_progress=on_progress).run(utterances)
     return _result(request, prepared, run, memory, batch)
 
 
@@ -278,3 +280,39 @@ def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: 
         summary["chunk_latency_s"] = percentiles(chunks.latency_s.to_numpy())
     trace = [t for log in run.chips for t in log.trace]
     return ServeResult(request, summary, utts, batches, chunks, trace, memory)
+
+
+@dataclass(frozen=True)
+class TraceWindow:
+    """What `serve --trace` writes: the run from its start until the first `utterances` finished (or until a chip's
+    trace ran out of segments, if earlier): the batches started, the chunks of the utterances finished and the trace
+    segments started before `until_s`."""
+
+    until_s: float
+    utterances: int
+    batches: pd.DataFrame
+    chunks: pd.DataFrame
+    trace: list[TraceRecord]
+    segments_capped: bool
+
+    def describe(self) -> dict[str, object]:
+        """The summary's `trace` key: how much of the run the trace files hold."""
+        return {"utterances": self.utterances, "until_s": self.until_s, "batches": len(self.batches),
+                "segments": len(self.trace), "segments_capped": self.segments_capped}
+
+
+def trace_window(result: ServeResult, utterances: int) -> TraceWindow:
+    """Cut the per-batch, per-chunk and trace records to the time the first `utterances` finished."""
+    done = np.sort(result.utterances.done_s.to_numpy())
+    until = float(done[min(utterances, len(done)) - 1])
+    limit = result.request.trace_limit
+    per_chip: dict[str, list[TraceRecord]] = {}
+    for record in result.trace:
+        per_chip.setdefault(record.resource.split("/", 1)[0], []).append(record)
+    ends = [max(r.end_s for r in records) for records in per_chip.values() if limit and len(records) >= limit]
+    capped = bool(ends) and min(ends) < until
+    until = min([until, *ends])
+    finished = result.utterances[result.utterances.done_s <= until]
+    return TraceWindow(until, len(finished), result.batches[result.batches.start_s < until].reset_index(drop=True),
+                       result.chunks[result.chunks.uid.isin(finished.uid)].reset_index(drop=True),
+                       [r for r in result.trace if r.start_s < until], capped)
