@@ -43,8 +43,7 @@ EXAMPLES = (
     "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --utterances 200",
     "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --scenario server --rate 20 --duration-s 30 --json",
     "hwsim serve ibm_rnnt_swb int4 --device ibm_7nm_ai_chip --scenario streaming --slo-p99-s 0.5 --find-max-load",
-    "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --chips 4 --out /tmp/serve",
-    "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --scenario server --rates 10,20,40 --duration-s 30 --out /tmp/load",
+    "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --chips 4 --scenario server --rates 20,40,80 --out /tmp/s --trace",
 )
 
 
@@ -99,14 +98,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     output.add_argument("--out", type=Path, metavar="DIR", help="write summary.json, utterances.csv, "
                         "resolved_config.yaml and, with a load curve (--rates, --streams or --max-batch lists, "
                         "--find-max-load), loads.csv and latency_vs_load.png into DIR")
-    output.add_argument("--trace", action="store_true", help="with --out: also batches.csv, chunks.csv (streaming) "
-                        f"and trace.json (Chrome trace) for the first --trace-utterances to finish")
+    output.add_argument("--trace", action="store_true", help="with --out: also batches.csv, chunks.csv and "
+                        "trace.json (Chrome trace), covering the run until the first --trace-utterances finished")
     output.add_argument("--trace-utterances", type=signed_int, default=None, metavar="N",
                         help=f"utterances the --trace files cover: the run until the first N finished (default "
                         f"{DEFAULT_TRACE_UTTERANCES}; implies --trace)")
     output.add_argument("--trace-segments", type=signed_int, default=None, metavar="N",
-                        help=f"segments kept in the Chrome trace at most (default {DEFAULT_TRACE_SEGMENTS:,}; 0: no "
-                        "trace.json; implies --trace)")
+                        help=f"segments per chip kept in the Chrome trace at most (default "
+                        f"{DEFAULT_TRACE_SEGMENTS:,}; 0: no trace.json; implies --trace)")
     parser.set_defaults(func=run)
 
 
@@ -152,7 +151,8 @@ def _lists(args: argparse.Namespace, scenario) -> tuple[list[float] | None, list
         raise SpecError(None, "--rates", "expected --scenario server (streaming: --streams S1,S2,...; offline: "
                         "--max-batch B1,B2,...)", at)
     if rates is not None and args.rate is not None:
-        raise SpecError(None, "--rates", "expected either --rate R or --rates R1,R2,..., not both", f"--rate {args.rate:g}")
+        raise SpecError(None, "--rates", "expected either --rate R or --rates R1,R2,..., not both",
+                        f"--rate {args.rate:g}")
     if streams is not None and len(streams) > 1 and scenario is not Scenario.STREAMING:
         raise SpecError(None, "--streams", "expected one count (a list of stream counts needs --scenario streaming)",
                         at)

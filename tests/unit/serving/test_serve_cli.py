@@ -164,7 +164,8 @@ def test_trace_files_come_with_trace_and_hold_the_stated_utterances(run_cli, tmp
     window = json.loads((out / "summary.json").read_text())["trace"]
     assert window["utterances"] == 3 and not window["segments_capped"]
     utterances = pd.read_csv(out / "utterances.csv")
-    assert len(utterances) > 3 and window["until_s"] == pytest.approx(sorted(utterances.done_s)[2], rel=1e-9)  # 3rd to finish
+    third_done_s = sorted(utterances.done_s)[2]
+    assert len(utterances) > 3 and window["until_s"] == pytest.approx(third_done_s, rel=1e-9)
     batches = pd.read_csv(out / "batches.csv")
     assert len(batches) == window["batches"] and (batches.start_s < window["until_s"]).all()
     assert set(pd.read_csv(out / "chunks.csv").uid) == set(utterances.uid[utterances.done_s <= window["until_s"]])
