@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from hwsim.report.style import MARKERS, OKABE_ITO, PALETTE, new_figure, save_figure, styled
 
 
 def load_table(points: list[tuple[float, dict]]) -> pd.DataFrame:
@@ -21,22 +19,23 @@ def load_table(points: list[tuple[float, dict]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@styled
 def plot_latency_vs_load(table: pd.DataFrame, path: Path, xlabel: str, title: str,
                          slo_p99_s: float | None = None) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for column, style in (("latency_p50_s", "o-"), ("latency_p90_s", "s--"), ("latency_p99_s", "^-")):
-        ax.plot(table["load"], table[column], style, label=column.split("_")[1])
+    """p50/p90/p99 latency at each simulated load (one point per row of loads.csv), in the hwsim style."""
+    fig, ax = new_figure(6.5, 3.6, pyplot=False)
+    for index, (column, line) in enumerate((("latency_p50_s", "-"), ("latency_p90_s", "--"),
+                                            ("latency_p99_s", "-"))):
+        ax.plot(table["load"], table[column], line, color=PALETTE[index], marker=MARKERS[index],
+                label=column.split("_")[1])
     if slo_p99_s is not None:
-        ax.axhline(slo_p99_s, color="gray", linestyle=":", label=f"p99 target {slo_p99_s:g} s")
+        ax.axhline(slo_p99_s, color=OKABE_ITO["grey"], linestyle=":", label=f"p99 target {slo_p99_s:g} s")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("latency [s]")
     ax.set_yscale("log")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    ax.set_title(title)
+    ax.legend()
+    save_figure(fig, path)
 
 
 def human_summary(s: dict) -> list[str]:
