@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from hwsim.sim.serving.engine import Progress
 
 DEFAULT_TRACE_SEGMENTS = 200_000
-DEFAULT_TRACE_UTTERANCES = 100
+DEFAULT_TRACE_UTTERANCES = 10  # a USM utterance is ~3,600 trace segments: 10 make a trace of ~8 MB
 EXAMPLES = (
     "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --utterances 200",
     "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --scenario server --rate 20 --duration-s 30 --json",

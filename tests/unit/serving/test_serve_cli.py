@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from hwsim.commands.serve import DEFAULT_TRACE_UTTERANCES
+
 SIM = ("lstm_rnnt_small", "fp16", "--device", "ibm_7nm_ai_chip")
 JSON_KEYS = {"throughput_utt_per_s", "rtfx", "latency_s", "utilization", "batch", "memory", "chips",
              "cost_per_1000h_usd", "energy_per_hour_audio_j"}
@@ -180,7 +182,7 @@ def test_trace_segments_still_caps_the_chrome_trace_and_implies_trace(run_cli, t
     window = json.loads((out / "summary.json").read_text())["trace"]
     events = [e for e in json.loads((out / "trace.json").read_text())["traceEvents"] if e.get("ph") == "X"]
     assert len(events) == window["segments"] <= 50 and window["segments_capped"]
-    assert window["utterances"] < 100          # the segments ran out before the default 100 utterances
+    assert window["utterances"] < DEFAULT_TRACE_UTTERANCES   # the segments ran out first
     assert run_cli(*SERVER, "--rate", "20", "--out", str(tmp_path / "n"), "--trace", "--trace-segments", "0").code == 0
     assert _files(tmp_path / "n") == SUMMARIES | {"batches.csv", "chunks.csv"}   # 0: no Chrome trace
 
