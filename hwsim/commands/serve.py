@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from hwsim.sim.serving.engine import Progress
 
 DEFAULT_TRACE_SEGMENTS = 200_000
-DEFAULT_TRACE_UTTERANCES = 10  # a USM utterance is ~3,600 trace segments: 10 make a trace of ~8 MB
+DEFAULT_TRACE_UTTERANCES = 10  # a USM utterance is ~3,600 trace segments: 10 make a trace of ~10 MB
 EXAMPLES = (
     "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --utterances 200",
     "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --scenario server --rate 20 --duration-s 30 --json",
@@ -158,11 +158,10 @@ def _lists(args: argparse.Namespace, scenario) -> tuple[list[float] | None, list
                         at)
     if len(batches) > 1 and scenario is not Scenario.OFFLINE:
         raise SpecError(None, "--max-batch", "expected one batch size (a list of batch sizes is an offline curve)", at)
-    listed = [(f, t) for f, t, n in (("--rates", args.rates, len(rates or ())), ("--streams", args.streams,
-              len(streams or ())), ("--max-batch", args.max_batch, len(batches))) if n > 1 or (f == "--rates" and n)]
-    if args.find_max_load and listed:
-        raise SpecError(None, listed[0][0], "expected one starting load with --find-max-load (its probes are the "
-                        "curve)", listed[0][1])
+    for flag, text, values in (("--rates", args.rates, rates), ("--streams", args.streams, streams)):
+        if args.find_max_load and values is not None and len(values) > 1:
+            raise SpecError(None, flag, "expected one starting load with --find-max-load (its probes are the curve)",
+                            text)
     return rates, streams, batches
 
 
@@ -385,4 +384,11 @@ def _write(out: Path, result: "ServeResult", points, label, slo, config, args,
             if result.request.trace_limit:
                 write_chrome_trace(window.trace, staging / "trace.json", title)
         config["serve"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "func"}
+        config["serve"].update(_loads_config(args, result.request.scenario))
         write_resolved_config(staging, config)
+
+
+def _loads_config(args: argparse.Namespace, scenario) -> dict[str, object]:
+    """--rates, --streams and --max-batch as numbers in resolved_config.yaml (a list where several were given)."""
+    lists = dict(zip(("rates", "streams", "max_batch"), _lists(args, scenario)))
+    return {k: None if v is None else v[0] if len(v) == 1 else v for k, v in lists.items()}
