@@ -35,7 +35,7 @@ from hwsim.errors import SpecError, note, rounding_note, unknown_choice
 if TYPE_CHECKING:
     from hwsim.executor import Executor
     from hwsim.serving.run import ServeRequest, ServeResult, TraceWindow
-    from hwsim.sim.serving.engine import Progress
+    from hwsim.serving.run import ServeProgress
 
 DEFAULT_TRACE_SEGMENTS = 200_000
 DEFAULT_TRACE_UTTERANCES = 10  # a USM utterance is ~3,600 trace segments: 10 make a trace of ~10 MB
@@ -250,14 +250,19 @@ def _curve_points(request: "ServeRequest", curve: list[float], result: "ServeRes
 
 
 @contextmanager
-def _utterance_bar() -> Iterator["Progress"]:
-    """A bar of finished utterances (hwsim.progress: stderr, terminals only, off with --quiet), fed by the engine."""
+def _utterance_bar() -> Iterator["ServeProgress"]:
+    """One bar fed by serve(): decode schedules drawn, then utterances finished (hwsim.progress: stderr,
+    terminals only, off with --quiet)."""
     from hwsim.progress import progress
 
-    with progress(desc="serve: utterances", unit="utt") as bar:
-        def update(finished: int, total: int) -> None:
-            bar.total = total
-            bar.update(finished - bar.n)
+    shown = [""]  # the phase the bar shows
+    with progress(desc="serve", unit="utt") as bar:
+        def update(phase: str, done: int, total: int | None) -> None:
+            if phase != shown[0]:
+                shown[0] = phase
+                bar.set_description(f"serve: {phase}", refresh=False)
+                bar.reset(total=total)  # shows the new phase at once
+            bar.update(done - bar.n)
         yield update
 
 

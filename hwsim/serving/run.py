@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import partial
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,7 @@ from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.sim.engine import TraceRecord
-from hwsim.sim.serving.engine import Progress, ServingConfig, ServingEngine, ServingRun
+from hwsim.sim.serving.engine import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.serving.entities import Utterance
 from hwsim.sim.serving.policies import Batching
 from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule, prepare
@@ -24,6 +26,8 @@ HOURS = 1000.0
 S_PER_HOUR = 3600.0
 PERCENTILES = {"p50": 50, "p90": 90, "p99": 99}
 SCHEDULE_MEMO_SIZE = 100_000  # decode schedules a memo keeps (cleared when full)
+SCHEDULES_PHASE, SIMULATED_PHASE = "decode schedules", "utterances"
+ServeProgress = Callable[[str, int, "int | None"], None]  # (phase, done, total; None: not known in advance)
 
 
 class Scenario(str, Enum):
@@ -106,12 +110,13 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
 
 
 def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
-               schedules: dict | None = None) -> list[Utterance]:
+               schedules: dict | None = None, on_schedule: Callable[[int], None] | None = None) -> list[Utterance]:
     """`schedules`: a memo of decode schedules by their inputs (capacity probes share it: utterance i has the same
-    length and seed at every load, and a schedule does not depend on precision or device, so each is searched once)."""
+    length and seed at every load, and a schedule does not depend on precision or device, so each is searched once).
+    `on_schedule(uid)`: called after each utterance's schedule (a progress bar; a schedule costs milliseconds)."""
     base, seed = request.base, request.base.seed
 
-    def schedule_for(frames: int, uid: int):
+    def search(frames: int, uid: int):
         run = replace(base, frames=frames, seed=seed + uid)
         if schedules is None:
             return make_schedule(prepared, run)
@@ -121,6 +126,12 @@ def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
             if len(schedules) >= SCHEDULE_MEMO_SIZE:
                 schedules.clear()
             schedule = schedules[key] = make_schedule(prepared, run)
+        return schedule
+
+    def schedule_for(frames: int, uid: int):
+        schedule = search(frames, uid)
+        if on_schedule is not None:
+            on_schedule(uid)
         return schedule
 
     if request.scenario is Scenario.OFFLINE:
@@ -188,15 +199,18 @@ def check_servable(prepared: Prepared, request: ServeRequest) -> None:
 
 
 def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None,
-          on_progress: Progress | None = None) -> ServeResult:
-    """`schedules`: see build_load (it must belong to `prepared`). `on_progress(finished, total)`: called as
-    utterances finish (a progress bar; at most hwsim.sim.serving.engine.PROGRESS_STEPS times a run)."""
+          on_progress: ServeProgress | None = None) -> ServeResult:
+    """`schedules`: see build_load (it must belong to `prepared`). `on_progress(phase, done, total)`: a progress
+    bar's feed, first per decode schedule drawn (SCHEDULES_PHASE; total known offline only), then as utterances
+    finish (SIMULATED_PHASE; at most hwsim.sim.serving.engine.PROGRESS_STEPS times a run)."""
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
     check_serve_limits(request, framing, request.base.max_symbols
                        or prepared.model.workload_spec.decoding.max_symbols_per_frame)
-    utterances = build_load(request, prepared, framing, schedules)
+    total = request.utterances if request.scenario is Scenario.OFFLINE else None
+    drawn = None if on_progress is None else (lambda uid: on_progress(SCHEDULES_PHASE, uid + 1, total))
+    utterances = build_load(request, prepared, framing, schedules, drawn)
     if not utterances:
         raise SpecError(None, "--rate", f"a rate that brings at least one utterance within --duration-s "
                         f"{request.duration_s}", request.rate_per_s)
@@ -210,7 +224,8 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
                            request.trace_limit, live_cap, coarse_encoder=streaming)
-    run = ServingEngine(prepared.costs, config, on_progress=on_progress).run(utterances)
+    finished = None if on_progress is None else partial(on_progress, SIMULATED_PHASE)
+    run = ServingEngine(prepared.costs, config, on_progress=finished).run(utterances)
     return _result(request, prepared, run, memory, batch)
 
 

@@ -212,6 +212,7 @@ def test_every_serve_run_shows_an_utterance_bar_on_a_terminal_unless_quiet(monke
     monkeypatch.setattr("sys.stderr", terminal)
     code = main(["serve", *SIM, "--utterances", "4", "--utterance-s", "1", "--json", *(["--quiet"] if quiet else [])])
     assert code == 0
-    assert ("serve: utterances" in terminal.text) is not quiet
+    assert ("serve: utterances" in terminal.text) is not quiet          # finished in the engine
+    assert ("serve: decode schedules" in terminal.text) is not quiet    # drawn before it
     assert terminal.text == "" if quiet else True   # --quiet: not a byte on stderr
     assert json.loads(capsys.readouterr().out)["utterances"] == 4   # stdout holds only the result
