@@ -34,8 +34,7 @@ from hwsim.errors import SpecError, note, rounding_note, unknown_choice
 
 if TYPE_CHECKING:
     from hwsim.executor import Executor
-    from hwsim.serving.run import ServeRequest, ServeResult, TraceWindow
-    from hwsim.serving.run import ServeProgress
+    from hwsim.serving.run import ServeProgress, ServeRequest, ServeResult, TraceWindow
 
 DEFAULT_TRACE_SEGMENTS = 200_000
 DEFAULT_TRACE_UTTERANCES = 10  # a USM utterance is ~3,600 trace segments: 10 make a trace of ~10 MB

@@ -88,9 +88,9 @@ class ServingEngine:
                 chip_of[id(lv)].chunk_arrived(lv)
 
     def utterance_finished(self) -> None:
-        """A counter, and every total/PROGRESS_STEPS utterances the progress callback (a bar's update)."""
+        """A counter, and every total/PROGRESS_STEPS utterances and at the last one the progress callback (a bar)."""
         self.finished += 1
-        if self.finished >= self.next_report and self.on_progress is not None:
+        if (self.finished >= self.next_report or self.finished == self.total) and self.on_progress is not None:
             self.next_report = self.finished + max(1, self.total // PROGRESS_STEPS)
             self.on_progress(self.finished, self.total)
 
