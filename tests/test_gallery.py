@@ -14,7 +14,7 @@ DOCS = Path(__file__).parents[1] / "docs"
 GALLERY = (DOCS / "gallery.md").read_text()
 # every figure file a command or API plot writes (grep `save_figure(` / `plot_` callers when adding one)
 FIGURES = ("speedup", "fig1a.png", "roofline", "sqnr", "usm_table2_sizes.png", "loss_curves.png", "parity.png",
-           "api_simulation", "api_size", "api_claims")
+           "api_simulation", "api_size", "api_claims", "latency_vs_load")
 
 
 def test_every_image_link_resolves():

@@ -29,6 +29,9 @@ COMMANDS = [
     ("roofline.png", "hwsim cost ibm_rnnt_swb int4 --device ibm_7nm_ai_chip --frames 152 --beam 8 "
                      "--roofline roofline.png --json", "roofline.png"),
     ("qat_sqnr.png", "hwsim qat ibm_rnnt_swb int4 --out reports/qat/ibm_int4", "reports/qat/ibm_int4/sqnr.png"),
+    ("serve_latency_vs_load.png", "hwsim serve usm_rnnt_1b exp5 --device tpu_v5e --host xeon_host --scenario server "
+                                  "--rates 10,20,30,40 --duration-s 10 --slo-p99-s 1 --out out/serve --quiet",
+     "out/serve/latency_vs_load.png"),
 ]
 # (file, Python call shown in the gallery)
 API_CALLS = [

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from hwsim.report.style import MARKERS, OKABE_ITO, PALETTE, new_figure, save_figure, styled
 
 
 def load_table(points: list[tuple[float, dict]]) -> pd.DataFrame:
@@ -21,22 +19,23 @@ def load_table(points: list[tuple[float, dict]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@styled
 def plot_latency_vs_load(table: pd.DataFrame, path: Path, xlabel: str, title: str,
                          slo_p99_s: float | None = None) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for column, style in (("latency_p50_s", "o-"), ("latency_p90_s", "s--"), ("latency_p99_s", "^-")):
-        ax.plot(table["load"], table[column], style, label=column.split("_")[1])
+    """p50/p90/p99 latency at each simulated load (one point per row of loads.csv), in the hwsim style."""
+    fig, ax = new_figure(6.5, 3.6, pyplot=False)
+    for index, (column, line) in enumerate((("latency_p50_s", "-"), ("latency_p90_s", "--"),
+                                            ("latency_p99_s", "-"))):
+        ax.plot(table["load"], table[column], line, color=PALETTE[index], marker=MARKERS[index],
+                label=column.split("_")[1])
     if slo_p99_s is not None:
-        ax.axhline(slo_p99_s, color="gray", linestyle=":", label=f"p99 target {slo_p99_s:g} s")
+        ax.axhline(slo_p99_s, color=OKABE_ITO["grey"], linestyle=":", label=f"p99 target {slo_p99_s:g} s")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("latency [s]")
     ax.set_yscale("log")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    ax.set_title(title)
+    ax.legend()
+    save_figure(fig, path)
 
 
 def human_summary(s: dict) -> list[str]:
@@ -65,6 +64,16 @@ def human_summary(s: dict) -> list[str]:
     if "max_rate_utt_per_s" in s:
         lines.append(f"  max rate meeting p99 <= {s['slo_p99_s']:g} s: {s['max_rate_utt_per_s']:.3f} utt/s "
                      f"({s['max_rate_utt_per_s'] / s['chips']:.3f} per chip)")
+    if "loads" in s:
+        lines.append("  load curve (the summary above is the last row):")
+        lines.extend(f"    {row['load']:>10,g}  throughput {row['throughput_utt_per_s']:.3f} utt/s  latency p50 "
+                     f"{row['latency_p50_s']:.4f} s  p99 {row['latency_p99_s']:.4f} s  batch mean "
+                     f"{row['batch_mean']:.2f}" for row in s["loads"])
+    if "trace" in s:
+        t = s["trace"]
+        lines.append(f"  trace files: the first {t['utterances']:,} utterances to finish (until {t['until_s']:.3f} s): "
+                     f"{t['batches']:,} batches, {t['segments']:,} segments"
+                     + (" (the segment cap ended it)" if t["segments_capped"] else ""))
     if "max_streams" in s:
         lines.append(f"  max streams meeting p99 <= {s['slo_p99_s']:g} s: {s['max_streams']} "
                      f"({s['max_streams'] / s['chips']:.1f} per chip)")

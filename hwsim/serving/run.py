@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import partial
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,8 @@ HOURS = 1000.0
 S_PER_HOUR = 3600.0
 PERCENTILES = {"p50": 50, "p90": 90, "p99": 99}
 SCHEDULE_MEMO_SIZE = 100_000  # decode schedules a memo keeps (cleared when full)
+SCHEDULES_PHASE, SIMULATED_PHASE = "decode schedules", "utterances"
+ServeProgress = Callable[[str, int, "int | None"], None]  # (phase, done, total; None: not known in advance)
 
 
 class Scenario(str, Enum):
@@ -106,12 +110,13 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
 
 
 def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
-               schedules: dict | None = None) -> list[Utterance]:
+               schedules: dict | None = None, on_schedule: Callable[[int], None] | None = None) -> list[Utterance]:
     """`schedules`: a memo of decode schedules by their inputs (capacity probes share it: utterance i has the same
-    length and seed at every load, and a schedule does not depend on precision or device, so each is searched once)."""
+    length and seed at every load, and a schedule does not depend on precision or device, so each is searched once).
+    `on_schedule(uid)`: called after each utterance's schedule (a progress bar; a schedule costs milliseconds)."""
     base, seed = request.base, request.base.seed
 
-    def schedule_for(frames: int, uid: int):
+    def search(frames: int, uid: int):
         run = replace(base, frames=frames, seed=seed + uid)
         if schedules is None:
             return make_schedule(prepared, run)
@@ -121,6 +126,12 @@ def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
             if len(schedules) >= SCHEDULE_MEMO_SIZE:
                 schedules.clear()
             schedule = schedules[key] = make_schedule(prepared, run)
+        return schedule
+
+    def schedule_for(frames: int, uid: int):
+        schedule = search(frames, uid)
+        if on_schedule is not None:
+            on_schedule(uid)
         return schedule
 
     if request.scenario is Scenario.OFFLINE:
@@ -187,14 +198,19 @@ def check_servable(prepared: Prepared, request: ServeRequest) -> None:
                         request.base.workload)
 
 
-def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None) -> ServeResult:
-    """`schedules`: see build_load (it must belong to `prepared`)."""
+def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None,
+          on_progress: ServeProgress | None = None) -> ServeResult:
+    """`schedules`: see build_load (it must belong to `prepared`). `on_progress(phase, done, total)`: a progress
+    bar's feed, first per decode schedule drawn (SCHEDULES_PHASE; total known offline only), then as utterances
+    finish (SIMULATED_PHASE; at most hwsim.sim.serving.engine.PROGRESS_STEPS times a run)."""
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
     check_serve_limits(request, framing, request.base.max_symbols
                        or prepared.model.workload_spec.decoding.max_symbols_per_frame)
-    utterances = build_load(request, prepared, framing, schedules)
+    total = request.utterances if request.scenario is Scenario.OFFLINE else None
+    drawn = None if on_progress is None else (lambda uid: on_progress(SCHEDULES_PHASE, uid + 1, total))
+    utterances = build_load(request, prepared, framing, schedules, drawn)
     if not utterances:
         raise SpecError(None, "--rate", f"a rate that brings at least one utterance within --duration-s "
                         f"{request.duration_s}", request.rate_per_s)
@@ -208,7 +224,8 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
                            request.trace_limit, live_cap, coarse_encoder=streaming)
-    run = ServingEngine(prepared.costs, config).run(utterances)
+    finished = None if on_progress is None else partial(on_progress, SIMULATED_PHASE)
+    run = ServingEngine(prepared.costs, config, on_progress=finished).run(utterances)
     return _result(request, prepared, run, memory, batch)
 
 
@@ -278,3 +295,39 @@ def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: 
         summary["chunk_latency_s"] = percentiles(chunks.latency_s.to_numpy())
     trace = [t for log in run.chips for t in log.trace]
     return ServeResult(request, summary, utts, batches, chunks, trace, memory)
+
+
+@dataclass(frozen=True)
+class TraceWindow:
+    """What `serve --trace` writes: the run from its start until the first `utterances` finished (or until a chip's
+    trace ran out of segments, if earlier): the batches started, the chunks of the utterances finished and the trace
+    segments started before `until_s`."""
+
+    until_s: float
+    utterances: int
+    batches: pd.DataFrame
+    chunks: pd.DataFrame
+    trace: list[TraceRecord]
+    segments_capped: bool
+
+    def describe(self) -> dict[str, object]:
+        """The summary's `trace` key: how much of the run the trace files hold."""
+        return {"utterances": self.utterances, "until_s": self.until_s, "batches": len(self.batches),
+                "segments": len(self.trace), "segments_capped": self.segments_capped}
+
+
+def trace_window(result: ServeResult, utterances: int) -> TraceWindow:
+    """Cut the per-batch, per-chunk and trace records to the time the first `utterances` finished."""
+    done = np.sort(result.utterances.done_s.to_numpy())
+    until = float(done[min(utterances, len(done)) - 1])
+    limit = result.request.trace_limit
+    per_chip: dict[str, list[TraceRecord]] = {}
+    for record in result.trace:
+        per_chip.setdefault(record.resource.split("/", 1)[0], []).append(record)
+    ends = [max(r.end_s for r in records) for records in per_chip.values() if limit and len(records) >= limit]
+    capped = bool(ends) and min(ends) < until
+    until = min([until, *ends])
+    finished = result.utterances[result.utterances.done_s <= until]
+    return TraceWindow(until, len(finished), result.batches[result.batches.start_s < until].reset_index(drop=True),
+                       result.chunks[result.chunks.uid.isin(finished.uid)].reset_index(drop=True),
+                       [r for r in result.trace if r.start_s < until], capped)

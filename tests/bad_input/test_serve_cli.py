@@ -22,6 +22,32 @@ BASE = ("serve", "lstm_rnnt_small", "fp16", "--device", "ibm_7nm_ai_chip")
     (("--scenario", "stream"), "--scenario: unknown scenario 'stream' (did you mean 'streaming'?)"),
     (("--utterance-s", "0"), "--utterance-s: expected a number > 0"),
     (("--max-wait-s", "-1"), "--max-wait-s: expected a number >= 0"),
+    (("--scenario", "server", "--rates", ""),
+     "--rates: expected arrival rates > 0 in utterances per second: a comma list such as 10,20,40, got ''"),
+    (("--scenario", "server", "--rates", "10,,20"), "--rates: expected arrival rates > 0 in utterances per second: "
+     "a comma list such as 10,20,40, got '10,,20'"),
+    (("--scenario", "server", "--rates", "10,abc"),
+     "--rates: expected arrival rates > 0 in utterances per second, got 'abc'"),
+    (("--scenario", "server", "--rates", "10,-5"), "--rates: expected a number > 0, got -5.0"),
+    (("--scenario", "server", "--rates", "0"), "--rates: expected a number > 0, got 0.0"),
+    (("--scenario", "server", "--rates", "nan"), "--rates: expected a number > 0, got nan"),
+    (("--rates", "10,20"), "--rates: expected --scenario server (streaming: --streams S1,S2,...; offline: "
+     "--max-batch B1,B2,...), got '--scenario offline'"),
+    (("--scenario", "streaming", "--streams", "2", "--rates", "10"), "--rates: expected --scenario server"),
+    (("--scenario", "server", "--rate", "5", "--rates", "10,20"),
+     "--rates: expected either --rate R or --rates R1,R2,..., not both, got '--rate 5'"),
+    (("--scenario", "server", "--rate", "5", "--streams", "2,4"),
+     "--streams: expected one count (a list of stream counts needs --scenario streaming), got '--scenario server'"),
+    (("--scenario", "streaming", "--streams", "2,x"), "--streams: expected stream counts, integers >= 1, got 'x'"),
+    (("--scenario", "streaming", "--streams", "2,0"), "--streams: expected an integer >= 1, got 0"),
+    (("--scenario", "server", "--rate", "5", "--max-batch", "4,8"),
+     "--max-batch: expected one batch size (a list of batch sizes is an offline curve), got '--scenario server'"),
+    (("--max-batch", "4,-8"), "--max-batch: expected an integer >= 1, got -8"),
+    (("--scenario", "server", "--rates", "10,20", "--slo-p99-s", "1", "--find-max-load"),
+     "--rates: expected one starting load with --find-max-load (its probes are the curve), got '10,20'"),
+    (("--trace-utterances", "0"), "--trace-utterances: expected an integer >= 1 (utterances the trace covers), got 0"),
+    (("--trace", "--trace-utterances", "-3"), "--trace-utterances: expected an integer >= 1"),
+    (("--trace-segments", "-1"), "--trace-segments: expected an integer >= 0 (0: no Chrome trace), got -1"),
     (("--scenario", "server", "--rate", "1", "--scheduler", "tcp://127.0.0.1:9"),
      "--scheduler: expected a Dask scheduler that answers"),
 ])
@@ -58,3 +84,12 @@ def test_a_model_too_big_for_one_chip_says_sharding_is_out_of_scope(run_cli, tmp
     assert result.code == 2, result.err
     assert "sharding a model across chips is out of scope" in result.err and result.err.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("flags", [("--trace",), ("--trace-utterances", "5")])
+def test_trace_without_out_names_the_flag(run_cli, tmp_path, monkeypatch, flags):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*BASE, *flags)
+    assert result.code == 2
+    assert result.err == f"hwsim: error: {flags[0]}: expected --out DIR to write the trace files into, got 'no --out'\n"
+    assert list(tmp_path.iterdir()) == []

@@ -282,6 +282,7 @@ class Chip:
 
     def _finish(self, lv: Live) -> None:
         u = lv.utt
+        self.engine.utterance_finished()
         self.log.utterances.append(UtteranceRecord(u.uid, u.stream, self.index, u.arrival_s, u.chunks[0].arrival_s,
                                                    u.end_of_speech_s,
                                                    lv.admitted_s, self.env.now, u.audio_s, len(lv.steps)))

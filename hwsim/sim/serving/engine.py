@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import simpy
 
@@ -13,6 +13,9 @@ from hwsim.sim.serving.entities import Utterance
 from hwsim.sim.serving.policies import Batching, make_policy
 
 RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
+PROGRESS_STEPS = 1000  # progress callbacks per run at most (one counter check per finished utterance)
+
+Progress = Callable[[int, int], None]  # (utterances finished, utterances in the run)
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,13 @@ class ServingEngine:
     """Utterances arrive, a dispatcher sends each to the least-loaded chip (queued + live; lowest index on ties),
     and each chip's batching policy admits them into its live set."""
 
-    def __init__(self, costs: CallCosts, config: ServingConfig, resources: Sequence[str] = RESOURCES):
+    def __init__(self, costs: CallCosts, config: ServingConfig, resources: Sequence[str] = RESOURCES,
+                 on_progress: Progress | None = None):
         self.env = simpy.Environment()
         self.costs, self.config, self.trace_limit = costs, config, config.trace_limit
         self.arrivals_done = False
+        self.on_progress = on_progress
+        self.finished, self.total, self.next_report = 0, 0, 0
         self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s),
                            config.max_batch, resources, config.overlap) for i in range(config.chips)]
 
@@ -81,6 +87,13 @@ class ServingEngine:
             else:
                 chip_of[id(lv)].chunk_arrived(lv)
 
+    def utterance_finished(self) -> None:
+        """A counter, and every total/PROGRESS_STEPS utterances and at the last one the progress callback (a bar)."""
+        self.finished += 1
+        if (self.finished >= self.next_report or self.finished == self.total) and self.on_progress is not None:
+            self.next_report = self.finished + max(1, self.total // PROGRESS_STEPS)
+            self.on_progress(self.finished, self.total)
+
     def _last_arrival(self) -> None:
         """No utterance will arrive any more: policies waiting to fill a batch flush what they have."""
         self.arrivals_done = True
@@ -89,6 +102,7 @@ class ServingEngine:
 
     def run(self, utterances: Sequence[Utterance]) -> ServingRun:
         lives = [Live(u) for u in utterances]
+        self.total, self.next_report = len(lives), 1
         self.env.process(self._arrivals(lives))
         self.env.run()
         logs = [chip.log for chip in self.chips]

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from hwsim.commands.serve import DEFAULT_TRACE_UTTERANCES
+
 SIM = ("lstm_rnnt_small", "fp16", "--device", "ibm_7nm_ai_chip")
 JSON_KEYS = {"throughput_utt_per_s", "rtfx", "latency_s", "utilization", "batch", "memory", "chips",
              "cost_per_1000h_usd", "energy_per_hour_audio_j"}
@@ -47,8 +49,8 @@ def test_json_keys_and_memory(run_cli):
 
 
 def test_streaming_out_dir_and_determinism(run_cli, tmp_path):
-    args = ("serve", *SIM, "--scenario", "streaming", "--streams", "4", "--duration-s", "4", "--utterance-s", "2",
-            "--chips", "2", "--seed", "7")
+    args = ("serve", *SIM, "--scenario", "streaming", "--streams", "2,4", "--duration-s", "4", "--utterance-s", "2",
+            "--chips", "2", "--seed", "7", "--trace")
     first = run_cli(*args, "--out", str(tmp_path / "a"))
     second = run_cli(*args, "--out", str(tmp_path / "b"))
     assert first.code == second.code == 0, first.err
@@ -84,3 +86,133 @@ def test_reproduce_workers_must_be_a_positive_integer(run_cli, tmp_path, value):
     assert result.code == 2
     assert result.err.count("\n") == 1 and "--workers" in result.err and "expected an integer >= 1" in result.err
     assert not (tmp_path / "r").exists()
+
+
+SERVER = ("serve", *SIM, "--scenario", "server", "--duration-s", "2", "--utterance-s", "1")
+SUMMARIES = {"summary.json", "utterances.csv", "resolved_config.yaml", "hwsim-manifest.json"}
+CURVE = {"loads.csv", "latency_vs_load.png"}
+TRACE = {"batches.csv", "chunks.csv", "trace.json"}
+
+
+@pytest.fixture
+def loads_run(monkeypatch):
+    """The (rate or streams, max batch) of every load the engine simulates in this process."""
+    import hwsim.serving.run as serving_run
+
+    seen: list[tuple[float, int]] = []
+    build = serving_run.build_load
+
+    def recording(request, *args, **kwargs):
+        seen.append((request.load, request.max_batch))
+        return build(request, *args, **kwargs)
+
+    monkeypatch.setattr(serving_run, "build_load", recording)
+    return seen
+
+
+def _files(folder) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_out_runs_only_the_load_asked_and_writes_only_the_summaries(run_cli, tmp_path, loads_run):
+    """It ran 5/10/15/20 when 20 was asked for and wrote the batches and a Chrome trace nobody asked for."""
+    result = run_cli(*SERVER, "--rate", "20", "--out", str(tmp_path / "o"))
+    assert result.code == 0, result.err
+    assert [load for load, _ in loads_run] == [20.0]
+    assert _files(tmp_path / "o") == SUMMARIES
+    assert "trace" not in json.loads((tmp_path / "o" / "summary.json").read_text())
+
+
+def test_offline_out_runs_one_batch_size_unless_a_list_asks(run_cli, tmp_path, loads_run):
+    base = ("serve", *SIM, "--utterances", "6", "--utterance-s", "1")
+    assert run_cli(*base, "--max-batch", "8", "--out", str(tmp_path / "a")).code == 0
+    assert [batch for _, batch in loads_run] == [8] and _files(tmp_path / "a") == SUMMARIES
+    loads_run.clear()
+    result = run_cli(*base, "--max-batch", "4,2", "--out", str(tmp_path / "b"), "--json")
+    assert result.code == 0, result.err
+    assert sorted(batch for _, batch in loads_run) == [2, 4] and _files(tmp_path / "b") == SUMMARIES | CURVE
+    assert [row["load"] for row in json.loads(result.out)["loads"]] == [2.0, 4.0]
+
+
+def test_rates_run_exactly_those_loads_and_draw_the_curve(run_cli, tmp_path, loads_run):
+    import pandas as pd
+
+    result = run_cli(*SERVER, "--rates", "20,5,10,5", "--out", str(tmp_path / "o"), "--json")
+    assert result.code == 0, result.err
+    assert sorted(load for load, _ in loads_run) == [5.0, 10.0, 20.0]   # each once, the summary's run included
+    assert _files(tmp_path / "o") == SUMMARIES | CURVE
+    assert pd.read_csv(tmp_path / "o" / "loads.csv")["load"].tolist() == [5.0, 10.0, 20.0]
+    data = json.loads(result.out)
+    assert data["load"] == 20.0 and [row["load"] for row in data["loads"]] == [5.0, 10.0, 20.0]
+    assert data["loads"][-1]["latency_p99_s"] == data["latency_s"]["p99"]   # the highest load is the summary
+
+
+def test_a_stream_count_list_runs_each_count(run_cli, loads_run):
+    result = run_cli("serve", *SIM, "--scenario", "streaming", "--streams", "3,1", "--duration-s", "2",
+                     "--utterance-s", "1", "--json")
+    assert result.code == 0, result.err
+    assert sorted(load for load, _ in loads_run) == [1, 3]
+    data = json.loads(result.out)
+    assert data["streams"] == 3 and [row["load"] for row in data["loads"]] == [1.0, 3.0]
+
+
+def test_trace_files_come_with_trace_and_hold_the_stated_utterances(run_cli, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "o"
+    result = run_cli(*SERVER, "--rate", "20", "--out", str(out), "--trace", "--trace-utterances", "3")
+    assert result.code == 0, result.err
+    assert _files(out) == SUMMARIES | TRACE
+    window = json.loads((out / "summary.json").read_text())["trace"]
+    assert window["utterances"] == 3 and not window["segments_capped"]
+    utterances = pd.read_csv(out / "utterances.csv")
+    third_done_s = sorted(utterances.done_s)[2]
+    assert len(utterances) > 3 and window["until_s"] == pytest.approx(third_done_s, rel=1e-9)
+    batches = pd.read_csv(out / "batches.csv")
+    assert len(batches) == window["batches"] and (batches.start_s < window["until_s"]).all()
+    assert set(pd.read_csv(out / "chunks.csv").uid) == set(utterances.uid[utterances.done_s <= window["until_s"]])
+    events = [e for e in json.loads((out / "trace.json").read_text())["traceEvents"] if e.get("ph") == "X"]
+    assert len(events) == window["segments"] and max(e["ts"] for e in events) < window["until_s"] * 1e6
+    assert "trace files: the first 3 utterances to finish" in result.out
+
+
+def test_trace_segments_still_caps_the_chrome_trace_and_implies_trace(run_cli, tmp_path):
+    out = tmp_path / "o"
+    assert run_cli(*SERVER, "--rate", "20", "--out", str(out), "--trace-segments", "50").code == 0
+    window = json.loads((out / "summary.json").read_text())["trace"]
+    events = [e for e in json.loads((out / "trace.json").read_text())["traceEvents"] if e.get("ph") == "X"]
+    assert len(events) == window["segments"] <= 50 and window["segments_capped"]
+    assert window["utterances"] < DEFAULT_TRACE_UTTERANCES   # the segments ran out first
+    assert run_cli(*SERVER, "--rate", "20", "--out", str(tmp_path / "n"), "--trace", "--trace-segments", "0").code == 0
+    assert _files(tmp_path / "n") == SUMMARIES | {"batches.csv", "chunks.csv"}   # 0: no Chrome trace
+
+
+class _Terminal:
+    """A stderr that says it is a terminal (tests/test_cli_console.py's), recording what is written to it."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_every_serve_run_shows_an_utterance_bar_on_a_terminal_unless_quiet(monkeypatch, capsys, quiet):
+    from hwsim.cli import main
+
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    code = main(["serve", *SIM, "--utterances", "4", "--utterance-s", "1", "--json", *(["--quiet"] if quiet else [])])
+    assert code == 0
+    assert ("serve: utterances" in terminal.text) is not quiet          # finished in the engine
+    assert ("serve: decode schedules" in terminal.text) is not quiet    # drawn before it
+    assert terminal.text == "" if quiet else True   # --quiet: not a byte on stderr
+    assert json.loads(capsys.readouterr().out)["utterances"] == 4   # stdout holds only the result

@@ -146,3 +146,17 @@ def test_streaming_live_set_can_exceed_the_step_batch():
     decoder = [b.size for b in result.chips[0].batches if b.kind == "decoder"]
     assert max(decoder) == 2 and sum(decoder) == 10          # 5 utterances x 2 steps, at most 2 per step
     assert {r.admitted_s for r in result.chips[0].utterances} == {0.0}   # all five admitted at once
+
+
+def test_progress_callback_counts_finished_utterances_a_bounded_number_of_times(monkeypatch):
+    import hwsim.sim.serving.engine as serving_engine
+
+    monkeypatch.setattr(serving_engine, "PROGRESS_STEPS", 3)   # at most ~3 calls, whatever the utterance count
+    calls: list[tuple[int, int]] = []
+    utts = [whole(i, 4, U0, at=i * 0.05) for i in range(10)]
+    engine = ServingEngine(FakeCosts(), ServingConfig(Batching.STATIC, 1, 0.0, 1),
+                           on_progress=lambda *c: calls.append(c))
+    engine.run(utts)
+    assert calls[0] == (1, 10) and calls[-1] == (10, 10) and all(total == 10 for _, total in calls)
+    assert [done for done, _ in calls] == sorted({done for done, _ in calls})   # rising
+    assert len(calls) <= 5
