@@ -45,3 +45,20 @@ def calibrated_here(tmp_path, monkeypatch):
     path.parent.mkdir(parents=True)
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
+
+
+class FakeTerminal:
+    """A stderr that says it is a terminal, recording what is written to it (progress bars show only on one)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass

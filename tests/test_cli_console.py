@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import FakeTerminal
+
 SIM_GPU = ("simulate", "ibm_rnnt_swb", "fp16", "--device", "a100_pcie_80gb", "--frames", "100")
 
 
@@ -104,27 +106,11 @@ def test_simulate_names_its_counts_line_counts_not_calls(run_cli):
     assert "  counts (calls, rows, cache hits, steps, labels): prediction 181  joint 400" in out
 
 
-class _Terminal:
-    """A stderr that says it is a terminal, recording what is written to it."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
 
 def test_bars_go_to_a_terminal_stderr_only_and_quiet_turns_them_off(monkeypatch, capsys):
     from hwsim import progress as bars
 
-    terminal = _Terminal()
+    terminal = FakeTerminal()
     monkeypatch.setattr("sys.stderr", terminal)
     for quiet in (False, True):
         bars.set_quiet(quiet)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from hwsim.commands.serve import DEFAULT_TRACE_UTTERANCES
+from tests.conftest import FakeTerminal
 
 SIM = ("lstm_rnnt_small", "fp16", "--device", "ibm_7nm_ai_chip")
 JSON_KEYS = {"throughput_utt_per_s", "rtfx", "latency_s", "utilization", "batch", "memory", "chips",
@@ -187,28 +188,12 @@ def test_trace_segments_still_caps_the_chrome_trace_and_implies_trace(run_cli, t
     assert _files(tmp_path / "n") == SUMMARIES | {"batches.csv", "chunks.csv"}   # 0: no Chrome trace
 
 
-class _Terminal:
-    """A stderr that says it is a terminal (tests/test_cli_console.py's), recording what is written to it."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
 
 @pytest.mark.parametrize("quiet", [False, True])
 def test_every_serve_run_shows_an_utterance_bar_on_a_terminal_unless_quiet(monkeypatch, capsys, quiet):
     from hwsim.cli import main
 
-    terminal = _Terminal()
+    terminal = FakeTerminal()
     monkeypatch.setattr("sys.stderr", terminal)
     code = main(["serve", *SIM, "--utterances", "4", "--utterance-s", "1", "--json", *(["--quiet"] if quiet else [])])
     assert code == 0
