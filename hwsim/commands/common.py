@@ -156,7 +156,3 @@ def print_csv(rows: "pd.DataFrame | Sequence[dict]") -> None:
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     print(csv_text(frame), end="")
 
-
-def require_one_output_mode(args: argparse.Namespace) -> None:
-    if getattr(args, "json", False) and getattr(args, "csv", False):
-        raise SpecError(None, "--json/--csv", "expected at most one of --json and --csv")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from hwsim.commands.common import (
     add_output_arguments, add_precision_argument, add_workload_argument, print_csv, print_json, print_table,
-    require_one_output_mode, verb_parser,
+    verb_parser,
 )
 from hwsim.units import BITS_PER_BYTE, GIGA, MEGA
 
@@ -66,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.size import account_size
     from hwsim.specs.resolve import resolve_model
 
-    require_one_output_mode(args)
     model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype, args.precision_overrides)
     report = account_size(model.graph, model.plan)
     if args.json:
