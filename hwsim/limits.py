@@ -62,8 +62,8 @@ class RunLimits:
 LIMITS = RunLimits()
 UNLIMITED = RunLimits(layers=10**12, width=10**12, frames=10**12, frames_x_beam=10**24, audio_s=1e15, beam=10**12,
                       sweep_points=10**12, reference_frames=10**12, reference_beam=10**12, repeats=10**12,
-                      max_symbols=10**12, decode_rows=10**36, decode_history=10**48, utterances=10**12, serve_audio_s=1e18, streams=10**12,
-                      chips=10**12, lengths_rows=10**12)
+                      max_symbols=10**12, decode_rows=10**36, decode_history=10**48, utterances=10**12,
+                      serve_audio_s=1e18, streams=10**12, chips=10**12, lengths_rows=10**12)
 ALLOW_LARGE_FLAG = "--allow-large"
 
 

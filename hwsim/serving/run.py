@@ -99,13 +99,18 @@ def chunk_frames_for(chunk_s: float, step_s: float) -> int:
     return frames
 
 
+def max_symbols(request: ServeRequest, prepared: Prepared) -> int:
+    """The per-frame label cap the run's searches use: --max-symbols, else the workload's decoding block."""
+    return request.base.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame
+
+
 def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
+    """Frame step and divisor, the streaming chunk, and the longest utterance (input frames) the limits allow."""
     graph = prepared.model.graph
     chunk = request.base.chunk_frames
     if request.scenario is Scenario.STREAMING and chunk is None:
         chunk = chunk_frames_for(request.chunk_s, graph.input_frame_step_s)
-    symbols = request.base.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame
-    longest = max_decode_frames(request.base.beam, symbols) * graph.encoder_frame_divisor  # in input frames
+    longest = max_decode_frames(request.base.beam, max_symbols(request, prepared)) * graph.encoder_frame_divisor
     return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk, longest)
 
 
@@ -206,8 +211,7 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
-    check_serve_limits(request, framing, request.base.max_symbols
-                       or prepared.model.workload_spec.decoding.max_symbols_per_frame)
+    check_serve_limits(request, framing, max_symbols(request, prepared))
     total = request.utterances if request.scenario is Scenario.OFFLINE else None
     drawn = None if on_progress is None else (lambda uid: on_progress(SCHEDULES_PHASE, uid + 1, total))
     utterances = build_load(request, prepared, framing, schedules, drawn)
