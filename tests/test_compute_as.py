@@ -69,6 +69,16 @@ def test_narrower_operands_are_converted_on_the_vector_unit(run_cli):
     assert data["conversion_s"] > 0
 
 
+@pytest.mark.parametrize("precision, passes", [("default", 1.0), ("high", 3.0), ("highest", 6.0)])
+def test_float32_computed_as_bf16_passes_follows_the_matmul_precision(run_cli, precision, passes):
+    """--compute-as float32 on a bf16 engine takes its passes from --matmul-precision (JAX semantics), as a float32
+    GEMM does without substitution, not the device file's HIGHEST count."""
+    result = run_cli("gemm", "--device", "tpu_v5e", "--m", "16", "--k", "640", "--n", "640", "--precision", "fp16",
+                     "--compute-as", "float32", "--matmul-precision", precision, "--json")
+    data = json.loads(result.out)
+    assert data["compute_mode"] == "substituted" and data["passes"] == passes
+
+
 def test_compute_as_must_be_a_pair_the_device_runs(run_cli):
     result = run_cli("simulate", *IBM_ON_TPU, "--frames", "20", "--compute-as", "fp16")
     assert result.code == 2

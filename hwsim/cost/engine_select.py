@@ -159,8 +159,9 @@ def _substituted(device: Device, weight_fmt: NumberFormat, act_fmt: NumberFormat
     weight_to, act_to = split_pair(compute_as)  # type: ignore[misc]  (validated by check_compute_as)
     engine = next(e for e in device.matrix_engines if compute_as in e.precisions
                   and e.precisions[compute_as].support is not Support.REJECTED)
-    found = _direct(engine, weight_to, act_to)
-    assert found is not None  # noqa: S101 -- the engine declares the pair runnable
+    direct = _direct(engine, weight_to, act_to)
+    assert direct is not None  # noqa: S101 -- the engine declares the pair runnable
+    found = _with_precision(direct, precision)  # float32 as bf16 passes: the run's matmul precision, as unsubstituted
     converted = [name for name, have, want in (("weights", weight_fmt, weight_to), ("activations", act_fmt, act_to))
                  if have.bits < want.bits or have.is_float != want.is_float]
     operand = " and ".join(converted) or None
