@@ -62,8 +62,9 @@ def load_precision_spec(name_or_path: str | Path, workload: WorkloadSpec,
                         overrides: list[str] | None = None) -> tuple[PrecisionSpec, Path]:
     """`overrides` edit the precision file (e.g. `defaults.activations.format=bf16`), as --precision-set does."""
     path = resolve_precision_path(name_or_path, workload)
-    data = apply_overrides(read_yaml(path), overrides or [], user_path(path), flag="--precision-set")
-    return validate_spec(PrecisionSpec, data, user_path(path)), path
+    shown = user_path(path)
+    data = apply_overrides(read_yaml(path), overrides or [], shown, flag="--precision-set")
+    return validate_spec(PrecisionSpec, data, shown), path
 
 
 @dataclass(frozen=True)
