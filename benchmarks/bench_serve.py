@@ -17,7 +17,7 @@ import simpy
 from hwsim.serving.load import Lengths
 from hwsim.serving.memory import chip_memory
 from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, serve
-from hwsim.sim.serving.engine import ServingConfig, ServingEngine
+from hwsim.sim.fleet import ServingConfig, ServingEngine
 from hwsim.simulate import RunRequest, prepare
 
 BASE = RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 1, beam=8, host="xeon_host")

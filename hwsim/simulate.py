@@ -21,7 +21,8 @@ from hwsim.limits import check_decode_limits
 from hwsim.paths import display_path
 from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams, min_top_prob
-from hwsim.sim.engine import Engine, RunShape
+from hwsim.sim.entities import RunShape
+from hwsim.sim.utterance import run_utterance
 from hwsim.sim.results import SimResult, summarize
 from hwsim.sim.schedule import DecodeSchedule
 from hwsim.size.account import SizeReport, account_size
@@ -197,7 +198,7 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
             raise SpecError(None, "--replay", f"a trace of {math.ceil(request.frames / graph.encoder_frame_divisor)} "
                             "encoder frames (as --frames gives)", schedule.frames)
     capacities = {name: 1 for name in RESOURCES}
-    run = Engine(capacities, overlap=request.overlap).run(prepared.costs, shape, schedule)
+    run = run_utterance(prepared.costs, shape, schedule, request.overlap, capacities)
     audio_s = request.frames * graph.input_frame_step_s
     result = summarize(run, capacities, audio_s, schedule)
     footprint = peak_footprint(graph, prepared.model.plan, prepared.sizes, prepared.device, request.frames,

@@ -17,7 +17,9 @@ QUANTIZERS = ("absmean", "absmean_centered", "absmax", "absmax_asym", "max", "ma
               "bac")                                                   # hwsim.quant.QuantizerKind
 RUNTIMES = ("numpy", "onnxruntime")                                    # hwsim.reference.runtimes.RUNTIMES
 SCENARIOS = ("offline", "server", "streaming")                         # hwsim.serving.run.Scenario
-BATCHINGS = ("static", "dynamic", "continuous")                        # hwsim.sim.serving.policies.Batching
+BATCHINGS = ("static", "dynamic", "continuous")                        # hwsim.sim.policies.Batching
+ORDERS = ("arrival", "sorted", "bucketed")                             # hwsim.serving.order.Order
+PADDINGS = ("padded", "packed")                                        # hwsim.sim.policies.Padding
 TORCH_DTYPES = ("float32", "bfloat16", "float16")                      # hwsim.reference.torch_rnnt.DTYPES
 QAT_DEMO_FLOAT_STEPS = 1000                                            # hwsim.quant.demo.DemoConfig.float_steps
 QAT_DEMO_QAT_STEPS = 250                                               # hwsim.quant.demo.DemoConfig.qat_steps

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from hwsim.commands.choices import BATCHINGS, SCENARIOS
+from hwsim.commands.choices import BATCHINGS, ORDERS, PADDINGS, SCENARIOS
 from hwsim.commands.common import (
     add_output_arguments,
     add_precision_argument,
@@ -80,6 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="utterances live on a chip at once (decoder-step batch); capped by memory (32); "
                           "offline: a comma list runs each (a latency-vs-batch curve; the summary is the largest)")
     batching.add_argument("--max-wait-s", type=float, default=0.01, help="dynamic: longest wait for a full batch")
+    batching.add_argument("--order", default=None, metavar="O",
+                          help=f"offline queue order: {' | '.join(ORDERS)} (default sorted, longest first: "
+                          "as benchmark harnesses do; server and streaming: arrival)")
+    batching.add_argument("--padding", default=PADDINGS[0], metavar="P",
+                          help=f"{' | '.join(PADDINGS)}: charge every batch member the longest, or only its own "
+                          f"frames and steps (packed sequences) (default {PADDINGS[0]})")
     argument_group(parser, "decoding").add_argument("--beam", type=signed_int, default=1, metavar="B",
                                                     help="beam width (default 1)")
     add_decode_arguments(parser)
@@ -183,8 +189,9 @@ def _trace_cap(args: argparse.Namespace) -> tuple[bool, int]:
 def serve_request(args: argparse.Namespace) -> "ServeRequest":
     """The request the summary describes: the one load asked for, or the highest of a list (see requested_curve)."""
     from hwsim.serving.load import Lengths, read_lengths
+    from hwsim.serving.order import Order
     from hwsim.serving.run import Scenario, ServeRequest, check_serve_limits
-    from hwsim.sim.serving.policies import Batching
+    from hwsim.sim.policies import Batching, Padding
 
     scenario = _choice("--scenario", args.scenario, Scenario)
     table = read_lengths(args.lengths) if args.lengths else ()
@@ -207,7 +214,9 @@ def serve_request(args: argparse.Namespace) -> "ServeRequest":
                            streams=int(streams[-1]) if streams else 1, duration_s=args.duration_s,
                            chunk_s=args.chunk_s, lengths=lengths,
                            batching=_choice("--batching", args.batching, Batching), max_batch=int(batches[-1]),
-                           max_wait_s=args.max_wait_s, chips=args.chips, trace_limit=trace_limit)
+                           max_wait_s=args.max_wait_s, chips=args.chips, trace_limit=trace_limit,
+                           order=None if args.order is None else _choice("--order", args.order, Order),
+                           padding=_choice("--padding", args.padding, Padding))
     check_serve_limits(request)  # before the workload is resolved: counts, chips, rate x duration, audio
     return request
 
@@ -389,6 +398,7 @@ def _write(out: Path, result: "ServeResult", points, label, slo, config, args,
                 write_chrome_trace(window.trace, staging / "trace.json", title)
         config["serve"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "func"}
         config["serve"].update(_loads_config(args, result.request.scenario))
+        config["serve"]["order"] = result.request.queue_order.value  # the order the run used (--order's default)
         write_resolved_config(staging, config)
 
 

@@ -306,14 +306,18 @@ class DeviceCallCosts:
 
     def _recurrent_block(self, block: list[Op], steps: int, exclusive: bool, rows: int = 1) -> list[Segment]:
         loads = [self._staged_load(op) for op in block if op.weight in self.ctx.residency.staged]
+        return loads + self._recurrent_steps(block, steps, exclusive, rows)
+
+    def _recurrent_steps(self, block: list[Op], steps: int, exclusive: bool, rows: int) -> list[Segment]:
+        """`steps` back-to-back steps of a recurrent block on `rows` rows each (its staged weights already loaded)."""
         step_s = self.ctx.device.modelling.step_latency_s
         latency = Segment(LATENCY_RESOURCE, COMPONENT_OF[block[0].component.value], step_s, "step latency",
                           (OpInfo("step latency", step_s, 0.0, 0.0, "latency", ""),))
         step = merge_segments([latency] + [_segment(self.recurrent_op_cost(op, rows)) for op in block])
         if exclusive:  # one segment per resource for all steps: same busy time, no other user to interleave
-            return loads + [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}", s.ops, steps)
-                            for s in step]
-        return loads + list(step) * steps
+            return [Segment(s.resource, s.component, s.duration_s * steps, f"{s.label} x{steps}", s.ops, steps)
+                    for s in step]
+        return list(step) * steps
 
     def _staged_load(self, op: Op) -> Segment:
         nbytes = self.ctx.weight_bytes[op.weight]
@@ -330,7 +334,7 @@ class DeviceCallCosts:
         seconds = ops / (host.cpu.clock_hz * host.cpu.scalar_ops_per_cycle) + host.cpu.search_step_overhead_s * frames
         return [Segment("cpu", "hmm_search", seconds, "hmm_search", (OpInfo("hmm_search", seconds, ops, 0.0, "host", ""),))]
 
-    # ---- serving (hwsim.sim.serving): one encoder call over a batch of chunks ----
+    # ---- serving (hwsim.sim.chip): one encoder call over a batch of chunks ----
     def encoder_batch(self, frames: int, batch: int, exclusive: bool = False) -> Sequence[Segment]:
         """Encoding `batch` chunks of `frames` input frames each in one call: frame-parallel ops see batch x rows
         (weights read once for the batch), recurrent blocks keep their sequential steps with `batch` rows each.
@@ -339,6 +343,40 @@ class DeviceCallCosts:
             return self.encoder(frames, exclusive)
         key = f"encoder_batch{batch}{'_exclusive' if exclusive else ''}"
         return self._memo(key, frames, lambda f: self._encoder_segments(f, exclusive, batch))
+
+    def encoder_packed(self, lengths: tuple[int, ...], exclusive: bool = False) -> Sequence[Segment]:
+        """One encoder call over chunks of unequal lengths without padding (cuDNN packed sequences, padding-free
+        attention): each frame-parallel op sees the members' rows summed; a recurrent block runs as many steps
+        as its longest member, each on the members still active. Equal lengths are exactly encoder_batch().
+
+        | ops              | padded (encoder_batch)      | packed                                          |
+        |------------------|-----------------------------|-------------------------------------------------|
+        | frame-parallel   | b x rows(f_1)               | sum_i rows(f_i)                                 |
+        | recurrent block  | steps(f_1) steps at b rows  | steps(f_k) - steps(f_k+1) steps at k rows, k=b..1 |
+        """
+        ordered = tuple(sorted(lengths, reverse=True))
+        if ordered[0] == ordered[-1]:
+            return self.encoder_batch(ordered[0], len(ordered), exclusive)
+        key = f"encoder_packed{'_exclusive' if exclusive else ''}"
+        return self._memo(key, ordered, lambda ls: self._packed_segments(ls, exclusive))  # type: ignore[arg-type]
+
+    def _packed_segments(self, lengths: tuple[int, ...], exclusive: bool) -> list[Segment]:
+        segments: list[Segment] = self._launch("encoder")
+        block: list[Op] = []
+        for op in self.encoder_ops + (None,):
+            if op is not None and op.trigger is Trigger.ENCODER_RECURRENT:
+                block.append(op)
+                continue
+            if block:
+                segments += [self._staged_load(o) for o in block if o.weight in self.ctx.residency.staged]
+                steps = [block[0].invocations(f) for f in lengths] + [0]
+                for active in range(len(lengths), 0, -1):   # all members first, the longest alone last
+                    if steps[active - 1] > steps[active]:
+                        segments += self._recurrent_steps(block, steps[active - 1] - steps[active], exclusive, active)
+                block = []
+            if op is not None:
+                segments.append(_segment(self.op_cost(op, sum(op.rows_per_invocation(f) for f in lengths))))
+        return segments
 
 
 DECODER_CALL_TRIGGERS = (Trigger.PREDICTION_CALL, Trigger.JOINT_CALL)

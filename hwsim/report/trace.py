@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 from hwsim.jsonout import dumps
 from hwsim.sim.costs import OpInfo
-from hwsim.sim.engine import TraceRecord
+from hwsim.sim.records import TraceRecord
 from hwsim.units import US_PER_S
 
 LANE_GROUPS = ("encoder", "prediction", "joint", "link", "host")

@@ -1,2 +1,2 @@
-"""Serving a fleet (glue around hwsim.sim.serving): load generation, chip memory, one run's summary, capacity
+"""Serving a fleet (glue around the engine, hwsim.sim.fleet): load generation, chip memory, one run's summary, capacity
 search and the executors that run many points."""

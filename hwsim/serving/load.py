@@ -20,9 +20,8 @@ import numpy as np
 from hwsim.errors import SpecError
 from hwsim.limits import ALLOW_LARGE_FLAG, MAX_LENGTHS_FILE_BYTES, active_limits
 from hwsim.readers import read_bytes
-from hwsim.sim.engine import RunShape
+from hwsim.sim.entities import Chunk, RunShape, Utterance
 from hwsim.sim.schedule import DecodeSchedule
-from hwsim.sim.serving.entities import Chunk, Utterance
 
 LENGTHS_STREAM, ARRIVALS_STREAM, OFFSETS_STREAM = 1, 2, 3
 DRAW_BLOCK = 1024

@@ -16,10 +16,11 @@ from hwsim.errors import SpecError
 from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
-from hwsim.sim.engine import TraceRecord
-from hwsim.sim.serving.engine import ServingConfig, ServingEngine, ServingRun
-from hwsim.sim.serving.entities import Utterance
-from hwsim.sim.serving.policies import Batching
+from hwsim.serving.order import Order, arrange
+from hwsim.sim.entities import Utterance
+from hwsim.sim.fleet import ServingConfig, ServingEngine, ServingRun
+from hwsim.sim.policies import Batching, Padding
+from hwsim.sim.records import TraceRecord
 from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule, prepare
 
 HOURS = 1000.0
@@ -54,6 +55,8 @@ class ServeRequest:
     max_wait_s: float = 0.01
     chips: int = 1
     trace_limit: int = 0
+    order: Order | None = None        # None: sorted offline, arrival otherwise (hwsim.serving.order)
+    padding: Padding = Padding.PADDED
 
     def __post_init__(self) -> None:
         checks = (("--utterances", self.utterances, 1), ("--streams", self.streams, 1),
@@ -67,6 +70,16 @@ class ServeRequest:
                 raise SpecError(None, flag, "expected a number > 0", value)
         if not (self.max_wait_s >= 0 and math.isfinite(self.max_wait_s)):
             raise SpecError(None, "--max-wait-s", "expected a number >= 0", self.max_wait_s)
+        if self.scenario is not Scenario.OFFLINE and self.order not in (None, Order.ARRIVAL):
+            raise SpecError(None, "--order", f"expected arrival for --scenario {self.scenario.value} (requests are "
+                            "served as they arrive; sorted and bucketed reorder an offline run)", self.order.value)
+
+    @property
+    def queue_order(self) -> Order:
+        """The order utterances queue in: --order, else sorted offline (see hwsim.serving.order) and arrival."""
+        if self.order is not None:
+            return self.order
+        return Order.SORTED if self.scenario is Scenario.OFFLINE else Order.ARRIVAL
 
     def with_load(self, load: float) -> "ServeRequest":
         """The same point at another load: a rate (server) or a stream count (streaming)."""
@@ -207,7 +220,7 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
           on_progress: ServeProgress | None = None) -> ServeResult:
     """`schedules`: see build_load (it must belong to `prepared`). `on_progress(phase, done, total)`: a progress
     bar's feed, first per decode schedule drawn (SCHEDULES_PHASE; total known offline only), then as utterances
-    finish (SIMULATED_PHASE; at most hwsim.sim.serving.engine.PROGRESS_STEPS times a run)."""
+    finish (SIMULATED_PHASE; at most hwsim.sim.fleet.PROGRESS_STEPS times a run)."""
     prepared = prepared or prepare(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
@@ -224,10 +237,12 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     require_fits(memory, prepared.device)
     batch = memory.batch_cap(request.max_batch)
     streaming = request.scenario is Scenario.STREAMING
-    live_cap = max(batch, memory.max_concurrent_streams(batch)) if streaming else None
+    utterances = arrange(utterances, request.queue_order, batch, request.base.seed)
+    # continuous batching keeps every utterance live whose state fits in memory; a step takes up to `batch`
+    live_cap = max(batch, memory.max_concurrent_streams(batch))
     # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
-                           request.trace_limit, live_cap, coarse_encoder=streaming)
+                           request.trace_limit, live_cap, coarse_encoder=streaming, padding=request.padding)
     finished = None if on_progress is None else partial(on_progress, SIMULATED_PHASE)
     run = ServingEngine(prepared.costs, config, on_progress=finished).run(utterances)
     return _result(request, prepared, run, memory, batch)
@@ -243,15 +258,25 @@ def percentiles(values: np.ndarray) -> dict[str, float]:
 
 
 def _frames(run: ServingRun) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    utts = pd.DataFrame([{**r.__dict__, "latency_s": r.latency_s, "queue_s": r.queue_s}
+    utts = pd.DataFrame([{**r.__dict__, "latency_s": r.latency_s, "queue_s": r.queue_s, "service_s": r.service_s}
                          for log in run.chips for r in log.utterances])
     utts = utts.sort_values("uid", kind="stable").reset_index(drop=True)
     batches = pd.DataFrame([b.__dict__ for log in run.chips for b in log.batches],
-                           columns=["chip", "kind", "size", "rows", "start_s", "end_s"])
+                           columns=["chip", "kind", "size", "rows", "start_s", "end_s", "padding_rows"])
     chunks = pd.DataFrame([c.__dict__ for log in run.chips for c in log.chunks],
                           columns=["uid", "chunk", "arrival_s", "done_s"])
     chunks["latency_s"] = chunks.done_s - chunks.arrival_s
     return utts, batches, chunks
+
+
+def padding_waste(batches: pd.DataFrame) -> dict[str, float]:
+    """Per kind of call, the fraction of the work charged that was padding (encoder frames, decoder joint rows)."""
+    waste = {}
+    for kind in ("encoder", "decoder"):
+        calls = batches[batches.kind == kind]
+        rows = float(calls["rows"].sum())
+        waste[kind] = float(calls["padding_rows"].sum()) / rows if rows else 0.0
+    return waste
 
 
 def _sum_over_chips(per_chip: list[dict[str, float]]) -> dict[str, float]:
@@ -282,6 +307,10 @@ def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: 
         "rtfx": rtfx,
         "latency_s": percentiles(utts.latency_s.to_numpy()),
         "queue_s": percentiles(utts.queue_s.to_numpy()),
+        "service_s": percentiles(utts.service_s.to_numpy()),
+        "mean_in_system": run.occupancy_s / span if span > 0 else 0.0,
+        "order": request.queue_order.value, "padding": request.padding.value,
+        "padding_waste": padding_waste(batches),
         "utilization": {name: seconds / (request.chips * span) for name, seconds in busy.items()},
         "components_busy_s": _sum_over_chips([log.components_s for log in run.chips]),
         "batch": {"mean": float(decoder.mean()), "max": int(decoder.max()),

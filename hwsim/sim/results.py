@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hwsim.sim.engine import EngineRun, TraceRecord, WaitRecord
+from hwsim.sim.records import TraceRecord, WaitRecord
+from hwsim.sim.utterance import EngineRun
 from hwsim.sim.schedule import DecodeSchedule
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")

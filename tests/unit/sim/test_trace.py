@@ -8,7 +8,7 @@ import pytest
 
 from hwsim.report.trace import chrome_trace
 from hwsim.sim.costs import OpInfo, Segment
-from hwsim.sim.engine import TraceRecord
+from hwsim.sim.records import TraceRecord
 
 
 def _slices(trace):

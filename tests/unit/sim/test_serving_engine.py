@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from hwsim.sim.costs import Segment
-from hwsim.sim.engine import Engine, RunShape
+from hwsim.sim.entities import Chunk, RunShape, Utterance
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
-from hwsim.sim.serving.engine import ServingConfig, ServingEngine
-from hwsim.sim.serving.entities import Chunk, Utterance
-from hwsim.sim.serving.policies import Batching
+from hwsim.sim.fleet import ServingConfig, ServingEngine
+from hwsim.sim.policies import Batching, Padding
+from hwsim.sim.utterance import run_utterance
 
 MS = 1e-3
 
@@ -23,6 +23,12 @@ class FakeCosts:
 
     def encoder_batch(self, frames, batch, exclusive=False):
         return (Segment("matrix", "encoder", frames * MS * (1 + 0.5 * (batch - 1)), "enc"),)
+
+    def encoder_packed(self, lengths, exclusive=False):
+        """Packed sequences: the frames between the k-th and (k+1)-th longest run at batch k."""
+        ends = [*lengths, 0]
+        return (Segment("matrix", "encoder", sum((ends[k] - ends[k + 1]) * MS * (1 + 0.5 * k)
+                                                 for k in range(len(lengths))), "enc"),)
 
     def prediction(self, rows):
         return (Segment("matrix", "prediction", MS + rows * 0.1 * MS, "pred"),)
@@ -54,23 +60,37 @@ def whole(uid: int, frames: int, sched: DecodeSchedule, at: float = 0.0) -> Utte
     return Utterance(uid, at, frames * 0.01, (Chunk(at, frames, sched.frames),), sched)
 
 
-def run(utts, batching=Batching.STATIC, max_batch=1, chips=1, max_wait_s=0.0, trace=0):
-    engine = ServingEngine(FakeCosts(), ServingConfig(batching, max_batch, max_wait_s, chips, trace_limit=trace))
+def run(utts, batching=Batching.STATIC, max_batch=1, chips=1, max_wait_s=0.0, trace=0, padding=Padding.PACKED,
+        live_cap=None):
+    engine = ServingEngine(FakeCosts(), ServingConfig(batching, max_batch, max_wait_s, chips, trace_limit=trace,
+                                                      padding=padding, live_cap=live_cap))
     result = engine.run(utts)
     records = {r.uid: r for log in result.chips for r in log.utterances}
     return result, records
 
 
 def test_static_batch_of_two_has_the_hand_computed_total():
-    # encoder batch of 2 padded to 6 frames: 6 ms x 1.5 = 9 ms; step 1 (both): pred 2 rows 1.2 + joint 2.2 +
-    # transfer 0.2 + search 0.2 = 3.8 ms; step 2 (both): pred 1 row 1.1 + joint 3 rows 2.3 + 0.3 + 0.3 = 4.0 ms
-    # -> u0 done at 16.8 ms; step 3 (u1 alone): joint 2.2 + 0.2 + 0.2 = 2.6 ms -> 19.4 ms.
+    # packed encoder over 6 and 4 frames: 4 frames at batch 2 (4 x 1.5 = 6 ms) + 2 at batch 1 = 8 ms; step 1 (both):
+    # pred 2 rows 1.2 + joint 2.2 + transfer 0.2 + search 0.2 = 3.8 ms; step 2 (both): pred 1 row 1.1 + joint 3 rows
+    # 2.3 + 0.3 + 0.3 = 4.0 ms -> u0 done at 15.8 ms; step 3 (u1 alone): joint 2.2 + 0.2 + 0.2 = 2.6 ms -> 18.4 ms.
     result, records = run([whole(0, 4, U0), whole(1, 6, U1)], max_batch=2)
-    assert records[0].done_s == pytest.approx(16.8 * MS, rel=1e-12)
-    assert records[1].done_s == pytest.approx(19.4 * MS, rel=1e-12)
-    assert result.makespan_s == pytest.approx(19.4 * MS, rel=1e-12)
+    assert records[0].done_s == pytest.approx(15.8 * MS, rel=1e-12)
+    assert records[1].done_s == pytest.approx(18.4 * MS, rel=1e-12)
+    assert result.makespan_s == pytest.approx(18.4 * MS, rel=1e-12)
     sizes = [(b.kind, b.size) for b in result.chips[0].batches]
     assert sizes == [("encoder", 2), ("decoder", 2), ("decoder", 2), ("decoder", 1)]
+
+
+def test_a_padded_static_batch_keeps_finished_members_rows():
+    # padded encoder: 6 frames x 1.5 = 9 ms, so u0 is done at 16.8 ms; step 3 still carries u0's beam row:
+    # prediction 1 row 1.1 + joint 3 rows 2.3 + transfer 0.3 + search 0.2 (the host skips finished members)
+    # = 3.9 ms -> 20.7 ms.
+    result, records = run([whole(0, 4, U0), whole(1, 6, U1)], max_batch=2, padding=Padding.PADDED)
+    assert records[0].done_s == pytest.approx(16.8 * MS, rel=1e-12)
+    assert records[1].done_s == pytest.approx(20.7 * MS, rel=1e-12)
+    encoder, *decoder = result.chips[0].batches
+    assert (encoder.rows, encoder.padding_rows) == (12, 2)
+    assert [b.padding_rows for b in decoder] == [0, 0, 1]
 
 
 def test_batch_of_one_runs_utterances_back_to_back():
@@ -83,7 +103,7 @@ def test_batch_of_one_runs_utterances_back_to_back():
 
 def test_one_utterance_equals_the_single_utterance_engine():
     costs = FakeCosts()
-    single = Engine({r: 1 for r in ("matrix", "vector", "memory", "cpu", "link")}).run(costs, RunShape(6, 1), U1)
+    single = run_utterance(costs, RunShape(6, 1), U1)
     result, _ = run([whole(0, 6, U1)])
     assert result.makespan_s == single.total_s
 
@@ -91,9 +111,11 @@ def test_one_utterance_equals_the_single_utterance_engine():
 def test_continuous_refills_a_freed_slot_static_waits_for_the_whole_batch():
     utts = [whole(0, 4, U0), whole(1, 6, U1), whole(2, 4, U0)]
     _, static = run(utts, Batching.STATIC, max_batch=2)
-    _, continuous = run(utts, Batching.CONTINUOUS, max_batch=2)
+    _, continuous = run(utts, Batching.CONTINUOUS, max_batch=2, live_cap=2)   # memory holds two
     assert static[2].admitted_s == static[1].done_s
     assert continuous[2].admitted_s == continuous[0].done_s < continuous[1].done_s
+    _, unbounded = run(utts, Batching.CONTINUOUS, max_batch=2)                # all live; steps take two at a time
+    assert [unbounded[i].admitted_s for i in range(3)] == [0.0, 0.0, 0.0]
 
 
 def test_dynamic_batching_waits_at_most_max_wait():
@@ -149,7 +171,7 @@ def test_streaming_live_set_can_exceed_the_step_batch():
 
 
 def test_progress_callback_counts_finished_utterances_a_bounded_number_of_times(monkeypatch):
-    import hwsim.sim.serving.engine as serving_engine
+    import hwsim.sim.fleet as serving_engine
 
     monkeypatch.setattr(serving_engine, "PROGRESS_STEPS", 3)   # at most ~3 calls, whatever the utterance count
     calls: list[tuple[int, int]] = []

@@ -1,16 +1,23 @@
-"""The serving engine: arrivals (utterances and their audio chunks), a dispatcher over replica chips, the run."""
+"""The engine: arrivals (utterances and their audio chunks), a dispatcher over replica chips, the run.
+
+One engine serves both verbs: `serve` runs it over a load, `simulate` over one utterance at batch 1
+(hwsim.sim.utterance). It only looks costs up through the CallCosts protocol; it never reads specs or computes
+a cost per event.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+import math
+
 import simpy
 
+from hwsim.sim.chip import Chip, ChipLog, Live
 from hwsim.sim.costs import CallCosts
-from hwsim.sim.serving.chip import Chip, ChipLog, Live
-from hwsim.sim.serving.entities import Utterance
-from hwsim.sim.serving.policies import Batching, make_policy
+from hwsim.sim.entities import Utterance
+from hwsim.sim.policies import Batching, Padding, make_policy
 
 RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
 PROGRESS_STEPS = 1000  # progress callbacks per run at most (one counter check per finished utterance)
@@ -24,10 +31,16 @@ class ServingConfig:
 
     Attributes:
         max_batch: utterances in one decoder step or encoder call (already capped by memory).
-        live_cap: utterances a chip holds state for at once under continuous batching (None: max_batch); real-time
-            streams hold state while they talk, so streaming sets it to the chip's max concurrent streams.
+        live_cap: utterances a chip holds state for at once under continuous batching (the chip's memory bound;
+            None: no bound). Static and dynamic batches hold max_batch.
+        padding: how a batch of unequal members is charged (hwsim.sim.policies).
         coarse_encoder: charge a chunk's recurrent encoder steps as one segment per resource (same busy time,
             ~10x fewer events for LSTM encoders; other work cannot interleave inside one chunk's recurrent steps).
+        units: units per resource (default 1 each); a hold takes one unit.
+        trace_limit: segments each chip records for the Chrome trace (0: none, math.inf: all).
+        record_waits: record WaitRecords (waits for frames and busy resources; simulate's critical path).
+        chip_names: prefix processes and resources with the chip ("chip0.decoder", "chip0/matrix"); simulate's
+            single chip uses the plain names.
     """
 
     batching: Batching = Batching.CONTINUOUS
@@ -35,22 +48,35 @@ class ServingConfig:
     max_wait_s: float = 0.0
     chips: int = 1
     overlap: bool = True
-    trace_limit: int = 0          # segments recorded for the Chrome trace (0 = none)
+    trace_limit: float = 0
     live_cap: int | None = None
-    coarse_encoder: bool = False  # chunk encoders as one segment per resource (CallCosts' exclusive form)
+    coarse_encoder: bool = False
+    padding: Padding = Padding.PADDED
+    units: dict[str, int] = field(default_factory=dict)
+    record_waits: bool = False
+    chip_names: bool = True
 
     @property
-    def admission_limit(self) -> int:
-        if self.batching is Batching.CONTINUOUS and self.live_cap is not None:
-            return self.live_cap
+    def continuous(self) -> bool:
+        return self.batching is Batching.CONTINUOUS
+
+    @property
+    def admission_limit(self) -> float:
+        if self.continuous:
+            return math.inf if self.live_cap is None else self.live_cap
         return self.max_batch
 
 
 @dataclass
 class ServingRun:
+    """A finished run. `occupancy_s`: the integral over time of utterances in the system (arrived, not finished),
+    counted as they come and go, so occupancy_s / span is the mean number in the system (Little's L)."""
+
     makespan_s: float
     chips: list[ChipLog] = field(default_factory=list)
     events: int = 0
+    occupancy_s: float = 0.0
+    end_s: float = 0.0    # the simulation clock when nothing was left to do
 
 
 class ServingEngine:
@@ -60,16 +86,24 @@ class ServingEngine:
     def __init__(self, costs: CallCosts, config: ServingConfig, resources: Sequence[str] = RESOURCES,
                  on_progress: Progress | None = None):
         self.env = simpy.Environment()
-        self.costs, self.config, self.trace_limit = costs, config, config.trace_limit
+        self.costs, self.config, self.resources = costs, config, tuple(resources)
         self.arrivals_done = False
         self.on_progress = on_progress
         self.finished, self.total, self.next_report = 0, 0, 0
-        self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s),
-                           config.max_batch, resources, config.overlap) for i in range(config.chips)]
+        self.in_system, self.occupancy_s, self._counted_at = 0, 0.0, 0.0
+        self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s))
+                      for i in range(config.chips)]
+
+    def _count(self, change: int) -> None:
+        now = self.env.now
+        self.occupancy_s += self.in_system * (now - self._counted_at)
+        self.in_system += change
+        self._counted_at = now
 
     def _arrivals(self, lives: list[Live]) -> Iterable[simpy.Event]:
         env = self.env
-        events = sorted(((c.arrival_s, lv.utt.uid, index, lv) for lv in lives
+        # equal arrival times keep the list's order (offline: the run's --order)
+        events = sorted(((c.arrival_s, position, index, lv) for position, lv in enumerate(lives)
                          for index, c in enumerate(lv.utt.chunks)), key=lambda e: e[:3])
         chip_of: dict[int, Chip] = {}
         remaining = len(lives)
@@ -78,6 +112,7 @@ class ServingEngine:
                 yield env.timeout(arrival_s - env.now)
             lv.arrived += 1
             if index == 0:
+                self._count(+1)
                 chip = min(self.chips, key=lambda c: (c.load, c.index))
                 chip_of[id(lv)] = chip
                 chip.assign(lv)
@@ -90,6 +125,7 @@ class ServingEngine:
     def utterance_finished(self) -> None:
         """A counter, and every total/PROGRESS_STEPS utterances and at the last one the progress callback (a bar)."""
         self.finished += 1
+        self._count(-1)
         if (self.finished >= self.next_report or self.finished == self.total) and self.on_progress is not None:
             self.next_report = self.finished + max(1, self.total // PROGRESS_STEPS)
             self.on_progress(self.finished, self.total)
@@ -110,4 +146,4 @@ class ServingEngine:
         if done != len(utterances):
             raise RuntimeError(f"serving run ended with {len(utterances) - done} unfinished utterances")
         makespan = max((r.done_s for log in logs for r in log.utterances), default=0.0)
-        return ServingRun(makespan, logs, sum(log.holds for log in logs))
+        return ServingRun(makespan, logs, sum(log.holds for log in logs), self.occupancy_s, self.env.now)

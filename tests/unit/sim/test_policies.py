@@ -2,7 +2,7 @@
 
 import pytest
 
-from hwsim.sim.serving.policies import (
+from hwsim.sim.policies import (
     POLICIES, Admission, Batching, ContinuousBatching, DynamicBatching, StaticBatching, register,
 )
 

@@ -1,0 +1,375 @@
+"""One chip: its lanes, its admission queue and live set, and the workers that share the lanes.
+
+- encoder worker: one batched encoder call over the pending chunks of live utterances (up to the step batch);
+- decoder worker: one batched decoder step (one prediction call, one joint call, one transfer, one search) over
+  every live utterance whose next step has its encoder frame (up to the step batch, oldest admitted first);
+- HMM worker (hybrid models): the host's search over each newly encoded chunk.
+
+`simulate` is this chip running one utterance at batch 1 (hwsim.sim.utterance), so a single utterance and a
+loaded service share the step order, frame gating, overlap switch and resource holding.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+import simpy
+
+from hwsim.sim.costs import CallCosts, Segment
+from hwsim.sim.policies import BatchPolicy, Padding
+from hwsim.sim.records import BatchRecord, ChunkRecord, TraceRecord, UtteranceRecord, WaitRecord
+
+if TYPE_CHECKING:
+    from hwsim.sim.entities import Utterance
+    from hwsim.sim.fleet import ServingEngine
+
+
+class Lane:
+    """One resource of a chip (matrix, vector, memory, cpu, link) with `units` identical units, served FIFO.
+
+    Lighter than simpy.Resource: an uncontended hold costs one timeout event instead of three.
+    """
+
+    __slots__ = ("free", "waiters")
+
+    def __init__(self, units: int = 1) -> None:
+        if units < 1:
+            raise ValueError("a lane has at least one unit")
+        self.free = units
+        self.waiters: deque[simpy.Event] = deque()
+
+
+class Live:
+    """Runtime state of one utterance on a chip (queued, then admitted until done)."""
+
+    __slots__ = ("utt", "steps", "bounds", "queued_s", "admitted_s", "arrived", "encoded_chunks", "encoded_frames",
+                 "encode_queued", "step", "next_chunk", "ready", "seq", "searched_frames")
+
+    def __init__(self, utt: "Utterance") -> None:
+        self.utt = utt
+        self.steps = utt.schedule.steps if utt.schedule is not None else ()
+        # decoder steps that need only frames of chunks 0..c, per chunk c (steps are in frame order)
+        frames = [s.frame for s in self.steps]
+        self.bounds = [bisect.bisect_left(frames, c.encoder_frames) for c in utt.chunks]
+        self.queued_s = self.admitted_s = -1.0
+        self.arrived = self.encoded_chunks = self.encoded_frames = self.step = self.next_chunk = 0
+        self.seq = self.searched_frames = 0
+        self.encode_queued = self.ready = False
+
+
+def batched_encoder(costs: CallCosts, frames: int, batch: int, exclusive: bool) -> Sequence[Segment]:
+    """Encoder segments for `batch` chunks padded to `frames` input frames each."""
+    if batch == 1:
+        return costs.encoder(frames, exclusive)
+    return costs.encoder_batch(frames, batch, exclusive)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class CompiledCall:
+    """Segments of one call with their lanes (zero-length ones dropped) and the busy time they add."""
+
+    steps: tuple[tuple[Lane, float, Segment], ...]
+    busy_s: tuple[tuple[str, float], ...]
+    components_s: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, segments: Sequence[Segment], lanes: dict[str, Lane]) -> "CompiledCall":
+        kept = [s for s in segments if s.duration_s > 0]
+        busy: dict[str, float] = {}
+        components: dict[str, float] = {}
+        for seg in kept:
+            busy[seg.resource] = busy.get(seg.resource, 0.0) + seg.duration_s
+            components[seg.component] = components.get(seg.component, 0.0) + seg.duration_s
+        return cls(tuple((lanes[s.resource], s.duration_s, s) for s in kept), tuple(busy.items()),
+                   tuple(components.items()))
+
+
+@dataclass
+class ChipLog:
+    """What a chip records: busy time per resource and component, batches, finished utterances and chunks, trace
+    segments and waits (when asked for), and when each process last ended work."""
+
+    busy_s: dict[str, float] = field(default_factory=dict)
+    components_s: dict[str, float] = field(default_factory=dict)
+    batches: list[BatchRecord] = field(default_factory=list)
+    utterances: list[UtteranceRecord] = field(default_factory=list)
+    chunks: list[ChunkRecord] = field(default_factory=list)
+    trace: list[TraceRecord] = field(default_factory=list)
+    waits: list[WaitRecord] = field(default_factory=list)
+    process_end_s: dict[str, float] = field(default_factory=dict)
+    holds: int = 0
+
+    def add(self, call: CompiledCall) -> None:
+        for name, seconds in call.busy_s:
+            self.busy_s[name] += seconds
+        for name, seconds in call.components_s:
+            self.components_s[name] = self.components_s.get(name, 0.0) + seconds
+        self.holds += len(call.steps)
+
+
+class Chip:
+    def __init__(self, index: int, engine: "ServingEngine", policy: BatchPolicy):
+        config = engine.config
+        self.index, self.engine, self.env, self.costs = index, engine, engine.env, engine.costs
+        self.policy, self.max_batch = policy, config.max_batch
+        self.packed = config.padding is Padding.PACKED
+        self.fixed_batches = not config.continuous   # static / dynamic: a batch runs to completion
+        self.record_waits, self.trace_limit = config.record_waits, config.trace_limit
+        shared = Lane()
+        self.lanes = {name: (Lane(config.units.get(name, 1)) if config.overlap else shared)
+                      for name in engine.resources}
+        self.log = ChipLog(busy_s={name: 0.0 for name in engine.resources})
+        self.names = {p: (f"chip{index}.{p}" if config.chip_names else p) for p in ("encoder", "decoder", "hmm_search")}
+        self.queue: deque[Live] = deque()
+        self.live = self.admitted = 0
+        self.encode_pending: deque[Live] = deque()
+        self.hmm_pending: deque[Live] = deque()
+        self.ready: list[tuple[int, Live]] = []      # heap by admission order
+        self.padding = (0, 0, 0)                     # rows a fixed batch's finished members still occupy (padded)
+        self._compiled: dict[tuple, CompiledCall] = {}
+        self._wakes: dict[str, simpy.Event | None] = {"encoder": None, "decoder": None, "hmm_search": None}
+        self._timer_at: float | None = None
+        self.env.process(self._encoder_worker())
+        self.env.process(self._decoder_worker())
+        self.env.process(self._hmm_worker())
+
+    # ---- load ----
+    @property
+    def load(self) -> int:
+        return len(self.queue) + self.live
+
+    def assign(self, lv: Live) -> None:
+        lv.queued_s = self.env.now
+        self.queue.append(lv)
+        self.try_admit()
+
+    def chunk_arrived(self, lv: Live) -> None:
+        if lv.admitted_s >= 0 and not lv.encode_queued:
+            self._queue_encode(lv)
+
+    def try_admit(self) -> None:
+        now = self.env.now
+        oldest = now - self.queue[0].queued_s if self.queue else 0.0
+        admission = self.policy.admit(len(self.queue), self.live, oldest, self.engine.arrivals_done)
+        if admission.count and self.fixed_batches:
+            self.padding = (0, 0, 0)
+        for _ in range(admission.count):
+            lv = self.queue.popleft()
+            lv.admitted_s = now
+            lv.seq = self.admitted
+            self.admitted += 1
+            self.live += 1
+            if lv.arrived > lv.encoded_chunks:
+                self._queue_encode(lv)
+        if admission.count == 0 and admission.recheck_after_s is not None:
+            self._set_timer(now + admission.recheck_after_s)
+
+    def _set_timer(self, at: float) -> None:
+        if self._timer_at is not None and self._timer_at <= at:
+            return
+        self._timer_at = at
+        timeout = self.env.timeout(max(0.0, at - self.env.now))
+        timeout.callbacks.append(self._timer_fired)
+
+    def _timer_fired(self, _event: simpy.Event) -> None:
+        self._timer_at = None
+        self.try_admit()
+
+    def _queue_encode(self, lv: Live) -> None:
+        lv.encode_queued = True
+        self.encode_pending.append(lv)
+        self._wake("encoder")
+
+    def _wake(self, worker: str) -> None:
+        wake = self._wakes[worker]
+        if wake is not None:
+            self._wakes[worker] = None
+            wake.succeed()
+
+    def _idle(self, worker: str) -> Iterable[simpy.Event]:
+        """Sleep until woken; a decoder or search idle while an utterance is live was waiting for frames."""
+        start = self.env.now
+        self._wakes[worker] = wake = self.env.event()
+        yield wake
+        if self.record_waits and worker != "encoder" and self.live and self.env.now > start:
+            self.log.waits.append(WaitRecord(self.names[worker], "frames", start, self.env.now))
+
+    # ---- work ----
+    def _call(self, key: tuple, build: Callable[[], Sequence[Segment]]) -> CompiledCall:
+        """A call's segments bound to this chip's lanes, with its busy totals; built once per key."""
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = CompiledCall.of(build(), self.lanes)
+        return compiled
+
+    def _run(self, process: str, call: CompiledCall) -> Iterable[simpy.Event]:
+        env, log = self.env, self.log
+        tracing = len(log.trace) < self.trace_limit
+        for lane, duration, seg in call.steps:
+            if lane.free:
+                lane.free -= 1
+            else:
+                asked = env.now
+                handover = env.event()
+                lane.waiters.append(handover)
+                yield handover
+                if self.record_waits and env.now > asked:
+                    log.waits.append(WaitRecord(process, f"resource:{seg.resource}", asked, env.now))
+            start = env.now
+            yield env.timeout(duration)
+            if lane.waiters:
+                lane.waiters.popleft().succeed()
+            else:
+                lane.free += 1
+            if tracing and len(log.trace) < self.trace_limit:
+                log.trace.append(self._record(process, seg, start))
+        log.add(call)
+        log.process_end_s[process] = env.now
+
+    def _record(self, process: str, seg: Segment, start: float) -> TraceRecord:
+        """A trace record; a single chip's (simulate) keeps the segment's per-op detail, a fleet's one slice each."""
+        if self.engine.config.chip_names:
+            return TraceRecord(process, seg.component, seg.label, f"chip{self.index}/{seg.resource}", start,
+                               self.env.now)
+        return TraceRecord(process, seg.component, seg.label, seg.resource, start, self.env.now, seg)
+
+    def _encoder_call(self, frames: list[int], exclusive: bool) -> tuple[CompiledCall, int, int]:
+        """The call over chunks of `frames` input frames, the frames it charges and how many of those are padding."""
+        longest, size, useful = max(frames), len(frames), sum(frames)
+        if self.packed and min(frames) != longest:
+            lengths = tuple(sorted(frames, reverse=True))
+            call = self._call(("packed", lengths, exclusive),
+                              lambda: self.costs.encoder_packed(lengths, exclusive))  # type: ignore[attr-defined]
+            return call, useful, 0
+        call = self._call(("encoder", size, longest, exclusive),
+                          lambda: batched_encoder(self.costs, longest, size, exclusive))
+        return call, longest * size, longest * size - useful
+
+    def _encoder_worker(self) -> Iterable[simpy.Event]:
+        env, pending, name = self.env, self.encode_pending, self.names["encoder"]
+        coarse = self.engine.config.coarse_encoder
+        while True:
+            if not pending:
+                yield from self._idle("encoder")
+                continue
+            batch = [pending.popleft() for _ in range(min(self.max_batch, len(pending)))]
+            frames = [lv.utt.chunks[lv.encoded_chunks].input_frames for lv in batch]
+            exclusive = coarse or all(lv.utt.whole for lv in batch)
+            call, rows, padding = self._encoder_call(frames, exclusive)
+            start = env.now
+            yield from self._run(name, call)
+            self.log.batches.append(BatchRecord(self.index, "encoder", len(batch), rows, start, env.now, padding))
+            for lv in batch:
+                self._encoded(lv)
+            if self.ready:
+                self._wake("decoder")
+            if self.hmm_pending:
+                self._wake("hmm_search")
+
+    def _encoded(self, lv: Live) -> None:
+        lv.encoded_frames = lv.utt.chunks[lv.encoded_chunks].encoder_frames
+        lv.encoded_chunks += 1
+        lv.encode_queued = False
+        if lv.arrived > lv.encoded_chunks:
+            self._queue_encode(lv)
+        if lv.utt.schedule is None:
+            self.hmm_pending.append(lv)
+            return
+        self._chunks_done(lv)
+        if not lv.ready and lv.step < len(lv.steps) and lv.steps[lv.step].frame < lv.encoded_frames:
+            lv.ready = True
+            heapq.heappush(self.ready, (lv.seq, lv))
+
+    def _chunks_done(self, lv: Live) -> None:
+        while lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
+            chunk = lv.utt.chunks[lv.next_chunk]
+            self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, chunk.arrival_s, self.env.now))
+            lv.next_chunk += 1
+
+    def _take_ready(self) -> list[Live]:
+        """Up to the step batch of ready utterances, oldest admitted first (the rest wait for the next step)."""
+        ready = self.ready
+        if len(ready) <= self.max_batch:
+            batch = [lv for _, lv in ready]
+            ready.clear()
+            return batch
+        return [heapq.heappop(ready)[1] for _ in range(self.max_batch)]
+
+    def _decoder_worker(self) -> Iterable[simpy.Event]:
+        env, costs, name = self.env, self.costs, self.names["decoder"]
+        while True:
+            if not self.ready:
+                yield from self._idle("decoder")
+                continue
+            batch = self._take_ready()
+            prediction_rows, joint_rows, hyps = self.padding if not self.packed else (0, 0, 0)
+            padding = joint_rows
+            for lv in batch:
+                step = lv.steps[lv.step]
+                prediction_rows += step.prediction_rows
+                joint_rows += step.joint_rows
+                hyps += step.hyps
+            start = env.now
+            if prediction_rows:
+                yield from self._run(name, self._call(("prediction", prediction_rows),
+                                                      lambda: costs.prediction(prediction_rows)))
+            yield from self._run(name, self._call(("joint", joint_rows), lambda: costs.joint(joint_rows)))
+            yield from self._run(name, self._call(("transfer", joint_rows), lambda: costs.transfer(joint_rows)))
+            yield from self._run(name, self._call(("search", hyps), lambda: costs.search(hyps)))
+            self.log.batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, start, env.now,
+                                                padding))
+            if self._advance(batch):
+                self.try_admit()
+
+    def _advance(self, batch: list[Live]) -> bool:
+        """Move every stepped utterance on; True when one finished (a slot freed)."""
+        finished = False
+        for lv in batch:
+            lv.step += 1
+            self._chunks_done(lv)
+            if lv.step == len(lv.steps):
+                lv.ready = False
+                finished = True
+                if self.fixed_batches:  # its beam's rows stay in a padded batch until the batch ends
+                    beam = lv.utt.schedule.beam
+                    pred, joint, hyps = self.padding
+                    self.padding = (pred + beam, joint + beam, hyps)
+                self._finish(lv)
+            elif lv.steps[lv.step].frame < lv.encoded_frames:
+                heapq.heappush(self.ready, (lv.seq, lv))
+            else:
+                lv.ready = False
+        return finished
+
+    def _hmm_worker(self) -> Iterable[simpy.Event]:
+        """Hybrid models: the host searches each chunk's new encoder frames as it is encoded, in order."""
+        env, costs, name, pending = self.env, self.costs, self.names["hmm_search"], self.hmm_pending
+        while True:
+            if not pending:
+                yield from self._idle("hmm_search")
+                continue
+            lv = pending.popleft()
+            available = lv.utt.chunks[lv.next_chunk].encoder_frames
+            frames = available - lv.searched_frames
+            start = env.now
+            yield from self._run(name, self._call(("hmm", frames), lambda: costs.hmm_search(frames)))
+            self.log.batches.append(BatchRecord(self.index, "hmm_search", 1, frames, start, env.now))
+            lv.searched_frames = available
+            self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, lv.utt.chunks[lv.next_chunk].arrival_s,
+                                               env.now))
+            lv.next_chunk += 1
+            if lv.next_chunk == len(lv.utt.chunks):
+                self._finish(lv)
+                self.try_admit()
+
+    def _finish(self, lv: Live) -> None:
+        u = lv.utt
+        self.live -= 1
+        self.engine.utterance_finished()
+        self.log.utterances.append(UtteranceRecord(u.uid, u.stream, self.index, u.arrival_s, u.chunks[0].arrival_s,
+                                                   u.end_of_speech_s, lv.admitted_s, self.env.now, u.audio_s,
+                                                   len(lv.steps)))
