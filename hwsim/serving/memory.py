@@ -63,6 +63,9 @@ class UtteranceState:
 
 @dataclass(frozen=True)
 class ChipMemory:
+    """One chip's memory for a run: capacity (its largest level), resident weights, each live utterance's state and
+    each batch member's activations. A batch of B with L utterances live uses weights + L x state + B x activations."""
+
     capacity_bytes: float
     capacity_level: str
     weights_bytes: float
@@ -100,7 +103,7 @@ class ChipMemory:
         return max(0, requested if fits is None else min(requested, fits))
 
     def batch_limited_by(self, requested: int) -> str:
-        """"memory" when memory holds fewer than `requested` batch members, else "max_batch" (the flag)."""
+        """Which limit set batch_cap(requested): "memory" when it holds fewer members, else "max_batch" (the flag)."""
         return LIMITED_BY_MEMORY if self.batch_cap(requested) < requested else LIMITED_BY_MAX_BATCH
 
     def max_live(self, batch: int) -> int:
