@@ -38,6 +38,27 @@ def plot_latency_vs_load(table: pd.DataFrame, path: Path, xlabel: str, title: st
     save_figure(fig, path)
 
 
+def bytes_text(count: float) -> str:
+    """Decimal bytes in the largest unit that leaves a number >= 1 (1 GB = 1e9 bytes), four significant digits."""
+    for scale, unit in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if abs(count) >= scale:
+            return f"{count / scale:.4g} {unit}"
+    return f"{count:.4g} B"
+
+
+def memory_cap_line(mem: dict) -> str | None:
+    """One line when memory, not --max-batch, set the batch: the capacity, the weights and what each batch member
+    holds (its state and its share of the activations), so the cap can be checked by hand; None otherwise."""
+    if mem.get("batch_limited_by") != "memory":
+        return None
+    cap = mem["batch_cap"]
+    per_item = mem["per_stream_bytes"] + mem["activations_per_item_bytes"]
+    return (f"  batch {mem['requested_batch']} capped by memory at {cap} ({mem['capacity_level']} "
+            f"{bytes_text(mem['capacity_bytes'])}: weights {bytes_text(mem['weights_bytes'])} + {cap} x "
+            f"{bytes_text(per_item)} per utterance, of which {bytes_text(mem['per_stream_bytes'])} state and "
+            f"{bytes_text(mem['activations_per_item_bytes'])} activations)")
+
+
 def human_summary(s: dict) -> list[str]:
     lat = s["latency_s"]
     mem = s["memory"]
@@ -49,11 +70,14 @@ def human_summary(s: dict) -> list[str]:
         f"  batch mean {s['batch']['mean']:.2f} max {s['batch']['max']} (decoder steps); encoder mean "
         f"{s['batch']['encoder_mean']:.2f}",
         "  utilisation:  " + "  ".join(f"{k} {v:.1%}" for k, v in s["utilization"].items() if v),
-        f"  memory per chip: weights {mem['weights_bytes'] / 1e6:.1f} MB incl. metadata, "
-        f"{mem['per_stream_bytes'] / 1e6:.3f} MB per stream, batch cap {mem['batch_cap']}, "
+        f"  memory per chip: weights {bytes_text(mem['weights_bytes'])} incl. metadata, "
+        f"{bytes_text(mem['per_stream_bytes'])} per utterance or stream, batch cap {mem['batch_cap']}, "
         f"max concurrent streams {mem['max_concurrent_streams']} ({mem['capacity_level']} "
-        f"{mem['capacity_bytes'] / 1e9:.1f} GB)",
+        f"{bytes_text(mem['capacity_bytes'])})",
     ]
+    capped = memory_cap_line(mem)
+    if capped:
+        lines.append(capped)
     if "chunk_latency_s" in s:
         c = s["chunk_latency_s"]
         lines.append(f"  per-chunk compute latency p50 {c['p50']:.4f} s  p99 {c['p99']:.4f} s  max {c['max']:.4f} s")

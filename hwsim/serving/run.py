@@ -315,7 +315,7 @@ def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: 
         "components_busy_s": _sum_over_chips([log.components_s for log in run.chips]),
         "batch": {"mean": float(decoder.mean()), "max": int(decoder.max()),
                   "encoder_mean": float(encoder.mean()), "encoder_max": int(encoder.max())},
-        "memory": memory.to_dict(batch),
+        "memory": memory.to_dict(batch, request.max_batch),
         "chips": request.chips,
         "cost_per_1000h_usd": HOURS * chip_hours_per_audio_hour * device.price_per_hour_usd
         if device.price_per_hour_usd else None,

@@ -41,4 +41,7 @@ def test_peak_footprint_by_hand():
     assert fp.activations_bytes == (8 * 512 + 8 * 1024) * 4  # largest encoder op: layer >= 1 input projection
     assert fp.hypothesis_states_bytes == 4 * 2 * 320 * 4  # beam x (h, c) x 320 x float32
     assert fp.logits_bytes == 2 * 4 * 256 * 4  # double-buffered beam x vocab float32
+    assert fp.encoder_output_bytes == 8 * 256 * 4  # 8 encoder frames x the 256-wide joint encoder projection, f32
+    assert fp.total_bytes == (fp.weights_bytes + fp.activations_bytes + fp.hypothesis_states_bytes + fp.logits_bytes
+                              + fp.encoder_output_bytes)
     assert fp.capacity_bytes == 17179869184 and fp.fits

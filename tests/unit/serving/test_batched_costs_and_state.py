@@ -44,5 +44,10 @@ def test_streaming_state_of_the_usm_conformer_by_hand():
     assert streaming_cache_bytes(model.graph, model.plan) == 16 * per_layer
     whole = chip_memory(model.graph, model.plan, prepared.sizes, prepared.device, 1500, None, 8)
     chunked = chip_memory(model.graph, model.plan, prepared.sizes, prepared.device, 1500, 32, 8)
-    assert chunked.per_stream_bytes - whole.per_stream_bytes == 16 * per_layer
+    assert chunked.state.streaming_cache_bytes == 16 * per_layer and whole.state.streaming_cache_bytes == 0
+    # the encoder output held while decoding: the joint's 640-wide encoder projection of every encoder frame
+    # (4x sub-sampling), bf16; the whole 1500-frame utterance's, or one 32-frame chunk's when streaming
+    assert whole.state.encoder_output_bytes == 375 * 640 * 2
+    assert chunked.state.encoder_output_bytes == 8 * 640 * 2
+    assert chunked.per_stream_bytes - whole.per_stream_bytes == 16 * per_layer - (375 - 8) * 640 * 2
     assert whole.weights_bytes == prepared.sizes.total_bits / 8

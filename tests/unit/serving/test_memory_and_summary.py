@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hwsim.serving.capacity import find_max_load
-from hwsim.serving.memory import ChipMemory
+from hwsim.serving.memory import ChipMemory, UtteranceState, chip_memory
 from hwsim.serving.run import Scenario, ServeRequest, percentiles
 from hwsim.simulate import RunRequest
 
@@ -23,13 +23,53 @@ def test_percentiles_by_hand():
 
 
 def test_memory_caps_the_batch_and_counts_streams():
-    memory = ChipMemory(capacity_bytes=1000.0, capacity_level="hbm", weights_bytes=400.0, per_stream_bytes=20.0,
+    state = UtteranceState(encoder_output_bytes=12.0, hypothesis_states_bytes=5.0, logits_bytes=3.0)
+    memory = ChipMemory(capacity_bytes=1000.0, capacity_level="hbm", weights_bytes=400.0, state=state,
                         activations_per_item_bytes=30.0)
+    assert memory.per_stream_bytes == memory.per_utterance_bytes == 20.0   # 12 + 5 + 3
     assert memory.batch_cap(8) == 8                  # 400 + 8 x 50 = 800 fits
     assert memory.batch_cap(64) == 12                # (1000 - 400) / 50
-    assert memory.max_concurrent_streams(12) == 12   # (1000 - 400 - 360) / 20
-    assert memory.max_concurrent_streams(1) == 28    # (1000 - 400 - 30) / 20 = 28.5
-    assert ChipMemory(100.0, "hbm", 99.0, 1.0, 1.0).batch_cap(4) == 0
+    assert memory.max_batch_by_memory() == 12
+    assert memory.batch_limited_by(8) == "max_batch" and memory.batch_limited_by(12) == "max_batch"
+    assert memory.batch_limited_by(13) == "memory"
+    assert memory.max_concurrent_streams(12) == memory.max_live(12) == 12   # (1000 - 400 - 360) / 20
+    assert memory.max_concurrent_streams(1) == memory.max_live(1) == 28     # (1000 - 400 - 30) / 20 = 28.5
+    assert ChipMemory(100.0, "hbm", 99.0, UtteranceState(logits_bytes=1.0), 1.0).batch_cap(4) == 0
+
+
+def test_the_json_memory_block_says_what_bound_the_batch():
+    memory = ChipMemory(1000.0, "hbm", 400.0, UtteranceState(12.0, 5.0, 3.0), 30.0)
+    capped = memory.to_dict(memory.batch_cap(64), 64)
+    assert capped["batch_cap"] == 12 and capped["requested_batch"] == 64 and capped["max_batch_by_memory"] == 12
+    assert capped["batch_limited_by"] == "memory"
+    assert (capped["encoder_output_bytes"], capped["hypothesis_states_bytes"], capped["logits_bytes"],
+            capped["streaming_cache_bytes"]) == (12.0, 5.0, 3.0, 0.0)
+    assert capped["per_stream_bytes"] == 20.0 and capped["peak_bytes"] == 400 + 12 * 50
+    free = memory.to_dict(memory.batch_cap(8), 8)
+    assert free["batch_cap"] == free["requested_batch"] == 8 and free["batch_limited_by"] == "max_batch"
+
+
+def test_an_utterance_holds_its_encoder_output_while_it_is_decoded():
+    from hwsim.simulate import prepare
+
+    prepared = prepare(RunRequest("streaming_rnnt_mobile", "fp16", "ibm_7nm_ai_chip", 1, beam=4))
+    graph, plan = prepared.model.graph, prepared.model.plan
+    whole = chip_memory(graph, plan, prepared.sizes, prepared.device, 1000, None, 4)
+    # 1000 input frames of 30 ms, time reduction x2: 500 encoder frames x the 640-wide joint encoder projection,
+    # fp16 (2 bytes); the decoder reads the projected frames (joint.enc_proj runs with the encoder)
+    assert whole.state.encoder_output_bytes == 500 * 640 * 2
+    # beam 4 x 2 predictor LSTMP layers x (h projected to 640 + c of the 2048 cells), f32; logits 2 x beam x 4096
+    # word pieces, f32
+    states = 4 * 2 * (640 + 2048) * 4
+    logits = 2 * 4 * 4096 * 4
+    assert (whole.state.hypothesis_states_bytes, whole.state.logits_bytes) == (states, logits)
+    assert whole.per_stream_bytes == 500 * 640 * 2 + states + logits
+    # streaming: a stream holds only its current chunk's encoder frames (40 input frames -> 20 encoder frames)
+    chunked = chip_memory(graph, plan, prepared.sizes, prepared.device, 1000, 40, 4)
+    assert chunked.state.encoder_output_bytes == 20 * 640 * 2
+    # and carries each of the 8 encoder LSTMP layers' (h 640, c 2048) in f32 from chunk to chunk
+    assert chunked.state.streaming_cache_bytes == 8 * (640 + 2048) * 4
+    assert chunked.per_stream_bytes == 20 * 640 * 2 + states + logits + 8 * (640 + 2048) * 4
 
 
 class CurveExecutor:

@@ -67,18 +67,54 @@ def test_streaming_out_dir_and_determinism(run_cli, tmp_path):
 
 
 def test_find_max_load_stops_at_the_streams_memory_holds(run_cli):
-    # dram 14.42e6 B - weights 12,425,728 B leave 1,994,272 B: a batch of 32 (49,152 B activations + 20,992 B state
-    # each) does not fit, so it is capped at 28; the rest, 618,016 B, holds 29 streams' state. A lax target is met
+    # dram 14.42e6 B - weights 12,425,728 B leave 1,994,272 B: a batch of 32 (49,152 B activations + 29,184 B state
+    # each: 20,992 B of LSTM states, logits and caches + 8,192 B, the encoder output of one 16-frame chunk, 256 wide,
+    # fp16) does not fit, so it is capped at 25; the rest, 765,472 B, holds 26 streams' state. A lax target is met
     # there, so the answer is the memory bound.
     result = run_cli("serve", *SIM, "--device-set", "memory.1.capacity_bytes.value=14.42e6", "--scenario",
                      "streaming", "--duration-s", "2", "--utterance-s", "1", "--slo-p99-s", "1.0", "--find-max-load",
                      "--json")
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    assert data["memory"]["batch_cap"] == 28 and data["memory"]["max_concurrent_streams"] == 29
-    assert data["max_streams"] == 29 and data["slo_p99_s"] == 1.0
+    assert data["memory"]["batch_cap"] == 25 and data["memory"]["max_concurrent_streams"] == 26
+    assert data["memory"]["batch_limited_by"] == "memory" and data["memory"]["encoder_output_bytes"] == 16 * 256 * 2
+    assert data["max_streams"] == 26 and data["slo_p99_s"] == 1.0
     assert data["latency_s"]["p99"] <= 1.0        # the summary is the run at the capacity found
 
+
+
+SMALL_DRAM = ("--device-set", "memory.1.capacity_bytes.value=14.42e6")
+OFFLINE_1S = ("--utterances", "30", "--utterance-s", "1", "--utterance-cv", "0", "--batching", "static")
+
+
+def test_memory_caps_an_offline_batch_and_the_report_says_so(run_cli):
+    # 1 s utterances of 25 encoder frames. Each holds its encoder output while decoded: 25 frames x the 256-wide
+    # joint encoder projection, fp16 = 12,800 B; plus (h, c) of the 320-cell predictor, f32 = 2,560 B, and two
+    # logit rows of 256, f32 = 2,048 B; its activations: the largest encoder op (a BiLSTM layer's input projection,
+    # 512 in + 1024 out per frame) x 25 frames, fp16 = 76,800 B. 94,208 B per batch member: dram 14.42e6 B less
+    # the 12,425,728 B of weights holds 21 (21.2), not the 64 asked for.
+    result = run_cli("serve", *SIM, *SMALL_DRAM, *OFFLINE_1S, "--max-batch", "64", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    memory = data["memory"]
+    assert memory["encoder_output_bytes"] == 25 * 256 * 2
+    assert (memory["hypothesis_states_bytes"], memory["logits_bytes"], memory["streaming_cache_bytes"]) == \
+        (2 * 320 * 4, 2 * 256 * 4, 0)
+    assert memory["per_stream_bytes"] == 25 * 256 * 2 + 2 * 320 * 4 + 2 * 256 * 4
+    assert memory["activations_per_item_bytes"] == 25 * (512 + 1024) * 2
+    assert memory["requested_batch"] == 64 and memory["batch_cap"] == memory["max_batch_by_memory"] == 21
+    assert memory["batch_limited_by"] == "memory" and data["batch"]["max"] == 21
+    console = run_cli("serve", *SIM, *SMALL_DRAM, *OFFLINE_1S, "--max-batch", "64")
+    assert console.code == 0, console.err
+    assert ("  batch 64 capped by memory at 21 (dram 14.42 MB: weights 12.43 MB + 21 x 94.21 kB per utterance, "
+            "of which 17.41 kB state and 76.8 kB activations)\n") in console.out
+
+
+def test_a_batch_that_fits_is_bound_by_max_batch_and_the_report_is_silent(run_cli):
+    data = json.loads(run_cli("serve", *SIM, *SMALL_DRAM, *OFFLINE_1S, "--max-batch", "21", "--json").out)
+    assert data["memory"]["batch_limited_by"] == "max_batch" and data["memory"]["batch_cap"] == 21
+    assert data["memory"]["requested_batch"] == 21 and data["memory"]["max_batch_by_memory"] == 21
+    assert "capped by memory" not in run_cli("serve", *SIM, *SMALL_DRAM, *OFFLINE_1S, "--max-batch", "21").out
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two"])
