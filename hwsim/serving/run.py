@@ -239,7 +239,7 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     streaming = request.scenario is Scenario.STREAMING
     utterances = arrange(utterances, request.queue_order, batch, request.base.seed)
     # continuous batching keeps every utterance live whose state fits in memory; a step takes up to `batch`
-    live_cap = max(batch, memory.max_concurrent_streams(batch))
+    live_cap = max(batch, memory.max_live(batch))
     # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
                            request.trace_limit, live_cap, coarse_encoder=streaming, padding=request.padding)
