@@ -284,10 +284,11 @@ class Chip:
             lv.ready = True
             heapq.heappush(self.ready, (lv.seq, lv))
 
-    def _chunks_done(self, lv: Live) -> None:
+    def _chunks_done(self, lv: Live, at: float | None = None) -> None:
         while lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
             chunk = lv.utt.chunks[lv.next_chunk]
-            self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, chunk.arrival_s, self.env.now))
+            self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, chunk.arrival_s,
+                                               self.env.now if at is None else at))
             lv.next_chunk += 1
 
     def _take_ready(self) -> list[Live]:
@@ -304,6 +305,9 @@ class Chip:
         while True:
             if not self.ready:
                 yield from self._idle("decoder")
+                continue
+            if self.engine.config.shortcut and self._alone():
+                self._decode_alone(self.ready.pop()[1])
                 continue
             batch = self._take_ready()
             prediction_rows, joint_rows, hyps = self.padding if not self.packed else (0, 0, 0)
@@ -324,6 +328,37 @@ class Chip:
                                                 padding))
             if self._advance(batch):
                 self.try_admit()
+
+    def _alone(self) -> bool:
+        """One live utterance, fully encoded, and nothing else can arrive or run: its decoder holds every lane."""
+        return (len(self.ready) == 1 and self.live == 1 and not self.queue and not self.encode_pending
+                and self.engine.arrivals_done and len(self.engine.chips) == 1
+                and self.ready[0][1].encoded_chunks == len(self.ready[0][1].utt.chunks))
+
+    def _decode_alone(self, lv: Live) -> None:
+        """simulate's shortcut: with nothing else to contend, each of the remaining steps' segments starts as the
+        previous one ends, and SimPy's events would only add the durations up. Add them up directly, in SimPy's
+        order (`now + duration`), with the same trace records, holds and end times (tests/unit/sim/test_engine.py
+        runs both ways). The SimPy clock stays where it is; the run's end is the utterance's done time."""
+        costs, name, now = self.costs, self.names["decoder"], self.env.now
+        trace, tracing = self.log.trace, len(self.log.trace) < self.trace_limit
+        for step in lv.steps[lv.step:]:
+            rows, joint = step.prediction_rows, step.joint_rows
+            calls = [self._call(("prediction", rows), lambda: costs.prediction(rows))] if rows else []
+            calls += [self._call(("joint", joint), lambda: costs.joint(joint)),
+                      self._call(("transfer", joint), lambda: costs.transfer(joint)),
+                      self._call(("search", step.hyps), lambda: costs.search(step.hyps))]
+            for call in calls:
+                for _, duration, seg in call.steps:
+                    start, now = now, now + duration
+                    if tracing:
+                        trace.append(_trace_record(name, seg, start, now))
+                self.log.add(call)
+        self.log.process_end_s[name] = now
+        lv.step = len(lv.steps)
+        lv.ready = False
+        self._chunks_done(lv, now)
+        self._finish(lv, now)
 
     def _advance(self, batch: list[Live]) -> bool:
         """Move every stepped utterance on; True when one finished (a slot freed)."""
@@ -366,10 +401,22 @@ class Chip:
                 self._finish(lv)
                 self.try_admit()
 
-    def _finish(self, lv: Live) -> None:
+    def _finish(self, lv: Live, at: float | None = None) -> None:
         u = lv.utt
         self.live -= 1
         self.engine.utterance_finished()
         self.log.utterances.append(UtteranceRecord(u.uid, u.stream, self.index, u.arrival_s, u.chunks[0].arrival_s,
-                                                   u.end_of_speech_s, lv.admitted_s, self.env.now, u.audio_s,
-                                                   len(lv.steps)))
+                                                   u.end_of_speech_s, lv.admitted_s,
+                                                   self.env.now if at is None else at, u.audio_s, len(lv.steps)))
+
+
+_new_object, _set_attribute = object.__new__, object.__setattr__
+
+
+def _trace_record(process: str, seg: Segment, start: float, end: float) -> TraceRecord:
+    """TraceRecord(process, seg.component, seg.label, seg.resource, start, end, seg) at a third of the cost of the
+    frozen dataclass's __init__ (the shortcut builds one per segment of a long decode)."""
+    record = _new_object(TraceRecord)
+    _set_attribute(record, "__dict__", {"process": process, "component": seg.component, "op": seg.label,
+                                        "resource": seg.resource, "start_s": start, "end_s": end, "segment": seg})
+    return record

@@ -41,6 +41,7 @@ class ServingConfig:
         record_waits: record WaitRecords (waits for frames and busy resources; simulate's critical path).
         chip_names: prefix processes and resources with the chip ("chip0.decoder", "chip0/matrix"); simulate's
             single chip uses the plain names.
+        shortcut: simulate's fast path (hwsim.sim.chip.Chip._decode_alone): the same results, fewer events.
     """
 
     batching: Batching = Batching.CONTINUOUS
@@ -55,6 +56,7 @@ class ServingConfig:
     units: dict[str, int] = field(default_factory=dict)
     record_waits: bool = False
     chip_names: bool = True
+    shortcut: bool = False   # add up a lone, fully encoded utterance's remaining decoder steps without SimPy
 
     @property
     def continuous(self) -> bool:
@@ -146,4 +148,5 @@ class ServingEngine:
         if done != len(utterances):
             raise RuntimeError(f"serving run ended with {len(utterances) - done} unfinished utterances")
         makespan = max((r.done_s for log in logs for r in log.utterances), default=0.0)
-        return ServingRun(makespan, logs, sum(log.holds for log in logs), self.occupancy_s, self.env.now)
+        return ServingRun(makespan, logs, sum(log.holds for log in logs), self.occupancy_s,
+                          max(self.env.now, makespan))

@@ -36,10 +36,12 @@ def utterance_of(shape: RunShape, schedule: DecodeSchedule | None, audio_s: floa
 
 
 def run_utterance(costs: CallCosts, shape: RunShape, schedule: DecodeSchedule | None, overlap: bool = True,
-                  units: dict[str, int] | None = None) -> EngineRun:
-    """Simulate one utterance: RNN-T when a decode schedule is given, else a hybrid model's HMM search."""
+                  units: dict[str, int] | None = None, shortcut: bool = True) -> EngineRun:
+    """Simulate one utterance: RNN-T when a decode schedule is given, else a hybrid model's HMM search.
+    `shortcut`: add up the decoder's steps once it is alone (hwsim.sim.chip.Chip._decode_alone); the same results
+    either way, False only to check exactly that."""
     config = ServingConfig(Batching.STATIC, max_batch=1, overlap=overlap, trace_limit=math.inf,
-                           units=dict(units or {}), record_waits=True, chip_names=False)
+                           units=dict(units or {}), record_waits=True, chip_names=False, shortcut=shortcut)
     engine = ServingEngine(costs, config, RESOURCES)
     run = engine.run([utterance_of(shape, schedule)])
     log = run.chips[0]

@@ -68,3 +68,30 @@ def test_waits_split_into_frames_and_resources():
     run = run_utterance(costs, RunShape(120, 1, 16), schedule)
     frames = [w for w in run.waits if w.reason == "frames"]
     assert frames and frames[0].start_s == 0.0 and all(w.process == "decoder" for w in frames)
+
+
+@pytest.mark.parametrize("chunk", [None, 16])
+@pytest.mark.parametrize("overlap", [True, False])
+@pytest.mark.parametrize("algorithm, beam", [(Algorithm.TSD, 4), (Algorithm.BEAM, 3)])
+def test_decoder_alone_without_simpy_gives_the_same_run(chunk, overlap, algorithm, beam):
+    """Once the encoder is done the lone decoder's steps are added up directly; trace, waits, events and ends must
+    equal SimPy's to the bit (a zero-duration transfer is skipped on both paths)."""
+    costs, shape = FakeCosts(transfer_s=0.0), RunShape(120, 1, chunk)
+    schedule = build_schedule(algorithm, 120, beam, PARAMS, 3)
+    fast = run_utterance(costs, shape, schedule, overlap)
+    slow = run_utterance(costs, shape, schedule, overlap, shortcut=False)
+    assert fast.events == slow.events
+    assert fast.trace == slow.trace
+    assert [list(vars(r).items()) for r in fast.trace] == [list(vars(r).items()) for r in slow.trace]  # + segments
+    assert (fast.total_s, fast.waits, fast.process_end_s) == (slow.total_s, slow.waits, slow.process_end_s)
+    assert not any(r.component == "transfer" for r in fast.trace)
+
+
+def test_the_shortcut_runs_on_a_whole_utterance(monkeypatch):
+    import hwsim.sim.chip as chip
+
+    calls = []
+    original = chip.Chip._decode_alone
+    monkeypatch.setattr(chip.Chip, "_decode_alone", lambda self, lv: calls.append(lv) or original(self, lv))
+    run_utterance(FakeCosts(), RunShape(50, 1), build_schedule(Algorithm.GREEDY, 50, 1, PARAMS, 3))
+    assert len(calls) == 1
