@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Generator, Iterable, Sequence
 
 import simpy
 
@@ -301,7 +302,7 @@ class Chip:
         return [heapq.heappop(ready)[1] for _ in range(self.max_batch)]
 
     def _decoder_worker(self) -> Iterable[simpy.Event]:
-        env, costs, name = self.env, self.costs, self.names["decoder"]
+        env, name = self.env, self.names["decoder"]
         while True:
             if not self.ready:
                 yield from self._idle("decoder")
@@ -309,25 +310,102 @@ class Chip:
             if self.engine.config.shortcut and self._alone():
                 self._decode_alone(self.ready.pop()[1])
                 continue
+            if self.engine.config.fast_forward and self._decoder_only():
+                progressed = yield from self._fast_forward()
+                if progressed:
+                    continue
             batch = self._take_ready()
-            prediction_rows, joint_rows, hyps = self.padding if not self.packed else (0, 0, 0)
-            padding = joint_rows
-            for lv in batch:
-                step = lv.steps[lv.step]
-                prediction_rows += step.prediction_rows
-                joint_rows += step.joint_rows
-                hyps += step.hyps
+            calls, joint_rows, padding = self._step_calls(batch)
             start = env.now
-            if prediction_rows:
-                yield from self._run(name, self._call(("prediction", prediction_rows),
-                                                      lambda: costs.prediction(prediction_rows)))
-            yield from self._run(name, self._call(("joint", joint_rows), lambda: costs.joint(joint_rows)))
-            yield from self._run(name, self._call(("transfer", joint_rows), lambda: costs.transfer(joint_rows)))
-            yield from self._run(name, self._call(("search", hyps), lambda: costs.search(hyps)))
+            for call in calls:
+                yield from self._run(name, call)
             self.log.batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, start, env.now,
                                                 padding))
             if self._advance(batch):
                 self.try_admit()
+
+    def _step_calls(self, batch: list[Live]) -> tuple[list[CompiledCall], int, int]:
+        """One decoder step over `batch`: its calls in order (prediction when it has rows, joint, transfer, search),
+        its joint rows and how many of those are padding (a padded fixed batch's finished members)."""
+        costs = self.costs
+        prediction_rows, joint_rows, hyps = self.padding if not self.packed else (0, 0, 0)
+        padding = joint_rows
+        for lv in batch:
+            step = lv.steps[lv.step]
+            prediction_rows += step.prediction_rows
+            joint_rows += step.joint_rows
+            hyps += step.hyps
+        calls = [self._call(("prediction", prediction_rows), lambda: costs.prediction(prediction_rows))] \
+            if prediction_rows else []
+        calls += [self._call(("joint", joint_rows), lambda: costs.joint(joint_rows)),
+                  self._call(("transfer", joint_rows), lambda: costs.transfer(joint_rows)),
+                  self._call(("search", hyps), lambda: costs.search(hyps))]
+        return calls, joint_rows, padding
+
+    def _decoder_only(self) -> bool:
+        """The encoder and the host search are parked with nothing to do: the decoder alone holds the chip's lanes
+        until the next arrival (or admission timer) brings work."""
+        return (not self.encode_pending and self._wakes["encoder"] is not None and not self.hmm_pending
+                and self._wakes["hmm_search"] is not None)
+
+    def _fast_forward(self) -> Generator[simpy.Event, None, bool]:
+        """Decoder steps while nothing else can run, without SimPy events per hold: each step's segments run back
+        to back, so its end is its start plus its calls' durations. Steps go on until one would end after the next
+        arrival or admission timer (that one runs in SimPy, where the encoder may contend) or until an utterance
+        finishes (the clock catches up first, so its slot is refilled at the right time). True when a step ran."""
+        env, ready, log, name = self.env, self.ready, self.log, self.names["decoder"]
+        timer = self._timer_at if self._timer_at is not None else math.inf
+        horizon = min(self.engine.next_arrival_s, timer)
+        now, ran = env.now, 0
+        tracing = len(log.trace) < self.trace_limit
+        while ready:
+            batch = self._take_ready()
+            calls, joint_rows, padding = self._step_calls(batch)
+            end = now
+            for call in calls:
+                for _, duration, _ in call.steps:   # one addition per segment, as SimPy's clock advances
+                    end += duration
+            if end > horizon:
+                for lv in batch:
+                    heapq.heappush(ready, (lv.seq, lv))
+                break
+            start = now
+            for call in calls:
+                log.add(call)
+                if tracing:
+                    start = self._trace_call(name, call, start)
+            log.batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, now, end, padding))
+            now, ran = end, ran + 1
+            if any(lv.step + 1 == len(lv.steps) for lv in batch):
+                yield env.timeout(now - env.now)    # the clock, to rounding; the records keep `now` itself
+                log.process_end_s[name] = now
+                if self._advance(batch, now):
+                    self.try_admit()
+                return True
+            for lv in batch:
+                lv.step += 1
+                if lv.next_chunk < lv.encoded_chunks:
+                    self._chunks_done(lv, now)
+                if lv.steps[lv.step].frame < lv.encoded_frames:
+                    heapq.heappush(ready, (lv.seq, lv))
+                else:
+                    lv.ready = False
+        if ran:
+            yield env.timeout(now - env.now)
+            log.process_end_s[name] = now
+        return ran > 0
+
+    def _trace_call(self, process: str, call: CompiledCall, start: float) -> float:
+        """Trace records of a call run back to back from `start`; returns its end."""
+        for _, duration, seg in call.steps:
+            end = start + duration
+            if len(self.log.trace) >= self.trace_limit:
+                start = end
+                continue
+            self.log.trace.append(TraceRecord(process, seg.component, seg.label, f"chip{self.index}/{seg.resource}",
+                                              start, end))
+            start = end
+        return start
 
     def _alone(self) -> bool:
         """One live utterance, fully encoded, and nothing else can arrive or run: its decoder holds every lane."""
@@ -360,12 +438,12 @@ class Chip:
         self._chunks_done(lv, now)
         self._finish(lv, now)
 
-    def _advance(self, batch: list[Live]) -> bool:
-        """Move every stepped utterance on; True when one finished (a slot freed)."""
+    def _advance(self, batch: list[Live], at: float | None = None) -> bool:
+        """Move every stepped utterance on (its step ended at `at`, default now); True when one finished."""
         finished = False
         for lv in batch:
             lv.step += 1
-            self._chunks_done(lv)
+            self._chunks_done(lv, at)
             if lv.step == len(lv.steps):
                 lv.ready = False
                 finished = True
@@ -373,7 +451,7 @@ class Chip:
                     beam = lv.utt.schedule.beam
                     pred, joint, hyps = self.padding
                     self.padding = (pred + beam, joint + beam, hyps)
-                self._finish(lv)
+                self._finish(lv, at)
             elif lv.steps[lv.step].frame < lv.encoded_frames:
                 heapq.heappush(self.ready, (lv.seq, lv))
             else:

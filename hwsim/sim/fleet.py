@@ -42,6 +42,9 @@ class ServingConfig:
         chip_names: prefix processes and resources with the chip ("chip0.decoder", "chip0/matrix"); simulate's
             single chip uses the plain names.
         shortcut: simulate's fast path (hwsim.sim.chip.Chip._decode_alone): the same results, fewer events.
+        fast_forward: serve's fast path (hwsim.sim.chip.Chip._fast_forward): the same results to rounding (a
+            step's end is its start plus its calls' summed durations), one event per finished utterance or
+            arrival instead of one per hold.
     """
 
     batching: Batching = Batching.CONTINUOUS
@@ -57,6 +60,7 @@ class ServingConfig:
     record_waits: bool = False
     chip_names: bool = True
     shortcut: bool = False   # add up a lone, fully encoded utterance's remaining decoder steps without SimPy
+    fast_forward: bool = True  # decoder steps without SimPy events while the encoder has nothing to do
 
     @property
     def continuous(self) -> bool:
@@ -93,6 +97,7 @@ class ServingEngine:
         self.on_progress = on_progress
         self.finished, self.total, self.next_report = 0, 0, 0
         self.in_system, self.occupancy_s, self._counted_at = 0, 0.0, 0.0
+        self.next_arrival_s = 0.0   # when the arrivals process acts next (math.inf once it is done)
         self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s))
                       for i in range(config.chips)]
 
@@ -110,6 +115,7 @@ class ServingEngine:
         chip_of: dict[int, Chip] = {}
         remaining = len(lives)
         for arrival_s, _, index, lv in events:
+            self.next_arrival_s = arrival_s
             if arrival_s > env.now:
                 yield env.timeout(arrival_s - env.now)
             lv.arrived += 1
@@ -123,6 +129,7 @@ class ServingEngine:
                     self._last_arrival()
             else:
                 chip_of[id(lv)].chunk_arrived(lv)
+        self.next_arrival_s = math.inf
 
     def utterance_finished(self) -> None:
         """A counter, and every total/PROGRESS_STEPS utterances and at the last one the progress callback (a bar)."""

@@ -41,7 +41,8 @@ def run_utterance(costs: CallCosts, shape: RunShape, schedule: DecodeSchedule | 
     `shortcut`: add up the decoder's steps once it is alone (hwsim.sim.chip.Chip._decode_alone); the same results
     either way, False only to check exactly that."""
     config = ServingConfig(Batching.STATIC, max_batch=1, overlap=overlap, trace_limit=math.inf,
-                           units=dict(units or {}), record_waits=True, chip_names=False, shortcut=shortcut)
+                           units=dict(units or {}), record_waits=True, chip_names=False, shortcut=shortcut,
+                           fast_forward=False)
     engine = ServingEngine(costs, config, RESOURCES)
     run = engine.run([utterance_of(shape, schedule)])
     log = run.chips[0]
