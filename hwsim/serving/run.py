@@ -16,7 +16,7 @@ from hwsim.errors import SpecError
 from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
-from hwsim.serving.schedules import SchedulePool, schedule_inputs  # noqa: F401 (schedule_inputs: its old home)
+from hwsim.serving.schedules import SchedulePool
 from hwsim.sim.engine import TraceRecord
 from hwsim.sim.serving.engine import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.serving.entities import Utterance
@@ -123,7 +123,7 @@ def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
     length and pool slot at every load, and a schedule does not depend on precision or device, so each is searched
     once). `pool`: one to draw from instead (it counts its searches). `on_schedule(uid)`: called after each
     utterance's schedule (a progress bar)."""
-    pool = pool or SchedulePool(prepared, request.base, schedules)
+    pool = SchedulePool(prepared, request.base, schedules) if pool is None else pool
     seed = request.base.seed
 
     def schedule_for(frames: int, uid: int):

@@ -32,6 +32,7 @@ from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule
 POOL_SIZE = 4           # schedules searched per encoder-frame count at most (see the module docstring)
 SLOT_STREAM = 4         # the slot draws' own seed stream (hwsim.serving.load uses 1-3 for lengths, arrivals, offsets)
 MEMO_SIZE = 100_000     # decode schedules a memo keeps (cleared when full)
+_MASK64, _GOLDEN = 2 ** 64 - 1, 0x9E3779B97F4A7C15
 
 
 def slot_of(seed: int, uid: int, pool_size: int) -> int:
@@ -44,9 +45,6 @@ def uniform_draw(seed: int, uid: int) -> int:
     """A uniform 64-bit draw for (seed, uid): counter-based (SplitMix64's finaliser over the seed, then over the
     uid), so any utterance's draw costs ~1 us and needs no generator state (numpy's SeedSequence costs 25 us)."""
     return _mix64((_mix64(seed + SLOT_STREAM * _GOLDEN) + uid) & _MASK64)
-
-
-_MASK64, _GOLDEN = 2 ** 64 - 1, 0x9E3779B97F4A7C15
 
 
 def _mix64(value: int) -> int:
@@ -85,13 +83,12 @@ class SchedulePool:
             raise ValueError(f"pool_size must be >= 1, got {self.pool_size}")
         self.searches = 0  # schedules this pool searched (the rest came from the memo)
         self._divisor = prepared.model.graph.encoder_frame_divisor
-        self._origin = uniform_draw(base.seed, 0)
         self._drawn: dict[tuple[int, int], DecodeSchedule] = {}  # by (encoder frames, slot), this pool's own
 
     def schedule(self, frames: int, uid: int) -> DecodeSchedule:
-        """Utterance `uid`'s schedule for `frames` input frames (slot_of, with utterance 0's draw kept)."""
-        encoder_frames = -(-frames // self._divisor)
-        slot = (uniform_draw(self.base.seed, uid) - self._origin) % self.pool_size
+        """Utterance `uid`'s schedule for `frames` input frames."""
+        encoder_frames = math.ceil(frames / self._divisor)  # as make_schedule counts them
+        slot = slot_of(self.base.seed, uid, self.pool_size)
         schedule = self._drawn.get((encoder_frames, slot))
         if schedule is None:
             schedule = self._drawn[encoder_frames, slot] = self._search(encoder_frames, slot)
