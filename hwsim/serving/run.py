@@ -17,16 +17,16 @@ from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.serving.order import Order, arrange
+from hwsim.serving.schedules import SchedulePool
 from hwsim.sim.entities import Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.policies import Batching, Padding
 from hwsim.sim.records import TraceRecord
-from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule, prepare
+from hwsim.simulate import Prepared, RunRequest, prepare
 
 HOURS = 1000.0
 S_PER_HOUR = 3600.0
 PERCENTILES = {"p50": 50, "p90": 90, "p99": 99}
-SCHEDULE_MEMO_SIZE = 100_000  # decode schedules a memo keeps (cleared when full)
 SCHEDULES_PHASE, SIMULATED_PHASE = "decode schedules", "utterances"
 ServeProgress = Callable[[str, int, "int | None"], None]  # (phase, done, total; None: not known in advance)
 
@@ -40,7 +40,8 @@ class Scenario(str, Enum):
 @dataclass(frozen=True)
 class ServeRequest:
     """One serving point. `base` carries simulate's decoding, mapping and override settings (its frames are unused:
-    utterance lengths come from `lengths`; utterance i uses emission seed base.seed + i)."""
+    utterance lengths come from `lengths`; decode schedules from a pool per length seeded by base.seed:
+    hwsim.serving.schedules)."""
 
     base: RunRequest
     scenario: Scenario = Scenario.OFFLINE
@@ -128,26 +129,18 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
 
 
 def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
-               schedules: dict | None = None, on_schedule: Callable[[int], None] | None = None) -> list[Utterance]:
-    """`schedules`: a memo of decode schedules by their inputs (capacity probes share it: utterance i has the same
-    length and seed at every load, and a schedule does not depend on precision or device, so each is searched once).
-    `on_schedule(uid)`: called after each utterance's schedule (a progress bar; a schedule costs milliseconds)."""
-    base, seed = request.base, request.base.seed
-
-    def search(frames: int, uid: int):
-        run = replace(base, frames=frames, seed=seed + uid)
-        if schedules is None:
-            return make_schedule(prepared, run)
-        key = schedule_inputs(prepared, run)
-        schedule = schedules.get(key)
-        if schedule is None:
-            if len(schedules) >= SCHEDULE_MEMO_SIZE:
-                schedules.clear()
-            schedule = schedules[key] = make_schedule(prepared, run)
-        return schedule
+               schedules: dict | None = None, on_schedule: Callable[[int], None] | None = None,
+               pool: SchedulePool | None = None) -> list[Utterance]:
+    """Utterances with their decode schedules, drawn from a seeded pool per length (hwsim.serving.schedules).
+    `schedules`: a memo of decode schedules by their inputs (capacity probes share it: utterance i has the same
+    length and pool slot at every load, and a schedule does not depend on precision or device, so each is searched
+    once). `pool`: one to draw from instead (it counts its searches). `on_schedule(uid)`: called after each
+    utterance's schedule (a progress bar)."""
+    pool = SchedulePool(prepared, request.base, schedules) if pool is None else pool
+    seed = request.base.seed
 
     def schedule_for(frames: int, uid: int):
-        schedule = search(frames, uid)
+        schedule = pool.schedule(frames, uid)
         if on_schedule is not None:
             on_schedule(uid)
         return schedule
@@ -157,14 +150,6 @@ def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
     if request.scenario is Scenario.SERVER:
         return server_load(request.rate_per_s, request.duration_s, request.lengths, framing, schedule_for, seed)
     return streaming_load(request.streams, request.duration_s, request.lengths, framing, schedule_for, seed)
-
-
-def schedule_inputs(prepared: Prepared, run: RunRequest) -> tuple:
-    """Everything make_schedule's result depends on (its decoding statistics, lengths, search and vocabulary)."""
-    graph = prepared.model.graph
-    return (run.algorithm, run.frames, graph.encoder_frame_divisor, run.beam, emission_params(prepared, run),
-            run.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame, graph.vocab_size,
-            run.cache, graph.has_decoder)
 
 
 def expected_load(request: ServeRequest) -> tuple[float, float, str]:
