@@ -69,9 +69,10 @@ def batched_encoder(costs: CallCosts, frames: int, batch: int, exclusive: bool) 
     return costs.encoder_batch(frames, batch, exclusive)  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledCall:
-    """Segments of one call with their lanes (zero-length ones dropped) and the busy time they add."""
+    """Segments of one call with their lanes (zero-length ones dropped) and the busy time they add. Built once per
+    call shape and compared by identity (a log counts calls by it)."""
 
     steps: tuple[tuple[Lane, float, Segment], ...]
     busy_s: tuple[tuple[str, float], ...]
@@ -103,13 +104,23 @@ class ChipLog:
     waits: list[WaitRecord] = field(default_factory=list)
     process_end_s: dict[str, float] = field(default_factory=dict)
     holds: int = 0
+    calls: dict[CompiledCall, int] = field(default_factory=dict)
 
     def add(self, call: CompiledCall) -> None:
-        for name, seconds in call.busy_s:
-            self.busy_s[name] += seconds
-        for name, seconds in call.components_s:
-            self.components_s[name] = self.components_s.get(name, 0.0) + seconds
-        self.holds += len(call.steps)
+        """Count a call run; busy times are added up once, by settle(), from the counts."""
+        self.calls[call] = self.calls.get(call, 0) + 1
+
+    def settle(self) -> None:
+        """Busy seconds per resource and component, and holds, from the calls counted (each call x its count)."""
+        holds = 0
+        for call, count in self.calls.items():
+            for name, seconds in call.busy_s:
+                self.busy_s[name] = self.busy_s.get(name, 0.0) + seconds * count
+            for name, seconds in call.components_s:
+                self.components_s[name] = self.components_s.get(name, 0.0) + seconds * count
+            holds += len(call.steps) * count
+        self.holds += holds
+        self.calls = {}
 
 
 class Chip:
@@ -132,6 +143,7 @@ class Chip:
         self.ready: list[tuple[int, Live]] = []      # heap by admission order
         self.padding = (0, 0, 0)                     # rows a fixed batch's finished members still occupy (padded)
         self._compiled: dict[tuple, CompiledCall] = {}
+        self._steps: dict[tuple[int, int, int], tuple[tuple[CompiledCall, ...], tuple[float, ...]]] = {}
         self._wakes: dict[str, simpy.Event | None] = {"encoder": None, "decoder": None, "hmm_search": None}
         self._timer_at: float | None = None
         self.env.process(self._encoder_worker())
@@ -324,10 +336,9 @@ class Chip:
             if self._advance(batch):
                 self.try_admit()
 
-    def _step_calls(self, batch: list[Live]) -> tuple[list[CompiledCall], int, int]:
+    def _step_calls(self, batch: list[Live]) -> tuple[tuple[CompiledCall, ...], int, int]:
         """One decoder step over `batch`: its calls in order (prediction when it has rows, joint, transfer, search),
         its joint rows and how many of those are padding (a padded fixed batch's finished members)."""
-        costs = self.costs
         prediction_rows, joint_rows, hyps = self.padding if not self.packed else (0, 0, 0)
         padding = joint_rows
         for lv in batch:
@@ -335,12 +346,22 @@ class Chip:
             prediction_rows += step.prediction_rows
             joint_rows += step.joint_rows
             hyps += step.hyps
-        calls = [self._call(("prediction", prediction_rows), lambda: costs.prediction(prediction_rows))] \
-            if prediction_rows else []
-        calls += [self._call(("joint", joint_rows), lambda: costs.joint(joint_rows)),
-                  self._call(("transfer", joint_rows), lambda: costs.transfer(joint_rows)),
-                  self._call(("search", hyps), lambda: costs.search(hyps))]
-        return calls, joint_rows, padding
+        return self._step_shape(prediction_rows, joint_rows, hyps)[0], joint_rows, padding
+
+    def _step_shape(self, prediction_rows: int, joint_rows: int, hyps: int) -> tuple[tuple[CompiledCall, ...],
+                                                                                   tuple[float, ...]]:
+        """A step's calls and its segments' durations in order, built once per (rows, rows, hyps)."""
+        key = (prediction_rows, joint_rows, hyps)
+        shape = self._steps.get(key)
+        if shape is None:
+            costs = self.costs
+            calls = [self._call(("prediction", prediction_rows), lambda: costs.prediction(prediction_rows))] \
+                if prediction_rows else []
+            calls += [self._call(("joint", joint_rows), lambda: costs.joint(joint_rows)),
+                      self._call(("transfer", joint_rows), lambda: costs.transfer(joint_rows)),
+                      self._call(("search", hyps), lambda: costs.search(hyps))]
+            shape = self._steps[key] = (tuple(calls), tuple(d for call in calls for _, d, _ in call.steps))
+        return shape
 
     def _decoder_only(self) -> bool:
         """The encoder and the host search are parked with nothing to do: the decoder alone holds the chip's lanes
@@ -358,25 +379,33 @@ class Chip:
         horizon = min(self.engine.next_arrival_s, timer)
         now, ran = env.now, 0
         tracing = len(log.trace) < self.trace_limit
+        add, batches, packed, padding_rows = log.add, log.batches, self.packed, self.padding
         while ready:
             batch = self._take_ready()
-            calls, joint_rows, padding = self._step_calls(batch)
+            prediction_rows, joint_rows, hyps = padding_rows if not packed else (0, 0, 0)
+            padding, finishing = joint_rows, False
+            for lv in batch:
+                step = lv.steps[lv.step]
+                prediction_rows += step.prediction_rows
+                joint_rows += step.joint_rows
+                hyps += step.hyps
+                finishing = finishing or lv.step + 1 == len(lv.steps)
+            calls, durations = self._step_shape(prediction_rows, joint_rows, hyps)
             end = now
-            for call in calls:
-                for _, duration, _ in call.steps:   # one addition per segment, as SimPy's clock advances
-                    end += duration
+            for duration in durations:   # one addition per segment, as SimPy's clock advances
+                end += duration
             if end > horizon:
                 for lv in batch:
                     heapq.heappush(ready, (lv.seq, lv))
                 break
             start = now
             for call in calls:
-                log.add(call)
+                add(call)
                 if tracing:
                     start = self._trace_call(name, call, start)
-            log.batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, now, end, padding))
+            batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, now, end, padding))
             now, ran = end, ran + 1
-            if any(lv.step + 1 == len(lv.steps) for lv in batch):
+            if finishing:
                 yield env.timeout(now - env.now)    # the clock, to rounding; the records keep `now` itself
                 log.process_end_s[name] = now
                 if self._advance(batch, now):
@@ -384,7 +413,7 @@ class Chip:
                 return True
             for lv in batch:
                 lv.step += 1
-                if lv.next_chunk < lv.encoded_chunks:
+                if lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
                     self._chunks_done(lv, now)
                 if lv.steps[lv.step].frame < lv.encoded_frames:
                     heapq.heappush(ready, (lv.seq, lv))

@@ -151,6 +151,8 @@ class ServingEngine:
         self.env.process(self._arrivals(lives))
         self.env.run()
         logs = [chip.log for chip in self.chips]
+        for log in logs:
+            log.settle()
         done = sum(len(log.utterances) for log in logs)
         if done != len(utterances):
             raise RuntimeError(f"serving run ended with {len(utterances) - done} unfinished utterances")
