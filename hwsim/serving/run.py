@@ -246,8 +246,9 @@ def _frames(run: ServingRun) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     utts = pd.DataFrame([{**r.__dict__, "latency_s": r.latency_s, "queue_s": r.queue_s, "service_s": r.service_s}
                          for log in run.chips for r in log.utterances])
     utts = utts.sort_values("uid", kind="stable").reset_index(drop=True)
-    batches = pd.DataFrame([b.__dict__ for log in run.chips for b in log.batches],
-                           columns=["chip", "kind", "size", "rows", "start_s", "end_s", "padding_rows"])
+    columns = [log.batch_columns(index) for index, log in enumerate(run.chips)]
+    batches = pd.DataFrame({name: np.concatenate([c[name] for c in columns])
+                            for name in ("chip", "kind", "size", "rows", "start_s", "end_s", "padding_rows")})
     chunks = pd.DataFrame([c.__dict__ for log in run.chips for c in log.chunks],
                           columns=["uid", "chunk", "arrival_s", "done_s"])
     chunks["latency_s"] = chunks.done_s - chunks.arrival_s

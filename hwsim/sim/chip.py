@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Generator, Iterable, Sequence
 
+import numpy as np
 import simpy
 
 from hwsim.sim.costs import CallCosts, Segment
@@ -98,6 +99,7 @@ class ChipLog:
     busy_s: dict[str, float] = field(default_factory=dict)
     components_s: dict[str, float] = field(default_factory=dict)
     batches: list[BatchRecord] = field(default_factory=list)
+    step_columns: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # decoder steps run as one epoch
     utterances: list[UtteranceRecord] = field(default_factory=list)
     chunks: list[ChunkRecord] = field(default_factory=list)
     trace: list[TraceRecord] = field(default_factory=list)
@@ -121,6 +123,26 @@ class ChipLog:
             holds += len(call.steps) * count
         self.holds += holds
         self.calls = {}
+
+    def batch_columns(self, chip: int) -> dict[str, np.ndarray]:
+        """Every batch as columns (BatchRecord's fields), in start order: the records plus the epochs' steps."""
+        names = ("size", "rows", "start_s", "end_s", "padding_rows")
+        columns = {name: [np.array([getattr(b, name) for b in self.batches])] for name in names}
+        kinds = [np.array([b.kind for b in self.batches], dtype=object)]
+        for epoch in self.step_columns:
+            for name, values in zip(names, epoch):
+                columns[name].append(values)
+            kinds.append(np.full(len(epoch[0]), "decoder", dtype=object))
+        out = {name: np.concatenate(parts) for name, parts in columns.items()}
+        out["kind"] = np.concatenate(kinds)
+        order = np.argsort(out["start_s"], kind="stable")
+        return {"chip": np.full(len(order), chip), **{name: values[order] for name, values in out.items()}}
+
+    def all_batches(self, chip: int) -> list[BatchRecord]:
+        """batch_columns as records (for small runs and tests; a large run's table comes from the columns)."""
+        c = self.batch_columns(chip)
+        return [BatchRecord(chip, str(c["kind"][i]), int(c["size"][i]), int(c["rows"][i]), float(c["start_s"][i]),
+                            float(c["end_s"][i]), int(c["padding_rows"][i])) for i in range(len(c["kind"]))]
 
 
 class Chip:
@@ -379,6 +401,9 @@ class Chip:
         horizon = min(self.engine.next_arrival_s, timer)
         now, ran = env.now, 0
         tracing = len(log.trace) < self.trace_limit
+        if not tracing:
+            progressed = yield from self._epoch(horizon)
+            return progressed
         add, batches, packed, padding_rows = log.add, log.batches, self.packed, self.padding
         while ready:
             batch = self._take_ready()
@@ -423,6 +448,76 @@ class Chip:
             yield env.timeout(now - env.now)
             log.process_end_s[name] = now
         return ran > 0
+
+    def _epoch(self, horizon: float) -> Generator[simpy.Event, None, bool]:
+        """_fast_forward without a trace, as arrays: the step batch (the oldest ready utterances) keeps its members
+        until one finishes or waits for frames, so its steps until then are known in advance. Their rows are summed
+        over members in numpy, their segments' ends are one cumulative sum (sequential, as SimPy's clock), and the
+        steps that end by `horizon` are taken at once. True when a step ran."""
+        env, ready, log, name = self.env, self.ready, self.log, self.names["decoder"]
+        batch = self._take_ready()
+        rows, steps = self._epoch_rows(batch)
+        # the distinct step shapes, looked up once each; `inverse` maps every step to its shape
+        keys = (rows[0] * SHAPE_KEY + rows[1]) * SHAPE_KEY + rows[2]
+        unique, inverse = np.unique(keys, return_inverse=True)
+        shapes = [self._step_shape(int(k // SHAPE_KEY // SHAPE_KEY), int(k // SHAPE_KEY % SHAPE_KEY),
+                                   int(k % SHAPE_KEY)) for k in unique]
+        durations = [np.array(d, dtype=np.float64) for _, d in shapes]
+        # steps that may end by the horizon (one more than the estimate, for rounding), then their exact ends
+        estimate = env.now + np.cumsum(np.array([d.sum() for d in durations])[inverse])
+        cut = min(steps, int(np.searchsorted(estimate, horizon, side="right")) + 1)
+        per_step = [durations[i] for i in inverse[:cut].tolist()]
+        bounds = np.cumsum([len(d) for d in per_step])
+        ends = np.cumsum(np.concatenate(([env.now], *per_step)))[bounds]
+        steps = int(np.searchsorted(ends, horizon, side="right"))
+        if steps == 0:
+            for lv in batch:
+                heapq.heappush(ready, (lv.seq, lv))
+            return False
+        ends = ends[:steps]
+        for index, count in enumerate(np.bincount(inverse[:steps], minlength=len(unique)).tolist()):
+            for call in shapes[index][0] if count else ():
+                log.calls[call] = log.calls.get(call, 0) + count
+        starts = np.concatenate(([env.now], ends[:-1]))
+        joint_rows = rows[1][:steps]
+        log.step_columns.append((np.full(steps, len(batch)), joint_rows.copy(), starts, ends,
+                                 np.full(steps, 0 if self.packed else self.padding[1])))
+        now = float(ends[-1])
+        yield env.timeout(now - env.now)       # the clock, to rounding; the records keep the exact ends
+        log.process_end_s[name] = now
+        finished = False
+        for lv in batch:
+            first = lv.step
+            lv.step += steps
+            while lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
+                at = float(ends[max(1, lv.bounds[lv.next_chunk] - first) - 1])
+                self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, lv.utt.chunks[lv.next_chunk].arrival_s,
+                                                   at))
+                lv.next_chunk += 1
+            if lv.step == len(lv.steps):
+                lv.ready = False
+                finished = True
+                if self.fixed_batches:
+                    pred, joint, hyps = self.padding
+                    self.padding = (pred + lv.utt.schedule.beam, joint + lv.utt.schedule.beam, hyps)
+                self._finish(lv, now)
+            elif lv.steps[lv.step].frame < lv.encoded_frames:
+                heapq.heappush(ready, (lv.seq, lv))
+            else:
+                lv.ready = False
+        if finished:
+            self.try_admit()
+        return True
+
+    def _epoch_rows(self, batch: list[Live]) -> tuple[tuple[np.ndarray, ...], int]:
+        """(prediction rows, joint rows, hyps) of the batch's next steps, summed over members (padding included),
+        for as many steps as every member can take before it finishes or waits for a frame; and that count."""
+        arrays = [self.engine.step_arrays(lv.utt.schedule) for lv in batch]
+        steps = min(_steps_until_blocked(a, lv.step, lv.encoded_frames) for a, lv in zip(arrays, batch))
+        pad = (0, 0, 0) if self.packed else self.padding
+        rows = tuple(pad[k] + sum(a[k][lv.step:lv.step + steps] for a, lv in zip(arrays, batch))
+                     for k in range(3))
+        return rows, steps
 
     def _trace_call(self, process: str, call: CompiledCall, start: float) -> float:
         """Trace records of a call run back to back from `start`; returns its end."""
@@ -518,6 +613,14 @@ class Chip:
 
 
 _new_object, _set_attribute = object.__new__, object.__setattr__
+SHAPE_KEY = 1 << 20   # rows per step stay far below (hwsim.limits caps joint rows per decode)
+
+
+def _steps_until_blocked(arrays: tuple[np.ndarray, ...], step: int, encoded_frames: int) -> int:
+    """Steps an utterance at `step` can run back to back: to its end, or to its first step on a frame not yet
+    encoded (arrays[3] holds the steps' frames, non-decreasing)."""
+    frames = arrays[3]
+    return int(np.searchsorted(frames, encoded_frames, side="left")) - step
 
 
 def _trace_record(process: str, seg: Segment, start: float, end: float) -> TraceRecord:

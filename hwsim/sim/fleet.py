@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Sequence
 
 import math
 
+import numpy as np
 import simpy
 
 from hwsim.sim.chip import Chip, ChipLog, Live
@@ -98,8 +99,20 @@ class ServingEngine:
         self.finished, self.total, self.next_report = 0, 0, 0
         self.in_system, self.occupancy_s, self._counted_at = 0, 0.0, 0.0
         self.next_arrival_s = 0.0   # when the arrivals process acts next (math.inf once it is done)
+        self._step_arrays: dict[int, tuple] = {}
         self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s))
                       for i in range(config.chips)]
+
+    def step_arrays(self, schedule) -> tuple:
+        """A schedule's steps as arrays (prediction rows, joint rows, hyps, frames), built once per schedule (a
+        pooled schedule is shared by many utterances)."""
+        arrays = self._step_arrays.get(id(schedule))
+        if arrays is None:
+            table = np.array([(s.prediction_rows, s.joint_rows, s.hyps, s.frame) for s in schedule.steps],
+                             dtype=np.int64).reshape(-1, 4)
+            arrays = self._step_arrays[id(schedule)] = (*(np.ascontiguousarray(table[:, k]) for k in range(4)),
+                                                        schedule)
+        return arrays
 
     def _count(self, change: int) -> None:
         now = self.env.now

@@ -77,7 +77,7 @@ def test_static_batch_of_two_has_the_hand_computed_total():
     assert records[0].done_s == pytest.approx(15.8 * MS, rel=1e-12)
     assert records[1].done_s == pytest.approx(18.4 * MS, rel=1e-12)
     assert result.makespan_s == pytest.approx(18.4 * MS, rel=1e-12)
-    sizes = [(b.kind, b.size) for b in result.chips[0].batches]
+    sizes = [(b.kind, b.size) for b in result.chips[0].all_batches(0)]
     assert sizes == [("encoder", 2), ("decoder", 2), ("decoder", 2), ("decoder", 1)]
 
 
@@ -88,7 +88,7 @@ def test_a_padded_static_batch_keeps_finished_members_rows():
     result, records = run([whole(0, 4, U0), whole(1, 6, U1)], max_batch=2, padding=Padding.PADDED)
     assert records[0].done_s == pytest.approx(16.8 * MS, rel=1e-12)
     assert records[1].done_s == pytest.approx(20.7 * MS, rel=1e-12)
-    encoder, *decoder = result.chips[0].batches
+    encoder, *decoder = result.chips[0].all_batches(0)
     assert (encoder.rows, encoder.padding_rows) == (12, 2)
     assert [b.padding_rows for b in decoder] == [0, 0, 1]
 
@@ -165,7 +165,7 @@ def test_streaming_live_set_can_exceed_the_step_batch():
     utts = [Utterance(i, 0.0, 0.1, (Chunk(0.0, 2, 2),), sched, stream=i, whole=False) for i in range(5)]
     engine = ServingEngine(FakeCosts(), ServingConfig(Batching.CONTINUOUS, 2, 0.0, 1, live_cap=5))
     result = engine.run(utts)
-    decoder = [b.size for b in result.chips[0].batches if b.kind == "decoder"]
+    decoder = [b.size for b in result.chips[0].all_batches(0) if b.kind == "decoder"]
     assert max(decoder) == 2 and sum(decoder) == 10          # 5 utterances x 2 steps, at most 2 per step
     assert {r.admitted_s for r in result.chips[0].utterances} == {0.0}   # all five admitted at once
 
