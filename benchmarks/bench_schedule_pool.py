@@ -1,7 +1,8 @@
 """Serving's decode-schedule pool (hwsim.serving.schedules): searches and wall time of building the load (lengths,
 arrivals, chunks and schedules; not the engine) for issue 24's two speed cases.
 
-Run: python benchmarks/bench_schedule_pool.py [SCALE]   (SCALE < 1 shrinks both cases; nothing is asserted)
+Run: python benchmarks/bench_schedule_pool.py [SCALE] [--exact]   (SCALE < 1 shrinks both cases; --exact: the
+per-length pool, not the prefix pool; nothing is asserted)
 
 Measured on the shared 2-core machine (2026-12-07), before the pool (one search per utterance, timed at SCALE 0.2:
 2,264 IBM utterances in 102.5 s and 200 USM ones in 24.2 s, scaled to the full case as each search costs the same
@@ -35,18 +36,20 @@ def cases(scale: float) -> dict[str, ServeRequest]:
                 usm, Scenario.OFFLINE, utterances=round(1000 * scale), lengths=Lengths(30.0, 0.0))}
 
 
-def main(scale: float) -> None:
-    print(f"{'case':40s} {'utterances':>10s} {'lengths':>8s} {'searches':>9s} {'build [s]':>9s} {'utt/s':>7s}")
+def main(scale: float, prefix: bool) -> None:
+    print(f"{'case':40s} {'pool':>6s} {'utterances':>10s} {'lengths':>8s} {'searches':>9s} {'build [s]':>9s} "
+          f"{'utt/s':>7s}")
     for name, request in cases(scale).items():
         prepared = prepare(request.base)
-        pool = SchedulePool(prepared, request.base)
+        pool = SchedulePool(prepared, request.base, prefix=prefix)
         start = time.perf_counter()
         utterances = build_load(request, prepared, framing_for(request, prepared), pool=pool)
         wall = time.perf_counter() - start
         lengths = len({u.schedule.frames for u in utterances})
-        print(f"{name:40s} {len(utterances):10,d} {lengths:8,d} {pool.searches:9,d} {wall:9.1f} "
+        print(f"{name:40s} {'prefix' if pool.prefix else 'exact':>6s} {len(utterances):10,d} {lengths:8,d} {pool.searches:9,d} {wall:9.1f} "
               f"{len(utterances) / wall:7.0f}")
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)
+    arguments = [a for a in sys.argv[1:] if a != "--exact"]
+    main(float(arguments[0]) if arguments else 1.0, "--exact" not in sys.argv[1:])
