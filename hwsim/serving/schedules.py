@@ -15,38 +15,42 @@ differ only in prediction rows (the cache hits of the histories they build): coe
 3-s ibm_rnnt_swb utterance and 2.6 % for a 30-s USM one at beam 8 (16 seeds; joint rows, steps and hypotheses are
 the same at every seed for TSD). Four slots keep that spread in the load (one slot would make every utterance of a
 length identical) and put the pool's mean prediction rows within about 3.5 % and 1.3 % (one standard deviation) of
-the search's; eight would halve the variance of that mean at twice the searches. Searches per run are about
-min(utterances, POOL_SIZE) per distinct length: USM's 1,000 x 30 s offline case searches 4 (~0.5 s) instead of
-1,000 (~120 s); a lognormal server load has hundreds of distinct lengths, and there they, not the pool, set the
-count.
+the search's; eight would halve the variance of that mean at twice the searches. With the exact (per-length) pool
+searches per run are about min(utterances, POOL_SIZE) per distinct length: USM's 1,000 x 30 s offline case searches
+4 (~0.5 s) instead of 1,000 (~120 s); a lognormal server load has hundreds of distinct lengths, and there they, not
+the pool, set the count (hence the prefix pool below).
 
-Prefix pool (PREFIX, on by default). The lengths of a lognormal load are many (457 encoder-frame counts for the
-IBM server case), and 4 searches each still cost ~86 s. A frame-synchronous search (its steps' frames never
-decrease, and what it does at frame t depends on the scorer's frames <= t only) does on its first T frames what a
-T-frame search does: the synthetic scorer's statistics are per frame and stationary (hwsim.sim.emission), so the
-steps with frame < T of a G-frame search are distributed as a T-frame search's, with the same joint rows and step
-counts and prediction rows within the seed-to-seed spread (measured: benchmarks/bench_schedule_pool.py). So with
-the prefix pool a T-frame utterance takes the prefix of its slot's search at the grid point G = grid_frames(T)
->= T, and a run searches at most slots x grid points (+ 1, below) schedules whatever its lengths:
+Prefix pool (PREFIX, on by default). A lognormal load has many lengths (457 encoder-frame counts in issue 24's
+IBM server case), and 4 searches per length still cost 1,393 searches (86 s). A frame-synchronous search (steps'
+frames never decrease, and what it does at frame t depends on the scorer's frames <= t only) does on its first T
+frames what a T-frame search does: the synthetic scorer's statistics are per frame and stationary
+(hwsim.sim.emission), so the steps with frame < T of a G-frame search are distributed as a T-frame search's. So a
+T-frame utterance takes prefix(), the first T frames, of its slot's search at the grid point G = grid_frames(T) >= T,
+and a run searches at most slots x grid points (+ utterance 0's exact search) whatever its lengths (35 for the IBM
+case, 3 s). Measured (ibm_rnnt_swb TSD beam 8, 16 seeds, T = 20 to 400): joint rows and steps equal the exact
+search's, mean prediction rows within -1.9 % to +1.3 % of its, inside the seed-to-seed spread (CV 12 % at 20
+frames, 3 % at 400); beam, greedy and modified_beam alike within 2 %.
 
-| algorithm       | steps' frames              | pool                                                        |
-|-----------------|----------------------------|-------------------------------------------------------------|
-| greedy          | frame by frame             | prefix                                                      |
-| beam            | frame by frame             | prefix                                                      |
-| tsd             | frame by frame (S+1 calls) | prefix                                                      |
-| modified_beam   | frame by frame (1 call)    | prefix                                                      |
-| alsd            | alignment length i = t + u: rows of several frames per step, frames not monotone, and the
-|                 | end (finals at t = T - 1, at most T (S + 1) steps) depends on T | exact, per length (as before) |
+| algorithm     | steps' frames                                                              | pool              |
+|---------------|----------------------------------------------------------------------------|-------------------|
+| greedy        | frame by frame                                                             | prefix            |
+| beam          | frame by frame (data-dependent calls per frame)                            | prefix            |
+| tsd           | frame by frame (S + 1 calls per frame)                                     | prefix            |
+| modified_beam | frame by frame (1 call per frame)                                          | prefix            |
+| alsd          | by alignment length t + u: one step mixes frames, they are not monotone,  | exact, per length |
+|               | and the end (finals at t = T - 1, at most T (S + 1) steps) depends on T    |                   |
 
 The grid is GRID_MIN x GRID_RATIO^k rounded up (16, 24, 36, 54, 81, 122, ...), capped at the search limits'
-longest decode. Ratio 1.5 (not 2) because the searches of one slot are the load's independent draws: each grid
-point's 4 searches serve every length in (G / 1.5, G], so a coarser grid has fewer of them and its mean work
-spreads more between seeds, while a finer one searches more frames (a slot searches about 3x the longest
-utterance at 1.5, 2x at 2, 5x at 1.25). Exact where it matters: an utterance whose length is a grid point takes
-the whole search, which is `simulate --seed S+slot` of that length; utterance 0 always gets its own exact search
-(slot 0), so a one-utterance serve still equals `simulate` to the bit. A prefix's `labels` (best-path labels, which
-serve does not read: it reports steps and rows) is the pool search's scaled by T / G, rounded. SchedulePool(prefix=
-False), or PREFIX = False, keeps the exact per-length pool (to compare the two).
+longest decode. The ratio trades the load's independent draws against searched frames: each grid point's 4
+searches serve every length in (G / ratio, G], so a coarser grid has fewer and the load's total work strays further
+from the exact pool's, while a finer one searches more (a slot searches ratio / (ratio - 1) x its top grid point).
+Measured on the IBM case at 92 utt/s x 10 s, 4 seeds, total prediction rows against the exact pool's: ratio 1.25
+rms 0.5 % (~50 searches), 1.5 rms 0.7 % (~32), 2 rms 1.2 % (~20); 1.5 is the middle. Exact where it matters: a
+length on the grid takes the whole search, which is `simulate --seed S+slot` of that length, and utterance 0 always
+gets its own exact search (slot 0), so a one-utterance serve still equals `simulate` to the bit. Lengths below
+GRID_MIN are prefixes too (they are distributed as their exact search like any other). A prefix's `labels`
+(best-path labels; serve does not read them) is the searched schedule's scaled by T / G and rounded: the best path
+at frame T is not recorded. SchedulePool(prefix=False), or PREFIX = False, keeps the exact per-length pool.
 """
 
 from __future__ import annotations
