@@ -145,9 +145,12 @@ class SchedulePool:
             raise ValueError(f"pool_size must be >= 1, got {self.pool_size}")
         self.searches = 0  # schedules this pool searched (the rest came from the memo)
         self._divisor = prepared.model.graph.encoder_frame_divisor
-        self.prefix = (PREFIX if prefix is None else prefix) and Algorithm(base.algorithm) in FRAME_SYNCHRONOUS
-        symbols = base.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame
-        self._longest = max_decode_frames(base.beam, symbols)  # encoder frames a search may have
+        self.prefix = ((PREFIX if prefix is None else prefix) and Algorithm(base.algorithm) in FRAME_SYNCHRONOUS
+                       and prepared.model.graph.has_decoder)  # a hybrid model has no schedule to cut
+        self._longest = 0  # encoder frames a search may have (prefix pool)
+        if self.prefix:
+            symbols = base.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame
+            self._longest = max_decode_frames(base.beam, symbols)
         self._drawn: dict[tuple[int, int], DecodeSchedule] = {}  # by (encoder frames, slot), this pool's own
         self._first: DecodeSchedule | None = None  # utterance 0's exact search (prefix pool)
 
