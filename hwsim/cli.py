@@ -246,6 +246,21 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signum, _exit_at_once if PROGRAM else handler)
 
 
+def _interrupted_by(error: BaseException) -> int | None:
+    """The signal behind `error`, when a library turned our Interrupted (or a KeyboardInterrupt) into its own
+    exception on the way up; None for a real error."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, Interrupted):
+            return cause.signum
+        if isinstance(cause, KeyboardInterrupt):
+            return signal.SIGINT
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_chosen_command(argv))
@@ -268,6 +283,9 @@ def _run(argv: list[str] | None) -> int:
     except MemoryError:
         return fail("expected inputs that fit in memory, got a run that ran out of it (see docs/limits.md)")
     except Exception as error:  # noqa: BLE001 -- a bug: say so in one line; HWSIM_DEBUG=1 re-raises
+        signum = _interrupted_by(error)
+        if signum is not None:  # a signal inside an import that wraps it (numpy: "Unable to import ...")
+            return fail(interrupted_message(signum), SIGNAL_EXITS[signum])
         if os.environ.get("HWSIM_DEBUG"):
             raise
         return fail(f"internal error {type(error).__name__}: {error} (a bug; rerun with HWSIM_DEBUG=1 for the "

@@ -406,3 +406,20 @@ def test_a_format_copy_of_the_roofline_is_checked_before_the_run(tmp_path, run_c
     result = run_cli(*COST, "--roofline", str(tmp_path / "roof.png"), "--format", "pdf")
     assert_one_line_error(result, "--roofline", "roof.pdf")
     assert not (tmp_path / "roof.png").exists()
+
+
+def test_a_signal_a_library_wraps_in_its_own_error_still_reads_as_the_signal(monkeypatch, capsys):
+    """numpy turns an exception raised while it imports into ImportError("Unable to import required dependency
+    numpy..."): a Ctrl-C landing there is still an interruption (130), not an internal error (70)."""
+    from hwsim import cli
+    from hwsim.commands import size
+
+    def wrapped(args):
+        try:
+            raise cli.Interrupted(signal.SIGINT)
+        except cli.Interrupted as error:
+            raise ImportError("Unable to import required dependency numpy") from error
+
+    monkeypatch.setattr(size, "run", wrapped)
+    assert cli.main(["size", "lstm_rnnt_small", "fp16"]) == 130
+    assert capsys.readouterr().err.startswith("hwsim: error: interrupted by SIGINT; ")
