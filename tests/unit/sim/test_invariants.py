@@ -279,8 +279,23 @@ def test_utilization_by_hand():
 @FAST
 @given(utterances=st.one_of(offline_loads(), server_loads()), config=configs())
 def test_utilization_is_at_most_one_per_resource_per_chip(utterances, config):
-    result, records = run(utterances, config)
+    """Over the run, and at every instant (the trace): a lane never holds more segments than its units, so no
+    window of the run, however short, is more than fully busy."""
+    from dataclasses import replace
+
+    result, records = run(utterances, replace(config, trace_limit=math.inf))
     assert max(utilizations(result, records, config)) <= 1 + EXACT
+    for log in result.chips:
+        changes: dict[str, list[tuple[float, int]]] = {}
+        for t in log.trace:
+            lane = t.resource.split("/")[-1] if config.overlap else "shared"
+            changes.setdefault(lane, []).extend([(t.start_s, 1), (t.end_s, -1)])
+        for lane, events in changes.items():
+            units = config.units.get(lane, 1) if config.overlap else 1
+            held = 0
+            for _, change in sorted(events, key=lambda e: (e[0], e[1])):   # ends before starts at one instant
+                held += change
+                assert held <= units, lane
 
 
 # ---- 6. N chips: >= 0.9 N x one chip's offline throughput ----
