@@ -34,6 +34,11 @@ class Batching(str, Enum):
     CONTINUOUS = "continuous"
 
 
+WAIT_RESOLUTION_S = 1e-9  # a recheck timer lands on its deadline only up to the clock's float rounding (arrival + wait
+                          # - arrival can fall short of the wait by an ulp); a shorter remaining wait counts as waited,
+                          # else the timer re-arms at the same instant forever
+
+
 class Padding(str, Enum):
     PADDED = "padded"   # batched tensors padded to the longest member (PyTorch's default batched inference)
     PACKED = "packed"   # cuDNN packed sequences / padding-free attention: each step on the active members only
@@ -89,9 +94,10 @@ class DynamicBatching(_Batched):
     def admit(self, queued: int, live: int, oldest_wait_s: float, arrivals_done: bool) -> Admission:
         if live or not queued:
             return Admission(0)
-        if queued >= self.limit or arrivals_done or oldest_wait_s >= self.max_wait_s:
+        remaining_s = self.max_wait_s - oldest_wait_s
+        if queued >= self.limit or arrivals_done or remaining_s <= WAIT_RESOLUTION_S:
             return Admission(int(min(queued, self.limit)))
-        return Admission(0, self.max_wait_s - oldest_wait_s)
+        return Admission(0, remaining_s)
 
 
 @register(Batching.CONTINUOUS)
