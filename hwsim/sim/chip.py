@@ -190,10 +190,12 @@ class Chip:
     def load(self) -> int:
         return len(self.queue) + self.live
 
-    def assign(self, lv: Live) -> None:
+    def assign(self, lv: Live, admit: bool = True) -> None:
+        """Queue an arrival; `admit=False`: the dispatcher calls try_admit once this instant's arrivals are queued."""
         lv.queued_s = self.env.now
         self.queue.append(lv)
-        self.try_admit()
+        if admit:
+            self.try_admit()
 
     def chunk_arrived(self, lv: Live) -> None:
         if lv.admitted_s >= 0 and not lv.encode_queued:

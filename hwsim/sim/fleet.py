@@ -128,23 +128,36 @@ class ServingEngine:
         events = sorted(((c.arrival_s, position, index, lv) for position, lv in enumerate(lives)
                          for index, c in enumerate(lv.utt.chunks)), key=lambda e: e[:3])
         chip_of: dict[int, Chip] = {}
+        waiting: dict[int, Chip] = {}   # chips given arrivals at this instant, admitting once all are queued
         remaining = len(lives)
         for arrival_s, _, index, lv in events:
-            self.next_arrival_s = arrival_s
             if arrival_s > env.now:
+                self._admit(waiting)
+                self.next_arrival_s = arrival_s
                 yield env.timeout(arrival_s - env.now)
+            self.next_arrival_s = arrival_s
             lv.arrived += 1
             if index == 0:
                 self._count(+1)
                 chip = min(self.chips, key=lambda c: (c.load, c.index))
                 chip_of[id(lv)] = chip
-                chip.assign(lv)
+                chip.assign(lv, admit=False)
+                waiting[chip.index] = chip
                 remaining -= 1
                 if not remaining:
                     self._last_arrival()
             else:
                 chip_of[id(lv)].chunk_arrived(lv)
+        self._admit(waiting)
         self.next_arrival_s = math.inf
+
+    @staticmethod
+    def _admit(waiting: dict[int, Chip]) -> None:
+        """Simultaneous arrivals are all queued before a chip's policy looks (a dynamic batch at --max-wait-s 0
+        takes every utterance that arrived at once, not the first alone)."""
+        for index in sorted(waiting):
+            waiting[index].try_admit()
+        waiting.clear()
 
     def utterance_finished(self) -> None:
         """A counter, and every total/PROGRESS_STEPS utterances and at the last one the progress callback (a bar)."""

@@ -140,15 +140,14 @@ def test_finding_memory_bound_continuous_is_slower_than_static():
     assert continuous >= static
 
 
-@pytest.mark.xfail(strict=True, reason="finding: simultaneous arrivals are admitted one at a time, so dynamic "
-                   "batching with max_wait_s 0 runs the first offline utterance as a batch of one")
-def test_finding_dynamic_without_wait_batches_the_first_offline_utterance_alone():
+def test_dynamic_without_wait_batches_simultaneous_arrivals_together():
     # four 1-frame utterances of one step, max batch 2, all at t=0: static {u0,u1} 1.5 + 2.6, {u2,u3} 1.5 + 2.6
-    # = 8.2 ms. Dynamic, max_wait 0: u0 alone (1 + 2.3 = 3.3), {u1,u2} 4.1 -> 7.4, {u3} 3.3 -> 10.7 ms.
+    # = 8.2 ms. Dynamic at max_wait 0 admits the same pairs, since every arrival of an instant is queued before the
+    # policy looks (it used to take u0 alone: 3.3 + 4.1 + 3.3 = 10.7 ms).
     utts = [one_frame(i, 1) for i in range(4)]
     _, dynamic, static = policy_throughputs(utts, 2, Padding.PACKED, max_wait_s=0.0)
     assert 4 / static == pytest.approx(8.2 * MS, rel=EXACT)
-    assert 4 / dynamic == pytest.approx(10.7 * MS, rel=EXACT)      # what it is today
+    assert 4 / dynamic == pytest.approx(8.2 * MS, rel=EXACT)
     assert dynamic >= static
 
 
