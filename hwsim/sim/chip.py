@@ -482,10 +482,7 @@ class Chip:
                 lv.step += 1
                 if lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
                     self._chunks_done(lv, now)
-                if lv.steps[lv.step].frame < lv.encoded_frames:
-                    heapq.heappush(ready, (lv.seq, lv))
-                else:
-                    lv.ready = False
+                self._moved_on(lv, now)
         if ran:
             yield env.timeout(now - env.now)
             log.process_end_s[name] = now
@@ -536,17 +533,7 @@ class Chip:
                 self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, lv.utt.chunks[lv.next_chunk].arrival_s,
                                                    at))
                 lv.next_chunk += 1
-            if lv.step == len(lv.steps):
-                lv.ready = False
-                finished = True
-                if self.fixed_batches:
-                    pred, joint, hyps = self.padding
-                    self.padding = (pred + lv.utt.schedule.beam, joint + lv.utt.schedule.beam, hyps)
-                self._finish(lv, now)
-            elif lv.steps[lv.step].frame < lv.encoded_frames:
-                heapq.heappush(ready, (lv.seq, lv))
-            else:
-                lv.ready = False
+            finished = self._moved_on(lv, now) or finished
         if finished:
             self.try_admit()
         return True
@@ -610,19 +597,25 @@ class Chip:
         for lv in batch:
             lv.step += 1
             self._chunks_done(lv, at)
-            if lv.step == len(lv.steps):
-                lv.ready = False
-                finished = True
-                if self.fixed_batches:  # its beam's rows stay in a padded batch until the batch ends
-                    beam = lv.utt.schedule.beam
-                    pred, joint, hyps = self.padding
-                    self.padding = (pred + beam, joint + beam, hyps)
-                self._finish(lv, at)
-            elif lv.steps[lv.step].frame < lv.encoded_frames:
-                heapq.heappush(self.ready, (lv.seq, lv))
-            else:
-                lv.ready = False
+            finished = self._moved_on(lv, at) or finished
         return finished
+
+    def _moved_on(self, lv: Live, at: float | None) -> bool:
+        """After `lv`'s steps moved on: finish it (True), requeue it if its next step's frame is encoded, or leave
+        it waiting for the encoder."""
+        if lv.step == len(lv.steps):
+            lv.ready = False
+            if self.fixed_batches:  # its beam's rows stay in a padded batch until the batch ends
+                beam = lv.utt.schedule.beam
+                pred, joint, hyps = self.padding
+                self.padding = (pred + beam, joint + beam, hyps)
+            self._finish(lv, at)
+            return True
+        if lv.steps[lv.step].frame < lv.encoded_frames:
+            heapq.heappush(self.ready, (lv.seq, lv))
+        else:
+            lv.ready = False
+        return False
 
     def _hmm_worker(self) -> Iterable[simpy.Event]:
         """Hybrid models: the host searches each chunk's new encoder frames as it is encoded, in order."""
