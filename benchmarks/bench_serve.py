@@ -9,6 +9,16 @@ README's serve examples, and the engine's cost per resource hold against bare Si
   no hwsim code) means the fast paths saved more than hwsim's bookkeeping costs.
 - The README commands run as `python -m hwsim.cli ...` in a subprocess (start-up included).
 
+Measured 2026-12-07 on the shared 2-core machine while one other job ran (bare SimPy 7.7 us per hold; about 3 us
+when idle), after issue 24's engine (one engine, fast paths, schedule pool with prefixes):
+
+| case                              | utts   | load [s] | engine [s] | utt/s | before issue 24        |
+|-----------------------------------|--------|----------|------------|-------|------------------------|
+| IBM int4 b8 server 92/s x 120 s   | 11,073 | 3.2      | 17.3       | 539   | > 300 s (~35 utt/s)    |
+| USM exp5 b8 offline 1000 x 30 s   | 1,000  | 0.8      | 0.4        | 778   | 120 s (8 utt/s)        |
+| USM exp5 b8 streaming 500 x 60 s  | 3,274  | 3.1      | 14.0       | 191   | 169 s (19 utt/s)       |
+README serve examples: 2.1 s, 20.1 s and 7.4 s (before: 4 s, 68 s, 67 s).
+
 Run: python benchmarks/bench_serve.py [--skip-readme]   (prints tables; nothing is asserted; wall times are noisy on
 a shared host, so compare runs made back to back)
 """
