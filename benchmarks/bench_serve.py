@@ -17,7 +17,8 @@ when idle), after issue 24's engine (one engine, fast paths, schedule pool with 
 | IBM int4 b8 server 92/s x 120 s   | 11,073 | 3.2      | 17.3       | 539   | > 300 s (~35 utt/s)    |
 | USM exp5 b8 offline 1000 x 30 s   | 1,000  | 0.8      | 0.4        | 778   | 120 s (8 utt/s)        |
 | USM exp5 b8 streaming 500 x 60 s  | 3,274  | 3.1      | 14.0       | 191   | 169 s (19 utt/s)       |
-README serve examples: 2.1 s, 20.1 s and 7.4 s (before: 4 s, 68 s, 67 s).
+README serve examples: 2.1 s, 20.1 s and 7.4 s (the first is the offline case above; the other two took 68 s and
+67 s with the new engine before the prefix pool and the coarse streaming encoder).
 
 Run: python benchmarks/bench_serve.py [--skip-readme]   (prints tables; nothing is asserted; wall times are noisy on
 a shared host, so compare runs made back to back)
