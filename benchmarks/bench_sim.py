@@ -5,7 +5,7 @@ Run: python benchmarks/bench_sim.py   (prints a table; nothing is asserted)
 Schedules are memoised (hwsim.sim.decode.build_schedule), so repeated points time the engine; the
 "decode schedule alone" lines time the search that builds a schedule the first time. Once the encoder has
 finished (always, for a whole utterance) the engine adds up the decoder's remaining segments without SimPy
-(hwsim.sim.engine.Engine._decode_alone, same results), so a point costs less than a bare SimPy loop with the
+(hwsim.sim.chip.Chip._decode_alone, same results; simulate runs the serving engine at batch 1), so a point costs less than a bare SimPy loop with the
 same holds; the streamed USM line keeps encoder and decoder contending in SimPy.
 
 Measured on the shared 2-core CI-class machine (medians of 5 interleaved runs, 2026-12-02), before issue 9's

@@ -77,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     batching.add_argument("--batching", default=BATCHINGS[2], metavar="P",
                           help=f"{' | '.join(BATCHINGS)} (default {BATCHINGS[2]})")
     batching.add_argument("--max-batch", default="32", metavar="B[,B2,...]",
-                          help="utterances live on a chip at once (decoder-step batch); capped by memory (32); "
+                          help="utterances in one encoder call or decoder step; capped by memory (32); "
                           "offline: a comma list runs each (a latency-vs-batch curve; the summary is the largest)")
     batching.add_argument("--max-wait-s", type=float, default=0.01, help="dynamic: longest wait for a full batch")
     batching.add_argument("--order", default=None, metavar="O",

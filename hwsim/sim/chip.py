@@ -296,7 +296,12 @@ class Chip:
             exclusive = coarse or all(lv.utt.whole for lv in batch)
             call, rows, padding = self._encoder_call(frames, exclusive)
             start = env.now
-            yield from self._run(name, call)
+            if self._encoder_only() and self._alone_end(call) <= self._horizon():
+                self.log.add(call)       # nothing else can run until it ends: one event for the whole call
+                yield env.timeout(self._alone_end(call) - start)
+                self.log.process_end_s[name] = env.now
+            else:
+                yield from self._run(name, call)
             self.log.batches.append(BatchRecord(self.index, "encoder", len(batch), rows, start, env.now, padding))
             for lv in batch:
                 self._encoded(lv)
@@ -385,6 +390,25 @@ class Chip:
             shape = self._steps[key] = (tuple(calls), tuple(d for call in calls for _, d, _ in call.steps))
         return shape
 
+    def _encoder_only(self) -> bool:
+        """serve's fast path for an encoder call: the decoder and host search are parked with nothing ready and no
+        trace is being recorded, so the call's segments run back to back."""
+        return (self.engine.config.fast_forward and not self.ready and self._wakes["decoder"] is not None
+                and not self.hmm_pending and self._wakes["hmm_search"] is not None
+                and len(self.log.trace) >= self.trace_limit)
+
+    def _alone_end(self, call: CompiledCall) -> float:
+        """When `call` ends if it starts now and nothing contends (one addition per segment, as SimPy's clock)."""
+        end = self.env.now
+        for _, duration, _ in call.steps:
+            end += duration
+        return end
+
+    def _horizon(self) -> float:
+        """When work from outside may next reach this chip: the next arrival or this chip's admission timer."""
+        timer = self._timer_at if self._timer_at is not None else math.inf
+        return min(self.engine.next_arrival_s, timer)
+
     def _decoder_only(self) -> bool:
         """The encoder and the host search are parked with nothing to do: the decoder alone holds the chip's lanes
         until the next arrival (or admission timer) brings work."""
@@ -397,8 +421,7 @@ class Chip:
         arrival or admission timer (that one runs in SimPy, where the encoder may contend) or until an utterance
         finishes (the clock catches up first, so its slot is refilled at the right time). True when a step ran."""
         env, ready, log, name = self.env, self.ready, self.log, self.names["decoder"]
-        timer = self._timer_at if self._timer_at is not None else math.inf
-        horizon = min(self.engine.next_arrival_s, timer)
+        horizon = self._horizon()
         now, ran = env.now, 0
         tracing = len(log.trace) < self.trace_limit
         if not tracing:

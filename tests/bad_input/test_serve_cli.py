@@ -20,6 +20,13 @@ BASE = ("serve", "lstm_rnnt_small", "fp16", "--device", "ibm_7nm_ai_chip")
     (("--find-max-load", "--slo-p99-s", "1"), "--find-max-load: --scenario server or streaming"),
     (("--batching", "statik"), "--batching: unknown batching 'statik' (did you mean 'static'?)"),
     (("--scenario", "stream"), "--scenario: unknown scenario 'stream' (did you mean 'streaming'?)"),
+    (("--order", "sortd"), "--order: unknown order 'sortd' (did you mean 'sorted'?)"),
+    (("--padding", "pack"), "--padding: unknown padding 'pack' (did you mean 'packed'?)"),
+    (("--scenario", "server", "--rate", "5", "--order", "sorted"),
+     "--order: expected arrival for --scenario server (requests are served as they arrive; sorted and bucketed "
+     "reorder an offline run), got 'sorted'"),
+    (("--scenario", "streaming", "--streams", "2", "--order", "bucketed"),
+     "--order: expected arrival for --scenario streaming"),
     (("--utterance-s", "0"), "--utterance-s: expected a number > 0"),
     (("--max-wait-s", "-1"), "--max-wait-s: expected a number >= 0"),
     (("--scenario", "server", "--rates", ""),
