@@ -458,12 +458,12 @@ def _change_reasons(usm: pd.DataFrame, ibm: pd.DataFrame) -> list[str]:
     if np.abs(offline).max() < 0.01:
         lines.append(f"- Offline utt/s {offline.min():+.1%} to {offline.max():+.1%}: {OFFLINE_UTTERANCES} utterances "
                      f"fit in one batch of {MAX_BATCH} and are all admitted at t=0 in both engines; what differs is the "
-                     "order (sorted longest first) and the decode schedules (a pool of 4 per length instead of one "
-                     "search per utterance).")
+                     "order (sorted longest first) and the decode schedules (a seeded pool of 4 per grid length "
+                     "instead of one search per utterance).")
     else:
         lines.append(f"- Offline utt/s {offline.min():+.1%} to {offline.max():+.1%}: the encoder batches every live "
-                     "utterance and the queue is sorted longest first; the decode schedules come from a pool of 4 per "
-                     "length instead of one search per utterance.")
+                     "utterance and the queue is sorted longest first; the decode schedules come from a seeded pool "
+                     "of 4 per grid length instead of one search per utterance.")
     return lines
 
 
@@ -514,8 +514,8 @@ def report_text(usm: pd.DataFrame, ibm: pd.DataFrame) -> str:
         "join at the next call, finished ones leave, and work is admitted while its state fits in memory. A decoder "
         "step is one prediction call and one joint call over the hypotheses of every stream in it, then one host "
         "search over those rows. Padding: the engine's default (padded: an encoder call pads its members to the "
-        "longest chunk). Decode schedules come from a seeded pool of 4 searches per length "
-        "(hwsim.serving.schedules).",
+        "longest chunk). Decode schedules come from a seeded pool (hwsim.serving.schedules): 4 searches per grid "
+        "length, a shorter utterance taking the first frames of one of them.",
         f"- Capacity search, one full streaming simulation per probe: the first probe is the lower of that memory "
         f"bound and the chip's saturated throughput (RTFx of {SATURATION_BATCHES * MAX_BATCH} offline utterances of "
         f"the streams' lengths, batches of {MAX_BATCH}); while probes pass, the next aims at the load that would keep "
