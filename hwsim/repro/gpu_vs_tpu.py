@@ -71,7 +71,7 @@ def points() -> pd.DataFrame:
                 sim = simulate(request, prepare(request))
                 record = point_record(sim)
                 record.update({"workload": workload, "mode": target.mode, "audio_s": audio_s,
-                               "price_per_hour_usd": price,
+                               "encoder_output_bytes": sim.footprint.encoder_output_bytes, "price_per_hour_usd": price,
                                "usd_per_1000h_audio": HOURS * sim.result.rtf * price if price else float("nan")})
                 rows.append(record)
     return pd.DataFrame(rows)
@@ -118,6 +118,17 @@ def _same_across_configs(frame: pd.DataFrame) -> list[str]:
             "decoder (most of the time at batch 1) stays bf16 in every configuration."]
 
 
+def _engine_note(frame: pd.DataFrame) -> list[str]:
+    """What the one serving engine (issue 24) changed here: the times, nothing; peak memory, the encoder output."""
+    held = {w: g.encoder_output_bytes.max() / 1e6 for w, g in frame.groupby("workload", sort=False)}
+    return ["- Every row is the serving engine run on one utterance at batch 1 (`simulate` and `serve` share one "
+            "engine since issue 24): the times are the previous engine's to the bit. peak_memory_bytes in points.csv "
+            "now includes the encoder output an utterance holds while it is decoded (the joint's encoder projection "
+            "of every frame: " + ", ".join(f"{mb:.2f} MB for {w}" for w, mb in held.items()) + "); at batch 1 "
+            "it is too small to change whether a model fits. Batching, load and memory-bound stream counts are in "
+            "reports/usm_serving_load."]
+
+
 @silenced_warnings()  # its --precision-set overrides of the defaults are deliberate
 def write_gpu_vs_tpu_report(directory: Path) -> pd.DataFrame:
     frame = points()
@@ -137,6 +148,7 @@ def write_gpu_vs_tpu_report(directory: Path) -> pd.DataFrame:
             f"- The CPU rows carry {load_device('xeon_2s').modelling.overhead_s * 1e6:g} us of framework overhead per "
             "op (xeon_2s modelling.overhead_s, a stated assumption) and no launch or host-link cost: the search runs "
             "on the same CPU.",
+            *_engine_note(frame),
             "- GPU figures are datasheet peaks and stated assumptions (docs/hardware.md section 5); none is measured "
             "on a GPU yet.", ""]
     (directory / "README.md").write_text("\n".join(text))
