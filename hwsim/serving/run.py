@@ -225,7 +225,7 @@ def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: di
     utterances = arrange(utterances, request.queue_order, batch, request.base.seed)
     # continuous batching keeps every utterance live whose state fits in memory; a step takes up to `batch`
     live_cap = max(batch, memory.max_live(batch))
-    # streams: each chunk's encoder call as one segment per resource (hwsim.sim.chip.coarse_segments)
+    # streams: a chunk's recurrent encoder steps as one segment per resource (event count, not busy time)
     config = ServingConfig(request.batching, batch, request.max_wait_s, request.chips, request.base.overlap,
                            request.trace_limit, live_cap, coarse_encoder=streaming, padding=request.padding)
     finished = None if on_progress is None else partial(on_progress, SIMULATED_PHASE)

@@ -63,19 +63,6 @@ class Live:
         self.encode_queued = self.ready = False
 
 
-def coarse_segments(segments: Sequence[Segment]) -> tuple[Segment, ...]:
-    """A call as one segment per (resource, component), in the order each first appears: the same busy time per
-    resource and, alone, the same total; other work cannot interleave inside the call (as one XLA program, or one
-    captured graph, runs on a TPU or GPU) and the engine holds a few lanes instead of one per op."""
-    merged: dict[tuple[str, str], float] = {}
-    for seg in segments:
-        if seg.duration_s > 0:
-            key = (seg.resource, seg.component)
-            merged[key] = merged.get(key, 0.0) + seg.duration_s
-    return tuple(Segment(resource, component, seconds, f"{component} ({resource}, whole call)")
-                 for (resource, component), seconds in merged.items())
-
-
 def batched_encoder(costs: CallCosts, frames: int, batch: int, exclusive: bool) -> Sequence[Segment]:
     """Encoder segments for `batch` chunks padded to `frames` input frames each."""
     if batch == 1:
@@ -249,14 +236,11 @@ class Chip:
             self.log.waits.append(WaitRecord(self.names[worker], "frames", start, self.env.now))
 
     # ---- work ----
-    def _call(self, key: tuple, build: Callable[[], Sequence[Segment]], coarse: bool = False) -> CompiledCall:
-        """A call's segments bound to this chip's lanes, with its busy totals; built once per key. `coarse`: one
-        segment per resource and component (hwsim.sim.fleet.ServingConfig.coarse_encoder)."""
+    def _call(self, key: tuple, build: Callable[[], Sequence[Segment]]) -> CompiledCall:
+        """A call's segments bound to this chip's lanes, with its busy totals; built once per key."""
         compiled = self._compiled.get(key)
         if compiled is None:
-            segments = build()
-            compiled = self._compiled[key] = CompiledCall.of(coarse_segments(segments) if coarse else segments,
-                                                             self.lanes)
+            compiled = self._compiled[key] = CompiledCall.of(build(), self.lanes)
         return compiled
 
     def _run(self, process: str, call: CompiledCall) -> Iterable[simpy.Event]:
@@ -293,14 +277,13 @@ class Chip:
     def _encoder_call(self, frames: list[int], exclusive: bool) -> tuple[CompiledCall, int, int]:
         """The call over chunks of `frames` input frames, the frames it charges and how many of those are padding."""
         longest, size, useful = max(frames), len(frames), sum(frames)
-        coarse = self.engine.config.coarse_encoder
         if self.packed and min(frames) != longest:
             lengths = tuple(sorted(frames, reverse=True))
             call = self._call(("packed", lengths, exclusive),
-                              lambda: self.costs.encoder_packed(lengths, exclusive), coarse)  # type: ignore[attr-defined]
+                              lambda: self.costs.encoder_packed(lengths, exclusive))  # type: ignore[attr-defined]
             return call, useful, 0
         call = self._call(("encoder", size, longest, exclusive),
-                          lambda: batched_encoder(self.costs, longest, size, exclusive), coarse)
+                          lambda: batched_encoder(self.costs, longest, size, exclusive))
         return call, longest * size, longest * size - useful
 
     def _encoder_worker(self) -> Iterable[simpy.Event]:

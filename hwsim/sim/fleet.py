@@ -35,10 +35,8 @@ class ServingConfig:
         live_cap: utterances a chip holds state for at once under continuous batching (the chip's memory bound;
             None: no bound). Static and dynamic batches hold max_batch.
         padding: how a batch of unequal members is charged (hwsim.sim.policies).
-        coarse_encoder: charge each encoder call as one segment per resource (hwsim.sim.chip.coarse_segments:
-            the same busy time, a few holds instead of one per op; other work cannot interleave inside one
-            call, as when each call is one XLA program or captured graph). Streaming sets it: a chunk's call is
-            short, and there are many.
+        coarse_encoder: charge a chunk's recurrent encoder steps as one segment per resource (same busy time,
+            ~10x fewer events for LSTM encoders; other work cannot interleave inside one chunk's recurrent steps).
         units: units per resource (default 1 each); a hold takes one unit.
         trace_limit: segments each chip records for the Chrome trace (0: none, math.inf: all).
         record_waits: record WaitRecords (waits for frames and busy resources; simulate's critical path).
