@@ -16,9 +16,10 @@ when idle), after issue 24's engine (one engine, fast paths, schedule pool with 
 |-----------------------------------|--------|----------|------------|-------|------------------------|
 | IBM int4 b8 server 92/s x 120 s   | 11,073 | 3.2      | 17.3       | 539   | > 300 s (~35 utt/s)    |
 | USM exp5 b8 offline 1000 x 30 s   | 1,000  | 0.8      | 0.4        | 778   | 120 s (8 utt/s)        |
-| USM exp5 b8 streaming 500 x 60 s  | 3,274  | 3.1      | 14.0       | 191   | 169 s (19 utt/s)       |
-README serve examples: 2.1 s, 20.1 s and 7.4 s (the first is the offline case above; the other two took 68 s and
-67 s with the new engine before the prefix pool and the coarse streaming encoder).
+| USM exp5 b8 streaming 500 x 60 s  | 3,274  | 2.4      | 33.1       | 92    | 169 s (19 utt/s)       |
+README serve examples: 2.1 s, 21.3 s and 17.5 s (the first is the offline case above). The streaming row and the
+README examples were measured on the quiet machine after the coarse streaming encoder was reverted (it starved the
+decoder; see the commit); the other rows are unaffected by it.
 
 Run: python benchmarks/bench_serve.py [--skip-readme]   (prints tables; nothing is asserted; wall times are noisy on
 a shared host, so compare runs made back to back)
