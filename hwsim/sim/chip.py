@@ -298,9 +298,10 @@ class Chip:
             exclusive = coarse or all(lv.utt.whole for lv in batch)
             call, rows, padding = self._encoder_call(frames, exclusive)
             start = env.now
-            if self._encoder_only() and self._alone_end(call) <= self._horizon():
-                self.log.add(call)       # nothing else can run until it ends: one event for the whole call
-                yield env.timeout(self._alone_end(call) - start)
+            end = self._alone_end(call) if self._encoder_only() else None
+            if end is not None and end <= self._horizon():   # nothing else can run meanwhile: one event
+                self.log.add(call)
+                yield env.timeout(end - start)
                 self.log.process_end_s[name] = env.now
             else:
                 yield from self._run(name, call)
@@ -356,7 +357,7 @@ class Chip:
                 if progressed:
                     continue
             batch = self._take_ready()
-            calls, joint_rows, padding = self._step_calls(batch)
+            (calls, _), joint_rows, padding, _ = self._step_calls(batch)
             start = env.now
             for call in calls:
                 yield from self._run(name, call)
@@ -365,17 +366,19 @@ class Chip:
             if self._advance(batch):
                 self.try_admit()
 
-    def _step_calls(self, batch: list[Live]) -> tuple[tuple[CompiledCall, ...], int, int]:
-        """One decoder step over `batch`: its calls in order (prediction when it has rows, joint, transfer, search),
-        its joint rows and how many of those are padding (a padded fixed batch's finished members)."""
+    def _step_calls(self, batch: list[Live]) -> tuple[tuple[tuple[CompiledCall, ...], tuple[float, ...]], int, int,
+                                                       bool]:
+        """One decoder step over `batch`: its shape (_step_shape), its joint rows, how many of those are padding (a
+        padded fixed batch's finished members), and whether a member finishes with it."""
         prediction_rows, joint_rows, hyps = self.padding if not self.packed else (0, 0, 0)
-        padding = joint_rows
+        padding, finishing = joint_rows, False
         for lv in batch:
             step = lv.steps[lv.step]
             prediction_rows += step.prediction_rows
             joint_rows += step.joint_rows
             hyps += step.hyps
-        return self._step_shape(prediction_rows, joint_rows, hyps)[0], joint_rows, padding
+            finishing = finishing or lv.step + 1 == len(lv.steps)
+        return self._step_shape(prediction_rows, joint_rows, hyps), joint_rows, padding, finishing
 
     def _step_shape(self, prediction_rows: int, joint_rows: int, hyps: int) -> tuple[tuple[CompiledCall, ...],
                                                                                    tuple[float, ...]]:
@@ -425,22 +428,12 @@ class Chip:
         env, ready, log, name = self.env, self.ready, self.log, self.names["decoder"]
         horizon = self._horizon()
         now, ran = env.now, 0
-        tracing = len(log.trace) < self.trace_limit
-        if not tracing:
+        if len(log.trace) >= self.trace_limit:   # no trace to record: the steps as arrays
             progressed = yield from self._epoch(horizon)
             return progressed
-        add, batches, packed, padding_rows = log.add, log.batches, self.packed, self.padding
         while ready:
             batch = self._take_ready()
-            prediction_rows, joint_rows, hyps = padding_rows if not packed else (0, 0, 0)
-            padding, finishing = joint_rows, False
-            for lv in batch:
-                step = lv.steps[lv.step]
-                prediction_rows += step.prediction_rows
-                joint_rows += step.joint_rows
-                hyps += step.hyps
-                finishing = finishing or lv.step + 1 == len(lv.steps)
-            calls, durations = self._step_shape(prediction_rows, joint_rows, hyps)
+            (calls, durations), joint_rows, padding, finishing = self._step_calls(batch)
             end = now
             for duration in durations:   # one addition per segment, as SimPy's clock advances
                 end += duration
@@ -450,10 +443,9 @@ class Chip:
                 break
             start = now
             for call in calls:
-                add(call)
-                if tracing:
-                    start = self._trace_call(name, call, start)
-            batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, now, end, padding))
+                log.add(call)
+                start = self._trace_call(name, call, start)
+            log.batches.append(BatchRecord(self.index, "decoder", len(batch), joint_rows, now, end, padding))
             now, ran = end, ran + 1
             if finishing:
                 yield env.timeout(now - env.now)    # the clock, to rounding; the records keep `now` itself
@@ -535,11 +527,9 @@ class Chip:
         """Trace records of a call run back to back from `start`; returns its end."""
         for _, duration, seg in call.steps:
             end = start + duration
-            if len(self.log.trace) >= self.trace_limit:
-                start = end
-                continue
-            self.log.trace.append(TraceRecord(process, seg.component, seg.label, f"chip{self.index}/{seg.resource}",
-                                              start, end))
+            if len(self.log.trace) < self.trace_limit:
+                self.log.trace.append(TraceRecord(process, seg.component, seg.label,
+                                                  f"chip{self.index}/{seg.resource}", start, end))
             start = end
         return start
 
@@ -554,15 +544,10 @@ class Chip:
         previous one ends, and SimPy's events would only add the durations up. Add them up directly, in SimPy's
         order (`now + duration`), with the same trace records, holds and end times (tests/unit/sim/test_engine.py
         runs both ways). The SimPy clock stays where it is; the run's end is the utterance's done time."""
-        costs, name, now = self.costs, self.names["decoder"], self.env.now
+        name, now = self.names["decoder"], self.env.now
         trace, tracing = self.log.trace, len(self.log.trace) < self.trace_limit
         for step in lv.steps[lv.step:]:
-            rows, joint = step.prediction_rows, step.joint_rows
-            calls = [self._call(("prediction", rows), lambda: costs.prediction(rows))] if rows else []
-            calls += [self._call(("joint", joint), lambda: costs.joint(joint)),
-                      self._call(("transfer", joint), lambda: costs.transfer(joint)),
-                      self._call(("search", step.hyps), lambda: costs.search(step.hyps))]
-            for call in calls:
+            for call in self._step_shape(step.prediction_rows, step.joint_rows, step.hyps)[0]:
                 for _, duration, seg in call.steps:
                     start, now = now, now + duration
                     if tracing:
