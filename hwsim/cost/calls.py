@@ -262,21 +262,9 @@ class DeviceCallCosts:
         return segments
 
     def _encoder_segments(self, frames: int, exclusive: bool = False, batch: int = 1) -> list[Segment]:
-        """One encoder call over `batch` chunks of `frames` input frames (frame-parallel ops see batch x rows)."""
-        segments: list[Segment] = self._launch("encoder")
-        steps = 0
-        block: list[Op] = []
-        for op in self.encoder_ops + (None,):
-            if op is not None and op.trigger is Trigger.ENCODER_RECURRENT:
-                block.append(op)
-                steps = op.invocations(frames)
-                continue
-            if block:
-                segments += self._recurrent_block(block, steps, exclusive, batch)
-                block = []
-            if op is not None:
-                segments.append(_segment(self.op_cost(op, batch * op.rows_per_invocation(frames))))
-        return segments
+        """One encoder call over `batch` chunks of `frames` input frames (frame-parallel ops see batch x rows): the
+        packed call of equal members."""
+        return self._packed_segments((frames,) * batch, exclusive)
 
     def recurrent_steps(self, frames: int) -> int:
         """Recurrent steps of one encoder call: each recurrent block (consecutive per-frame ops) runs once per frame."""
@@ -303,10 +291,6 @@ class DeviceCallCosts:
         seconds = rows * self.gather_per_row_s(component, rows)
         return OpCost(f"{component}.gather", component, "gather", "cpu", rows, seconds, 0.0, 0.0, "overhead", 0.0,
                       0.0, 0.0, 0.0, seconds, None, "-")
-
-    def _recurrent_block(self, block: list[Op], steps: int, exclusive: bool, rows: int = 1) -> list[Segment]:
-        loads = [self._staged_load(op) for op in block if op.weight in self.ctx.residency.staged]
-        return loads + self._recurrent_steps(block, steps, exclusive, rows)
 
     def _recurrent_steps(self, block: list[Op], steps: int, exclusive: bool, rows: int) -> list[Segment]:
         """`steps` back-to-back steps of a recurrent block on `rows` rows each (its staged weights already loaded)."""
