@@ -293,5 +293,24 @@ def _run(argv: list[str] | None) -> int:
     return int(result or 0)
 
 
+def program() -> None:
+    """The `hwsim` script and `python -m hwsim.cli`: main(), then exit without interpreter finalization.
+
+    Finalization puts SIGINT/SIGTERM back to the system default before the process ends, so a signal landing
+    in that last moment killed the process silently (exit -2, no line; seen once in CI). Here the at-exit
+    functions run with our handler still in place and the process ends with os._exit."""
+    code = main()
+    try:
+        import atexit
+
+        atexit._run_exitfuncs()  # what finalization would run (temporary folders, logging), under our handler
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `hwsim ... | head` closed the pipe; the run itself is complete
+        pass
+    finally:
+        os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    program()

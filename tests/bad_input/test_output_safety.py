@@ -338,6 +338,36 @@ def test_sigint_at_any_moment_of_start_up_gives_one_line_and_130(tmp_path, when)
     assert (tmp_path / "out").exists() == written
 
 
+# The installed script's shape (`sys.exit(program())`): a signal during the at-exit work, the last moment the
+# program runs Python, still finds hwsim's handler (finalization would have put back the default: exit -2, silent).
+AT_EXIT = """
+    import atexit, os, signal, sys
+    atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))
+    sys.argv = ["hwsim", *sys.argv[1:]]
+    from hwsim.cli import program
+    sys.exit(program())
+"""
+
+
+def test_sigint_in_the_last_at_exit_moment_gives_one_line_and_130(tmp_path):
+    result = child(AT_EXIT, *SIM, "--out", str(tmp_path / "out"))
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.splitlines() == [f"hwsim: error: interrupted by SIGINT; output written to {tmp_path / 'out'}"]
+    assert "total" in result.stdout  # the run's table was flushed before the line
+
+
+def test_program_exits_with_mains_code_and_flushes_its_output(tmp_path):
+    result = child("""
+        import sys
+        sys.argv = ["hwsim", *sys.argv[1:]]
+        from hwsim.cli import program
+        sys.exit(program())
+    """, "simulate", "no_such_workload")
+    assert result.returncode == 2 and result.stderr.startswith("hwsim: error: ")
+    ok = child("import sys; sys.argv = ['hwsim', *sys.argv[1:]]; from hwsim.cli import program; program()", *SIM)
+    assert ok.returncode == 0 and ok.stdout.strip(), ok.stderr
+
+
 @pytest.mark.parametrize("delay_s", [0.15, 0.3, 0.6, 1.2, 2.5])
 def test_sigint_to_the_program_at_several_delays_gives_one_line(tmp_path, delay_s):
     """Whatever the program is doing when the signal lands: one line, 130 (or, when it lands after the run, the
