@@ -67,6 +67,7 @@ def packed_traffic(device: Device, m: int, k: int, n: int, weight_fmt: NumberFor
                           (m * k + m * n) * act_fmt.bytes, act_bw, "stream")
 
 
+ARRAY_BREAKDOWN = ("ideal_cycles", "spatial_underuse_cycles", "fill_drain_cycles", "weight_load_cycles")
 PIPELINE_TERMS = ("weight_load", "fill_drain")  # ties go to the first: the stall a dataflow change can hide
 
 
@@ -123,6 +124,17 @@ class GemmCost:
         "overhead" is the fixed per-call cost, which is a different fix (fusion, graphs) from a stall."""
         terms = {name: float(self.array.details.get(f"{name}_cycles", 0.0)) for name in PIPELINE_TERMS}
         return max(terms, key=terms.get) if any(terms.values()) else "pipeline"
+
+    def breakdown(self) -> dict[str, float]:
+        """The terms of as_dict() an op's cost keeps (the array's cycle terms, conversion, output scaling and
+        memory stall, then extra_pass_cycles), without building the whole dict: pricing a call prices every GEMM in it."""
+        details, clock = self.array.details, self.array.clock_hz
+        out = {key: float(details[key]) for key in ARRAY_BREAKDOWN if key in details}
+        out["conversion_s"] = float(self.conversion_s)
+        out["output_scaling_s"] = float(self.scaling_s)
+        out["memory_stall_cycles"] = float(max(0.0, self.memory_s - self.array_s) * clock)
+        out["extra_pass_cycles"] = float(self.array.cycles * (self.choice.passes - 1) * self.batch)
+        return out
 
     def as_dict(self) -> dict[str, object]:
         """Flat JSON-ready breakdown (the `hwsim gemm --json` object)."""

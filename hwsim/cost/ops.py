@@ -122,9 +122,7 @@ def _gemm_on_accelerator(ctx: CostContext, op: Op, rows: int) -> OpCost:
     blocks = scale_blocks_along_k(weight_plan.metadata_entries, gemm.n) if weight_plan and weight_plan.quantized else 1
     cost = gemm_cost(ctx.device, m, gemm.k, gemm.n, weight, act, matmul_precision=ctx.options.matmul_precision,
                      traffic=traffic, scale_blocks=blocks, batch=gemm.batch, compute_as=ctx.options.compute_as)
-    details = cost.as_dict()
-    breakdown = {key: float(details[key]) for key in GEMM_BREAKDOWN if key in details}
-    breakdown["extra_pass_cycles"] = float(details["passes_extra_cycles"])
+    breakdown = cost.breakdown()
     ideal_s = op.macs(rows) * OPS_PER_MAC / cost.choice.peak_ops_per_s
     return OpCost(op.name, COMPONENT_OF[op.component.value], op.kind.value, "matrix", rows, cost.time_s,
                   op.flops(rows), traffic.bytes * gemm.batch, cost.bound, ideal_s / cost.time_s if cost.time_s else 0.0,
@@ -132,9 +130,6 @@ def _gemm_on_accelerator(ctx: CostContext, op: Op, rows: int) -> OpCost:
                   compute_pair=cost.choice.compute_pair, weight_location=where, breakdown=breakdown,
                   computed_as=cost.choice.describe(ctx.device.name), passes=cost.choice.passes)
 
-
-GEMM_BREAKDOWN = ("ideal_cycles", "spatial_underuse_cycles", "fill_drain_cycles", "weight_load_cycles",
-                  "conversion_s", "output_scaling_s", "memory_stall_cycles")
 
 
 def _vector_format(ctx: CostContext, wanted: NumberFormat) -> NumberFormat:

@@ -18,6 +18,7 @@ from hwsim.serving.load import Framing, Lengths, offline_load, server_load, stre
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.serving.order import Order, arrange
 from hwsim.serving.schedules import SchedulePool
+from hwsim.sim.chip import BATCH_KINDS
 from hwsim.sim.entities import Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.policies import Batching, Padding
@@ -249,6 +250,7 @@ def _frames(run: ServingRun) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     columns = [log.batch_columns(index) for index, log in enumerate(run.chips)]
     batches = pd.DataFrame({name: np.concatenate([c[name] for c in columns])
                             for name in ("chip", "kind", "size", "rows", "start_s", "end_s", "padding_rows")})
+    batches["kind"] = pd.Categorical.from_codes(batches["kind"], BATCH_KINDS)
     chunks = pd.DataFrame([c.__dict__ for log in run.chips for c in log.chunks],
                           columns=["uid", "chunk", "arrival_s", "done_s"])
     chunks["latency_s"] = chunks.done_s - chunks.arrival_s

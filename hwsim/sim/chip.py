@@ -22,7 +22,9 @@ import numpy as np
 import simpy
 
 from hwsim.sim.costs import CallCosts, Segment
+from hwsim.sim.joint import JointRunner
 from hwsim.sim.policies import BatchPolicy, Padding
+from hwsim.sim.shapes import StepShapes, joint_rows_of, shape_key
 from hwsim.sim.records import BatchRecord, ChunkRecord, TraceRecord, UtteranceRecord, WaitRecord
 
 if TYPE_CHECKING:
@@ -51,11 +53,13 @@ class Live:
     __slots__ = ("utt", "steps", "bounds", "queued_s", "admitted_s", "arrived", "encoded_chunks", "encoded_frames",
                  "encode_queued", "step", "next_chunk", "ready", "seq", "searched_frames")
 
-    def __init__(self, utt: "Utterance") -> None:
+    def __init__(self, utt: "Utterance", step_frames: Sequence[int] | None = None) -> None:
+        """`step_frames`: the encoder frame of each of the schedule's steps, when the caller keeps them (a pooled
+        schedule serves many utterances)."""
         self.utt = utt
         self.steps = utt.schedule.steps if utt.schedule is not None else ()
         # decoder steps that need only frames of chunks 0..c, per chunk c (steps are in frame order)
-        frames = [s.frame for s in self.steps]
+        frames = [s.frame for s in self.steps] if step_frames is None else step_frames
         self.bounds = [bisect.bisect_left(frames, c.encoder_frames) for c in utt.chunks]
         self.queued_s = self.admitted_s = -1.0
         self.arrived = self.encoded_chunks = self.encoded_frames = self.step = self.next_chunk = 0
@@ -107,42 +111,58 @@ class ChipLog:
     process_end_s: dict[str, float] = field(default_factory=dict)
     holds: int = 0
     calls: dict[CompiledCall, int] = field(default_factory=dict)
+    shapes: StepShapes | None = None   # decoder step shapes run as arrays, counted per shape
 
     def add(self, call: CompiledCall) -> None:
         """Count a call run; busy times are added up once, by settle(), from the counts."""
         self.calls[call] = self.calls.get(call, 0) + 1
 
     def settle(self) -> None:
-        """Busy seconds per resource and component, and holds, from the calls counted (each call x its count)."""
+        """Busy seconds per resource and component, and holds, from the calls counted (each call x its count).
+        Summed exactly (math.fsum), so the totals do not depend on the order calls were counted in (the
+        per-segment processes, the runner and the epochs count them in different orders)."""
+        if self.shapes is not None:
+            for call, count in self.shapes.call_counts().items():
+                self.calls[call] = self.calls.get(call, 0) + count
+        busy: dict[str, list[float]] = {name: [seconds] for name, seconds in self.busy_s.items()}
+        components: dict[str, list[float]] = {name: [seconds] for name, seconds in self.components_s.items()}
         holds = 0
         for call, count in self.calls.items():
             for name, seconds in call.busy_s:
-                self.busy_s[name] = self.busy_s.get(name, 0.0) + seconds * count
+                busy.setdefault(name, []).append(seconds * count)
             for name, seconds in call.components_s:
-                self.components_s[name] = self.components_s.get(name, 0.0) + seconds * count
+                components.setdefault(name, []).append(seconds * count)
             holds += len(call.steps) * count
+        self.busy_s = {name: math.fsum(terms) for name, terms in busy.items()}
+        self.components_s = {name: math.fsum(terms) for name, terms in components.items()}
         self.holds += holds
         self.calls = {}
 
     def batch_columns(self, chip: int) -> dict[str, np.ndarray]:
-        """Every batch as columns (BatchRecord's fields), in start order: the records plus the epochs' steps."""
+        """Every batch as columns (BatchRecord's fields; `kind` as codes into BATCH_KINDS), in start order: the
+        records plus the epochs' and the runner's decoder steps."""
         names = ("size", "rows", "start_s", "end_s", "padding_rows")
-        columns = {name: [np.array([getattr(b, name) for b in self.batches])] for name in names}
-        kinds = [np.array([b.kind for b in self.batches], dtype=object)]
-        for epoch in self.step_columns:
-            for name, values in zip(names, epoch):
-                columns[name].append(values)
-            kinds.append(np.full(len(epoch[0]), "decoder", dtype=object))
+        records = self.batches
+        columns = {name: [np.array([getattr(b, name) for b in records])] for name in names}
+        codes = [np.array([BATCH_KINDS.index(b.kind) for b in records], dtype=np.int8)]
+        if self.step_columns:
+            for name, parts in zip(names, zip(*self.step_columns)):
+                columns[name].append(np.concatenate(parts))
+            codes.append(np.full(len(columns["size"][-1]), BATCH_KINDS.index("decoder"), dtype=np.int8))
         out = {name: np.concatenate(parts) for name, parts in columns.items()}
-        out["kind"] = np.concatenate(kinds)
+        out["kind"] = np.concatenate(codes)
         order = np.argsort(out["start_s"], kind="stable")
         return {"chip": np.full(len(order), chip), **{name: values[order] for name, values in out.items()}}
 
     def all_batches(self, chip: int) -> list[BatchRecord]:
         """batch_columns as records (for small runs and tests; a large run's table comes from the columns)."""
         c = self.batch_columns(chip)
-        return [BatchRecord(chip, str(c["kind"][i]), int(c["size"][i]), int(c["rows"][i]), float(c["start_s"][i]),
-                            float(c["end_s"][i]), int(c["padding_rows"][i])) for i in range(len(c["kind"]))]
+        return [BatchRecord(chip, BATCH_KINDS[c["kind"][i]], int(c["size"][i]), int(c["rows"][i]),
+                            float(c["start_s"][i]), float(c["end_s"][i]), int(c["padding_rows"][i]))
+                for i in range(len(c["kind"]))]
+
+
+BATCH_KINDS = ("encoder", "decoder", "hmm_search")
 
 
 class Chip:
@@ -168,6 +188,18 @@ class Chip:
         self._steps: dict[tuple[int, int, int], tuple[tuple[CompiledCall, ...], tuple[float, ...]]] = {}
         self._wakes: dict[str, simpy.Event | None] = {"encoder": None, "decoder": None, "hmm_search": None}
         self._timer_at: float | None = None
+        self._runner: JointRunner | None = None
+        self.shapes = StepShapes(self._step_shape)   # decoder steps run as arrays (_epoch)
+        self.log.shapes = self.shapes
+        self.epoch_cut = False   # the last _epoch stopped at the horizon (its next step crosses it)
+
+    def start(self, joint: bool) -> None:
+        """Start the workers: one JointRunner for the encoder and decoder (`joint`: serve without a trace, waits or
+        hybrid utterances), else one SimPy process each, holding the lanes segment by segment."""
+        if joint:
+            self._runner = JointRunner(self)
+            self.env.process(self._runner.run())
+            return
         self.env.process(self._encoder_worker())
         self.env.process(self._decoder_worker())
         self.env.process(self._hmm_worker())
@@ -222,6 +254,9 @@ class Chip:
         self._wake("encoder")
 
     def _wake(self, worker: str) -> None:
+        if self._runner is not None:
+            self._runner.wake(self._runner.encoder if worker == "encoder" else self._runner.decoder)
+            return
         wake = self._wakes[worker]
         if wake is not None:
             self._wakes[worker] = None
@@ -313,7 +348,8 @@ class Chip:
             if self.hmm_pending:
                 self._wake("hmm_search")
 
-    def _encoded(self, lv: Live) -> None:
+    def _encoded(self, lv: Live, at: float | None = None) -> None:
+        """`lv`'s next chunk is encoded (at `at`, default now): its chunks done so far, its readiness to step."""
         lv.encoded_frames = lv.utt.chunks[lv.encoded_chunks].encoder_frames
         lv.encoded_chunks += 1
         lv.encode_queued = False
@@ -322,7 +358,7 @@ class Chip:
         if lv.utt.schedule is None:
             self.hmm_pending.append(lv)
             return
-        self._chunks_done(lv)
+        self._chunks_done(lv, at)
         if not lv.ready and lv.step < len(lv.steps) and lv.steps[lv.step].frame < lv.encoded_frames:
             lv.ready = True
             heapq.heappush(self.ready, (lv.seq, lv))
@@ -470,31 +506,22 @@ class Chip:
         steps that end by `horizon` are taken at once. True when a step ran."""
         env, ready, log, name = self.env, self.ready, self.log, self.names["decoder"]
         batch = self._take_ready()
-        rows, steps = self._epoch_rows(batch)
-        # the distinct step shapes, looked up once each; `inverse` maps every step to its shape
-        keys = (rows[0] * SHAPE_KEY + rows[1]) * SHAPE_KEY + rows[2]
-        unique, inverse = np.unique(keys, return_inverse=True)
-        shapes = [self._step_shape(int(k // SHAPE_KEY // SHAPE_KEY), int(k // SHAPE_KEY % SHAPE_KEY),
-                                   int(k % SHAPE_KEY)) for k in unique]
-        durations = [np.array(d, dtype=np.float64) for _, d in shapes]
-        # steps that may end by the horizon (one more than the estimate, for rounding), then their exact ends
-        estimate = env.now + np.cumsum(np.array([d.sum() for d in durations])[inverse])
-        cut = min(steps, int(np.searchsorted(estimate, horizon, side="right")) + 1)
-        per_step = [durations[i] for i in inverse[:cut].tolist()]
-        bounds = np.cumsum([len(d) for d in per_step])
-        ends = np.cumsum(np.concatenate(([env.now], *per_step)))[bounds]
-        steps = int(np.searchsorted(ends, horizon, side="right"))
+        keys, steps = self._epoch_keys(batch)
+        # each step's shape id, then every step's zero-padded segment durations in one cumulative sum from now:
+        # each step's exact end (hwsim.sim.shapes)
+        ids = self.shapes.ids(keys)
+        width = self.shapes.width
+        ends = np.cumsum(np.concatenate(([env.now], self.shapes.table[ids].ravel())))[width::width]
+        available, steps = steps, int(np.searchsorted(ends, horizon, side="right"))
+        self.epoch_cut = steps < available   # the next step would end after the horizon
         if steps == 0:
             for lv in batch:
                 heapq.heappush(ready, (lv.seq, lv))
             return False
         ends = ends[:steps]
-        for index, count in enumerate(np.bincount(inverse[:steps], minlength=len(unique)).tolist()):
-            for call in shapes[index][0] if count else ():
-                log.calls[call] = log.calls.get(call, 0) + count
+        self.shapes.run(ids[:steps])
         starts = np.concatenate(([env.now], ends[:-1]))
-        joint_rows = rows[1][:steps]
-        log.step_columns.append((np.full(steps, len(batch)), joint_rows.copy(), starts, ends,
+        log.step_columns.append((np.full(steps, len(batch)), joint_rows_of(keys[:steps]), starts, ends,
                                  np.full(steps, 0 if self.packed else self.padding[1])))
         now = float(ends[-1])
         yield env.timeout(now - env.now)       # the clock, to rounding; the records keep the exact ends
@@ -513,15 +540,15 @@ class Chip:
             self.try_admit()
         return True
 
-    def _epoch_rows(self, batch: list[Live]) -> tuple[tuple[np.ndarray, ...], int]:
-        """(prediction rows, joint rows, hyps) of the batch's next steps, summed over members (padding included),
-        for as many steps as every member can take before it finishes or waits for a frame; and that count."""
+    def _epoch_keys(self, batch: list[Live]) -> tuple[np.ndarray, int]:
+        """The shape keys of the batch's next steps (hwsim.sim.shapes: the sum of its members' keys and the
+        padding's), for as many steps as every member can take before it finishes or waits for a frame; and that
+        count."""
         arrays = [self.engine.step_arrays(lv.utt.schedule) for lv in batch]
-        steps = min(_steps_until_blocked(a, lv.step, lv.encoded_frames) for a, lv in zip(arrays, batch))
-        pad = (0, 0, 0) if self.packed else self.padding
-        rows = tuple(pad[k] + sum(a[k][lv.step:lv.step + steps] for a, lv in zip(arrays, batch))
-                     for k in range(3))
-        return rows, steps
+        steps = min(int(np.searchsorted(frames, lv.encoded_frames, side="left")) - lv.step
+                    for (_, frames), lv in zip(arrays, batch))
+        pad = 0 if self.packed else shape_key(*self.padding)
+        return pad + sum(keys[lv.step:lv.step + steps] for (keys, _), lv in zip(arrays, batch)), steps
 
     def _trace_call(self, process: str, call: CompiledCall, start: float) -> float:
         """Trace records of a call run back to back from `start`; returns its end."""
@@ -616,16 +643,6 @@ class Chip:
 
 
 _new_object, _set_attribute = object.__new__, object.__setattr__
-SHAPE_KEY = 1 << 20   # rows per step stay far below (hwsim.limits caps joint rows per decode)
-
-
-def _steps_until_blocked(arrays: tuple[np.ndarray, ...], step: int, encoded_frames: int) -> int:
-    """Steps an utterance at `step` can run back to back: to its end, or to its first step on a frame not yet
-    encoded (arrays[3] holds the steps' frames, non-decreasing)."""
-    frames = arrays[3]
-    return int(np.searchsorted(frames, encoded_frames, side="left")) - step
-
-
 def _trace_record(process: str, seg: Segment, start: float, end: float) -> TraceRecord:
     """TraceRecord(process, seg.component, seg.label, seg.resource, start, end, seg) at a third of the cost of the
     frozen dataclass's __init__ (the shortcut builds one per segment of a long decode)."""

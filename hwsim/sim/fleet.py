@@ -19,6 +19,7 @@ from hwsim.sim.chip import Chip, ChipLog, Live
 from hwsim.sim.costs import CallCosts
 from hwsim.sim.entities import Utterance
 from hwsim.sim.policies import Batching, Padding, make_policy
+from hwsim.sim.shapes import shape_key
 
 RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
 PROGRESS_STEPS = 1000  # progress callbacks per run at most (one counter check per finished utterance)
@@ -43,6 +44,9 @@ class ServingConfig:
         chip_names: prefix processes and resources with the chip ("chip0.decoder", "chip0/matrix"); simulate's
             single chip uses the plain names.
         shortcut: simulate's fast path (hwsim.sim.chip.Chip._decode_alone): the same results, fewer events.
+        joint: serve's runner (hwsim.sim.joint.JointRunner): the chip's encoder and decoder stepped together
+            without an event per hold, when no trace, wait or hybrid utterance needs the per-segment processes;
+            the same results as those, apart from an inside event at the very instant of an arrival.
         fast_forward: serve's fast path (hwsim.sim.chip.Chip._fast_forward): the same results to rounding (a
             step's end is its start plus its calls' summed durations), one event per finished utterance or
             arrival instead of one per hold.
@@ -62,6 +66,7 @@ class ServingConfig:
     chip_names: bool = True
     shortcut: bool = False   # add up a lone, fully encoded utterance's remaining decoder steps without SimPy
     fast_forward: bool = True  # decoder steps without SimPy events while the encoder has nothing to do
+    joint: bool = True   # encoder and decoder in one runner (hwsim.sim.joint) when nothing is traced or recorded
 
     @property
     def continuous(self) -> bool:
@@ -103,16 +108,17 @@ class ServingEngine:
         self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s))
                       for i in range(config.chips)]
 
-    def step_arrays(self, schedule) -> tuple:
-        """A schedule's steps as arrays (prediction rows, joint rows, hyps, frames), built once per schedule (a
-        pooled schedule is shared by many utterances)."""
+    def step_arrays(self, schedule) -> tuple[np.ndarray, np.ndarray]:
+        """A schedule's steps as arrays (shape keys, hwsim.sim.shapes; encoder frames each needs), built once per
+        schedule (a pooled schedule is shared by many utterances, and this entry keeps it alive)."""
         arrays = self._step_arrays.get(id(schedule))
         if arrays is None:
-            table = np.array([(s.prediction_rows, s.joint_rows, s.hyps, s.frame) for s in schedule.steps],
-                             dtype=np.int64).reshape(-1, 4)
-            arrays = self._step_arrays[id(schedule)] = (*(np.ascontiguousarray(table[:, k]) for k in range(4)),
-                                                        schedule)
-        return arrays
+            steps = schedule.steps
+            keys = np.fromiter((shape_key(s.prediction_rows, s.joint_rows, s.hyps) for s in steps), np.int64,
+                               len(steps))
+            frames = np.fromiter((s.frame for s in steps), np.int64, len(steps))
+            arrays = self._step_arrays[id(schedule)] = (keys, frames, schedule)
+        return arrays[0], arrays[1]
 
     def _count(self, change: int) -> None:
         now = self.env.now
@@ -172,8 +178,13 @@ class ServingEngine:
             chip.try_admit()
 
     def run(self, utterances: Sequence[Utterance]) -> ServingRun:
-        lives = [Live(u) for u in utterances]
+        lives = [Live(u, self.step_arrays(u.schedule)[1] if u.schedule is not None else None) for u in utterances]
         self.total, self.next_report = len(lives), 1
+        config = self.config
+        joint = (config.joint and config.fast_forward and config.trace_limit == 0 and not config.record_waits
+                 and all(u.schedule is not None for u in utterances))
+        for chip in self.chips:
+            chip.start(joint)
         self.env.process(self._arrivals(lives))
         self.env.run()
         logs = [chip.log for chip in self.chips]
