@@ -76,6 +76,9 @@ class CostContext:
     options: RunOptions
     residency: Residency
     weight_bytes: dict[str, float]
+    # GEMM costs by everything gemm_cost reads (ops of equal shape, formats and traffic share one: the layers of
+    # a stack); a replace()d context (another device) starts its own
+    gemm_memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def bandwidth(self, location: str) -> float:
         if location == "onchip" and self.residency.onchip_level is not None:
@@ -120,8 +123,12 @@ def _gemm_on_accelerator(ctx: CostContext, op: Op, rows: int) -> OpCost:
     traffic = OperandTraffic(w_bytes / gemm.batch, ctx.bandwidth(where) if where else 1.0, act_bytes,
                              ctx.bandwidth(ctx.activation_location), where)
     blocks = scale_blocks_along_k(weight_plan.metadata_entries, gemm.n) if weight_plan and weight_plan.quantized else 1
-    cost = gemm_cost(ctx.device, m, gemm.k, gemm.n, weight, act, matmul_precision=ctx.options.matmul_precision,
-                     traffic=traffic, scale_blocks=blocks, batch=gemm.batch, compute_as=ctx.options.compute_as)
+    key = (m, gemm.k, gemm.n, gemm.batch, weight, act, traffic, blocks)
+    cost = ctx.gemm_memo.get(key)
+    if cost is None:
+        cost = ctx.gemm_memo[key] = gemm_cost(ctx.device, m, gemm.k, gemm.n, weight, act, traffic=traffic,
+                                              matmul_precision=ctx.options.matmul_precision, scale_blocks=blocks,
+                                              batch=gemm.batch, compute_as=ctx.options.compute_as)
     breakdown = cost.breakdown()
     ideal_s = op.macs(rows) * OPS_PER_MAC / cost.choice.peak_ops_per_s
     return OpCost(op.name, COMPONENT_OF[op.component.value], op.kind.value, "matrix", rows, cost.time_s,

@@ -59,8 +59,11 @@ class Live:
         self.utt = utt
         self.steps = utt.schedule.steps if utt.schedule is not None else ()
         # decoder steps that need only frames of chunks 0..c, per chunk c (steps are in frame order)
-        frames = [s.frame for s in self.steps] if step_frames is None else step_frames
-        self.bounds = [bisect.bisect_left(frames, c.encoder_frames) for c in utt.chunks]
+        if step_frames is None:
+            frames = [s.frame for s in self.steps]
+            self.bounds = [bisect.bisect_left(frames, c.encoder_frames) for c in utt.chunks]
+        else:
+            self.bounds = np.searchsorted(step_frames, [c.encoder_frames for c in utt.chunks]).tolist()
         self.queued_s = self.admitted_s = -1.0
         self.arrived = self.encoded_chunks = self.encoded_frames = self.step = self.next_chunk = 0
         self.seq = self.searched_frames = 0

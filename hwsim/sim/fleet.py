@@ -19,7 +19,7 @@ from hwsim.sim.chip import Chip, ChipLog, Live
 from hwsim.sim.costs import CallCosts
 from hwsim.sim.entities import Utterance
 from hwsim.sim.policies import Batching, Padding, make_policy
-from hwsim.sim.shapes import shape_key
+from hwsim.sim.shapes import shape_keys
 
 RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
 PROGRESS_STEPS = 1000  # progress callbacks per run at most (one counter check per finished utterance)
@@ -113,11 +113,10 @@ class ServingEngine:
         schedule (a pooled schedule is shared by many utterances, and this entry keeps it alive)."""
         arrays = self._step_arrays.get(id(schedule))
         if arrays is None:
-            steps = schedule.steps
-            keys = np.fromiter((shape_key(s.prediction_rows, s.joint_rows, s.hyps) for s in steps), np.int64,
-                               len(steps))
-            frames = np.fromiter((s.frame for s in steps), np.int64, len(steps))
-            arrays = self._step_arrays[id(schedule)] = (keys, frames, schedule)
+            table = np.array([(s.prediction_rows, s.joint_rows, s.hyps, s.frame) for s in schedule.steps],
+                             dtype=np.int64).reshape(-1, 4)
+            keys = shape_keys(table[:, 0], table[:, 1], table[:, 2])
+            arrays = self._step_arrays[id(schedule)] = (keys, np.ascontiguousarray(table[:, 3]), schedule)
         return arrays[0], arrays[1]
 
     def _count(self, change: int) -> None:

@@ -107,21 +107,30 @@ class JointRunner:
             t, _, action, job = pop(heap)
             self.now = t
             if action == END:   # inline: a segment ends, the job asks for its next one (most of a run)
-                segments, index = job.segments, job.index
-                lane = segments[index][0]
-                if lane.waiters:
-                    push(heap, (t, next(order), HOLD, lane.waiters.popleft()))
-                else:
-                    lane.free += 1
-                index += 1
-                job.index = index
-                if index < len(segments):
-                    lane, duration = segments[index]
-                    if lane.free:
-                        lane.free -= 1
-                        push(heap, (t + duration, next(order), END, job))
+                segments, index, last = job.segments, job.index, len(job.segments) - 1
+                done = False
+                while True:
+                    lane = segments[index][0]
+                    if lane.waiters:
+                        push(heap, (t, next(order), HOLD, lane.waiters.popleft()))
                     else:
+                        lane.free += 1
+                    if index == last:
+                        done = True
+                        break
+                    index += 1
+                    lane, duration = segments[index]
+                    if not lane.free:
                         lane.waiters.append(job)
+                        break
+                    lane.free -= 1
+                    end = t + duration
+                    if (heap and end >= heap[0][0]) or end >= horizon:
+                        push(heap, (end, next(order), END, job))
+                        break
+                    t = self.now = end   # this end would be the next event popped: take it at once
+                job.index = index
+                if not done:
                     continue
                 self.moved = False
                 if job is self.encoder:

@@ -26,6 +26,11 @@ def shape_key(prediction_rows: int, joint_rows: int, hyps: int) -> int:
     return (prediction_rows * SHAPE_KEY + joint_rows) * SHAPE_KEY + hyps
 
 
+def shape_keys(prediction_rows: np.ndarray, joint_rows: np.ndarray, hyps: np.ndarray) -> np.ndarray:
+    """shape_key over arrays (int64)."""
+    return (prediction_rows * SHAPE_KEY + joint_rows) * SHAPE_KEY + hyps
+
+
 def shape_parts(key: int) -> tuple[int, int, int]:
     return key // SHAPE_KEY // SHAPE_KEY, key // SHAPE_KEY % SHAPE_KEY, key % SHAPE_KEY
 
