@@ -9,7 +9,7 @@ import statistics
 import time
 from pathlib import Path
 
-from hwsim.paths import CLAIMS_DIR
+from hwsim.io.paths import CLAIMS_DIR
 from hwsim.size import account_size
 from hwsim.size.claims import check_claims
 from hwsim.specs.claims import ClaimsSpec

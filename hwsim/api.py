@@ -137,7 +137,7 @@ def sweep(workload: str, precisions: Iterable[str], device: str | Iterable[str],
 
 def check(claims: Iterable[str | Path] | None = None) -> ClaimCheck:
     """Recompute published size claims (every shipped claims file by default; or the given files)."""
-    from hwsim.paths import CLAIMS_DIR
+    from hwsim.io.paths import CLAIMS_DIR
     from hwsim.size.claims import check_claims
     from hwsim.specs.claims import ClaimsSpec
     from hwsim.specs.load import load_spec

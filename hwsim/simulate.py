@@ -17,8 +17,8 @@ from hwsim.cost.ops import CostContext
 from hwsim.cost.options import RunOptions
 from hwsim.cost.residency import plan_residency, tensor_bytes
 from hwsim.errors import SpecError
-from hwsim.limits import check_decode_limits
-from hwsim.paths import display_path
+from hwsim.io.limits import check_decode_limits
+from hwsim.io.paths import display_path
 from hwsim.sim.decode import Algorithm, build_schedule
 from hwsim.sim.emission import EmissionParams, min_top_prob
 from hwsim.sim.entities import RunShape

@@ -52,9 +52,9 @@ def roofline_targets(args: argparse.Namespace) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.cost.table import component_totals, cost_table
-    from hwsim.csvout import write_csv
-    from hwsim.jsonout import dumps
-    from hwsim.outputs import PLOT_SUFFIXES, atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.jsonout import dumps
+    from hwsim.io.outputs import PLOT_SUFFIXES, atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.roofline import plot_roofline
     from hwsim.simulate import make_schedule, prepare, resolved_config
 

@@ -9,7 +9,7 @@ import argparse
 
 from hwsim.commands.common import add_output_arguments, argument_group, positive_int, print_json, verb_parser
 from hwsim.errors import SpecError
-from hwsim.limits import ALLOW_LARGE_FLAG, active_limits, check_at_most, check_decode_limits
+from hwsim.io.limits import ALLOW_LARGE_FLAG, active_limits, check_at_most, check_decode_limits
 
 EXAMPLES = ("hwsim fit-decoding trace.json", "hwsim fit-decoding utt1.json utt2.json utt3.json --json",
             "hwsim fit-decoding trace.json --max-symbols 3 --vocab 1024")

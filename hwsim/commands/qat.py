@@ -89,8 +89,8 @@ def print_human(model: "ResolvedModel", reports: "list[TensorError]", selection:
 
 def write_outputs(directory: str, model: "ResolvedModel", reports: "list[TensorError]", run_info: dict,
                   figure_formats: tuple[str, ...] = ()) -> None:
-    from hwsim.csvout import write_csv
-    from hwsim.outputs import atomic_output_dir, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.outputs import atomic_output_dir, write_resolved_config
     from hwsim.report.qat import component_frame, plot_sqnr, tensor_frame
 
     with atomic_output_dir(directory) as staging:
@@ -102,7 +102,7 @@ def write_outputs(directory: str, model: "ResolvedModel", reports: "list[TensorE
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.outputs import preflight_outputs
+    from hwsim.io.outputs import preflight_outputs
     from hwsim.quant.analyse import analyse_model, select_tensors
     from hwsim.quant.weights import WeightSource
     from hwsim.specs.resolve import resolve_model

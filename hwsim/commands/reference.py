@@ -11,7 +11,7 @@ from hwsim.commands.common import (
     require_positive_int, seed_int, verb_parser,
 )
 from hwsim.errors import SpecError, unknown_choice
-from hwsim.limits import check_decode_limits, check_run_limits
+from hwsim.io.limits import check_decode_limits, check_run_limits
 
 if TYPE_CHECKING:
     from hwsim.reference.run import ReferenceRun
@@ -62,7 +62,7 @@ def _algorithm(text: str, beam: int) -> "Algorithm":
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.commands.run_args import frames_for_audio
-    from hwsim.outputs import preflight_outputs
+    from hwsim.io.outputs import preflight_outputs
     from hwsim.reference.compare import compare_counts
     from hwsim.reference.run import build_reference, run_repeated
     from hwsim.reference.trace import save_schedule_json

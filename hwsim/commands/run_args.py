@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from hwsim.commands.choices import PLACES
 from hwsim.commands.common import add_compute_as_argument, argument_group, finite_float, positive_int, seed_int
 from hwsim.errors import SpecError, note, rounding_note, unknown_choice
-from hwsim.limits import active_limits, check_at_most, check_run_limits
+from hwsim.io.limits import active_limits, check_at_most, check_run_limits
 
 if TYPE_CHECKING:  # the cost model and simulator load only when a verb runs (hwsim.commands.choices)
     from hwsim.cost.options import RunOptions

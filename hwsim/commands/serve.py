@@ -276,7 +276,7 @@ def _utterance_bar() -> Iterator["ServeProgress"]:
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.executor import make_executor
-    from hwsim.outputs import preflight_outputs
+    from hwsim.io.outputs import preflight_outputs
     from hwsim.progress import CountingExecutor, progress
     from hwsim.simulate import prepare, resolved_config
 
@@ -371,9 +371,9 @@ def _write(out: Path, result: "ServeResult", points, label, slo, config, args,
            window: "TraceWindow | None") -> None:
     """The summaries always; the load curve when there is one; the per-batch and per-chunk CSVs and the Chrome
     trace only with --trace, cut to its window (the first --trace-utterances to finish)."""
-    from hwsim.csvout import write_csv
-    from hwsim.jsonout import dumps
-    from hwsim.outputs import atomic_output_dir, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.jsonout import dumps
+    from hwsim.io.outputs import atomic_output_dir, write_resolved_config
 
     s = result.summary
     title = f"{s['workload']} {s['precision']} {s['device']} serving"

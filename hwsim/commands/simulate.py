@@ -90,9 +90,9 @@ def print_human(sim: "SimulationResult") -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from hwsim.csvout import write_csv
-    from hwsim.jsonout import dumps
-    from hwsim.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.jsonout import dumps
+    from hwsim.io.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.trace import write_chrome_trace
     from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
     from hwsim.simulate import prepare, resolved_config, simulate

@@ -18,8 +18,8 @@ from hwsim.commands.common import (
 )
 from hwsim.commands.torch_validate import add_torch_validate_arguments, run_torch_validation
 from hwsim.errors import SpecError
-from hwsim.limits import active_limits, check_at_most
-from hwsim.paths import REPO_ROOT
+from hwsim.io.limits import active_limits, check_at_most
+from hwsim.io.paths import REPO_ROOT
 
 EXAMPLES = ("hwsim validate --quick", "hwsim calibrate && hwsim validate --out reports/validation",
             "hwsim validate --quick --json", "hwsim validate --runtime onnxruntime --quick --csv")
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         calibrate_command, calibrated_device, default_calibration_path, require_calibrated_here,
     )
     from hwsim.cost.device import load_device
-    from hwsim.outputs import atomic_output_dir, preflight_outputs
+    from hwsim.io.outputs import atomic_output_dir, preflight_outputs
     from hwsim.reference.runtimes import require_onnxruntime
     from hwsim.validation.grid import FULL_GRID, QUICK_GRID
     from hwsim.validation.run import results_frame, run_grid, spread_records, summary
@@ -211,8 +211,8 @@ DEVICE_COPY = "device.yaml"  # the calibrated device the predictions used, kept 
 
 def write_validation_report(directory: Path, frame, results, stats, device: str, device_file: str, repeats: int,
                             runtime: str = "numpy", seed: int = 0, trained=()) -> None:
-    from hwsim.csvout import write_csv
-    from hwsim.outputs import write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.outputs import write_resolved_config
     from hwsim.validation.report import emission_section, facts_lines, plot_parity, points_table, trained_section
     from hwsim.validation.run import REFERENCE_OPTIONS
 

@@ -15,7 +15,7 @@ from hwsim.cost.cache_reuse import CacheReuse, cache_reuse
 from hwsim.cost.measured import GemmTable, gemm_table
 from hwsim.cost.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, resolve_spec_path, shipped_names, user_path
+from hwsim.io.paths import DEVICES_DIR, resolve_spec_path, shipped_names, user_path
 from hwsim.specs.device import DeviceSpec, HostCpuSpec, MatrixEngineSpec, validate_device_spec
 from hwsim.specs.load import read_yaml
 from hwsim.specs.overrides import apply_overrides

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from hwsim.jsonout import dumps
+from hwsim.io.jsonout import dumps
 from hwsim.sim.costs import OpInfo
 from hwsim.sim.records import TraceRecord
 from hwsim.units import US_PER_S

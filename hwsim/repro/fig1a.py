@@ -32,8 +32,8 @@ import pandas as pd
 import yaml
 
 from hwsim.cost.device import load_device
-from hwsim.outputs import atomic_write_text
-from hwsim.paths import DEVICES_DIR, resolve_spec_path
+from hwsim.io.outputs import atomic_write_text
+from hwsim.io.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.report.paper_values import paper_speedups
 from hwsim.simulate import RunRequest
 from hwsim.specs.load import read_yaml

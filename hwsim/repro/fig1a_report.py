@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.csvout import write_csv
-from hwsim.outputs import write_resolved_config
+from hwsim.io.csvout import write_csv
+from hwsim.io.outputs import write_resolved_config
 from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.repro import fig1a

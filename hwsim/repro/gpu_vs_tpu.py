@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.csvout import write_csv
+from hwsim.io.csvout import write_csv
 from hwsim.cost.device import load_device
 from hwsim.cost.options import Fusion, RunOptions
 from hwsim.errors import silenced_warnings
-from hwsim.outputs import write_resolved_config
+from hwsim.io.outputs import write_resolved_config
 from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
 from hwsim.sweep import point_record
 

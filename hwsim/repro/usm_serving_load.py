@@ -22,10 +22,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from hwsim.csvout import write_csv
+from hwsim.io.csvout import write_csv
 from hwsim.errors import silenced_warnings  # noqa: E402
 from hwsim.executor import Executor, LocalExecutor  # noqa: E402
-from hwsim.outputs import write_resolved_config  # noqa: E402
+from hwsim.io.outputs import write_resolved_config  # noqa: E402
 from hwsim.serving.capacity import find_max_load, point_setup, probe_summary  # noqa: E402
 from hwsim.serving.load import Lengths  # noqa: E402
 from hwsim.serving.run import Scenario, ServeRequest  # noqa: E402

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hwsim.errors import SpecError
-from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
+from hwsim.io.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.serving.order import Order, arrange
@@ -167,7 +167,7 @@ def expected_load(request: ServeRequest) -> tuple[float, float, str]:
 
 
 def check_serve_limits(request: ServeRequest, framing: Framing | None = None, symbols: int | None = None) -> None:
-    """Every serving size under the run-size limits before anything is drawn or simulated (hwsim.limits)."""
+    """Every serving size under the run-size limits before anything is drawn or simulated (hwsim.io.limits)."""
     limits = active_limits()
     check_at_most("--chips", request.chips, limits.chips, "chips")
     check_at_most("--streams", request.streams, limits.streams, "streams")

@@ -60,7 +60,7 @@ import math
 from dataclasses import replace
 
 from hwsim.decode.registry import Algorithm
-from hwsim.limits import max_decode_frames
+from hwsim.io.limits import max_decode_frames
 from hwsim.sim.schedule import DecodeSchedule
 from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule
 

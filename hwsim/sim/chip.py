@@ -616,7 +616,7 @@ class Chip:
 
 
 _new_object, _set_attribute = object.__new__, object.__setattr__
-SHAPE_KEY = 1 << 20   # rows per step stay far below (hwsim.limits caps joint rows per decode)
+SHAPE_KEY = 1 << 20   # rows per step stay far below (hwsim.io.limits caps joint rows per decode)
 
 
 def _steps_until_blocked(arrays: tuple[np.ndarray, ...], step: int, encoded_frames: int) -> int:

@@ -9,8 +9,8 @@ from hwsim.errors import SpecError, did_you_mean, warn
 from hwsim.formats import NumberFormat, is_quantized
 from hwsim.graph.build import build_graph
 from hwsim.graph.model import Graph
-from hwsim.limits import check_workload_limits
-from hwsim.paths import (
+from hwsim.io.limits import check_workload_limits
+from hwsim.io.paths import (
     MODELS_DIR, PRECISIONS_DIR, display_path, find_named_spec, is_plain_name, looks_like_path, resolve_spec_path,
     search_dirs, shipped_names, user_path,
 )

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hwsim import outputs, readers
+from hwsim.io import outputs, readers
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_output_dir, atomic_write_text, writer_lock
+from hwsim.io.outputs import atomic_output_dir, atomic_write_text, writer_lock
 from tests.bad_input.test_spec_errors import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def hidden_leftovers(folder: Path) -> list[str]:
 WRITER = """
     import sys
     from pathlib import Path
-    from hwsim.outputs import atomic_output_dir
+    from hwsim.io.outputs import atomic_output_dir
     target, marker = Path(sys.argv[1]), Path(sys.argv[2])
     generation = 0
     while True:
@@ -178,7 +178,7 @@ def test_a_signal_exits_with_one_line_and_leaves_nothing(tmp_path, signum, code,
 HOLDER = """
     import sys, time
     from pathlib import Path
-    from hwsim.outputs import atomic_output_dir
+    from hwsim.io.outputs import atomic_output_dir
     with atomic_output_dir(Path(sys.argv[1])) as staging:
         Path(sys.argv[2]).touch()
         time.sleep(60)

@@ -15,7 +15,7 @@ from hwsim.calibrate.runtime_calls import (FitPoint, LinearFit, RuntimeCalibrati
 from hwsim.calibrate.writer import device_document
 from hwsim.cost.device import load_device
 from hwsim.decode.registry import Algorithm
-from hwsim.paths import DEVICES_DIR
+from hwsim.io.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
 from hwsim.simulate import RunRequest, prepare
 

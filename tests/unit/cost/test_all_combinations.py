@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, MODELS_DIR, shipped_names
+from hwsim.io.paths import DEVICES_DIR, MODELS_DIR, shipped_names
 from hwsim.simulate import RunRequest, prepare
 from hwsim.specs.resolve import load_workload_spec, precision_search_dirs
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from hwsim.cost.cache_reuse import StreamCurve, cache_reuse, stream_curves
-from hwsim.paths import DEVICES_DIR
+from hwsim.io.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
 from hwsim.simulate import RunRequest, prepare
 

@@ -180,7 +180,7 @@ def test_an_estimate_below_capacity_grows_to_a_bracket_then_bisects():
 
 
 def test_probes_of_one_point_share_its_decode_schedules_and_give_the_same_bytes():
-    from hwsim.jsonout import dumps
+    from hwsim.io.jsonout import dumps
     from hwsim.serving.load import Lengths
     from hwsim.serving.run import serve
     from hwsim.simulate import prepare

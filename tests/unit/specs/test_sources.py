@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.paths import DATA_DIR
+from hwsim.io.paths import DATA_DIR
 from hwsim.specs.sources import (AUTHOR_YEAR, HARDWARE_SECTION, PAPERS, cited_ids, hardware_section_exists,
                                  hardware_sources, render_sources)
 
