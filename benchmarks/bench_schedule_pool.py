@@ -27,7 +27,7 @@ import time
 from hwsim.serving.load import Lengths
 from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for
 from hwsim.serving.schedules import SchedulePool
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 
 def cases(scale: float) -> dict[str, ServeRequest]:

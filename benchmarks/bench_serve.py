@@ -39,7 +39,7 @@ import simpy
 import hwsim.serving.run as serving_run
 from hwsim.serving.load import Lengths
 from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, serve
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 IBM = RunRequest("ibm_rnnt_swb", "int4", "ibm_7nm_ai_chip", 1, beam=8)
 USM = RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 1, beam=8, host="xeon_host")

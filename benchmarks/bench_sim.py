@@ -45,8 +45,8 @@ from dataclasses import replace
 import simpy
 
 from hwsim.cost.table import cost_table
-from hwsim.simulate import RunRequest, make_schedule, prepare, simulate
-from hwsim.sweep import expand, run_sweep
+from hwsim.pipeline.point import RunRequest, make_schedule, prepare, simulate
+from hwsim.pipeline.sweep import expand, run_sweep
 
 
 def timed(fn, repeats: int = 3) -> float:

@@ -9,7 +9,7 @@
     run = hw.prepare("ibm_rnnt_swb", "int4", device="ibm_7nm_ai_chip")        # costs once, many utterances
     run.simulate(audio_s=2.0, beam=4, seed=1)
 
-Keyword arguments of `cost`, `simulate`, `sweep` and `prepare` are the fields of `hwsim.simulate.RunRequest`
+Keyword arguments of `cost`, `simulate`, `sweep` and `prepare` are the fields of `hwsim.pipeline.point.RunRequest`
 (algorithm, host, chunk_frames, overlap, cache, seed, max_symbols, label_rate, top_prob, repeat_prob, overrides,
 device_overrides, precision_overrides, meta_dtype, options). A misspelt keyword raises `ApiError` (a TypeError
 and a HwsimError) with one line and the nearest known keyword.
@@ -60,7 +60,7 @@ def _frames(workload: str, frames: int | None, audio_s: float | None, overrides:
 def _request(function: str, workload: str, precision: str, device: str, frames: int, beam: int,
              kwargs: dict[str, Any]) -> Any:
     from hwsim.sim.decode import Algorithm
-    from hwsim.simulate import RunRequest
+    from hwsim.pipeline.point import RunRequest
 
     _check_keywords(function, kwargs, [f.name for f in fields(RunRequest) if f.name not in POSITIONAL])
     if isinstance(kwargs.get("algorithm"), str):
@@ -95,8 +95,8 @@ def cost(workload: str, precision: str, device: str, frames: int | None = None, 
          audio_s: float | None = None, **kwargs: Any) -> CostTable:
     """Per-op cost table (one row per op; `total_time_s` = time x count in the run's decode schedule)."""
     from hwsim.cost.table import cost_table
-    from hwsim.simulate import make_schedule
-    from hwsim.simulate import prepare as prepare_costs
+    from hwsim.pipeline.point import make_schedule
+    from hwsim.pipeline.point import prepare as prepare_costs
 
     length = _frames(workload, frames, audio_s, kwargs.get("overrides", ()))
     request = _request("cost", workload, precision, device, length, beam, kwargs)
@@ -109,7 +109,7 @@ def cost(workload: str, precision: str, device: str, frames: int | None = None, 
 def simulate(workload: str, precision: str, device: str, frames: int | None = None, beam: int = 1, *,
              audio_s: float | None = None, **kwargs: Any) -> Simulation:
     """One utterance through the discrete-event simulator (the `hwsim simulate` job)."""
-    from hwsim.simulate import simulate as run_simulation
+    from hwsim.pipeline.point import simulate as run_simulation
 
     length = _frames(workload, frames, audio_s, kwargs.get("overrides", ()))
     return Simulation(run_simulation(_request("simulate", workload, precision, device, length, beam, kwargs)))
@@ -119,7 +119,7 @@ def sweep(workload: str, precisions: Iterable[str], device: str | Iterable[str],
           frames: int | Iterable[int] | None = None, workers: int = 1, *,
           audio_s: float | Iterable[float] | None = None, **kwargs: Any) -> Sweep:
     """Every precision x device x length x beam point; the first precision is the speed-up baseline."""
-    from hwsim.sweep import expand, run_sweep
+    from hwsim.pipeline.sweep import expand, run_sweep
 
     devices = [device] if isinstance(device, str) else list(device)
     if (frames is None) == (audio_s is None):
@@ -156,7 +156,7 @@ class Prepared:
 
     def simulate(self, frames: int | None = None, beam: int | None = None, *, audio_s: float | None = None,
                  seed: int | None = None) -> Simulation:
-        from hwsim.simulate import simulate as run_simulation
+        from hwsim.pipeline.point import simulate as run_simulation
 
         length = _frames(self.request.workload, frames, audio_s, self.request.overrides)
         request = replace(self.request, frames=length, beam=beam or self.request.beam,
@@ -170,7 +170,7 @@ class Prepared:
 
 def prepare(workload: str, precision: str, device: str, beam: int = 1, **kwargs: Any) -> Prepared:
     """Resolve specs and per-op costs once (the expensive part); see `Prepared.simulate`."""
-    from hwsim.simulate import prepare as prepare_costs
+    from hwsim.pipeline.point import prepare as prepare_costs
 
     request = _request("prepare", workload, precision, device, 1, beam, kwargs)
     return Prepared(request, prepare_costs(request))

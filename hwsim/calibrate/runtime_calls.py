@@ -159,7 +159,7 @@ class _Runtime:
                  speed: AtReferenceSpeed | None = None):
         from hwsim.reference.run import build_reference
         from hwsim.reference.runtimes import REFERENCE_OPTIONS
-        from hwsim.simulate import RunRequest, prepare
+        from hwsim.pipeline.point import RunRequest, prepare
 
         self.runtime = runtime
         self.speed = speed or AtReferenceSpeed(None, None)

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.io.jsonout import dumps
     from hwsim.io.outputs import PLOT_SUFFIXES, atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.roofline import plot_roofline
-    from hwsim.simulate import make_schedule, prepare, resolved_config
+    from hwsim.pipeline.point import make_schedule, prepare, resolved_config
 
     preflight_outputs({"--out": args.out}, {"--roofline": (args.roofline, PLOT_SUFFIXES)})
     for copy in roofline_targets(args)[1:]:  # the --format copies are outputs too: checked before the run

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             from hwsim.repro.gpu_vs_tpu import write_gpu_vs_tpu_report
             write_gpu_vs_tpu_report(staging)
         elif args.target == "usm-serving-load":
-            from hwsim.executor import LocalExecutor
+            from hwsim.pipeline.executors import LocalExecutor
             from hwsim.repro.usm_serving_load import WORKERS, write_usm_serving_load_report
             from hwsim.progress import CountingExecutor, progress
             with progress(desc="reproduce usm-serving-load", unit="pt") as bar:

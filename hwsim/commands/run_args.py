@@ -15,7 +15,7 @@ from hwsim.io.limits import active_limits, check_at_most, check_run_limits
 if TYPE_CHECKING:  # the cost model and simulator load only when a verb runs (hwsim.commands.choices)
     from hwsim.cost.options import RunOptions
     from hwsim.sim.decode import Algorithm
-    from hwsim.simulate import RunRequest
+    from hwsim.pipeline.point import RunRequest
 
 PLACES = list(PLACES)
 
@@ -121,7 +121,7 @@ def check_probability(name: str, value: float | None) -> None:
 
 def run_request(args: argparse.Namespace, workload: str, precision: str, device: str, frames: int,
                 beam: int) -> "RunRequest":
-    from hwsim.simulate import RunRequest
+    from hwsim.pipeline.point import RunRequest
 
     check_run_limits(frames, beam, max_symbols=args.max_symbols)
     check_probability("--label-rate", args.label_rate)

@@ -33,7 +33,7 @@ from hwsim.commands.run_args import (
 from hwsim.errors import SpecError, note, rounding_note, unknown_choice
 
 if TYPE_CHECKING:
-    from hwsim.executor import Executor
+    from hwsim.pipeline.executors import Executor
     from hwsim.serving.run import ServeProgress, ServeRequest, ServeResult, TraceWindow
 
 DEFAULT_TRACE_SEGMENTS = 200_000
@@ -275,10 +275,10 @@ def _utterance_bar() -> Iterator["ServeProgress"]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.executor import make_executor
+    from hwsim.pipeline.executors import make_executor
     from hwsim.io.outputs import preflight_outputs
     from hwsim.progress import CountingExecutor, progress
-    from hwsim.simulate import prepare, resolved_config
+    from hwsim.pipeline.point import prepare, resolved_config
 
     preflight_outputs(folders={"--out": args.out})
     request = serve_request(args)

@@ -17,7 +17,7 @@ from hwsim.commands.run_args import (
 )
 
 if TYPE_CHECKING:
-    from hwsim.simulate import SimulationResult
+    from hwsim.pipeline.point import SimulationResult
 
 JSON_COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer")
 EXAMPLES = ("hwsim simulate ibm_rnnt_swb int4 --device ibm_7nm_ai_chip --frames 300 --beam 4",
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.io.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.trace import write_chrome_trace
     from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
-    from hwsim.simulate import prepare, resolved_config, simulate
+    from hwsim.pipeline.point import prepare, resolved_config, simulate
 
     preflight_outputs({"--out": args.out}, {"--trace": args.trace, "--save-schedule": args.save_schedule})
     frames = resolve_frames(args)

@@ -129,11 +129,11 @@ def write_paper_figure(staging: Path, sub, suffix: str, title: str, claims: list
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.io.csvout import write_csv
-    from hwsim.executor import make_executor
+    from hwsim.pipeline.executors import make_executor
     from hwsim.io.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.paper_values import matching_claims
     from hwsim.report.speedup_plot import plot_speedup
-    from hwsim.sweep import default_workers, expand, long_format, run_sweep, speedups
+    from hwsim.pipeline.sweep import default_workers, expand, long_format, run_sweep, speedups
 
     preflight_outputs(folders={"--out": args.out})
     args.frames = resolve_frames_list(args)

@@ -12,8 +12,8 @@ from hwsim.io.outputs import write_resolved_config
 from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.repro import fig1a
-from hwsim.simulate import prepare, resolved_config
-from hwsim.sweep import long_format
+from hwsim.pipeline.point import prepare, resolved_config
+from hwsim.pipeline.sweep import long_format
 
 REGENERATE = "hwsim reproduce fig1a --out reports/fig1a"
 

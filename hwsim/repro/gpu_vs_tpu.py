@@ -21,8 +21,8 @@ from hwsim.cost.device import load_device
 from hwsim.cost.options import Fusion, RunOptions
 from hwsim.errors import silenced_warnings
 from hwsim.io.outputs import write_resolved_config
-from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
-from hwsim.sweep import point_record
+from hwsim.pipeline.point import RunRequest, prepare, resolved_config, simulate
+from hwsim.pipeline.sweep import point_record
 
 REGENERATE = "hwsim reproduce gpu-vs-tpu --out reports/gpu_vs_tpu"
 BEAM, HOURS = 8, 1000.0

@@ -23,8 +23,8 @@ from hwsim.cost.options import Placement, RunOptions
 from hwsim.io.csvout import write_csv
 from hwsim.errors import silenced_warnings
 from hwsim.io.outputs import write_resolved_config
-from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
-from hwsim.sweep import point_record
+from hwsim.pipeline.point import RunRequest, prepare, resolved_config, simulate
+from hwsim.pipeline.sweep import point_record
 
 WORKLOAD, AUDIO_S, BEAM = "usm_rnnt_1b", 30.0, 8
 STREAMING_CHUNK_FRAMES = 32  # 640 ms of audio = 8 encoder frames per chunk

@@ -17,9 +17,9 @@ import functools
 from dataclasses import dataclass
 from typing import Callable
 
-from hwsim.executor import Executor, LocalExecutor
+from hwsim.pipeline.executors import Executor, LocalExecutor
 from hwsim.serving.run import Scenario, ServeRequest, serve
-from hwsim.simulate import Prepared, RunRequest, prepare
+from hwsim.pipeline.point import Prepared, RunRequest, prepare
 
 PROBES_PER_ROUND = 4
 GROWTH = 2.0

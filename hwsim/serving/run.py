@@ -22,7 +22,7 @@ from hwsim.sim.entities import Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.policies import Batching, Padding
 from hwsim.sim.records import TraceRecord
-from hwsim.simulate import Prepared, RunRequest, prepare
+from hwsim.pipeline.point import Prepared, RunRequest, prepare
 
 HOURS = 1000.0
 S_PER_HOUR = 3600.0

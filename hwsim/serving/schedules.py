@@ -62,7 +62,7 @@ from dataclasses import replace
 from hwsim.decode.registry import Algorithm
 from hwsim.io.limits import max_decode_frames
 from hwsim.sim.schedule import DecodeSchedule
-from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule
+from hwsim.pipeline.point import Prepared, RunRequest, emission_params, make_schedule
 
 POOL_SIZE = 4           # schedules searched per encoder-frame count at most (see the module docstring)
 SLOT_STREAM = 4         # the slot draws' own seed stream (hwsim.serving.load uses 1-3 for lengths, arrivals, offsets)

@@ -20,7 +20,7 @@ from hwsim.calibrate.probe import SpeedProbe
 from hwsim.reference.run import Reference, build_reference, run_utterance
 from hwsim.sim.emission import EmissionParams
 from hwsim.sim.schedule import DecodeSchedule
-from hwsim.simulate import RunRequest, prepare, simulate
+from hwsim.pipeline.point import RunRequest, prepare, simulate
 from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, check_emission, count_spreads, spread_seeds,
                                      emission_within_tolerance, fit_emission, statistical_schedule, unasserted_counts)
 from hwsim.validation.grid import Point

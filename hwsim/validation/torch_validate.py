@@ -25,7 +25,7 @@ from hwsim.calibrate.torch_backend import time_torch
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.reference.run import build_reference
 from hwsim.reference.torch_rnnt import TorchRnnt, import_torch, synchronize
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 PRECISION_OF = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 OPTIONS = RunOptions(softmax_placement=Placement.ACCELERATOR, topk_placement=Placement.HOST)

@@ -326,7 +326,7 @@ STARTUP = """
 
 
 @pytest.mark.parametrize("when", ["argparse", "hwsim.errors", "hwsim.io.paths", "hwsim.commands.simulate", "pandas",
-                                  "hwsim.simulate", "after-main"])
+                                  "hwsim.pipeline.point", "after-main"])
 def test_sigint_at_any_moment_of_start_up_gives_one_line_and_130(tmp_path, when):
     result = child(STARTUP, when, *SIM, "--out", str(tmp_path / "out"))
     assert "Traceback" not in result.stderr

@@ -1,7 +1,7 @@
 """gpu-vs-tpu report points: the TPU's fp16 swap, and deployed GPUs beating eager ones (launch-bound batch 1)."""
 
 from hwsim.repro.gpu_vs_tpu import IBM, TARGETS, TPU_HALF, _request
-from hwsim.simulate import prepare, simulate
+from hwsim.pipeline.point import prepare, simulate
 
 
 def total_s(target, precision: str) -> float:

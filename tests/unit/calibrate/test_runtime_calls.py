@@ -17,7 +17,7 @@ from hwsim.cost.device import load_device
 from hwsim.decode.registry import Algorithm
 from hwsim.io.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 FIXED_S, PER_ROW_S = 12e-6, 3e-6
 

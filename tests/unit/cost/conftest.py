@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.cost.options import RunOptions
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 
 @pytest.fixture(scope="module")

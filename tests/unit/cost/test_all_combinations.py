@@ -6,7 +6,7 @@ import pytest
 
 from hwsim.errors import SpecError
 from hwsim.io.paths import DEVICES_DIR, MODELS_DIR, shipped_names
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 from hwsim.specs.resolve import load_workload_spec, precision_search_dirs
 
 DEVICES = shipped_names(DEVICES_DIR)

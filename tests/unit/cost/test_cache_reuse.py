@@ -11,7 +11,7 @@ import yaml
 from hwsim.cost.cache_reuse import StreamCurve, cache_reuse, stream_curves
 from hwsim.io.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 MIB = 2**20
 HOT_PER_BYTE, COLD_PER_BYTE = 1 / 50e9, 1 / 10e9

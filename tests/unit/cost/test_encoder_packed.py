@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.graph.model import Trigger
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 
 @pytest.fixture(scope="module")

@@ -119,7 +119,7 @@ def test_cuda_graphs_on_a_device_without_a_gpu_section_is_an_error():
 
 def test_cuda_graphs_remove_launches_from_every_decoder_step():
     from hwsim.cost.options import RunOptions
-    from hwsim.simulate import RunRequest, prepare
+    from hwsim.pipeline.point import RunRequest, prepare
 
     def prediction_s(graphs: bool) -> tuple[float, int]:
         request = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="h100_sxm", frames=20, beam=4,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.serving.memory import chip_memory, streaming_cache_bytes
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare
 
 USM = RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 1, host="xeon_host",
                  precision_overrides=("defaults.weights.format=bf16", "defaults.activations.format=bf16"))

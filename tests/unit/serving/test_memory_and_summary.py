@@ -11,7 +11,7 @@ import pytest
 from hwsim.serving.capacity import find_max_load
 from hwsim.serving.memory import ChipMemory, UtteranceState, chip_memory
 from hwsim.serving.run import Scenario, ServeRequest, percentiles
-from hwsim.simulate import RunRequest
+from hwsim.pipeline.point import RunRequest
 
 
 def test_percentiles_by_hand():
@@ -50,7 +50,7 @@ def test_the_json_memory_block_says_what_bound_the_batch():
 
 
 def test_an_utterance_holds_its_encoder_output_while_it_is_decoded():
-    from hwsim.simulate import prepare
+    from hwsim.pipeline.point import prepare
 
     prepared = prepare(RunRequest("streaming_rnnt_mobile", "fp16", "ibm_7nm_ai_chip", 1, beam=4))
     graph, plan = prepared.model.graph, prepared.model.plan
@@ -183,7 +183,7 @@ def test_probes_of_one_point_share_its_decode_schedules_and_give_the_same_bytes(
     from hwsim.io.jsonout import dumps
     from hwsim.serving.load import Lengths
     from hwsim.serving.run import serve
-    from hwsim.simulate import prepare
+    from hwsim.pipeline.point import prepare
 
     small = ServeRequest(RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1), Scenario.STREAMING,
                          streams=2, duration_s=3.0, lengths=Lengths(1.5, 0.3))

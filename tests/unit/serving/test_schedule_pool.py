@@ -16,7 +16,7 @@ from hwsim.decode.registry import Algorithm
 from hwsim.serving.load import Lengths
 from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, serve
 from hwsim.serving.schedules import SchedulePool, grid_frames, pool_seed, prefix, slot_of
-from hwsim.simulate import RunRequest, make_schedule, prepare
+from hwsim.pipeline.point import RunRequest, make_schedule, prepare
 
 BASE = RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1, beam=4)  # 40 ms frames: 0.4 s is 10 frames
 ONE_LENGTH = Lengths(0.4, 0.0)

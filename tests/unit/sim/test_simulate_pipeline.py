@@ -5,7 +5,7 @@ import pytest
 from hwsim.sim.decode import Algorithm
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
 from hwsim.errors import SpecError
-from hwsim.simulate import RunRequest, prepare, run_shape, simulate
+from hwsim.pipeline.point import RunRequest, prepare, run_shape, simulate
 from tests.unit.sim.fake_costs import serial_sum
 
 

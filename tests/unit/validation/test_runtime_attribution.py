@@ -8,7 +8,7 @@ import pytest
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
-from hwsim.simulate import RunRequest, prepare, simulate
+from hwsim.pipeline.point import RunRequest, prepare, simulate
 from hwsim.validation.run import COMPONENTS, as_runtime_measures
 
 # frame, prediction rows, cache hits, joint rows, hyps: three prediction calls (1, 2 and 3 rows), one step without

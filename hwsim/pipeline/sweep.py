@@ -14,8 +14,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from hwsim.executor import Executor, LocalExecutor
-from hwsim.simulate import RunRequest, SimulationResult, prepare, simulate
+from hwsim.pipeline.executors import Executor, LocalExecutor
+from hwsim.pipeline.point import RunRequest, SimulationResult, prepare, simulate
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
 
@@ -56,7 +56,7 @@ def point_record(sim: SimulationResult) -> dict[str, object]:
 def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = True,
               executor: Executor | None = None) -> pd.DataFrame:
     """Simulate every point; one row per point (wide). Groups go to `workers` processes when > 1, or to
-    `executor` (hwsim.executor: local processes or Dask) when given; results are the same either way."""
+    `executor` (hwsim.pipeline.executors: local processes or Dask) when given; results are the same either way."""
     groups: dict[tuple[str, str], list[RunRequest]] = {}
     for request in requests:
         groups.setdefault(_group_key(request), []).append(request)
@@ -74,7 +74,7 @@ def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = Tru
             for request in group:
                 records.append(point_record(simulate(request, prepared)))
                 bar.update(1)
-    else:  # local processes; a dead worker's points are retried once, then reported (hwsim.executor)
+    else:  # local processes; a dead worker's points are retried once, then reported (hwsim.pipeline.executors)
         for group_records in LocalExecutor(workers, describe=_describe_group).map(_run_group, list(groups.values())):
             records += group_records
         bar.update(len(requests))
