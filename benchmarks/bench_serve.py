@@ -39,7 +39,7 @@ import simpy
 import hwsim.serving.run as serving_run
 from hwsim.serving.load import Lengths
 from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, serve
-from hwsim.pipeline.point import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 IBM = RunRequest("ibm_rnnt_swb", "int4", "ibm_7nm_ai_chip", 1, beam=8)
 USM = RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 1, beam=8, host="xeon_host")
@@ -72,7 +72,7 @@ def bare_simpy(holds: int) -> float:
 
 def timed_case(request: ServeRequest) -> tuple[float, float, dict]:
     """(load seconds, engine seconds, summary): the load built once, then serve() run on it."""
-    prepared = prepare(request.base)
+    prepared = prepare_point(request.base)
     start = time.perf_counter()
     utterances = build_load(request, prepared, framing_for(request, prepared))
     load_s = time.perf_counter() - start

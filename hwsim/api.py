@@ -96,11 +96,11 @@ def cost(workload: str, precision: str, device: str, frames: int | None = None, 
     """Per-op cost table (one row per op; `total_time_s` = time x count in the run's decode schedule)."""
     from hwsim.cost.table import cost_table
     from hwsim.pipeline.point import make_schedule
-    from hwsim.pipeline.point import prepare as prepare_costs
+    from hwsim.pipeline.point import prepare_point
 
     length = _frames(workload, frames, audio_s, kwargs.get("overrides", ()))
     request = _request("cost", workload, precision, device, length, beam, kwargs)
-    prepared = prepare_costs(request)
+    prepared = prepare_point(request)
     frame = cost_table(prepared.costs, request.frames, request.beam, make_schedule(prepared, request))
     title = f"{workload} @ {precision} on {prepared.device.name}, T={request.frames}, B={request.beam}"
     return CostTable(frame, title, prepared.device)
@@ -109,10 +109,10 @@ def cost(workload: str, precision: str, device: str, frames: int | None = None, 
 def simulate(workload: str, precision: str, device: str, frames: int | None = None, beam: int = 1, *,
              audio_s: float | None = None, **kwargs: Any) -> Simulation:
     """One utterance through the discrete-event simulator (the `hwsim simulate` job)."""
-    from hwsim.pipeline.point import simulate as run_simulation
+    from hwsim.pipeline.point import simulate_point
 
     length = _frames(workload, frames, audio_s, kwargs.get("overrides", ()))
-    return Simulation(run_simulation(_request("simulate", workload, precision, device, length, beam, kwargs)))
+    return Simulation(simulate_point(_request("simulate", workload, precision, device, length, beam, kwargs)))
 
 
 def sweep(workload: str, precisions: Iterable[str], device: str | Iterable[str], beams: Iterable[int],
@@ -156,12 +156,12 @@ class Prepared:
 
     def simulate(self, frames: int | None = None, beam: int | None = None, *, audio_s: float | None = None,
                  seed: int | None = None) -> Simulation:
-        from hwsim.pipeline.point import simulate as run_simulation
+        from hwsim.pipeline.point import simulate_point
 
         length = _frames(self.request.workload, frames, audio_s, self.request.overrides)
         request = replace(self.request, frames=length, beam=beam or self.request.beam,
                           seed=self.request.seed if seed is None else seed)
-        return Simulation(run_simulation(request, self.costs))
+        return Simulation(simulate_point(request, self.costs))
 
     def __repr__(self) -> str:
         q = self.request
@@ -170,8 +170,8 @@ class Prepared:
 
 def prepare(workload: str, precision: str, device: str, beam: int = 1, **kwargs: Any) -> Prepared:
     """Resolve specs and per-op costs once (the expensive part); see `Prepared.simulate`."""
-    from hwsim.pipeline.point import prepare as prepare_costs
+    from hwsim.pipeline.point import prepare_point
 
     request = _request("prepare", workload, precision, device, 1, beam, kwargs)
-    return Prepared(request, prepare_costs(request))
+    return Prepared(request, prepare_point(request))
 

@@ -159,7 +159,7 @@ class _Runtime:
                  speed: AtReferenceSpeed | None = None):
         from hwsim.reference.run import build_reference
         from hwsim.reference.runtimes import REFERENCE_OPTIONS
-        from hwsim.pipeline.point import RunRequest, prepare
+        from hwsim.pipeline.point import RunRequest, prepare_point
 
         self.runtime = runtime
         self.speed = speed or AtReferenceSpeed(None, None)
@@ -173,7 +173,7 @@ class _Runtime:
             path = Path(folder) / "interim.yaml"
             path.write_text(yaml.safe_dump(device_document, sort_keys=False))
             options = replace(REFERENCE_OPTIONS, topk=PROBE_K)
-            self.costs = prepare(RunRequest(workload=TINY_WORKLOAD, precision="fp32", device=str(path), frames=8,
+            self.costs = prepare_point(RunRequest(workload=TINY_WORKLOAD, precision="fp32", device=str(path), frames=8,
                                             overrides=TINY_OVERRIDES, overlap=False, options=options)).costs
 
     # ---- the op model's share of each timed piece ----

@@ -278,13 +278,13 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.pipeline.executors import make_executor
     from hwsim.io.outputs import preflight_outputs
     from hwsim.progress import CountingExecutor, progress
-    from hwsim.pipeline.point import prepare, resolved_config
+    from hwsim.pipeline.point import prepare_point, resolved_config
 
     preflight_outputs(folders={"--out": args.out})
     request = serve_request(args)
     curve = requested_curve(args, request)
     trace, _ = _trace_cap(args)
-    prepared = prepare(request.base)
+    prepared = prepare_point(request.base)
     _note_chunk_rounding(request, prepared)
     executor = make_executor(args.executor, args.workers, args.scheduler) \
         if args.find_max_load or curve or args.scheduler else None

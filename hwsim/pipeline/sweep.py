@@ -1,6 +1,6 @@
 """Sweeps: many simulated points (beam widths x precisions x devices x frames), serially or on worker processes.
 
-Points that share (workload, precision, device, options) share one `Prepared` cost model, so a sweep costs each
+Points that share (workload, precision, device, options) share one `PreparedPoint` cost model, so a sweep costs each
 op once per call size, not once per point.
 """
 
@@ -15,7 +15,7 @@ from typing import Iterable
 import pandas as pd
 
 from hwsim.pipeline.executors import Executor, LocalExecutor
-from hwsim.pipeline.point import RunRequest, SimulationResult, prepare, simulate
+from hwsim.pipeline.point import RunRequest, SimulationResult, prepare_point, simulate_point
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
 
@@ -31,8 +31,8 @@ def _group_key(request: RunRequest) -> tuple[str, str]:
 
 
 def _run_group(requests: list[RunRequest]) -> list[dict[str, object]]:
-    prepared = prepare(requests[0])
-    return [point_record(simulate(r, prepared)) for r in requests]
+    prepared = prepare_point(requests[0])
+    return [point_record(simulate_point(r, prepared)) for r in requests]
 
 
 POINT_EXCLUDED_CHOICES = ("computed_as", "call_latency_s", "kernel_launch_s")  # nested, or a device constant
@@ -70,9 +70,9 @@ def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = Tru
         bar.update(len(requests))
     elif workers <= 1 or len(groups) == 1:
         for group in groups.values():
-            prepared = prepare(group[0])
+            prepared = prepare_point(group[0])
             for request in group:
-                records.append(point_record(simulate(request, prepared)))
+                records.append(point_record(simulate_point(request, prepared)))
                 bar.update(1)
     else:  # local processes; a dead worker's points are retried once, then reported (hwsim.pipeline.executors)
         for group_records in LocalExecutor(workers, describe=_describe_group).map(_run_group, list(groups.values())):

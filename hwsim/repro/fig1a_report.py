@@ -12,7 +12,7 @@ from hwsim.io.outputs import write_resolved_config
 from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.repro import fig1a
-from hwsim.pipeline.point import prepare, resolved_config
+from hwsim.pipeline.point import prepare_point, resolved_config
 from hwsim.pipeline.sweep import long_format
 
 REGENERATE = "hwsim reproduce fig1a --out reports/fig1a"
@@ -109,7 +109,7 @@ def write_fig1a_report(directory: Path, with_sensitivity: bool = True, device_ou
                  claims=matching_claims(base.workload, wide.precision.unique(), base.device, base.frames))
     if sensitivity is not None:
         write_csv(sensitivity, directory / "sensitivity.csv")
-    write_resolved_config(directory, {**resolved_config(calibrated_request, prepare(calibrated_request)),
+    write_resolved_config(directory, {**resolved_config(calibrated_request, prepare_point(calibrated_request)),
                                       "calibration": {"step_latency_s": calibration.step_latency_s,
                                                       "cpu_scale": calibration.cpu_scale,
                                                       "overrides": list(calibration.overrides),

@@ -62,7 +62,7 @@ from dataclasses import replace
 from hwsim.decode.registry import Algorithm
 from hwsim.io.limits import max_decode_frames
 from hwsim.sim.schedule import DecodeSchedule
-from hwsim.pipeline.point import Prepared, RunRequest, emission_params, make_schedule
+from hwsim.pipeline.point import PreparedPoint, RunRequest, emission_params, make_schedule
 
 POOL_SIZE = 4           # schedules searched per encoder-frame count at most (see the module docstring)
 SLOT_STREAM = 4         # the slot draws' own seed stream (hwsim.serving.load uses 1-3 for lengths, arrivals, offsets)
@@ -121,7 +121,7 @@ def prefix(schedule: DecodeSchedule, frames: int) -> DecodeSchedule:
                    labels=round(schedule.labels * frames / schedule.frames))
 
 
-def schedule_inputs(prepared: Prepared, run: RunRequest) -> tuple:
+def schedule_inputs(prepared: PreparedPoint, run: RunRequest) -> tuple:
     """Everything make_schedule's result depends on (its decoding statistics, lengths, search and vocabulary)."""
     graph = prepared.model.graph
     return (run.algorithm, math.ceil(run.frames / graph.encoder_frame_divisor), run.beam,
@@ -136,7 +136,7 @@ class SchedulePool:
     hwsim.serving.capacity.SCHEDULES). `prefix`: None follows PREFIX; an algorithm whose steps are not
     frame-synchronous (ALSD) always searches each length."""
 
-    def __init__(self, prepared: Prepared, base: RunRequest, memo: dict | None = None,
+    def __init__(self, prepared: PreparedPoint, base: RunRequest, memo: dict | None = None,
                  pool_size: int | None = None, prefix: bool | None = None):
         self.prepared, self.base = prepared, base
         self.memo = {} if memo is None else memo

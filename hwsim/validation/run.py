@@ -20,7 +20,7 @@ from hwsim.calibrate.probe import SpeedProbe
 from hwsim.reference.run import Reference, build_reference, run_utterance
 from hwsim.sim.emission import EmissionParams
 from hwsim.sim.schedule import DecodeSchedule
-from hwsim.pipeline.point import RunRequest, prepare, simulate
+from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
 from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, check_emission, count_spreads, spread_seeds,
                                      emission_within_tolerance, fit_emission, statistical_schedule, unasserted_counts)
 from hwsim.validation.grid import Point
@@ -109,8 +109,8 @@ def predict_point(point: Point, vocab: int, schedule: DecodeSchedule, device: st
     """The simulator's seconds per component for `point` replaying the real decoder's `schedule` on `device`, as
     `runtime` times them, and whether the replay made exactly the schedule's calls."""
     request = _request(point, device, vocab)
-    prepared = prepare(request)
-    sim = simulate(request, prepared, schedule)
+    prepared = prepare_point(request)
+    sim = simulate_point(request, prepared, schedule)
     calls = sim.result.calls
     counts_match = (calls["prediction"] == schedule.prediction_calls and calls["joint"] == schedule.joint_calls
                     and calls["prediction_rows"] == schedule.prediction_rows

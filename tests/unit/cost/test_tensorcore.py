@@ -119,12 +119,12 @@ def test_cuda_graphs_on_a_device_without_a_gpu_section_is_an_error():
 
 def test_cuda_graphs_remove_launches_from_every_decoder_step():
     from hwsim.cost.options import RunOptions
-    from hwsim.pipeline.point import RunRequest, prepare
+    from hwsim.pipeline.point import RunRequest, prepare_point
 
     def prediction_s(graphs: bool) -> tuple[float, int]:
         request = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="h100_sxm", frames=20, beam=4,
                              options=RunOptions(cuda_graphs=graphs))
-        costs = prepare(request).costs
+        costs = prepare_point(request).costs
         return sum(s.duration_s for s in costs.prediction(4)), len(costs.prediction_ops)
 
     eager, kernels = prediction_s(False)

@@ -8,7 +8,7 @@ import pytest
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
-from hwsim.pipeline.point import RunRequest, prepare, simulate
+from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
 from hwsim.validation.run import COMPONENTS, as_runtime_measures
 
 # frame, prediction rows, cache hits, joint rows, hyps: three prediction calls (1, 2 and 3 rows), one step without
@@ -20,8 +20,8 @@ def replayed():
     request = RunRequest(workload="ibm_rnnt_swb", precision="fp32", device="local_cpu", frames=2, beam=3,
                          algorithm=Algorithm.TSD, overlap=False, options=REFERENCE_OPTIONS)
     schedule = DecodeSchedule("tsd", 3, 2, STEPS, 1)
-    prepared = prepare(request)
-    sim = simulate(request, prepared, schedule)
+    prepared = prepare_point(request)
+    sim = simulate_point(request, prepared, schedule)
     return prepared.costs, schedule, {c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}
 
 
