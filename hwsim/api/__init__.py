@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from hwsim.api_results import ClaimCheck, CostTable, Simulation, Size, Sweep
+from hwsim.api.results import ClaimCheck, CostTable, Simulation, Size, Sweep
 from hwsim.errors import HwsimError, SpecError, did_you_mean
 
 POSITIONAL = ("workload", "precision", "device", "frames", "beam")  # RunRequest fields every function names itself
