@@ -2,7 +2,7 @@
 and B, and the wall time of a full-model per-op cost table.
 
 Run: python benchmarks/bench_sim.py   (prints a table; nothing is asserted)
-Schedules are memoised (hwsim.sim.decode.build_schedule), so repeated points time the engine; the
+Schedules are memoised (hwsim.decode.simulated.build_schedule), so repeated points time the engine; the
 "decode schedule alone" lines time the search that builds a schedule the first time. Once the encoder has
 finished (always, for a whole utterance) the engine adds up the decoder's remaining segments without SimPy
 (hwsim.sim.chip.Chip._decode_alone, same results; simulate runs the serving engine at batch 1), so a point costs less than a bare SimPy loop with the
@@ -107,7 +107,7 @@ def main() -> None:
         point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=152, beam=beam)
         p = prepare_point(point)
         print(f"  T= 152 B={beam:2d}: {timed(lambda: simulate_point(point, p)) * 1e3:7.1f} ms")
-    from hwsim.sim.decode import _build
+    from hwsim.decode.simulated import _build
     for beam in (1, 8, 16):
         point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=152, beam=beam)
         p = prepare_point(point)

@@ -91,7 +91,7 @@ def test_light_choices_equal_the_enums_they_mirror():
     from hwsim.reference.runtimes import RUNTIMES
     from hwsim.reference.torch_rnnt import DTYPES
     from hwsim.serving.run import Scenario
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
     from hwsim.sim.policies import Batching
     from hwsim.specs.precision import MetadataDtype
 

@@ -3,7 +3,7 @@
 `hwsim validate` checks the same counts but also times every decode (minutes); this prints only the count
 tables of reports/validation's section "The simulator's own schedule vs the real decoder" (the point's own
 utterance, and the reported-only counts over further utterances; under a minute), for work on
-hwsim.sim.emission or hwsim.calibrate.decoding:
+hwsim.decode.synthetic or hwsim.calibrate.decoding:
 
     python tools/emission_counts.py            # the full grid
     python tools/emission_counts.py --quick    # validate --quick's points

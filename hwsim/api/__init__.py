@@ -59,7 +59,7 @@ def _frames(workload: str, frames: int | None, audio_s: float | None, overrides:
 
 def _request(function: str, workload: str, precision: str, device: str, frames: int, beam: int,
              kwargs: dict[str, Any]) -> Any:
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
     from hwsim.pipeline.point import RunRequest
 
     _check_keywords(function, kwargs, [f.name for f in fields(RunRequest) if f.name not in POSITIONAL])

@@ -52,7 +52,7 @@ def check_fit_limits(args: argparse.Namespace, traces: list) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.calibrate.decoding import decoding_block, fit_decoding
     from hwsim.progress import status
-    from hwsim.sim.schedule_io import load_schedule_json
+    from hwsim.decode.schedule_io import load_schedule_json
 
     traces = [load_schedule_json(path) for path in args.trace]
     check_fit_limits(args, traces)

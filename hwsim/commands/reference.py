@@ -15,7 +15,7 @@ from hwsim.io.limits import check_decode_limits, check_run_limits
 
 if TYPE_CHECKING:
     from hwsim.reference.run import ReferenceRun
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
 
 EXAMPLES = ("hwsim reference lstm_rnnt_small --frames 200 --beam 4",
             "hwsim reference rnnt_trained_tiny --audio-s 2 --algorithm alsd --beam 4 --trace-out trace.json",
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _algorithm(text: str, beam: int) -> "Algorithm":
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
 
     if text not in {a.value for a in Algorithm}:
         raise unknown_choice(None, "--algorithm", "algorithm", text, [a.value for a in Algorithm])
@@ -103,8 +103,8 @@ def component_rows(p: dict) -> list[dict]:
 def simulated_schedule(ref, result: "ReferenceRun", cache: bool = True):
     """The simulator's schedule for the same T, beam, algorithm, symbol cap and vocabulary, from the workload's
     decoding statistics."""
-    from hwsim.sim.decode import Algorithm, build_schedule
-    from hwsim.sim.emission import EmissionParams
+    from hwsim.decode.simulated import Algorithm, build_schedule
+    from hwsim.decode.synthetic import EmissionParams
 
     d, s = ref.model.spec.decoding, result.schedule
     params = EmissionParams.from_decoding(d, seed=0)

@@ -14,7 +14,7 @@ from hwsim.io.limits import active_limits, check_at_most, check_run_limits
 
 if TYPE_CHECKING:  # the cost model and simulator load only when a verb runs (hwsim.commands.choices)
     from hwsim.cost.options import RunOptions
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
     from hwsim.pipeline.point import RunRequest
 
 PLACES = list(PLACES)
@@ -85,7 +85,7 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_algorithm(text: str) -> "Algorithm":
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
 
     try:
         return Algorithm(text)

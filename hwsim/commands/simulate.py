@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.io.jsonout import dumps
     from hwsim.io.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.trace import write_chrome_trace
-    from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
+    from hwsim.decode.schedule_io import load_schedule_json, save_schedule_json
     from hwsim.pipeline.point import prepare_point, resolved_config, simulate_point
 
     preflight_outputs({"--out": args.out}, {"--trace": args.trace, "--save-schedule": args.save_schedule})

@@ -13,7 +13,7 @@ import pandas as pd
 
 from hwsim.cost.calls import DeviceCallCosts
 from hwsim.cost.ops import OpCost
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 COLUMNS = ["name", "component", "engine", "kind", "rows", "count", "time_s", "total_time_s", "flops", "bytes",
            "bound", "utilization", "compute_s", "memory_s", "conversion_s", "overhead_s", "weight_format",

@@ -19,12 +19,13 @@ from hwsim.cost.residency import plan_residency, tensor_bytes
 from hwsim.errors import SpecError
 from hwsim.io.limits import check_decode_limits
 from hwsim.io.paths import display_path
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams, min_top_prob
+from hwsim.decode.simulated import Algorithm, build_schedule
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.specs.workload import min_top_prob
 from hwsim.sim.entities import RunShape
 from hwsim.sim.utterance import run_utterance
 from hwsim.sim.results import SimResult, summarize
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 from hwsim.size.account import SizeReport, account_size
 from hwsim.specs.resolve import ResolvedModel, resolve_model
 

@@ -16,7 +16,7 @@ from hwsim.decode.registry import Algorithm
 from hwsim.reference.search import decode
 from hwsim.reference.trace import COMPONENTS, Recorder
 from hwsim.reference.weights import init_weights
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 from hwsim.specs.resolve import load_workload_spec
 
 

@@ -213,6 +213,6 @@ def _markdown(wide, speeds, raw_speeds, physical, calibration, sensitivity, with
              "- IBM's performance model [31, 32] is calibrated to 1 % of silicon; hwsim's is a fold/roofline model",
              "  with public figures and stated assumptions (hwsim/data/devices/ibm_7nm_ai_chip.yaml).",
              "- Beam-search dynamics come from the seeded emission model with the workload's assumed label rate and",
-             "  competitor blank probability; the decode schedules (hwsim.sim.decode) set the call counts, so this",
+             "  competitor blank probability; the decode schedules (hwsim.decode.simulated) set the call counts, so this",
              "  report is regenerated whenever they change.", ""]
     return "\n".join(text)

@@ -1,6 +1,6 @@
 """The simulator's own schedule vs the real decoder's, count by count (what `validate` asserts besides timing).
 
-At every point the emission model (hwsim.sim.emission, statistics fitted on separate utterances) builds its
+At every point the emission model (hwsim.decode.synthetic, statistics fitted on separate utterances) builds its
 schedule for the point's frames, beam and best-path label rate, and its counts are compared with the real
 decoder's. Where a count is reported rather than asserted, the same comparison over SPREAD_UTTERANCES further
 utterances of the point (count_spreads) shows how far one utterance's count scatters and where the emission
@@ -17,9 +17,9 @@ from hwsim.calibrate.decoding import TOLERANCE_FLOOR, TOLERANCE_PCT, count_toler
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.run import Reference, run_utterance
-from hwsim.sim.decode import build_schedule
-from hwsim.sim.emission import EmissionParams
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.simulated import build_schedule
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.decode.schedule import DecodeSchedule
 from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, FIT_UTTERANCES, Point
 
 # The emission model's counts vs the real decoder's: |sim - real| <= max(pct x real, floor), all five checked

@@ -18,8 +18,8 @@ from hwsim.graph.model import Trigger
 from hwsim.reference.runtimes import REFERENCE_OPTIONS, measured_component  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
 from hwsim.reference.run import Reference, build_reference, run_utterance
-from hwsim.sim.emission import EmissionParams
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.decode.schedule import DecodeSchedule
 from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
 from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, check_emission, count_spreads, spread_seeds,
                                      emission_within_tolerance, fit_emission, statistical_schedule, unasserted_counts)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.run import Reference
 from hwsim.reference.trained import TRAINED_WORKLOAD, load_trained_reference
-from hwsim.sim.emission import EmissionParams
+from hwsim.decode.synthetic import EmissionParams
 from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, count_spreads, fit_emission,
                                      within_tolerance)
 from hwsim.validation.grid import Point

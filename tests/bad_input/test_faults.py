@@ -304,7 +304,7 @@ def _always_dies(requests):
 def _sweep_requests():
     from dataclasses import replace
     from hwsim.cost.options import RunOptions
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
     from hwsim.pipeline.point import RunRequest
     from hwsim.pipeline.sweep import expand
     base = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=20, beam=1,

@@ -23,7 +23,7 @@ from hwsim.io.limits import check_workload_limits  # noqa: E402
 from hwsim.io.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR  # noqa: E402
 from hwsim.precision.plan import plan_precision  # noqa: E402
 from hwsim.io.readers import decode_text, parse_yaml_text  # noqa: E402
-from hwsim.sim.schedule_io import schedule_from_dict_or_error  # noqa: E402
+from hwsim.decode.schedule_io import schedule_from_dict_or_error  # noqa: E402
 from hwsim.size.claims import check_claims  # noqa: E402
 from hwsim.specs.claims import ClaimsSpec  # noqa: E402
 from hwsim.specs.device import validate_device_spec  # noqa: E402

@@ -2,8 +2,8 @@
 
 import pytest
 
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams
+from hwsim.decode.simulated import Algorithm, build_schedule
+from hwsim.decode.synthetic import EmissionParams
 from hwsim.sim.entities import RunShape
 from hwsim.sim.results import summarize
 from hwsim.sim.utterance import run_utterance

@@ -17,7 +17,7 @@ from hwsim.sim.entities import Chunk, Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.policies import Batching, Padding
 from hwsim.sim.records import UtteranceRecord
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 from tests.unit.sim.test_serving_engine import MS, U0, U1, FakeCosts, whole
 
 EXACT = 1e-9  # relative: identities of one run differ only by float rounding

@@ -2,8 +2,8 @@
 
 import pytest
 
-from hwsim.sim.decode import Algorithm
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.simulated import Algorithm
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 from hwsim.errors import SpecError
 from hwsim.pipeline.point import RunRequest, prepare_point, run_shape, simulate_point
 from tests.unit.sim.fake_costs import serial_sum

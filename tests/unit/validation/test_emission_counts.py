@@ -5,8 +5,8 @@ from dataclasses import replace
 import pytest
 
 from hwsim.decode.registry import Algorithm
-from hwsim.sim.decode import build_schedule
-from hwsim.sim.emission import EmissionParams
+from hwsim.decode.simulated import build_schedule
+from hwsim.decode.synthetic import EmissionParams
 from hwsim.validation.report import emission_section
 from hwsim.validation.counts import CHECKED_COUNTS, asserted_counts, check_emission
 

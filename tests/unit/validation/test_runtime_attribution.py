@@ -7,7 +7,7 @@ import pytest
 
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
 from hwsim.validation.run import COMPONENTS, as_runtime_measures
 

@@ -21,7 +21,7 @@ from hwsim.errors import SpecError, SpecErrors
 from hwsim.io.limits import check_decode_limits
 from hwsim.io.outputs import atomic_write_text
 from hwsim.io.readers import read_json
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep, schedule_to_dict
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep, schedule_to_dict
 
 STEP_FIELDS = ("frame", "prediction_rows", "cache_hits", "joint_rows", "hyps")
 DEFAULT_TRACE_SYMBOLS = 3  # what fit-decoding assumes for a trace that does not record its cap
