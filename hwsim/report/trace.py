@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from hwsim.io.jsonout import dumps
-from hwsim.sim.costs import OpInfo
+from hwsim.cost.segments import OpInfo
 from hwsim.sim.records import TraceRecord
 from hwsim.units import US_PER_S
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Iterable, Sequence
 import numpy as np
 import simpy
 
-from hwsim.sim.costs import CallCosts, Segment
+from hwsim.cost.segments import CallCosts, Segment
 from hwsim.sim.policies import BatchPolicy, Padding
 from hwsim.sim.records import BatchRecord, ChunkRecord, TraceRecord, UtteranceRecord, WaitRecord
 

@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from hwsim.sim.chip import Chip, ChipLog, Live
-from hwsim.sim.costs import CallCosts
+from hwsim.cost.segments import CallCosts
 from hwsim.sim.entities import Utterance
 from hwsim.sim.policies import Batching, Padding, make_policy
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwsim.sim.costs import Segment
+from hwsim.cost.segments import Segment
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from hwsim.sim.costs import CallCosts
+from hwsim.cost.segments import CallCosts
 from hwsim.sim.entities import Chunk, RunShape, Utterance
 from hwsim.sim.fleet import RESOURCES, ServingConfig, ServingEngine
 from hwsim.sim.policies import Batching

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.sim.costs import Segment
+from hwsim.cost.segments import Segment
 from hwsim.sim.entities import Chunk, RunShape, Utterance
 from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 from hwsim.sim.fleet import ServingConfig, ServingEngine
