@@ -74,7 +74,7 @@ def _request(function: str, workload: str, precision: str, device: str, frames: 
 def size(workload: str, precision: str, meta_dtype: str | None = None, overrides: list[str] | None = None) -> Size:
     """Model size incl. quantization metadata (the `hwsim size` job)."""
     from hwsim.size.account import account_size
-    from hwsim.specs.resolve import resolve_model
+    from hwsim.precision.resolved import resolve_model
 
     model = resolve_model(workload, precision, overrides, meta_dtype)
     return Size(account_size(model.graph, model.plan))
@@ -84,7 +84,7 @@ def params(workload: str, overrides: list[str] | None = None) -> Any:
     """Every tensor of a workload: name, shape, role, component, params (a DataFrame)."""
     import pandas as pd
 
-    from hwsim.specs.resolve import load_workload
+    from hwsim.precision.resolved import load_workload
 
     graph = load_workload(workload, overrides)
     return pd.DataFrame([{"name": t.name, "shape": t.shape, "role": t.role.value, "component": t.component.value,

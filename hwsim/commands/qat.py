@@ -19,7 +19,7 @@ from hwsim.report.style import add_format_argument
 
 if TYPE_CHECKING:
     from hwsim.quant.analyse import Selection, TensorError
-    from hwsim.specs.resolve import ResolvedModel
+    from hwsim.precision.resolved import ResolvedModel
 
 WORST_COUNT = 10
 JSON_TENSOR_KEYS = ("name", "component", "format", "quantizer", "sqnr_db", "mse", "clipped_fraction", "meta_rel_error")
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.io.outputs import preflight_outputs
     from hwsim.quant.analyse import analyse_model, select_tensors
     from hwsim.quant.weights import WeightSource
-    from hwsim.specs.resolve import resolve_model
+    from hwsim.precision.resolved import resolve_model
 
     preflight_outputs(folders={"--out": args.out})
     started = time.perf_counter()

@@ -27,7 +27,7 @@ from hwsim.sim.utterance import run_utterance
 from hwsim.sim.results import SimResult, summarize
 from hwsim.decode.schedule import DecodeSchedule
 from hwsim.size.account import SizeReport, account_size
-from hwsim.specs.resolve import ResolvedModel, resolve_model
+from hwsim.precision.resolved import ResolvedModel, resolve_model
 
 RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
 

@@ -3,7 +3,7 @@
 import pytest
 
 from hwsim.graph.model import Trigger
-from hwsim.specs.resolve import load_workload
+from hwsim.precision.resolved import load_workload
 
 
 def test_weight_matmul_macs_equal_weight_elements_per_row():
