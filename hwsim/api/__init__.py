@@ -46,7 +46,7 @@ def _check_keywords(function: str, given: Iterable[str], known: Iterable[str]) -
 
 def audio_frames(workload: str, audio_s: float, overrides: Iterable[str] = ()) -> int:
     """Input frames of `audio_s` seconds of audio for a workload (round(audio_s / input_frame_step_s), >= 1)."""
-    from hwsim.commands.run_args import frames_for_audio
+    from hwsim.pipeline.frames import frames_for_audio
 
     return frames_for_audio(workload, tuple(overrides), audio_s)
 

@@ -61,7 +61,7 @@ def _algorithm(text: str, beam: int) -> "Algorithm":
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.commands.run_args import frames_for_audio
+    from hwsim.pipeline.frames import frames_for_audio
     from hwsim.io.outputs import preflight_outputs
     from hwsim.reference.compare import compare_counts
     from hwsim.reference.run import build_reference, run_repeated
