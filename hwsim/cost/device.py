@@ -293,6 +293,21 @@ def _with_gpu_launch(device: Device, spec: DeviceSpec) -> Device:
     return replace(device, gpu=launch, modelling=launch_modelling(device.modelling, launch))
 
 
+def with_cuda_graphs(device: Device, enabled: bool) -> Device:
+    """`device` with its kernels launched eagerly or from CUDA graphs (`--cuda-graphs`)."""
+    launch = device.gpu
+    if launch is None:
+        if enabled:
+            raise SpecError(device.file, "gpu", "expected a GPU device file (one with a gpu section) for "
+                            "--cuda-graphs", device.name)
+        return device
+    if enabled and (launch.graph_kernel_s is None or launch.graph_launch_s is None):
+        missing = "graph_kernel_s" if launch.graph_kernel_s is None else "graph_launch_s"
+        raise SpecError(device.file, f"gpu.{missing}", "expected a figure for --cuda-graphs, got nothing")
+    launch = replace(launch, cuda_graphs=enabled)
+    return replace(device, gpu=launch, modelling=launch_modelling(device.modelling, launch))
+
+
 def _runtime_calls(m) -> tuple[tuple[str, RuntimeCall], ...]:
     calls = m.runtime_calls
     if calls is None:

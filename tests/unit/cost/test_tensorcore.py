@@ -4,10 +4,9 @@ import math
 
 import pytest
 
-from hwsim.cost.device import Tiling, load_device
+from hwsim.cost.device import Tiling, load_device, with_cuda_graphs
 from hwsim.cost.formats import NumberFormat
 from hwsim.cost.gemm import gemm_cost
-from hwsim.cost.gpu_launch import with_cuda_graphs
 from hwsim.cost.tensorcore import tensorcore_cycles
 from hwsim.errors import SpecError
 
