@@ -17,7 +17,8 @@ from hwsim.cost.ops import COMPONENT_OF
 from hwsim.graph.model import Trigger
 from hwsim.reference.runtimes import REFERENCE_OPTIONS, measured_component  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
-from hwsim.reference.run import Reference, build_reference, run_utterance
+from hwsim.reference.run import build_reference, run_utterance
+from hwsim.reference.decoder import ReferenceDecoder
 from hwsim.decode.synthetic import EmissionParams
 from hwsim.decode.schedule import DecodeSchedule
 from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
@@ -73,7 +74,7 @@ class _Pending:
     """A point between its warm-up and its last timed round."""
 
     point: Point
-    reference: Reference
+    reference: ReferenceDecoder
     features: object
     ort_model: object
     schedule: object = None
@@ -152,7 +153,7 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
     counts `validate` reports without asserting are also taken over further utterances per point (untimed numpy
     decodes, hwsim.validation.counts.count_spreads)."""
     points = list(points)
-    references: dict[str, Reference] = {}
+    references: dict[str, ReferenceDecoder] = {}
     sessions: dict[str, object] = {}
     fits: dict[tuple[str, Algorithm], EmissionParams] = {}
     pending: list[_Pending] = []
