@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hwsim.errors import warn
 from hwsim.formats import NumberFormat, is_quantized
-from hwsim.graph.build import build_graph
+from hwsim.graph.architecture import build_graph
 from hwsim.graph.model import Graph
 from hwsim.io.paths import display_path, user_path
 from hwsim.precision.plan import PrecisionPlan, plan_precision

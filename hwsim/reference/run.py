@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from hwsim.graph.build import build_graph
+from hwsim.graph.architecture import build_graph
 from hwsim.reference.blank_bias import fit_blank_bias
 from hwsim.reference.decoder import ReferenceDecoder
 from hwsim.reference.rnnt import RnntModel

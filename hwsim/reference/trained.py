@@ -14,7 +14,7 @@ import numpy as np
 
 from hwsim.decode.registry import Algorithm, search_best
 from hwsim.errors import SpecError
-from hwsim.graph.build import build_graph
+from hwsim.graph.architecture import build_graph
 from hwsim.io.paths import DATA_DIR, user_path
 from hwsim.reference import synthetic_speech as speech
 from hwsim.reference.synthetic_speech import speech_features

@@ -18,7 +18,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from hwsim.cost.device import build_device  # noqa: E402
 from hwsim.errors import HwsimError  # noqa: E402
-from hwsim.graph.build import build_graph  # noqa: E402
+from hwsim.graph.architecture import build_graph  # noqa: E402
 from hwsim.io.limits import check_workload_limits  # noqa: E402
 from hwsim.io.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR  # noqa: E402
 from hwsim.precision.plan import plan_precision  # noqa: E402
