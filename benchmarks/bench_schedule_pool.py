@@ -25,7 +25,7 @@ import sys
 import time
 
 from hwsim.serving.load import Lengths
-from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for
+from hwsim.serving.serve import Scenario, ServeRequest, build_load, framing_for
 from hwsim.serving.schedules import SchedulePool
 from hwsim.pipeline.point import RunRequest, prepare_point
 

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import simpy
 
-import hwsim.serving.run as serving_run
+import hwsim.serving.serve as serving_run
 from hwsim.serving.load import Lengths
-from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, serve
+from hwsim.serving.serve import Scenario, ServeRequest, build_load, framing_for, serve
 from hwsim.pipeline.point import RunRequest, prepare_point
 
 IBM = RunRequest("ibm_rnnt_swb", "int4", "ibm_7nm_ai_chip", 1, beam=8)

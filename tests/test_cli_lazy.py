@@ -90,7 +90,7 @@ def test_light_choices_equal_the_enums_they_mirror():
     from hwsim.quant.demo import DemoConfig
     from hwsim.reference.runtimes import RUNTIMES
     from hwsim.reference.torch_rnnt import DTYPES
-    from hwsim.serving.run import Scenario
+    from hwsim.serving.serve import Scenario
     from hwsim.decode.simulated import Algorithm
     from hwsim.sim.policies import Batching
     from hwsim.specs.precision import MetadataDtype

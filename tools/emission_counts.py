@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from types import SimpleNamespace
 
-from hwsim.reference.run import build_reference, run_utterance
+from hwsim.reference.timed_decode import build_reference, run_utterance
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
 from hwsim.validation.counts import (check_emission, count_spreads, fit_emission, spread_seeds, statistical_schedule,
                                      unasserted_counts)

@@ -16,7 +16,7 @@ QUANTIZERS = ("absmean", "absmean_centered", "absmax", "absmax_asym", "max", "ma
               "sawb_per_channel", "sawb_unaligned", "pact", "pact2", "pact_plus", "pact2_plus", "pact_sym",
               "bac")                                                   # hwsim.quant.QuantizerKind
 RUNTIMES = ("numpy", "onnxruntime")                                    # hwsim.reference.runtimes.RUNTIMES
-SCENARIOS = ("offline", "server", "streaming")                         # hwsim.serving.run.Scenario
+SCENARIOS = ("offline", "server", "streaming")                         # hwsim.serving.serve.Scenario
 BATCHINGS = ("static", "dynamic", "continuous")                        # hwsim.sim.policies.Batching
 ORDERS = ("arrival", "sorted", "bucketed")                             # hwsim.serving.order.Order
 PADDINGS = ("padded", "packed")                                        # hwsim.sim.policies.Padding

@@ -14,7 +14,7 @@ from hwsim.errors import SpecError, unknown_choice
 from hwsim.io.limits import check_decode_limits, check_run_limits
 
 if TYPE_CHECKING:
-    from hwsim.reference.run import ReferenceRun
+    from hwsim.reference.timed_decode import ReferenceRun
     from hwsim.decode.simulated import Algorithm
 
 EXAMPLES = ("hwsim reference lstm_rnnt_small --frames 200 --beam 4",
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.pipeline.frames import frames_for_audio
     from hwsim.io.outputs import preflight_outputs
     from hwsim.reference.compare import compare_counts
-    from hwsim.reference.run import build_reference, run_repeated
+    from hwsim.reference.timed_decode import build_reference, run_repeated
     from hwsim.reference.trace import save_schedule_json
 
     preflight_outputs(files={"--trace-out": args.trace_out})

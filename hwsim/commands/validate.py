@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.io.outputs import atomic_output_dir, preflight_outputs
     from hwsim.reference.runtimes import require_onnxruntime
     from hwsim.validation.grid import FULL_GRID, QUICK_GRID
-    from hwsim.validation.run import results_frame, run_grid, spread_records, summary
+    from hwsim.validation.runner import results_frame, run_grid, spread_records, summary
     from hwsim.validation.trained_counts import check_trained_counts
 
     preflight_outputs(folders={"--out": args.out})
@@ -214,7 +214,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
     from hwsim.io.csvout import write_csv
     from hwsim.io.outputs import write_resolved_config
     from hwsim.validation.report import emission_section, facts_lines, plot_parity, points_table, trained_section
-    from hwsim.validation.run import REFERENCE_OPTIONS
+    from hwsim.validation.runner import REFERENCE_OPTIONS
 
     write_csv(frame, directory / "results.csv")
     plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs {runtime} reference ({stats['points']} points)")

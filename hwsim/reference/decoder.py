@@ -1,6 +1,6 @@
 """A numpy RNN-T ready to decode: its network, the blank bias that sets its label rate, and its search limit.
 
-Built by hwsim.reference.run (random weights with a fitted blank bias) or hwsim.reference.trained (the shipped
+Built by hwsim.reference.timed_decode (random weights with a fitted blank bias) or hwsim.reference.trained (the shipped
 trained weights), and decoded by both, so it lives apart from either.
 """
 

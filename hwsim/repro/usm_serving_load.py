@@ -28,7 +28,7 @@ from hwsim.pipeline.executors import Executor, LocalExecutor  # noqa: E402
 from hwsim.io.outputs import write_resolved_config  # noqa: E402
 from hwsim.serving.capacity import find_max_load, point_setup, probe_summary  # noqa: E402
 from hwsim.serving.load import Lengths  # noqa: E402
-from hwsim.serving.run import Scenario, ServeRequest  # noqa: E402
+from hwsim.serving.serve import Scenario, ServeRequest  # noqa: E402
 from hwsim.decode.registry import Algorithm  # noqa: E402
 from hwsim.pipeline.point import RunRequest, make_schedule  # noqa: E402
 

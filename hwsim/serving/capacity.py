@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from hwsim.pipeline.executors import Executor, LocalExecutor
-from hwsim.serving.run import Scenario, ServeRequest, serve
+from hwsim.serving.serve import Scenario, ServeRequest, serve
 from hwsim.pipeline.point import PreparedPoint, RunRequest, prepare_point
 
 PROBES_PER_ROUND = 4

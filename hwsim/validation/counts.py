@@ -16,7 +16,7 @@ from typing import Iterable
 from hwsim.calibrate.decoding import TOLERANCE_FLOOR, TOLERANCE_PCT, count_tolerance, fit_decoding
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.compare import compare_counts
-from hwsim.reference.run import run_utterance
+from hwsim.reference.timed_decode import run_utterance
 from hwsim.reference.decoder import ReferenceDecoder
 from hwsim.decode.simulated import build_schedule
 from hwsim.decode.synthetic import EmissionParams

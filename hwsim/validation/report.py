@@ -11,7 +11,7 @@ from hwsim.report.style import component_color, new_figure, save_figure, styled
 from hwsim.decode.registry import Algorithm
 from hwsim.validation.counts import (CHECKED_COUNTS, COUNT_FLOOR, COUNT_TOLERANCE_PCT, SPREAD_UTTERANCES,
                                      UNASSERTED_REASON, asserted_counts, spread_summary, within_tolerance)
-from hwsim.validation.run import PointResult
+from hwsim.validation.runner import PointResult
 from hwsim.validation.counts import CountSpread
 from hwsim.validation.trained_counts import (TRAINED_ASSERTED, TRAINED_FIT_BEAMS, TRAINED_FIT_UTTERANCES, TRAINED_FRAMES,
                                              TRAINED_NOTE, TRAINED_UTTERANCES, TRAINED_WORKLOAD, TrainedPointCounts)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from hwsim.calibrate.torch_backend import time_torch
 from hwsim.cost.options import Placement, RunOptions
-from hwsim.reference.run import build_reference
+from hwsim.reference.timed_decode import build_reference
 from hwsim.reference.torch_rnnt import TorchRnnt, import_torch, synchronize
 from hwsim.pipeline.point import RunRequest, prepare_point
 

@@ -127,7 +127,7 @@ def test_rounded_chunk_is_noted(run_cli):
 
 def test_the_capacity_search_is_capped_by_the_limits():
     from hwsim.serving.load import Lengths
-    from hwsim.serving.run import Scenario, ServeRequest, load_cap
+    from hwsim.serving.serve import Scenario, ServeRequest, load_cap
     from hwsim.pipeline.point import RunRequest
     request = ServeRequest(RunRequest("ibm_rnnt_swb", "int4", "ibm_7nm_ai_chip", 1), Scenario.SERVER,
                            rate_per_s=1.0, duration_s=60.0, lengths=Lengths(10.0, 0.5))

@@ -391,7 +391,7 @@ def test_sigint_to_the_program_at_several_delays_gives_one_line(tmp_path, delay_
 @pytest.fixture
 def no_decodes(monkeypatch):
     """validate must refuse before its first decode: any decode fails the test."""
-    import hwsim.validation.run as grid_runner
+    import hwsim.validation.runner as grid_runner
     import hwsim.validation.trained_counts as trained
 
     def refuse(*args, **kwargs):

@@ -9,7 +9,7 @@ import pytest
 
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.lstm import LstmWeights, lstm_cell
-from hwsim.reference.run import build_reference, run_utterance
+from hwsim.reference.timed_decode import build_reference, run_utterance
 from hwsim.reference.decoder import random_features
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.search import NumpyScorer

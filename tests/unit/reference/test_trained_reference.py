@@ -6,7 +6,7 @@ import pytest
 
 from hwsim.graph.architecture import build_graph
 from hwsim.reference import synthetic_speech as speech
-from hwsim.reference.run import build_reference
+from hwsim.reference.timed_decode import build_reference
 from hwsim.reference.synthetic_speech import speech_features
 from hwsim.reference.trained import (TRAINED_WORKLOAD, edit_distance, label_error_rate, load_trained_reference,
                                      weights_path)

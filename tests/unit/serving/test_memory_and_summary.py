@@ -10,7 +10,7 @@ import pytest
 
 from hwsim.serving.capacity import find_max_load
 from hwsim.serving.memory import ChipMemory, UtteranceState, chip_memory
-from hwsim.serving.run import Scenario, ServeRequest, percentiles
+from hwsim.serving.serve import Scenario, ServeRequest, percentiles
 from hwsim.pipeline.point import RunRequest
 
 
@@ -182,7 +182,7 @@ def test_an_estimate_below_capacity_grows_to_a_bracket_then_bisects():
 def test_probes_of_one_point_share_its_decode_schedules_and_give_the_same_bytes():
     from hwsim.io.jsonout import dumps
     from hwsim.serving.load import Lengths
-    from hwsim.serving.run import serve
+    from hwsim.serving.serve import serve
     from hwsim.pipeline.point import prepare_point
 
     small = ServeRequest(RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1), Scenario.STREAMING,

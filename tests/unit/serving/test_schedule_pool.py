@@ -14,7 +14,7 @@ import pytest
 import hwsim.serving.schedules as schedules
 from hwsim.decode.registry import Algorithm
 from hwsim.serving.load import Lengths
-from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, serve
+from hwsim.serving.serve import Scenario, ServeRequest, build_load, framing_for, serve
 from hwsim.serving.schedules import SchedulePool, grid_frames, pool_seed, prefix, slot_of
 from hwsim.pipeline.point import RunRequest, make_schedule, prepare_point
 

@@ -11,7 +11,7 @@ import pytest
 
 from hwsim.serving.load import Lengths
 from hwsim.serving.order import Order
-from hwsim.serving.run import Scenario, ServeRequest, serve
+from hwsim.serving.serve import Scenario, ServeRequest, serve
 from hwsim.sim.policies import Padding
 from hwsim.pipeline.point import RunRequest, prepare_point
 

@@ -81,7 +81,7 @@ def run(utterances: list[Utterance], config: ServingConfig) -> tuple[ServingRun,
 
 
 def span_s(result: ServingRun, records: list[UtteranceRecord]) -> float:
-    """First arrival to last result (hwsim.serving.run's makespan_s)."""
+    """First arrival to last result (hwsim.serving.serve's makespan_s)."""
     return result.makespan_s - min(r.arrival_s for r in records)
 
 

@@ -21,7 +21,7 @@ def test_no_gpu_is_one_line(capsys):
 
 
 def test_torch_model_matches_the_numpy_reference():
-    from hwsim.reference.run import build_reference
+    from hwsim.reference.timed_decode import build_reference
     from hwsim.reference.decoder import random_features
     from hwsim.reference.torch_rnnt import TorchRnnt
 
@@ -64,7 +64,7 @@ def test_validate_runs_per_component_on_cpu(capsys):
 
 
 def test_torch_model_matches_the_numpy_reference_with_lstmp_and_time_reduction():
-    from hwsim.reference.run import build_reference
+    from hwsim.reference.timed_decode import build_reference
     from hwsim.reference.decoder import random_features
     from hwsim.reference.torch_rnnt import TorchRnnt
 

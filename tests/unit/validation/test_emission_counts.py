@@ -73,7 +73,7 @@ def test_the_spread_decodes_further_utterances_and_simulates_each_with_its_own_l
     """count_spreads' real side is the decoder on utterances no point or fit uses; its simulated side is each
     utterance's own emission schedule (not the point's utterance repeated, not one schedule for all)."""
     from hwsim.reference.compare import compare_counts
-    from hwsim.reference.run import build_reference, run_utterance
+    from hwsim.reference.timed_decode import build_reference, run_utterance
     from hwsim.reference.decoder import random_features
     from hwsim.validation.counts import (FIT_SEED_OFFSET, count_spreads, spread_seeds, statistical_schedule,
                                          unasserted_counts)

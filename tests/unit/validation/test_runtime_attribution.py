@@ -9,7 +9,7 @@ from hwsim.decode.registry import Algorithm
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
 from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
-from hwsim.validation.run import COMPONENTS, as_runtime_measures
+from hwsim.validation.runner import COMPONENTS, as_runtime_measures
 
 # frame, prediction rows, cache hits, joint rows, hyps: three prediction calls (1, 2 and 3 rows), one step without
 STEPS = (DecodeStep(0, 1, 0, 1, 1), DecodeStep(0, 2, 0, 2, 2), DecodeStep(1, 0, 2, 2, 2), DecodeStep(1, 3, 0, 3, 3))

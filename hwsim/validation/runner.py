@@ -17,7 +17,7 @@ from hwsim.cost.ops import COMPONENT_OF
 from hwsim.graph.model import Trigger
 from hwsim.reference.runtimes import REFERENCE_OPTIONS, measured_component  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
-from hwsim.reference.run import build_reference, run_utterance
+from hwsim.reference.timed_decode import build_reference, run_utterance
 from hwsim.reference.decoder import ReferenceDecoder
 from hwsim.decode.synthetic import EmissionParams
 from hwsim.decode.schedule import DecodeSchedule
