@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hwsim.cost.device import Dataflow, FillDrain, WeightLoad, load_device  # noqa: E402
+from hwsim.cost.hardware import Dataflow, FillDrain, WeightLoad, load_device  # noqa: E402
 from hwsim.cost.systolic import gemm_cycles  # noqa: E402
 from hwsim.io.outputs import atomic_write_text  # noqa: E402
 

@@ -84,7 +84,7 @@ def test_every_verb_groups_its_flags():
 
 def test_light_choices_equal_the_enums_they_mirror():
     from hwsim.commands import choices
-    from hwsim.cost.device import Dataflow
+    from hwsim.cost.hardware import Dataflow
     from hwsim.cost.options import Fusion, Placement
     from hwsim.quant import QuantizerKind
     from hwsim.quant.demo import DemoConfig

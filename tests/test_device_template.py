@@ -9,7 +9,7 @@ import shlex
 import pytest
 import yaml
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.io.paths import shipped_names, DEVICES_DIR
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from hwsim.calibrate.microbench import Measurement
-from hwsim.cost.device import Device
+from hwsim.cost.hardware import Device
 from hwsim.cost.formats import NumberFormat
 from hwsim.cost.gemm import gemm_cost
 

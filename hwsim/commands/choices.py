@@ -11,7 +11,7 @@ META_DTYPES = ("f32", "bf16", "int8")                                  # hwsim.s
 ALGORITHMS = ("greedy", "beam", "tsd", "alsd", "modified_beam")        # hwsim.decode.simulated.Algorithm
 PLACES = ("accelerator", "host")                                       # hwsim.cost.options.Placement
 FUSIONS = ("none", "per_layer")                                        # hwsim.cost.options.Fusion
-DATAFLOWS = ("ws", "os", "is")                                         # hwsim.cost.device.Dataflow
+DATAFLOWS = ("ws", "os", "is")                                         # hwsim.cost.hardware.Dataflow
 QUANTIZERS = ("absmean", "absmean_centered", "absmax", "absmax_asym", "max", "max_per_channel", "sawb", "sawb_plus",
               "sawb_per_channel", "sawb_unaligned", "pact", "pact2", "pact_plus", "pact2_plus", "pact_sym",
               "bac")                                                   # hwsim.quant.QuantizerKind

@@ -28,7 +28,7 @@ def run_torch_calibration(args: argparse.Namespace) -> int:
                                                run_torch_suite, write_measured_device)
     from hwsim.calibrate.torch_compare import comparison_frame, headline
     from hwsim.commands.common import print_table
-    from hwsim.cost.device import load_device
+    from hwsim.cost.hardware import load_device
     from hwsim.io.outputs import atomic_output_dir, preflight_outputs
     from hwsim.io.paths import DEVICES_DIR
     from hwsim.reference.torch_rnnt import torch_device

@@ -22,7 +22,7 @@ def add_torch_validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_torch_validation(args: argparse.Namespace) -> int:
-    from hwsim.cost.device import load_device
+    from hwsim.cost.hardware import load_device
     from hwsim.io.csvout import write_csv
     from hwsim.io.outputs import atomic_output_dir
     from hwsim.reference.torch_rnnt import torch_device

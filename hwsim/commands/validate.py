@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.calibrate.location import (
         calibrate_command, calibrated_device, default_calibration_path, require_calibrated_here,
     )
-    from hwsim.cost.device import load_device
+    from hwsim.cost.hardware import load_device
     from hwsim.io.outputs import atomic_output_dir, preflight_outputs
     from hwsim.reference.runtimes import require_onnxruntime
     from hwsim.validation.grid import FULL_GRID, QUICK_GRID

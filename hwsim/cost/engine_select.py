@@ -28,7 +28,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from hwsim.cost.compute_model import ComputeModel
-from hwsim.cost.device import Device, MatrixEngine, Support
+from hwsim.cost.hardware import Device, MatrixEngine, Support
 from hwsim.cost.formats import NumberFormat, format_names, pair_name, parse_format, split_pair
 from hwsim.cost.systolic import SystolicModel
 from hwsim.cost.tensorcore import TensorCoreModel

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 from hwsim.cost.compute_model import ArrayTime
-from hwsim.cost.device import Dataflow, Device
+from hwsim.cost.hardware import Dataflow, Device
 from hwsim.cost.engine_select import EngineChoice, MatmulPrecision, select_engine
 from hwsim.cost.formats import NumberFormat
 from hwsim.cost.systolic import check_dims

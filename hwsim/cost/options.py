@@ -10,7 +10,7 @@ from hwsim.cost.engine_select import MatmulPrecision, check_compute_as
 from hwsim.errors import SpecError
 
 if TYPE_CHECKING:
-    from hwsim.cost.device import Device
+    from hwsim.cost.hardware import Device
 
 
 class Placement(str, enum.Enum):

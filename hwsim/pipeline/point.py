@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 from hwsim.cost.calls import DeviceCallCosts, call_latency_totals, computed_precisions
-from hwsim.cost.device import Device, load_device, load_host, with_cuda_graphs
+from hwsim.cost.hardware import Device, load_device, load_host, with_cuda_graphs
 from hwsim.cost.footprint import Footprint, peak_footprint
 from hwsim.cost.host import HostModel
 from hwsim.cost.ops import CostContext

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.io.outputs import atomic_write_text
 from hwsim.io.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.report.paper_values import paper_speedups

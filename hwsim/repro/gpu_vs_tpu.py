@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from hwsim.io.csvout import write_csv
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.options import Fusion, RunOptions
 from hwsim.errors import silenced_warnings
 from hwsim.io.outputs import write_resolved_config

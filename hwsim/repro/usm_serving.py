@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.io.csvout import write_csv
 from hwsim.errors import silenced_warnings

@@ -3,7 +3,7 @@
 Every figure is a sourced quantity, `{value: ..., source: "..."}`, `{value: ..., assumption: "why"}` or,
 in files written by `hwsim calibrate`, `{value: ..., measured: "benchmark, shape, repeats, median"}`;
 a bare number, a figure with none or with more than one is an error. Units are in key names (`_hz`, `_bytes`,
-`_gb_per_s` = 1e9 bytes/s, `_s`, `_w`). Conversion to base units happens once, in `hwsim.cost.device`.
+`_gb_per_s` = 1e9 bytes/s, `_s`, `_w`). Conversion to base units happens once, in `hwsim.cost.hardware`.
 
 Layout of a device file (see hwsim/data/devices/*.yaml):
 

@@ -16,7 +16,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from hwsim.cost.device import build_device  # noqa: E402
+from hwsim.cost.hardware import build_device  # noqa: E402
 from hwsim.errors import HwsimError  # noqa: E402
 from hwsim.graph.architecture import build_graph  # noqa: E402
 from hwsim.io.limits import check_workload_limits  # noqa: E402

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.repro import fig1a
 
 

@@ -8,7 +8,7 @@ import yaml
 from hwsim.calibrate.microbench import Measurement, time_call
 from hwsim.calibrate.writer import device_document
 from hwsim.cli import main
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.formats import NumberFormat
 
 FACTS = ("cpu_model", "physical_cores", "nominal_clock_hz", "blas", "blas_threads", "numpy_version", "date_utc")

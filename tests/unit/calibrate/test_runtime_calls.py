@@ -13,7 +13,7 @@ from hwsim.calibrate.microbench import Measurement
 from hwsim.calibrate.runtime_calls import (FitPoint, LinearFit, RuntimeCalibration, measure_runtime_calls,
                                            nonnegative_fit)
 from hwsim.calibrate.writer import device_document
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.decode.registry import Algorithm
 from hwsim.io.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from hwsim.cli import main
-from hwsim.cost.device import Dataflow, load_device
+from hwsim.cost.hardware import Dataflow, load_device
 from hwsim.cost.formats import NumberFormat as F
 from hwsim.cost.gemm import gemm_cost
 from hwsim.cost.engine_select import MatmulPrecision

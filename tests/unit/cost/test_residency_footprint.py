@@ -1,7 +1,7 @@
 """Which weights stay on-chip, and the peak device memory of a run, for lstm_rnnt_small float32 (hand sizes)."""
 
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.footprint import peak_footprint
 from hwsim.cost.residency import plan_residency
 from hwsim.size.account import account_size

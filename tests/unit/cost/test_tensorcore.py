@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from hwsim.cost.device import Tiling, load_device, with_cuda_graphs
+from hwsim.cost.hardware import Tiling, load_device, with_cuda_graphs
 from hwsim.cost.formats import NumberFormat
 from hwsim.cost.gemm import gemm_cost
 from hwsim.cost.tensorcore import tensorcore_cycles

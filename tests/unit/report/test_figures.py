@@ -7,7 +7,7 @@ import struct
 import pandas as pd
 import pytest
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.report.paper_values import matching_claims, shipped_speedup_claims
 from hwsim.report.roofline import draw_roofline, roofline_points
 from hwsim.report.speedup_plot import draw_speedup

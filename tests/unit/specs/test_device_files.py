@@ -6,7 +6,7 @@ source IDs of docs/hardware.md.
 
 import pytest
 
-from hwsim.cost.device import Support, load_device
+from hwsim.cost.hardware import Support, load_device
 from hwsim.io.paths import DEVICES_DIR, shipped_names
 from hwsim.units import GIGA, TERA
 

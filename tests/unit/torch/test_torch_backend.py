@@ -41,7 +41,7 @@ def test_torch_model_matches_the_numpy_reference():
 
 
 def test_calibrate_writes_a_loadable_measured_device(tmp_path, capsys):
-    from hwsim.cost.device import load_device
+    from hwsim.cost.hardware import load_device
 
     out = tmp_path / "h100_cpu.yaml"
     code = main(["calibrate", "--backend", "torch", "--torch-device", "cpu", "--quick", "--like", "h100_sxm",
