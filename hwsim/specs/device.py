@@ -164,7 +164,7 @@ class GpuSpec(_Spec):
         description="launch kernels from CUDA graphs by default (--cuda-graphs overrides); false = eager launches")
 
 
-class PrecisionSpec(_Spec):
+class PrecisionSupportSpec(_Spec):
     """How one weight x activation pair runs on an engine: natively, emulated via another pair, or rejected."""
 
     support: Literal["native", "emulated", "rejected"] = Field(
@@ -176,7 +176,7 @@ class PrecisionSpec(_Spec):
     reason: str | None = Field(default=None, description="why the pair is rejected (with a citation)")
 
     @model_validator(mode="after")
-    def _fields_match_support(self) -> "PrecisionSpec":
+    def _fields_match_support(self) -> "PrecisionSupportSpec":
         needed = {"native": {"ops_per_cycle"}, "emulated": {"via", "slowdown"}, "rejected": {"reason"}}[self.support]
         given = {name for name in ("ops_per_cycle", "via", "slowdown", "reason") if getattr(self, name) is not None}
         if given != needed:
@@ -197,13 +197,13 @@ class MatrixEngineSpec(_Spec):
     rows: CountQuantity = Field(description="PE rows of one systolic array (1 for kind tensor_core)")
     cols: CountQuantity = Field(description="PE columns of one systolic array (1 for kind tensor_core)")
     clock_hz: PositiveQuantity = Field(description="array clock")
-    precisions: dict[str, PrecisionSpec] = Field(
+    precisions: dict[str, PrecisionSupportSpec] = Field(
         min_length=1, description="support of each WEIGHTxACTIVATION format pair (e.g. int8xint8) on this engine")
     tiling: TilingSpec | None = Field(default=None, description="GPU thread-block tiling (kind: tensor_core only)")
 
     @field_validator("precisions")
     @classmethod
-    def _known_pairs(cls, precisions: dict[str, PrecisionSpec]) -> dict[str, PrecisionSpec]:
+    def _known_pairs(cls, precisions: dict[str, PrecisionSupportSpec]) -> dict[str, PrecisionSupportSpec]:
         for pair, entry in precisions.items():
             _check_pair(pair, "precision pair")
             if entry.via is not None:
