@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.cost.hardware import Dataflow, load_device
     from hwsim.cost.engine_select import check_compute_as, parse_matmul_precision, parse_precision
-    from hwsim.cost.formats import split_pair
+    from hwsim.formats import split_pair
     from hwsim.cost.gemm import gemm_cost
     from hwsim.io.jsonout import dumps
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from hwsim.cost.compute_model import ComputeModel
 from hwsim.cost.hardware import Device, MatrixEngine, Support
-from hwsim.cost.formats import NumberFormat, format_names, pair_name, parse_format, split_pair
+from hwsim.formats import NumberFormat, format_names, pair_name, parse_format, split_pair
 from hwsim.cost.systolic import SystolicModel
 from hwsim.cost.tensorcore import TensorCoreModel
 from hwsim.errors import SpecError, did_you_mean, unknown_choice

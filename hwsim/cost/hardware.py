@@ -13,7 +13,7 @@ from typing import Mapping
 from hwsim.cost.gpu_launch import GpuLaunch, launch_modelling
 from hwsim.cost.cache_reuse import CacheReuse, cache_reuse
 from hwsim.cost.measured import GemmTable, gemm_table
-from hwsim.cost.formats import NumberFormat, pair_name, split_pair
+from hwsim.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
 from hwsim.io.paths import DEVICES_DIR, resolve_spec_path, shipped_names, user_path
 from hwsim.specs.device import DeviceSpec, HostCpuSpec, MatrixEngineSpec, validate_device_spec

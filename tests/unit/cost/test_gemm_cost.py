@@ -9,7 +9,7 @@ import pytest
 
 from hwsim.cli import main
 from hwsim.cost.hardware import Dataflow, load_device
-from hwsim.cost.formats import NumberFormat as F
+from hwsim.formats import NumberFormat as F
 from hwsim.cost.gemm import gemm_cost
 from hwsim.cost.engine_select import MatmulPrecision
 

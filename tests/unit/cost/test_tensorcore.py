@@ -5,7 +5,7 @@ import math
 import pytest
 
 from hwsim.cost.hardware import Tiling, load_device, with_cuda_graphs
-from hwsim.cost.formats import NumberFormat
+from hwsim.formats import NumberFormat
 from hwsim.cost.gemm import gemm_cost
 from hwsim.cost.tensorcore import tensorcore_cycles
 from hwsim.errors import SpecError
