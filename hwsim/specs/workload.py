@@ -143,7 +143,7 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class DecodingSpec(_Spec):
-    """Statistics of the simulator's synthetic scorer (hwsim.sim.emission) and the search defaults.
+    """Statistics of the simulator's synthetic scorer (hwsim.decode.synthetic) and the search defaults.
 
     `hwsim fit-decoding TRACE.json [TRACE.json ...]` fits the first three from recorded decodes; the workload's
     `inferred:` map says which values are fitted and which are assumptions.
