@@ -25,9 +25,9 @@ import sys
 import time
 
 from hwsim.serving.load import Lengths
-from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for
+from hwsim.serving.serve import Scenario, ServeRequest, build_load, framing_for
 from hwsim.serving.schedules import SchedulePool
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 
 def cases(scale: float) -> dict[str, ServeRequest]:
@@ -43,7 +43,7 @@ def main(scale: float, prefix: bool) -> None:
     print(f"{'case':40s} {'pool':>6s} {'utterances':>10s} {'lengths':>8s} {'searches':>9s} {'build [s]':>9s} "
           f"{'utt/s':>7s}")
     for name, request in cases(scale).items():
-        prepared = prepare(request.base)
+        prepared = prepare_point(request.base)
         pool = SchedulePool(prepared, request.base, prefix=prefix)
         start = time.perf_counter()
         utterances = build_load(request, prepared, framing_for(request, prepared), pool=pool)

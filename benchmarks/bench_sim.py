@@ -2,7 +2,7 @@
 and B, and the wall time of a full-model per-op cost table.
 
 Run: python benchmarks/bench_sim.py   (prints a table; nothing is asserted)
-Schedules are memoised (hwsim.sim.decode.build_schedule), so repeated points time the engine; the
+Schedules are memoised (hwsim.decode.simulated.build_schedule), so repeated points time the engine; the
 "decode schedule alone" lines time the search that builds a schedule the first time. Once the encoder has
 finished (always, for a whole utterance) the engine adds up the decoder's remaining segments without SimPy
 (hwsim.sim.chip.Chip._decode_alone, same results; simulate runs the serving engine at batch 1), so a point costs less than a bare SimPy loop with the
@@ -45,8 +45,8 @@ from dataclasses import replace
 import simpy
 
 from hwsim.cost.table import cost_table
-from hwsim.simulate import RunRequest, make_schedule, prepare, simulate
-from hwsim.sweep import expand, run_sweep
+from hwsim.pipeline.point import RunRequest, make_schedule, prepare_point, simulate_point
+from hwsim.pipeline.sweep import expand, run_sweep
 
 
 def timed(fn, repeats: int = 3) -> float:
@@ -77,10 +77,10 @@ def bare_simpy(holds: int) -> float:
 
 def main() -> None:
     fig1a = RunRequest(workload="ibm_rnnt_swb", precision="fp16", device="ibm_7nm_ai_chip", frames=152, beam=8)
-    prepared = prepare(fig1a)
-    simulate(fig1a, prepared)
-    sim_s = timed(lambda: simulate(fig1a, prepared), 5)
-    result = simulate(fig1a, prepared).result
+    prepared = prepare_point(fig1a)
+    simulate_point(fig1a, prepared)
+    sim_s = timed(lambda: simulate_point(fig1a, prepared), 5)
+    result = simulate_point(fig1a, prepared).result
     holds = len(result.trace)
     bare_s = statistics.median(bare_simpy(holds) for _ in range(5))
     print(f"one IBM RNN-T point (T=152, B=8): {sim_s * 1e3:.1f} ms, {holds} holds, {result.events} events, "
@@ -90,26 +90,27 @@ def main() -> None:
     print(f"Fig. 1(a) sweep (2 precisions x 5 beams, incl. cost-model set-up): "
           f"{timed(lambda: run_sweep(sweep, workers=1, progress=False)):.2f} s")
     usm = RunRequest(workload="usm_rnnt_1b", precision="exp5", device="tpu_v5e", host="xeon_host", frames=1500, beam=16)
-    usm_prepared = prepare(usm)
-    simulate(usm, usm_prepared)
-    print(f"USM RNN-T 1B, 30 s, beam 16 on tpu_v5e: {timed(lambda: simulate(usm, usm_prepared)):.3f} s per simulation, "
-          f"set-up (graph, plan, costs) {timed(lambda: prepare(usm), 1):.2f} s")
+    usm_prepared = prepare_point(usm)
+    simulate_point(usm, usm_prepared)
+    print(f"USM RNN-T 1B, 30 s, beam 16 on tpu_v5e: "
+          f"{timed(lambda: simulate_point(usm, usm_prepared)):.3f} s per simulation, "
+          f"set-up (graph, plan, costs) {timed(lambda: prepare_point(usm), 1):.2f} s")
     streamed = replace(usm, chunk_frames=64)
-    simulate(streamed, usm_prepared)
+    simulate_point(streamed, usm_prepared)
     print(f"  streamed in 64-frame chunks (encoder and decoder contend in SimPy): "
-          f"{timed(lambda: simulate(streamed, usm_prepared)):.3f} s per simulation")
+          f"{timed(lambda: simulate_point(streamed, usm_prepared)):.3f} s per simulation")
     for frames in (76, 152, 304, 608):
         point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=frames, beam=8)
-        p = prepare(point)
-        print(f"  T={frames:4d} B=8: {timed(lambda: simulate(point, p)) * 1e3:7.1f} ms")
+        p = prepare_point(point)
+        print(f"  T={frames:4d} B=8: {timed(lambda: simulate_point(point, p)) * 1e3:7.1f} ms")
     for beam in (1, 4, 16, 64):
         point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=152, beam=beam)
-        p = prepare(point)
-        print(f"  T= 152 B={beam:2d}: {timed(lambda: simulate(point, p)) * 1e3:7.1f} ms")
-    from hwsim.sim.decode import _build
+        p = prepare_point(point)
+        print(f"  T= 152 B={beam:2d}: {timed(lambda: simulate_point(point, p)) * 1e3:7.1f} ms")
+    from hwsim.decode.simulated import _build
     for beam in (1, 8, 16):
         point = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=152, beam=beam)
-        p = prepare(point)
+        p = prepare_point(point)
 
         def fresh_schedule():
             _build.cache_clear()
@@ -117,7 +118,8 @@ def main() -> None:
         print(f"  decode schedule alone (TSD, T=152, B={beam:2d}, not memoised): {timed(fresh_schedule) * 1e3:7.1f} ms")
     schedule = make_schedule(usm_prepared, usm)
     print(f"full-model per-op cost table, USM on tpu_v5e ({len(usm_prepared.model.graph.ops)} ops): "
-          f"{timed(lambda: cost_table(prepare(usm).costs, usm.frames, usm.beam, schedule), 1):.2f} s incl. set-up")
+          f"{timed(lambda: cost_table(prepare_point(usm).costs, usm.frames, usm.beam, schedule), 1):.2f} s "
+          "incl. set-up")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,12 @@ import statistics
 import time
 from pathlib import Path
 
-from hwsim.paths import CLAIMS_DIR
+from hwsim.io.paths import CLAIMS_DIR
 from hwsim.size import account_size
 from hwsim.size.claims import check_claims
 from hwsim.specs.claims import ClaimsSpec
 from hwsim.specs.load import load_spec
-from hwsim.specs.resolve import resolve_model
+from hwsim.precision.resolved import resolve_model
 
 CASES = [("usm_rnnt_1b", "exp5"), ("ibm_rnnt_swb", "int4"), ("dblstm_hmm_2000", "int4")]
 

@@ -25,9 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hwsim.cost.device import Dataflow, FillDrain, WeightLoad, load_device  # noqa: E402
+from hwsim.cost.hardware import Dataflow, FillDrain, WeightLoad, load_device  # noqa: E402
 from hwsim.cost.systolic import gemm_cycles  # noqa: E402
-from hwsim.outputs import atomic_write_text  # noqa: E402
+from hwsim.io.outputs import atomic_write_text  # noqa: E402
 
 PINS = ["scalesim==3.0.0", "numpy<2", "pandas<3"]
 REPORT = REPO / "reports" / "scalesim_validation" / "README.md"

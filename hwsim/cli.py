@@ -23,8 +23,8 @@ SIGNAL_EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def interrupted_message(signum: int) -> str:
-    """'interrupted by SIGINT; output written to X' or '...; no output written' (hwsim.outputs keeps the record)."""
-    outputs = sys.modules.get("hwsim.outputs")
+    """'interrupted by SIGINT; output written to X' or '...; no output written' (hwsim.io.outputs keeps the record)."""
+    outputs = sys.modules.get("hwsim.io.outputs")
     written = outputs.published() if outputs is not None else []
     where = f"output written to {', '.join(str(path) for path in written)}" if written else "no output written"
     return f"interrupted by {signal.Signals(signum).name}; {where}"
@@ -62,8 +62,8 @@ import importlib  # noqa: E402
 import re  # noqa: E402
 
 from hwsim.errors import HwsimError, did_you_mean, one_line  # noqa: E402
-from hwsim.limits import ALLOW_LARGE_FLAG, set_allow_large  # noqa: E402
-from hwsim.paths import SPEC_PATH_ENV, set_flag_spec_dirs  # noqa: E402
+from hwsim.io.limits import ALLOW_LARGE_FLAG, set_allow_large  # noqa: E402
+from hwsim.io.paths import SPEC_PATH_ENV, set_flag_spec_dirs  # noqa: E402
 from hwsim.progress import set_quiet  # noqa: E402
 
 # verb -> (module, one-line help shown by `hwsim --help`)
@@ -231,7 +231,7 @@ def _install_signal_handlers() -> dict[int, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    outputs = sys.modules.get("hwsim.outputs")
+    outputs = sys.modules.get("hwsim.io.outputs")
     if outputs is not None:  # an earlier in-process run's outputs are not this run's
         outputs.start_run("hwsim")
     previous = _install_signal_handlers()
@@ -265,7 +265,7 @@ def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_chosen_command(argv))
     args = parser.parse_args(argv)
-    from hwsim import outputs
+    from hwsim.io import outputs
 
     outputs.start_run(args.command)  # the verb its manifests name
     try:

@@ -46,7 +46,7 @@ def status(message: str) -> None:
 
 
 class CountingExecutor:
-    """An executor (hwsim.executor) whose map() advances a progress bar by the points it ran: searches such as
+    """An executor (hwsim.pipeline.executors) whose map() advances a progress bar by the points it ran: searches such as
     `serve --find-max-load` do not know their probe count in advance, so the bar counts up without a total."""
 
     def __init__(self, executor: Any, bar: Any) -> None:

@@ -36,7 +36,7 @@ def calibrated_here(tmp_path, monkeypatch):
     import yaml
 
     from hwsim.calibrate.location import default_calibration_path, this_machine
-    from hwsim.paths import DEVICES_DIR
+    from hwsim.io.paths import DEVICES_DIR
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     document = yaml.safe_load((DEVICES_DIR / "local_cpu.yaml").read_text())

@@ -96,7 +96,7 @@ def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cl
 
     import yaml
 
-    from hwsim.paths import REPO_ROOT
+    from hwsim.io.paths import REPO_ROOT
 
     out = tmp_path / "v"
     run_cli("validate", "--quick", "--repeats", "2", "--seed", "3", "--out", str(out))

@@ -84,14 +84,14 @@ def test_every_verb_groups_its_flags():
 
 def test_light_choices_equal_the_enums_they_mirror():
     from hwsim.commands import choices
-    from hwsim.cost.device import Dataflow
+    from hwsim.cost.hardware import Dataflow
     from hwsim.cost.options import Fusion, Placement
     from hwsim.quant import QuantizerKind
     from hwsim.quant.demo import DemoConfig
     from hwsim.reference.runtimes import RUNTIMES
     from hwsim.reference.torch_rnnt import DTYPES
-    from hwsim.serving.run import Scenario
-    from hwsim.sim.decode import Algorithm
+    from hwsim.serving.serve import Scenario
+    from hwsim.decode.simulated import Algorithm
     from hwsim.sim.policies import Batching
     from hwsim.specs.precision import MetadataDtype
 

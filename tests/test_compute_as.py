@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.engine_select import nearest_pair
 
 IBM_ON_TPU = ["ibm_rnnt_swb", "int4", "--device", "tpu_v5e"]

@@ -9,8 +9,8 @@ import shlex
 import pytest
 import yaml
 
-from hwsim.cost.device import load_device
-from hwsim.paths import shipped_names, DEVICES_DIR
+from hwsim.cost.hardware import load_device
+from hwsim.io.paths import shipped_names, DEVICES_DIR
 
 
 def _template(run_cli, name: str) -> str:

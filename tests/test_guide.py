@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import hwsim.errors
-from hwsim.paths import REPO_ROOT
+from hwsim.io.paths import REPO_ROOT
 
 GUIDE = Path(__file__).parents[1] / "docs" / "guide.md"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)

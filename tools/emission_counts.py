@@ -3,7 +3,7 @@
 `hwsim validate` checks the same counts but also times every decode (minutes); this prints only the count
 tables of reports/validation's section "The simulator's own schedule vs the real decoder" (the point's own
 utterance, and the reported-only counts over further utterances; under a minute), for work on
-hwsim.sim.emission or hwsim.calibrate.decoding:
+hwsim.decode.synthetic or hwsim.calibrate.decoding:
 
     python tools/emission_counts.py            # the full grid
     python tools/emission_counts.py --quick    # validate --quick's points
@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from types import SimpleNamespace
 
-from hwsim.reference.run import build_reference, run_utterance
+from hwsim.reference.timed_decode import build_reference, run_utterance
 from hwsim.validation.grid import FULL_GRID, QUICK_GRID
 from hwsim.validation.counts import (check_emission, count_spreads, fit_emission, spread_seeds, statistical_schedule,
                                      unasserted_counts)

@@ -12,9 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim.specs.reference import generated_files
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as `python tools/gen_spec_docs.py`: the generators are the tools package's
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+from tools.spec_docs import generated_files  # noqa: E402
+
+DOCS = ROOT / "docs"
 
 
 def main() -> int:

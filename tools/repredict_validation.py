@@ -22,9 +22,9 @@ import pandas as pd
 import yaml
 
 from hwsim.decode.registry import Algorithm
-from hwsim.reference.run import build_reference, run_utterance
+from hwsim.reference.timed_decode import build_reference, run_utterance
 from hwsim.validation.grid import Point
-from hwsim.validation.run import COMPONENTS, error_pct, predict_point
+from hwsim.validation.runner import COMPONENTS, error_pct, predict_point
 
 ALL = COMPONENTS + ("end_to_end",)
 

@@ -26,8 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from hwsim.graph.build import build_graph
-from hwsim.paths import display_path
+from hwsim.graph.architecture import build_graph
+from hwsim.io.paths import display_path
 from hwsim.reference import synthetic_speech as speech
 from hwsim.reference.trained import TRAINED_WORKLOAD, label_error_rate, load_trained_reference, weights_path
 from hwsim.specs.resolve import load_workload_spec

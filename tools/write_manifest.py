@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import json  # noqa: E402
 
-from hwsim.outputs import MANIFEST_NAME, manifest_document  # noqa: E402
+from hwsim.io.outputs import MANIFEST_NAME, manifest_document  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         if path.exists():
             print(f"{folder}: already has {MANIFEST_NAME}; left as it is")
             continue
-        document = manifest_document(folder, args.verb)  # the same bytes hwsim.outputs.write_manifest writes
+        document = manifest_document(folder, args.verb)  # the same bytes hwsim.io.outputs.write_manifest writes
         document["files"] = [entry for entry in document["files"] if entry["path"] not in args.not_written]
         path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
         print(path)

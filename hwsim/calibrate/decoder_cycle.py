@@ -27,7 +27,7 @@ CYCLES_PER_REPEAT = 8
 
 def workload_ops(workload: str):
     """The ops of a workload's graph (shared by the suite's shape list and the decoder cycle)."""
-    from hwsim.graph.build import build_graph
+    from hwsim.graph.architecture import build_graph
     from hwsim.specs.resolve import load_workload_spec
 
     spec, _ = load_workload_spec(workload, None)

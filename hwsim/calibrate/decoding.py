@@ -1,4 +1,4 @@
-"""Fit the synthetic scorer's decoding statistics (hwsim.sim.emission) to one or more recorded decode traces.
+"""Fit the synthetic scorer's decoding statistics (hwsim.decode.synthetic) to one or more recorded decode traces.
 
 | statistic                | how it is fitted                                                              |
 |--------------------------|-------------------------------------------------------------------------------|
@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from hwsim.decode.registry import Algorithm
-from hwsim.sim.decode import build_schedule
-from hwsim.sim.emission import EmissionParams, min_top_prob
-from hwsim.sim.schedule import DecodeSchedule
-from hwsim.sim.schedule_io import DEFAULT_TRACE_SYMBOLS
+from hwsim.decode.simulated import build_schedule
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.specs.workload import min_top_prob
+from hwsim.decode.schedule import DecodeSchedule
+from hwsim.decode.schedule_io import DEFAULT_TRACE_SYMBOLS
 
 TOP_PROBS = (0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 REPEAT_PROBS = (0.0, 0.25, 0.5, 0.75, 0.9, 0.97)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR
+from hwsim.io.paths import DEVICES_DIR
 
 CALIBRATED_NAME = "local_cpu"
 

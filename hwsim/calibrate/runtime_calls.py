@@ -157,9 +157,9 @@ class _Runtime:
 
     def __init__(self, runtime: str, device_document: dict[str, Any], seed: int = 0,
                  speed: AtReferenceSpeed | None = None):
-        from hwsim.reference.run import build_reference
+        from hwsim.reference.timed_decode import build_reference
         from hwsim.reference.runtimes import REFERENCE_OPTIONS
-        from hwsim.simulate import RunRequest, prepare
+        from hwsim.pipeline.point import RunRequest, prepare_point
 
         self.runtime = runtime
         self.speed = speed or AtReferenceSpeed(None, None)
@@ -173,7 +173,7 @@ class _Runtime:
             path = Path(folder) / "interim.yaml"
             path.write_text(yaml.safe_dump(device_document, sort_keys=False))
             options = replace(REFERENCE_OPTIONS, topk=PROBE_K)
-            self.costs = prepare(RunRequest(workload=TINY_WORKLOAD, precision="fp32", device=str(path), frames=8,
+            self.costs = prepare_point(RunRequest(workload=TINY_WORKLOAD, precision="fp32", device=str(path), frames=8,
                                             overrides=TINY_OVERRIDES, overlap=False, options=options)).costs
 
     # ---- the op model's share of each timed piece ----
@@ -232,7 +232,7 @@ def _search_runs(rt: _Runtime, repeats: int, measurements: list[Measurement]) ->
     search time = the decode minus its timed network calls (as in `hwsim validate`), median over rounds; every
     prediction and joint call of those decodes is kept with its rows (calls inside a real search, with the
     search's other work between them, are slower than the same call repeated in a tight loop)."""
-    from hwsim.reference.run import run_utterance
+    from hwsim.reference.timed_decode import run_utterance
 
     frame_sets = (SEARCH_FIT_FRAMES, SEARCH_HELD_OUT_FRAMES)
     keys = [(algorithm, beam, frames) for frames in frame_sets for algorithm, beam in SEARCHES]
@@ -295,7 +295,7 @@ class ColdFactor:
 def _cold_factor(rt: _Runtime, repeats: int) -> ColdFactor:
     """Each run hot and cold in interleaved rounds; glue = prediction + joint + search seconds (the tiny model's
     arithmetic is negligible), the eviction pass itself excluded (Recorder.before_call)."""
-    from hwsim.reference.run import run_utterance
+    from hwsim.reference.timed_decode import run_utterance
 
     evict_caches = cache_evictor(COLD_EVICT_BYTES)
 

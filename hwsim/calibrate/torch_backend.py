@@ -33,8 +33,8 @@ import yaml
 
 from hwsim.calibrate.microbench import Measurement
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_write_text
-from hwsim.paths import DEVICES_DIR, resolve_spec_path
+from hwsim.io.outputs import atomic_write_text
+from hwsim.io.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.reference.torch_rnnt import import_torch, synchronize
 from hwsim.specs.device import validate_device_spec
 from hwsim.specs.load import read_yaml

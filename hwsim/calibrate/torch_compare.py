@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from hwsim.calibrate.microbench import Measurement
-from hwsim.cost.device import Device
-from hwsim.cost.formats import NumberFormat
+from hwsim.cost.hardware import Device
+from hwsim.formats import NumberFormat
 from hwsim.cost.gemm import gemm_cost
 
 TORCH_FORMATS = {"bfloat16": NumberFormat.BF16, "float16": NumberFormat.FP16, "float32": NumberFormat.FLOAT32}

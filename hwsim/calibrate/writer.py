@@ -35,7 +35,7 @@ import yaml
 
 from hwsim.calibrate.microbench import Measurement
 from hwsim.calibrate.runtime_calls import LinearFit as RuntimeFit, RuntimeCalibration
-from hwsim.outputs import atomic_write_text
+from hwsim.io.outputs import atomic_write_text
 from hwsim.specs.device import validate_device_spec
 from hwsim.specs.schema import modeline
 from hwsim.units import GIGA

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.calibrate.suite import QUICK, full_plan, noise_floor_pct, run_suite, with_workloads
     from hwsim.calibrate.writer import device_document, write_device
     from hwsim.commands.torch_calibrate import run_torch_calibration
-    from hwsim.outputs import preflight_outputs
+    from hwsim.io.outputs import preflight_outputs
     from hwsim.reference.runtimes import require_onnxruntime
 
     preflight_outputs(files={"--out": (args.out, (".yaml", ".yml"))})

@@ -50,8 +50,8 @@ def print_claims(records: list[dict[str, Any]]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
-    from hwsim.paths import CLAIMS_DIR, display_path
+    from hwsim.io.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
+    from hwsim.io.paths import CLAIMS_DIR, display_path
     from hwsim.report.size_claims import results_frame, write_report
     from hwsim.size.claims import check_claims
     from hwsim.specs.claims import ClaimsSpec

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from hwsim.commands.choices import META_DTYPES
 from hwsim.errors import SpecError
-from hwsim.jsonout import print_json as strict_print_json
+from hwsim.io.jsonout import print_json as strict_print_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -121,7 +121,7 @@ def require_positive_int(text: str | int, flag: str) -> int:
 
 
 def print_json(payload: Any) -> None:
-    """Every `--json` output goes through here: strict JSON, non-finite numbers as null (hwsim.jsonout)."""
+    """Every `--json` output goes through here: strict JSON, non-finite numbers as null (hwsim.io.jsonout)."""
     strict_print_json(payload)
 
 
@@ -148,10 +148,10 @@ def print_table(rows: "pd.DataFrame | Sequence[dict]", columns: "Sequence[Column
 
 
 def print_csv(rows: "pd.DataFrame | Sequence[dict]") -> None:
-    """`--csv`: the same rows as the table, unformatted (hwsim.csvout's fixed digits), on stdout."""
+    """`--csv`: the same rows as the table, unformatted (hwsim.io.csvout's fixed digits), on stdout."""
     import pandas as pd
 
-    from hwsim.csvout import csv_text
+    from hwsim.io.csvout import csv_text
 
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     print(csv_text(frame), end="")

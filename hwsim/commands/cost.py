@@ -52,17 +52,17 @@ def roofline_targets(args: argparse.Namespace) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.cost.table import component_totals, cost_table
-    from hwsim.csvout import write_csv
-    from hwsim.jsonout import dumps
-    from hwsim.outputs import PLOT_SUFFIXES, atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.jsonout import dumps
+    from hwsim.io.outputs import PLOT_SUFFIXES, atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.roofline import plot_roofline
-    from hwsim.simulate import make_schedule, prepare, resolved_config
+    from hwsim.pipeline.point import make_schedule, prepare_point, resolved_config
 
     preflight_outputs({"--out": args.out}, {"--roofline": (args.roofline, PLOT_SUFFIXES)})
     for copy in roofline_targets(args)[1:]:  # the --format copies are outputs too: checked before the run
         preflight_outputs(files={"--roofline": copy})
     request = run_request(args, args.workload, args.precision, args.device, resolve_frames(args), args.beam)
-    prepared = prepare(request)
+    prepared = prepare_point(request)
     schedule = make_schedule(prepared, request)
     frame = cost_table(prepared.costs, request.frames, request.beam, schedule)
     payload = {"workload": request.workload, "precision": request.precision, "device": prepared.device.name,

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, is_plain_name, resolve_spec_path, user_path
+from hwsim.io.paths import DEVICES_DIR, is_plain_name, resolve_spec_path, user_path
 from hwsim.specs.load import read_yaml
 from hwsim.specs.schema import MODELINE_PREFIX, schema_file
 

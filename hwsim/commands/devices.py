@@ -14,7 +14,7 @@ from hwsim.commands.common import add_output_arguments, argument_group, print_cs
 from hwsim.errors import SpecError
 
 if TYPE_CHECKING:
-    from hwsim.cost.device import Device
+    from hwsim.cost.hardware import Device
 
 EXAMPLES = ("hwsim devices", "hwsim devices --wide", "hwsim devices --csv > devices.csv",
             "hwsim devices --template tpu_v5e > my_chip.yaml")
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def listed_devices() -> list[tuple[str, Path, str]]:
     """(name, file, origin) of every device a name selects: the user's spec folders first (origin 'user'), then the
     shipped ones; a user file that shadows a shipped name is listed once, as the one a name selects."""
-    from hwsim.paths import DEVICES_DIR, search_dirs, shipped_names
+    from hwsim.io.paths import DEVICES_DIR, search_dirs, shipped_names
 
     found: dict[str, tuple[Path, str]] = {}
     for directory in search_dirs(DEVICES_DIR):
@@ -53,7 +53,7 @@ def listed_devices() -> list[tuple[str, Path, str]]:
 
 
 def summarize(device: "Device") -> dict[str, object]:
-    from hwsim.cost.device import Support
+    from hwsim.cost.hardware import Support
     from hwsim.units import GIGA, TERA
 
     peaks = {pair: engine.peak_ops_per_s(pair) / TERA for engine in device.matrix_engines
@@ -128,8 +128,8 @@ def print_devices(rows: list[dict[str, Any]], wide: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.cost.device import load_device
-    from hwsim.paths import user_path
+    from hwsim.cost.hardware import load_device
+    from hwsim.io.paths import user_path
 
     if args.name is not None and args.template is None:
         raise SpecError(None, "--name", "expected --name only with --template NAME", args.name)

@@ -9,7 +9,7 @@ import argparse
 
 from hwsim.commands.common import add_output_arguments, argument_group, positive_int, print_json, verb_parser
 from hwsim.errors import SpecError
-from hwsim.limits import ALLOW_LARGE_FLAG, active_limits, check_at_most, check_decode_limits
+from hwsim.io.limits import ALLOW_LARGE_FLAG, active_limits, check_at_most, check_decode_limits
 
 EXAMPLES = ("hwsim fit-decoding trace.json", "hwsim fit-decoding utt1.json utt2.json utt3.json --json",
             "hwsim fit-decoding trace.json --max-symbols 3 --vocab 1024")
@@ -52,7 +52,7 @@ def check_fit_limits(args: argparse.Namespace, traces: list) -> None:
 def run(args: argparse.Namespace) -> int:
     from hwsim.calibrate.decoding import decoding_block, fit_decoding
     from hwsim.progress import status
-    from hwsim.sim.schedule_io import load_schedule_json
+    from hwsim.decode.schedule_io import load_schedule_json
 
     traces = [load_schedule_json(path) for path in args.trace]
     check_fit_limits(args, traces)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from hwsim.commands.choices import DATAFLOWS
 from hwsim.commands.common import (add_compute_as_argument, add_output_arguments, argument_group, print_csv,
                                    require_positive_int, verb_parser)
-from hwsim.paths import DEVICES_DIR, shipped_names
+from hwsim.io.paths import DEVICES_DIR, shipped_names
 
 if TYPE_CHECKING:
     from hwsim.cost.gemm import GemmCost
@@ -63,11 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.cost.device import Dataflow, load_device
+    from hwsim.cost.hardware import Dataflow, load_device
     from hwsim.cost.engine_select import check_compute_as, parse_matmul_precision, parse_precision
-    from hwsim.cost.formats import split_pair
+    from hwsim.formats import split_pair
     from hwsim.cost.gemm import gemm_cost
-    from hwsim.jsonout import dumps
+    from hwsim.io.jsonout import dumps
 
     m, k, n = (require_positive_int(getattr(args, name), f"--{name}") for name in ("m", "k", "n"))
     precision = parse_matmul_precision(args.matmul_precision)

@@ -35,7 +35,7 @@ def table_rows(records: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.specs.resolve import load_workload
+    from hwsim.precision.resolved import load_workload
 
     graph = load_workload(args.workload, args.overrides)
     records = tensor_records(graph)

@@ -19,7 +19,7 @@ from hwsim.report.style import add_format_argument
 
 if TYPE_CHECKING:
     from hwsim.quant.analyse import Selection, TensorError
-    from hwsim.specs.resolve import ResolvedModel
+    from hwsim.precision.resolved import ResolvedModel
 
 WORST_COUNT = 10
 JSON_TENSOR_KEYS = ("name", "component", "format", "quantizer", "sqnr_db", "mse", "clipped_fraction", "meta_rel_error")
@@ -89,8 +89,8 @@ def print_human(model: "ResolvedModel", reports: "list[TensorError]", selection:
 
 def write_outputs(directory: str, model: "ResolvedModel", reports: "list[TensorError]", run_info: dict,
                   figure_formats: tuple[str, ...] = ()) -> None:
-    from hwsim.csvout import write_csv
-    from hwsim.outputs import atomic_output_dir, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.outputs import atomic_output_dir, write_resolved_config
     from hwsim.report.qat import component_frame, plot_sqnr, tensor_frame
 
     with atomic_output_dir(directory) as staging:
@@ -102,10 +102,10 @@ def write_outputs(directory: str, model: "ResolvedModel", reports: "list[TensorE
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.outputs import preflight_outputs
+    from hwsim.io.outputs import preflight_outputs
     from hwsim.quant.analyse import analyse_model, select_tensors
     from hwsim.quant.weights import WeightSource
-    from hwsim.specs.resolve import resolve_model
+    from hwsim.precision.resolved import resolve_model
 
     preflight_outputs(folders={"--out": args.out})
     started = time.perf_counter()

@@ -9,7 +9,7 @@ from hwsim.commands.choices import QAT_DEMO_FLOAT_STEPS, QAT_DEMO_QAT_STEPS
 from hwsim.commands.common import (
     add_output_arguments, argument_group, positive_int, print_csv, print_json, print_table, verb_parser,
 )
-from hwsim.paths import REPORTS_DIR
+from hwsim.io.paths import REPORTS_DIR
 
 EXAMPLES = ("hwsim qat-demo", "hwsim qat-demo --float-steps 200 --qat-steps 50 --out /tmp/qat_demo",
             "hwsim qat-demo --out /tmp/qat_demo --json")
@@ -78,8 +78,8 @@ def plot_curves(results: dict, path: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from hwsim.csvout import write_csv
-    from hwsim.outputs import atomic_output_dir, preflight_outputs
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.outputs import atomic_output_dir, preflight_outputs
     from hwsim.progress import progress, status
     from hwsim.quant.demo import DemoConfig, run_demo, total_steps
     from hwsim.report.table import Column

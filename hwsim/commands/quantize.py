@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def load_array(path: str, option: str) -> "np.ndarray":
     """Read a .npy file (header checked first), turning every failure into a SpecError that names the file."""
-    from hwsim.readers import load_npy
+    from hwsim.io.readers import load_npy
 
     return load_npy(path, option)
 
@@ -66,7 +66,7 @@ def resolve_per_channel(kind: "QuantizerKind", per_channel: bool) -> "QuantizerK
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from hwsim.outputs import atomic_file, preflight_outputs
+    from hwsim.io.outputs import atomic_file, preflight_outputs
     from hwsim.quant import QuantSettings, quantize, quantize_backward, resolve_kind
     from hwsim.quant.stream import npy_layout, quantize_file, streamable
 
@@ -109,7 +109,7 @@ def check_finite(arrays: dict[str, "np.ndarray"], source: str) -> None:
 
 def write_npz_atomically(path: Path, arrays: dict[str, "np.ndarray"]) -> None:
     """Save through a unique temporary sibling and rename, so an error leaves no partial OUT.npz."""
-    from hwsim.outputs import atomic_file
+    from hwsim.io.outputs import atomic_file
     from hwsim.quant.stream import write_npz
 
     with atomic_file(path, "--output") as tmp:

@@ -11,11 +11,11 @@ from hwsim.commands.common import (
     require_positive_int, seed_int, verb_parser,
 )
 from hwsim.errors import SpecError, unknown_choice
-from hwsim.limits import check_decode_limits, check_run_limits
+from hwsim.io.limits import check_decode_limits, check_run_limits
 
 if TYPE_CHECKING:
-    from hwsim.reference.run import ReferenceRun
-    from hwsim.sim.decode import Algorithm
+    from hwsim.reference.timed_decode import ReferenceRun
+    from hwsim.decode.simulated import Algorithm
 
 EXAMPLES = ("hwsim reference lstm_rnnt_small --frames 200 --beam 4",
             "hwsim reference rnnt_trained_tiny --audio-s 2 --algorithm alsd --beam 4 --trace-out trace.json",
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _algorithm(text: str, beam: int) -> "Algorithm":
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
 
     if text not in {a.value for a in Algorithm}:
         raise unknown_choice(None, "--algorithm", "algorithm", text, [a.value for a in Algorithm])
@@ -61,10 +61,10 @@ def _algorithm(text: str, beam: int) -> "Algorithm":
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.commands.run_args import frames_for_audio
-    from hwsim.outputs import preflight_outputs
+    from hwsim.pipeline.frames import frames_for_audio
+    from hwsim.io.outputs import preflight_outputs
     from hwsim.reference.compare import compare_counts
-    from hwsim.reference.run import build_reference, run_repeated
+    from hwsim.reference.timed_decode import build_reference, run_repeated
     from hwsim.reference.trace import save_schedule_json
 
     preflight_outputs(files={"--trace-out": args.trace_out})
@@ -103,8 +103,8 @@ def component_rows(p: dict) -> list[dict]:
 def simulated_schedule(ref, result: "ReferenceRun", cache: bool = True):
     """The simulator's schedule for the same T, beam, algorithm, symbol cap and vocabulary, from the workload's
     decoding statistics."""
-    from hwsim.sim.decode import Algorithm, build_schedule
-    from hwsim.sim.emission import EmissionParams
+    from hwsim.decode.simulated import Algorithm, build_schedule
+    from hwsim.decode.synthetic import EmissionParams
 
     d, s = ref.model.spec.decoding, result.schedule
     params = EmissionParams.from_decoding(d, seed=0)

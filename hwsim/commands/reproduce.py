@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from hwsim.commands.common import argument_group, positive_int, verb_parser
-from hwsim.paths import REPORTS_DIR
+from hwsim.io.paths import REPORTS_DIR
 
 TARGETS = {"fig1a": "fig1a", "usm-serving": "usm_serving", "usm-serving-load": "usm_serving_load", "gpu-vs-tpu": "gpu_vs_tpu"}
 
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.outputs import atomic_output_dir, preflight_outputs
+    from hwsim.io.outputs import atomic_output_dir, preflight_outputs
     from hwsim.progress import status
 
     out = args.out or REPORTS_DIR / TARGETS[args.target]
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             from hwsim.repro.gpu_vs_tpu import write_gpu_vs_tpu_report
             write_gpu_vs_tpu_report(staging)
         elif args.target == "usm-serving-load":
-            from hwsim.executor import LocalExecutor
+            from hwsim.pipeline.executors import LocalExecutor
             from hwsim.repro.usm_serving_load import WORKERS, write_usm_serving_load_report
             from hwsim.progress import CountingExecutor, progress
             with progress(desc="reproduce usm-serving-load", unit="pt") as bar:

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from hwsim.commands.choices import PLACES
 from hwsim.commands.common import add_compute_as_argument, argument_group, finite_float, positive_int, seed_int
-from hwsim.errors import SpecError, note, rounding_note, unknown_choice
-from hwsim.limits import active_limits, check_at_most, check_run_limits
+from hwsim.errors import SpecError, unknown_choice
+from hwsim.io.limits import check_run_limits
+from hwsim.pipeline.frames import frames_for_audio
 
 if TYPE_CHECKING:  # the cost model and simulator load only when a verb runs (hwsim.commands.choices)
     from hwsim.cost.options import RunOptions
-    from hwsim.sim.decode import Algorithm
-    from hwsim.simulate import RunRequest
+    from hwsim.decode.simulated import Algorithm
+    from hwsim.pipeline.point import RunRequest
 
 PLACES = list(PLACES)
 
@@ -85,7 +86,7 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_algorithm(text: str) -> "Algorithm":
-    from hwsim.sim.decode import Algorithm
+    from hwsim.decode.simulated import Algorithm
 
     try:
         return Algorithm(text)
@@ -121,7 +122,7 @@ def check_probability(name: str, value: float | None) -> None:
 
 def run_request(args: argparse.Namespace, workload: str, precision: str, device: str, frames: int,
                 beam: int) -> "RunRequest":
-    from hwsim.simulate import RunRequest
+    from hwsim.pipeline.point import RunRequest
 
     check_run_limits(frames, beam, max_symbols=args.max_symbols)
     check_probability("--label-rate", args.label_rate)
@@ -149,24 +150,6 @@ def add_length_arguments(parser: argparse.ArgumentParser, frames_type=None, audi
                        help="input frames of the utterance" + ("s" if several else ""))
     group.add_argument("--audio-s", type=audio_type or finite_float, metavar=f"S{plural.replace('T', 'S')}",
                        help="utterance length in seconds (frames = round(S / the workload's input_frame_step_s))")
-
-
-def frames_for_audio(workload: str, overrides: list[str] | tuple[str, ...], audio_s: float) -> int:
-    """Input frames of `audio_s` seconds of audio for this workload (at least 1)."""
-    if not audio_s > 0 or audio_s == float("inf"):
-        raise SpecError(None, "--audio-s", "expected a number > 0", audio_s)
-    check_at_most("--audio-s", audio_s, active_limits().audio_s, "seconds")
-    from hwsim.specs.resolve import load_workload_spec
-
-    spec, _ = load_workload_spec(workload, list(overrides))
-    step_s = spec.input_frame_step_s
-    frames = round(audio_s / step_s)
-    if frames < 1:  # it was rounded up to one frame without a word
-        raise SpecError(None, "--audio-s", f"expected at least one input frame ({step_s:g} s for {workload})", audio_s)
-    text = rounding_note("--audio-s", audio_s, frames, step_s)
-    if text:
-        note(text)
-    return frames
 
 
 def resolve_frames(args: argparse.Namespace) -> int:

@@ -33,8 +33,8 @@ from hwsim.commands.run_args import (
 from hwsim.errors import SpecError, note, rounding_note, unknown_choice
 
 if TYPE_CHECKING:
-    from hwsim.executor import Executor
-    from hwsim.serving.run import ServeProgress, ServeRequest, ServeResult, TraceWindow
+    from hwsim.pipeline.executors import Executor
+    from hwsim.serving.serve import ServeProgress, ServeRequest, ServeResult, TraceWindow
 
 DEFAULT_TRACE_SEGMENTS = 200_000
 DEFAULT_TRACE_UTTERANCES = 10  # a USM utterance is ~3,600 trace segments: 10 make a trace of ~10 MB
@@ -146,7 +146,7 @@ RATES_WHAT = "arrival rates > 0 in utterances per second"
 
 def _lists(args: argparse.Namespace, scenario) -> tuple[list[float] | None, list[float] | None, list[float]]:
     """(--rates, --streams, --max-batch) as sorted lists, each refused where its scenario cannot use it."""
-    from hwsim.serving.run import Scenario
+    from hwsim.serving.serve import Scenario
 
     rates = _numbers("--rates", args.rates, False, RATES_WHAT) if args.rates is not None else None
     streams = _numbers("--streams", args.streams, True, STREAMS_WHAT) if args.streams is not None else None
@@ -190,7 +190,7 @@ def serve_request(args: argparse.Namespace) -> "ServeRequest":
     """The request the summary describes: the one load asked for, or the highest of a list (see requested_curve)."""
     from hwsim.serving.load import Lengths, read_lengths
     from hwsim.serving.order import Order
-    from hwsim.serving.run import Scenario, ServeRequest, check_serve_limits
+    from hwsim.serving.serve import Scenario, ServeRequest, check_serve_limits
     from hwsim.sim.policies import Batching, Padding
 
     scenario = _choice("--scenario", args.scenario, Scenario)
@@ -224,7 +224,7 @@ def serve_request(args: argparse.Namespace) -> "ServeRequest":
 def requested_curve(args: argparse.Namespace, request: "ServeRequest") -> list[float]:
     """The loads a list flag asked for (--rates, --streams S1,S2,..., offline --max-batch B1,B2,...), sorted; empty
     when one load was asked (then only that load runs: no curve, no loads.csv)."""
-    from hwsim.serving.run import Scenario
+    from hwsim.serving.serve import Scenario
 
     rates, streams, batches = _lists(args, request.scenario)
     loads = {Scenario.SERVER: rates, Scenario.STREAMING: streams, Scenario.OFFLINE: batches}[request.scenario] or []
@@ -233,7 +233,7 @@ def requested_curve(args: argparse.Namespace, request: "ServeRequest") -> list[f
 
 def _at(request: "ServeRequest", load: float) -> "ServeRequest":
     """The request at one point of its curve: a batch size offline, else a rate or a stream count."""
-    from hwsim.serving.run import Scenario
+    from hwsim.serving.serve import Scenario
 
     if request.scenario is Scenario.OFFLINE:
         return replace(request, max_batch=int(load), trace_limit=0)
@@ -241,7 +241,7 @@ def _at(request: "ServeRequest", load: float) -> "ServeRequest":
 
 
 def _curve_label(request: "ServeRequest") -> str:
-    from hwsim.serving.run import Scenario
+    from hwsim.serving.serve import Scenario
 
     return {Scenario.OFFLINE: "max batch (offline)", Scenario.STREAMING: "streams",
             Scenario.SERVER: "arrival rate [utt/s]"}[request.scenario]
@@ -275,16 +275,16 @@ def _utterance_bar() -> Iterator["ServeProgress"]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.executor import make_executor
-    from hwsim.outputs import preflight_outputs
+    from hwsim.pipeline.executors import make_executor
+    from hwsim.io.outputs import preflight_outputs
     from hwsim.progress import CountingExecutor, progress
-    from hwsim.simulate import prepare, resolved_config
+    from hwsim.pipeline.point import prepare_point, resolved_config
 
     preflight_outputs(folders={"--out": args.out})
     request = serve_request(args)
     curve = requested_curve(args, request)
     trace, _ = _trace_cap(args)
-    prepared = prepare(request.base)
+    prepared = prepare_point(request.base)
     _note_chunk_rounding(request, prepared)
     executor = make_executor(args.executor, args.workers, args.scheduler) \
         if args.find_max_load or curve or args.scheduler else None
@@ -300,7 +300,7 @@ def run(args: argparse.Namespace) -> int:
         result.summary.update(compute_as=choices["compute_as"], computed_as=choices["computed_as"])
     window = None
     if trace:
-        from hwsim.serving.run import trace_window
+        from hwsim.serving.serve import trace_window
 
         window = trace_window(result, args.trace_utterances or DEFAULT_TRACE_UTTERANCES)
         result.summary["trace"] = window.describe()
@@ -323,7 +323,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _note_chunk_rounding(request: "ServeRequest", prepared) -> None:
     """A streaming --chunk-s is used in whole input frames: say so when that changes it (refused below one)."""
-    from hwsim.serving.run import Scenario, chunk_frames_for
+    from hwsim.serving.serve import Scenario, chunk_frames_for
 
     if request.scenario is not Scenario.STREAMING or request.base.chunk_frames is not None:
         return
@@ -335,7 +335,7 @@ def _note_chunk_rounding(request: "ServeRequest", prepared) -> None:
 
 def _run(args: argparse.Namespace, request: "ServeRequest", prepared, executor, curve: list[float]):
     from hwsim.serving.capacity import SCHEDULES, find_max_load
-    from hwsim.serving.run import Scenario, load_cap, serve
+    from hwsim.serving.serve import Scenario, load_cap, serve
 
     points: list[tuple[float, dict]] = []
     label = _curve_label(request)
@@ -371,9 +371,9 @@ def _write(out: Path, result: "ServeResult", points, label, slo, config, args,
            window: "TraceWindow | None") -> None:
     """The summaries always; the load curve when there is one; the per-batch and per-chunk CSVs and the Chrome
     trace only with --trace, cut to its window (the first --trace-utterances to finish)."""
-    from hwsim.csvout import write_csv
-    from hwsim.jsonout import dumps
-    from hwsim.outputs import atomic_output_dir, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.jsonout import dumps
+    from hwsim.io.outputs import atomic_output_dir, write_resolved_config
 
     s = result.summary
     title = f"{s['workload']} {s['precision']} {s['device']} serving"

@@ -17,7 +17,7 @@ from hwsim.commands.run_args import (
 )
 
 if TYPE_CHECKING:
-    from hwsim.simulate import SimulationResult
+    from hwsim.pipeline.point import SimulationResult
 
 JSON_COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer")
 EXAMPLES = ("hwsim simulate ibm_rnnt_swb int4 --device ibm_7nm_ai_chip --frames 300 --beam 4",
@@ -90,19 +90,19 @@ def print_human(sim: "SimulationResult") -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from hwsim.csvout import write_csv
-    from hwsim.jsonout import dumps
-    from hwsim.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.jsonout import dumps
+    from hwsim.io.outputs import atomic_file, atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.trace import write_chrome_trace
-    from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json
-    from hwsim.simulate import prepare, resolved_config, simulate
+    from hwsim.decode.schedule_io import load_schedule_json, save_schedule_json
+    from hwsim.pipeline.point import prepare_point, resolved_config, simulate_point
 
     preflight_outputs({"--out": args.out}, {"--trace": args.trace, "--save-schedule": args.save_schedule})
     frames = resolve_frames(args)
     request = run_request(args, args.workload, args.precision, args.device, frames, args.beam)
     replay = load_schedule_json(args.replay) if args.replay else None
-    prepared = prepare(request)
-    sim = simulate(request, prepared, replay)
+    prepared = prepare_point(request)
+    sim = simulate_point(request, prepared, replay)
     if args.trace:
         with atomic_file(args.trace, "--trace") as tmp:
             write_chrome_trace(sim.result.trace, tmp, f"{request.workload} {request.precision} {request.device}",

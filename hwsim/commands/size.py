@@ -64,7 +64,7 @@ def print_human(report: "SizeReport") -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hwsim.size import account_size
-    from hwsim.specs.resolve import resolve_model
+    from hwsim.precision.resolved import resolve_model
 
     model = resolve_model(args.workload, args.precision, args.overrides, args.meta_dtype, args.precision_overrides)
     report = account_size(model.graph, model.plan)

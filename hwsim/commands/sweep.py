@@ -19,7 +19,7 @@ from hwsim.commands.run_args import (
     run_request,
 )
 from hwsim.errors import SpecError
-from hwsim.limits import active_limits, check_at_most
+from hwsim.io.limits import active_limits, check_at_most
 from hwsim.report.style import add_format_argument
 
 EXAMPLES = (
@@ -63,7 +63,7 @@ def plot_names(keys: list[tuple[str, int]]) -> list[str]:
     A device given as a file (`--device my/dev.yaml`) is named by its stem, in letters, digits, '.', '_' and '-'
     only, so a plot never lands beside the device file or in a folder made from the path; names that would
     coincide (two files of one stem) get a counter."""
-    from hwsim.outputs import safe_name
+    from hwsim.io.outputs import safe_name
 
     if len(keys) == 1:
         return ["speedup.png"]
@@ -115,7 +115,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def write_paper_figure(staging: Path, sub, suffix: str, title: str, claims: list, formats) -> None:
     """Where the drawn claims name their committed figure (e.g. fig1a), also write it under that report's names."""
-    from hwsim.csvout import write_csv
+    from hwsim.io.csvout import write_csv
     from hwsim.report.paper_values import claims_figure, paper_speedups
     from hwsim.report.speedup_plot import plot_speedup
 
@@ -128,12 +128,12 @@ def write_paper_figure(staging: Path, sub, suffix: str, title: str, claims: list
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsim.csvout import write_csv
-    from hwsim.executor import make_executor
-    from hwsim.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.pipeline.executors import make_executor
+    from hwsim.io.outputs import atomic_output_dir, preflight_outputs, write_resolved_config
     from hwsim.report.paper_values import matching_claims
     from hwsim.report.speedup_plot import plot_speedup
-    from hwsim.sweep import default_workers, expand, long_format, run_sweep, speedups
+    from hwsim.pipeline.sweep import default_workers, expand, long_format, run_sweep, speedups
 
     preflight_outputs(folders={"--out": args.out})
     args.frames = resolve_frames_list(args)

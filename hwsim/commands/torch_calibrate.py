@@ -22,15 +22,15 @@ def add_torch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_torch_calibration(args: argparse.Namespace) -> int:
-    from hwsim.jsonout import dumps
-    from hwsim.csvout import write_csv
+    from hwsim.io.jsonout import dumps
+    from hwsim.io.csvout import write_csv
     from hwsim.calibrate.torch_backend import (FULL, QUICK, machine_facts_torch, measured_document, require_gpu_like,
                                                run_torch_suite, write_measured_device)
     from hwsim.calibrate.torch_compare import comparison_frame, headline
     from hwsim.commands.common import print_table
-    from hwsim.cost.device import load_device
-    from hwsim.outputs import atomic_output_dir, preflight_outputs
-    from hwsim.paths import DEVICES_DIR
+    from hwsim.cost.hardware import load_device
+    from hwsim.io.outputs import atomic_output_dir, preflight_outputs
+    from hwsim.io.paths import DEVICES_DIR
     from hwsim.reference.torch_rnnt import torch_device
 
     preflight_outputs(folders={"--report": args.report})
@@ -57,7 +57,7 @@ def run_torch_calibration(args: argparse.Namespace) -> int:
 
 
 def _readme(args, out: str, document: dict, frame, lines: list[str]) -> str:
-    from hwsim.jsonout import dumps
+    from hwsim.io.jsonout import dumps
 
     facts = dumps(document["calibration"]["machine"], indent=1)
     return "\n".join([

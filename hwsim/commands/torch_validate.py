@@ -22,9 +22,9 @@ def add_torch_validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_torch_validation(args: argparse.Namespace) -> int:
-    from hwsim.cost.device import load_device
-    from hwsim.csvout import write_csv
-    from hwsim.outputs import atomic_output_dir
+    from hwsim.cost.hardware import load_device
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.outputs import atomic_output_dir
     from hwsim.reference.torch_rnnt import torch_device
     from hwsim.validation.torch_validate import FULL_POINTS, QUICK_POINTS, run_torch_points, torch_summary
 

@@ -18,8 +18,8 @@ from hwsim.commands.common import (
 )
 from hwsim.commands.torch_validate import add_torch_validate_arguments, run_torch_validation
 from hwsim.errors import SpecError
-from hwsim.limits import active_limits, check_at_most
-from hwsim.paths import REPO_ROOT
+from hwsim.io.limits import active_limits, check_at_most
+from hwsim.io.paths import REPO_ROOT
 
 EXAMPLES = ("hwsim validate --quick", "hwsim calibrate && hwsim validate --out reports/validation",
             "hwsim validate --quick --json", "hwsim validate --runtime onnxruntime --quick --csv")
@@ -85,11 +85,11 @@ def run(args: argparse.Namespace) -> int:
     from hwsim.calibrate.location import (
         calibrate_command, calibrated_device, default_calibration_path, require_calibrated_here,
     )
-    from hwsim.cost.device import load_device
-    from hwsim.outputs import atomic_output_dir, preflight_outputs
+    from hwsim.cost.hardware import load_device
+    from hwsim.io.outputs import atomic_output_dir, preflight_outputs
     from hwsim.reference.runtimes import require_onnxruntime
     from hwsim.validation.grid import FULL_GRID, QUICK_GRID
-    from hwsim.validation.run import results_frame, run_grid, spread_records, summary
+    from hwsim.validation.runner import results_frame, run_grid, spread_records, summary
     from hwsim.validation.trained_counts import check_trained_counts
 
     preflight_outputs(folders={"--out": args.out})
@@ -211,10 +211,10 @@ DEVICE_COPY = "device.yaml"  # the calibrated device the predictions used, kept 
 
 def write_validation_report(directory: Path, frame, results, stats, device: str, device_file: str, repeats: int,
                             runtime: str = "numpy", seed: int = 0, trained=()) -> None:
-    from hwsim.csvout import write_csv
-    from hwsim.outputs import write_resolved_config
+    from hwsim.io.csvout import write_csv
+    from hwsim.io.outputs import write_resolved_config
     from hwsim.validation.report import emission_section, facts_lines, plot_parity, points_table, trained_section
-    from hwsim.validation.run import REFERENCE_OPTIONS
+    from hwsim.validation.runner import REFERENCE_OPTIONS
 
     write_csv(frame, directory / "results.csv")
     plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs {runtime} reference ({stats['points']} points)")
@@ -241,7 +241,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
         "report is regenerated on a new machine of the same kind, with a fresh calibration, to check that the",
         "targets hold there, and the trained reference's note says where ALSD's and modified beam's cache hits",
         "come from. Before that (same issue): the emission model has three shape statistics",
-        "(confidence_spread, due_top_prob, tail_ratio; hwsim.sim.emission) that `hwsim fit-decoding` fits in a second",
+        "(confidence_spread, due_top_prob, tail_ratio; hwsim.decode.synthetic) that `hwsim fit-decoding` fits in a second",
         "stage, so on the trained transducer (last section) all five counts of every algorithm, the standard beam",
         "search's prediction rows and cache hits included, are asserted; the timing points' fits use the same fit.",
         "Before that (same issue): the emission model's counts are also checked against a",

@@ -32,7 +32,7 @@ from hwsim.cost.ops import COMPONENT_OF, CostContext, OpCost, cost_op
 from hwsim.cost.options import Placement
 from hwsim.graph.model import Op, OpKind, Trigger
 from hwsim.errors import SpecError
-from hwsim.sim.costs import OpInfo, Segment
+from hwsim.cost.segments import OpInfo, Segment
 from hwsim.specs.workload import HmmSearchSpec
 
 ENCODER_TRIGGERS = (Trigger.ENCODER_FRAMES, Trigger.ENCODER_RECURRENT)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Protocol
 
 if TYPE_CHECKING:
-    from hwsim.cost.device import Dataflow, MatrixEngine, Modelling
+    from hwsim.cost.hardware import Dataflow, MatrixEngine, Modelling
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,19 @@ import enum
 from dataclasses import dataclass, replace
 
 from hwsim.cost.compute_model import ComputeModel
-from hwsim.cost.device import Device, MatrixEngine, Support
-from hwsim.cost.formats import NumberFormat, format_names, pair_name, parse_format, split_pair
-from hwsim.cost.options import MatmulPrecision
+from hwsim.cost.hardware import Device, MatrixEngine, Support
+from hwsim.formats import NumberFormat, format_names, pair_name, parse_format, split_pair
 from hwsim.cost.systolic import SystolicModel
 from hwsim.cost.tensorcore import TensorCoreModel
 from hwsim.errors import SpecError, did_you_mean, unknown_choice
+
+
+class MatmulPrecision(str, enum.Enum):
+    """float32 matmul precision on bf16 engines, as `jax.lax.Precision` names it (DEFAULT, HIGH, HIGHEST)."""
+
+    DEFAULT = "default"
+    HIGH = "high"
+    HIGHEST = "highest"
 
 
 # bf16 passes per float32 matmul (JAX on TPU: DEFAULT = one bf16 pass, HIGH = bf16_3x, HIGHEST = bf16_6x)

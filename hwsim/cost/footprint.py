@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.cost.device import Device
+from hwsim.cost.hardware import Device
 from hwsim.graph.model import Component, Graph, Op, Trigger
 from hwsim.precision.plan import PrecisionPlan
 from hwsim.size.account import SizeReport

@@ -26,9 +26,9 @@ import math
 from dataclasses import dataclass
 
 from hwsim.cost.compute_model import ArrayTime
-from hwsim.cost.device import Dataflow, Device
+from hwsim.cost.hardware import Dataflow, Device
 from hwsim.cost.engine_select import EngineChoice, MatmulPrecision, select_engine
-from hwsim.cost.formats import NumberFormat
+from hwsim.formats import NumberFormat
 from hwsim.cost.systolic import check_dims
 
 OUTPUT_SCALE_OPS = 2  # multiply a partial sum by its block's scale, add it into the accumulator

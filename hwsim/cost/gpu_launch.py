@@ -12,12 +12,6 @@ kernel (an upper bound: a host that runs ahead of the GPU hides launches behind 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
-
-from hwsim.errors import SpecError
-
-if TYPE_CHECKING:
-    from hwsim.cost.device import Device
 
 
 @dataclass(frozen=True)
@@ -44,18 +38,3 @@ def launch_modelling(modelling, launch: GpuLaunch):
     """The device's Modelling with the launch mode's per-kernel and per-call latency added to the file's."""
     return replace(modelling, overhead_s=launch.file_overhead_s + launch.per_kernel_s,
                    dispatch_latency_s=launch.file_dispatch_s + launch.per_call_s)
-
-
-def with_cuda_graphs(device: "Device", enabled: bool) -> "Device":
-    """`device` with its kernels launched eagerly or from CUDA graphs (`--cuda-graphs`)."""
-    launch = device.gpu
-    if launch is None:
-        if enabled:
-            raise SpecError(device.file, "gpu", "expected a GPU device file (one with a gpu section) for "
-                            "--cuda-graphs", device.name)
-        return device
-    if enabled and (launch.graph_kernel_s is None or launch.graph_launch_s is None):
-        missing = "graph_kernel_s" if launch.graph_kernel_s is None else "graph_launch_s"
-        raise SpecError(device.file, f"gpu.{missing}", "expected a figure for --cuda-graphs, got nothing")
-    launch = replace(launch, cuda_graphs=enabled)
-    return replace(device, gpu=launch, modelling=launch_modelling(device.modelling, launch))

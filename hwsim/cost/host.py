@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hwsim.cost.device import HostCpu, HostLink
+from hwsim.cost.hardware import HostCpu, HostLink
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.cost.ops import COMPONENT_OF, OpCost
 from hwsim.formats import NumberFormat

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from hwsim.cost.device import Device
+from hwsim.cost.hardware import Device
 from hwsim.cost.gemm import OperandTraffic, gemm_cost, scale_blocks_along_k
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.cost.residency import Residency

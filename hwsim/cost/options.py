@@ -6,23 +6,16 @@ import enum
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from hwsim.cost.engine_select import MatmulPrecision, check_compute_as
 from hwsim.errors import SpecError
 
 if TYPE_CHECKING:
-    from hwsim.cost.device import Device
+    from hwsim.cost.hardware import Device
 
 
 class Placement(str, enum.Enum):
     ACCELERATOR = "accelerator"
     HOST = "host"
-
-
-class MatmulPrecision(str, enum.Enum):
-    """float32 matmul precision on bf16 engines, as `jax.lax.Precision` names it (DEFAULT, HIGH, HIGHEST)."""
-
-    DEFAULT = "default"
-    HIGH = "high"
-    HIGHEST = "highest"
 
 
 class Fusion(str, enum.Enum):
@@ -90,8 +83,6 @@ class RunOptions:
         search = self.search_on or (Placement.ACCELERATOR if knobs.search_on_accelerator else Placement.HOST)
         fusion = self.fusion or (Fusion.PER_LAYER if knobs.fuse_elementwise else Fusion.NONE)
         if self.compute_as is not None:
-            from hwsim.cost.engine_select import check_compute_as  # here: engine_select imports this module
-
             check_compute_as(device, self.compute_as)
         resolved = replace(self, search_on=search, fusion=fusion)
         if search is Placement.ACCELERATOR:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwsim.cost.device import Device
+from hwsim.cost.hardware import Device
 from hwsim.graph.model import Graph, Trigger
 from hwsim.size.account import SizeReport
 from hwsim.units import BITS_PER_BYTE

@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass
 
 from hwsim.cost.compute_model import ArrayTime
-from hwsim.cost.device import Dataflow, FillDrain, WeightLoad
+from hwsim.cost.hardware import Dataflow, FillDrain, WeightLoad
 from hwsim.errors import SpecError
 
 

@@ -9,15 +9,30 @@ latencies, recurrent-step latency and the host's per-row gathers are rows of the
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import pandas as pd
 
 from hwsim.cost.calls import DeviceCallCosts
 from hwsim.cost.ops import OpCost
-from hwsim.sim.schedule import DecodeSchedule
 
 COLUMNS = ["name", "component", "engine", "kind", "rows", "count", "time_s", "total_time_s", "flops", "bytes",
            "bound", "utilization", "compute_s", "memory_s", "conversion_s", "overhead_s", "weight_format",
            "activation_format", "compute_pair", "weight_location"]
+
+
+class CallCounts(Protocol):
+    """What the table needs of a decode schedule (hwsim.decode.schedule.DecodeSchedule has these): cost/ sits
+    below decode/ in the layers, so it names the counts it reads instead of importing the schedule."""
+
+    @property
+    def prediction_calls(self) -> int: ...
+
+    @property
+    def joint_calls(self) -> int: ...
+
+    @property
+    def labels(self) -> int: ...
 
 
 def _row(cost: OpCost, count: int) -> dict[str, object]:
@@ -30,7 +45,7 @@ def _row(cost: OpCost, count: int) -> dict[str, object]:
             "weight_location": cost.weight_location, **{f"gemm_{k}": v for k, v in cost.breakdown.items()}}
 
 
-def cost_table(costs: DeviceCallCosts, frames: int, beam: int, schedule: DecodeSchedule | None) -> pd.DataFrame:
+def cost_table(costs: DeviceCallCosts, frames: int, beam: int, schedule: CallCounts | None) -> pd.DataFrame:
     """One row per op and per latency (launches, recurrent-step latency, gathers), each with its call count."""
     rows = [_row(costs.latency_cost("encoder"), 1), _row(costs.step_latency_cost(), costs.recurrent_steps(frames))]
     for op in costs.encoder_ops:

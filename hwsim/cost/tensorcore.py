@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 
 from hwsim.cost.compute_model import ArrayTime
-from hwsim.cost.device import Dataflow, Tiling
+from hwsim.cost.hardware import Dataflow, Tiling
 from hwsim.cost.systolic import check_dims
 
 

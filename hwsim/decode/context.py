@@ -9,7 +9,7 @@ from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
-from hwsim.sim.schedule import DecodeStep
+from hwsim.decode.schedule import DecodeStep
 
 BLANK = 0
 History = tuple[int, ...]

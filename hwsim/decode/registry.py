@@ -8,7 +8,7 @@ from typing import Callable
 
 from hwsim.decode import algorithms
 from hwsim.decode.context import Hyp, Scorer, SearchContext
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 
 class Algorithm(str, Enum):

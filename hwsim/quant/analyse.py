@@ -30,7 +30,7 @@ from hwsim.quant.error import ErrorSums, MetadataError, clipped_count, error_sum
 from hwsim.quant.layout import fan_in_out, group_layout
 from hwsim.quant.weights import WeightSource, init_name, tensor_rng
 from hwsim.specs.precision import MetadataDtype, NumberFormat
-from hwsim.specs.resolve import ResolvedModel
+from hwsim.precision.resolved import ResolvedModel
 from hwsim.progress import progress
 
 SAMPLE_STREAM = 1  # extra seed word: row sampling draws from its own stream, not the weights'

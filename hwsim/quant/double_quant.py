@@ -54,12 +54,3 @@ def metadata_relative_error(original: np.ndarray, restored: np.ndarray) -> float
     if not np.any(nonzero):
         return 0.0
     return float(np.max(np.abs(restored[nonzero] - original[nonzero]) / np.abs(original[nonzero])))
-
-
-def dequant_with_double_quant(result_q: np.ndarray, scale: np.ndarray, zero_point: np.ndarray | None) -> np.ndarray:
-    """The weight reconstructed from int8 metadata: q * scale' - zero_point'."""
-    restored_scale = double_quantize(scale).restored
-    restored = result_q * restored_scale
-    if zero_point is not None:
-        restored = restored - double_quantize(zero_point).restored
-    return restored

@@ -32,7 +32,7 @@ from hwsim.errors import SpecError
 from hwsim.quant.api import quantize
 from hwsim.quant.common import QuantizerKind, QuantResult, QuantSettings, as_float_array, normalize_axes
 from hwsim.quant.fms_weights import shifted_grid_forward
-from hwsim.readers import check_array_header, read_npy_header
+from hwsim.io.readers import check_array_header, read_npy_header
 
 CHUNK_BYTES = 8 * 2**20
 PER_ROW = {QuantizerKind.ABSMEAN, QuantizerKind.ABSMEAN_CENTERED, QuantizerKind.ABSMAX, QuantizerKind.ABSMAX_ASYM,

@@ -27,7 +27,7 @@ from hwsim.errors import SpecError, did_you_mean
 from hwsim.graph.model import Graph, Role, Tensor
 from hwsim.quant.layout import fan_in_out
 from hwsim.quant.common import safe_magnitude
-from hwsim.readers import load_npz_archive, npz_member, npz_shapes
+from hwsim.io.readers import load_npz_archive, npz_member, npz_shapes
 
 LSTM_MARKERS = ("w_ih", "w_hh")
 LSTM_GATES = 4

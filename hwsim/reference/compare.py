@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 COUNTS = ("steps", "prediction_rows", "prediction_calls", "joint_rows", "joint_calls", "cache_hits", "labels")
 

@@ -14,7 +14,7 @@ from hwsim.reference.onnx_export import export_models
 from hwsim.reference.rnnt import RnntModel
 from hwsim.reference.search import run_timed_search, top_k_scores
 from hwsim.reference.trace import Recorder
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 
 def _ort():

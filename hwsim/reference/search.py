@@ -17,7 +17,7 @@ from hwsim.decode.context import BLANK, History, Scores
 from hwsim.decode.registry import Algorithm, run_search
 from hwsim.reference.rnnt import PredictorState, RnntModel
 from hwsim.reference.trace import Recorder
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 
 class NumpyScorer:

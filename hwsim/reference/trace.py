@@ -1,6 +1,6 @@
 """What a real decode did, step by step, in the simulator's DecodeStep terms, plus wall time per component.
 
-Each decoder step (one joint call of a hwsim.decode search) maps 1:1 onto hwsim.sim.schedule.DecodeStep,
+Each decoder step (one joint call of a hwsim.decode search) maps 1:1 onto hwsim.decode.schedule.DecodeStep,
 so the simulator can replay it and get exactly the same prediction and joint call counts. 'search' time is
 the decode's wall time less its network calls.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from hwsim import clock
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
-from hwsim.sim.schedule_io import load_schedule_json, save_schedule_json  # noqa: F401  (re-exported)
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.schedule_io import load_schedule_json, save_schedule_json  # noqa: F401  (re-exported)
 
 COMPONENTS = ("encoder", "prediction", "joint", "search")
 

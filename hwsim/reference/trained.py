@@ -14,13 +14,13 @@ import numpy as np
 
 from hwsim.decode.registry import Algorithm, search_best
 from hwsim.errors import SpecError
-from hwsim.graph.build import build_graph
-from hwsim.paths import DATA_DIR, user_path
+from hwsim.graph.architecture import build_graph
+from hwsim.io.paths import DATA_DIR, user_path
 from hwsim.reference import synthetic_speech as speech
 from hwsim.reference.synthetic_speech import speech_features
 from hwsim.reference.blank_bias import CALIBRATION_FRAMES, greedy_label_rate
 from hwsim.reference.rnnt import RnntModel
-from hwsim.reference.run import Reference
+from hwsim.reference.decoder import ReferenceDecoder
 from hwsim.reference.search import NumpyScorer
 from hwsim.reference.trace import Recorder
 from hwsim.specs.resolve import load_workload_spec
@@ -32,7 +32,7 @@ def weights_path() -> Path:
     return DATA_DIR / "reference" / f"{TRAINED_WORKLOAD}.npz"
 
 
-def load_trained_reference(path: Path | None = None) -> Reference:
+def load_trained_reference(path: Path | None = None) -> ReferenceDecoder:
     """The workload's model on its shipped weights (no blank bias: the model emits at its trained rate)."""
     spec, _ = load_workload_spec(TRAINED_WORKLOAD)
     weights = read_weights(Path(path or weights_path()))
@@ -48,7 +48,7 @@ def load_trained_reference(path: Path | None = None) -> Reference:
                          f"({speech.INPUT_DIM}, {speech.VOCAB})")
     symbols = spec.decoding.max_symbols_per_frame
     calibration = model.encode(speech_features(CALIBRATION_FRAMES, 0))  # as random models report (blank_bias)
-    return Reference(model, 0.0, greedy_label_rate(model, calibration, symbols), symbols, trained=True)
+    return ReferenceDecoder(model, 0.0, greedy_label_rate(model, calibration, symbols), symbols, trained=True)
 
 
 def read_weights(path: Path) -> dict[str, np.ndarray]:
@@ -72,14 +72,14 @@ def edit_distance(a: list[int], b: list[int]) -> int:
     return row[-1]
 
 
-def best_labels(reference: Reference, features: np.ndarray, algorithm: Algorithm, beam: int) -> tuple[int, ...]:
+def best_labels(reference: ReferenceDecoder, features: np.ndarray, algorithm: Algorithm, beam: int) -> tuple[int, ...]:
     """The best path's label ids after an untimed numpy decode."""
     recorder = Recorder()
     scorer = NumpyScorer(reference.model, reference.model.encode(features), recorder)
     return search_best(algorithm, scorer, scorer.frames, beam, reference.max_symbols)[1]
 
 
-def label_error_rate(reference: Reference, algorithm: str, beam: int, frames: int, seeds: range) -> float:
+def label_error_rate(reference: ReferenceDecoder, algorithm: str, beam: int, frames: int, seeds: range) -> float:
     """Edit distance of the best path's labels to the spoken ones, over all utterances, per spoken label."""
     errors = spoken = 0
     for seed in seeds:

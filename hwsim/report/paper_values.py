@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from hwsim.paths import SPEEDUP_CLAIMS_DIR
+from hwsim.io.paths import SPEEDUP_CLAIMS_DIR
 from hwsim.specs.claims import SpeedupClaimSpec, SpeedupClaimsSpec
 from hwsim.specs.load import load_spec
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.csvout import write_csv
-from hwsim.paths import display_path
+from hwsim.io.csvout import write_csv
+from hwsim.io.paths import display_path
 from hwsim.report.style import OKABE_ITO, new_figure, save_figure, styled
 from hwsim.size.claims import ClaimResult
 

@@ -108,7 +108,7 @@ def _reproducible_postscript() -> Iterator[None]:
 
 
 def save_figure(fig: Any, path: Path, extra_formats: Iterable[str] = ()) -> list[Path]:
-    """Save `path` (format from its suffix, any of hwsim.outputs.PLOT_SUFFIXES; PNG at 300 dpi) and the same
+    """Save `path` (format from its suffix, any of hwsim.io.outputs.PLOT_SUFFIXES; PNG at 300 dpi) and the same
     figure in each extra format beside it.
 
     Metadata that carries the date, software version or file name is dropped so identical runs give identical

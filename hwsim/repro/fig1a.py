@@ -31,15 +31,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from hwsim.cost.device import load_device
-from hwsim.outputs import atomic_write_text
-from hwsim.paths import DEVICES_DIR, resolve_spec_path
+from hwsim.cost.hardware import load_device
+from hwsim.io.outputs import atomic_write_text
+from hwsim.io.paths import DEVICES_DIR, resolve_spec_path
 from hwsim.report.paper_values import paper_speedups
-from hwsim.simulate import RunRequest
+from hwsim.pipeline.point import RunRequest
 from hwsim.specs.load import read_yaml
 from hwsim.specs.resolve import load_workload_spec
 from hwsim.specs.schema import modeline
-from hwsim.sweep import expand, run_sweep
+from hwsim.pipeline.sweep import expand, run_sweep
 
 WORKLOAD, DEVICE, FRAMES = "ibm_rnnt_swb", "ibm_7nm_ai_chip", 152
 CALIBRATED_DEVICE = "ibm_7nm_ai_chip_fig1a"

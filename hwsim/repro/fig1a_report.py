@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.csvout import write_csv
-from hwsim.outputs import write_resolved_config
+from hwsim.io.csvout import write_csv
+from hwsim.io.outputs import write_resolved_config
 from hwsim.report.paper_values import matching_claims
 from hwsim.report.speedup_plot import plot_speedup
 from hwsim.repro import fig1a
-from hwsim.simulate import prepare, resolved_config
-from hwsim.sweep import long_format
+from hwsim.pipeline.point import prepare_point, resolved_config
+from hwsim.pipeline.sweep import long_format
 
 REGENERATE = "hwsim reproduce fig1a --out reports/fig1a"
 
@@ -109,7 +109,7 @@ def write_fig1a_report(directory: Path, with_sensitivity: bool = True, device_ou
                  claims=matching_claims(base.workload, wide.precision.unique(), base.device, base.frames))
     if sensitivity is not None:
         write_csv(sensitivity, directory / "sensitivity.csv")
-    write_resolved_config(directory, {**resolved_config(calibrated_request, prepare(calibrated_request)),
+    write_resolved_config(directory, {**resolved_config(calibrated_request, prepare_point(calibrated_request)),
                                       "calibration": {"step_latency_s": calibration.step_latency_s,
                                                       "cpu_scale": calibration.cpu_scale,
                                                       "overrides": list(calibration.overrides),
@@ -213,6 +213,6 @@ def _markdown(wide, speeds, raw_speeds, physical, calibration, sensitivity, with
              "- IBM's performance model [31, 32] is calibrated to 1 % of silicon; hwsim's is a fold/roofline model",
              "  with public figures and stated assumptions (hwsim/data/devices/ibm_7nm_ai_chip.yaml).",
              "- Beam-search dynamics come from the seeded emission model with the workload's assumed label rate and",
-             "  competitor blank probability; the decode schedules (hwsim.sim.decode) set the call counts, so this",
+             "  competitor blank probability; the decode schedules (hwsim.decode.simulated) set the call counts, so this",
              "  report is regenerated whenever they change.", ""]
     return "\n".join(text)

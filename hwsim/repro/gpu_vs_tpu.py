@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.csvout import write_csv
-from hwsim.cost.device import load_device
+from hwsim.io.csvout import write_csv
+from hwsim.cost.hardware import load_device
 from hwsim.cost.options import Fusion, RunOptions
 from hwsim.errors import silenced_warnings
-from hwsim.outputs import write_resolved_config
-from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
-from hwsim.sweep import point_record
+from hwsim.io.outputs import write_resolved_config
+from hwsim.pipeline.point import RunRequest, prepare_point, resolved_config, simulate_point
+from hwsim.pipeline.sweep import point_record
 
 REGENERATE = "hwsim reproduce gpu-vs-tpu --out reports/gpu_vs_tpu"
 BEAM, HOURS = 8, 1000.0
@@ -68,7 +68,7 @@ def points() -> pd.DataFrame:
             price = load_device(target.device).price_per_hour_usd
             for precision in precisions:
                 request = _request(workload, audio_s, precision, overrides, target)
-                sim = simulate(request, prepare(request))
+                sim = simulate_point(request, prepare_point(request))
                 record = point_record(sim)
                 record.update({"workload": workload, "mode": target.mode, "audio_s": audio_s,
                                "encoder_output_bytes": sim.footprint.encoder_output_bytes, "price_per_hour_usd": price,
@@ -134,7 +134,7 @@ def write_gpu_vs_tpu_report(directory: Path) -> pd.DataFrame:
     frame = points()
     write_csv(frame, directory / "points.csv")
     request = _request(*USM[:2], "exp5", USM[3], TARGETS[1])
-    write_resolved_config(directory, {**resolved_config(request, prepare(request)),
+    write_resolved_config(directory, {**resolved_config(request, prepare_point(request)),
                                       "sweep": {"targets": [t.__dict__ | {"options": repr(t.options)} for t in TARGETS],
                                                 "usm": list(USM[2]), "ibm": list(IBM[2]), "beam": BEAM}})
     text = ["# GPU vs TPU vs CPU at batch 1: USM RNN-T 1B and IBM RNN-T", "", f"Regenerate with `{REGENERATE}`.", "",

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.options import Placement, RunOptions
-from hwsim.csvout import write_csv
+from hwsim.io.csvout import write_csv
 from hwsim.errors import silenced_warnings
-from hwsim.outputs import write_resolved_config
-from hwsim.simulate import RunRequest, prepare, resolved_config, simulate
-from hwsim.sweep import point_record
+from hwsim.io.outputs import write_resolved_config
+from hwsim.pipeline.point import RunRequest, prepare_point, resolved_config, simulate_point
+from hwsim.pipeline.sweep import point_record
 
 WORKLOAD, AUDIO_S, BEAM = "usm_rnnt_1b", 30.0, 8
 STREAMING_CHUNK_FRAMES = 32  # 640 ms of audio = 8 encoder frames per chunk
@@ -45,8 +45,8 @@ def serving_points(chunk_frames: int | None = None, search_on: Placement | None 
             request = RunRequest(workload=WORKLOAD, precision=experiment, device=device, frames=frames, beam=BEAM,
                                  precision_overrides=SERVING_OVERRIDES, chunk_frames=chunk_frames,
                                  options=RunOptions(search_on=search_on))
-            prepared = prepare(request)
-            sim = simulate(request, prepared)
+            prepared = prepare_point(request)
+            sim = simulate_point(request, prepared)
             record = point_record(sim)
             record["weights_mb"] = prepared.sizes.total_bits / 8 / 1e6
             record["utterances_per_s"] = 1.0 / sim.result.total_s
@@ -117,7 +117,7 @@ def write_usm_serving_report(directory: Path) -> pd.DataFrame:
     write_csv(streaming.assign(mode="streaming"), directory / "points_streaming.csv")
     request = RunRequest(workload=WORKLOAD, precision="exp5", device=DEVICES[1], frames=round(AUDIO_S / FRAME_STEP_S),
                          beam=BEAM, precision_overrides=SERVING_OVERRIDES)
-    write_resolved_config(directory, {**resolved_config(request, prepare(request)),
+    write_resolved_config(directory, {**resolved_config(request, prepare_point(request)),
                                       "sweep": {"devices": list(DEVICES), "experiments": list(EXPERIMENTS),
                                                 "streaming_chunk_frames": STREAMING_CHUNK_FRAMES}})
     saved = 1 - whole.total_s.sum() / host_search.total_s.sum()

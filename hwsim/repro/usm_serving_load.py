@@ -22,15 +22,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from hwsim.csvout import write_csv
+from hwsim.io.csvout import write_csv
 from hwsim.errors import silenced_warnings  # noqa: E402
-from hwsim.executor import Executor, LocalExecutor  # noqa: E402
-from hwsim.outputs import write_resolved_config  # noqa: E402
+from hwsim.pipeline.executors import Executor, LocalExecutor  # noqa: E402
+from hwsim.io.outputs import write_resolved_config  # noqa: E402
 from hwsim.serving.capacity import find_max_load, point_setup, probe_summary  # noqa: E402
 from hwsim.serving.load import Lengths  # noqa: E402
-from hwsim.serving.run import Scenario, ServeRequest  # noqa: E402
+from hwsim.serving.serve import Scenario, ServeRequest  # noqa: E402
 from hwsim.decode.registry import Algorithm  # noqa: E402
-from hwsim.simulate import RunRequest, make_schedule  # noqa: E402
+from hwsim.pipeline.point import RunRequest, make_schedule  # noqa: E402
 
 REGENERATE = "hwsim reproduce usm-serving-load --out reports/usm_serving_load"
 SLO_P99_S = 0.5                   # end of speech -> final result

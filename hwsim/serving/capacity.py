@@ -17,9 +17,9 @@ import functools
 from dataclasses import dataclass
 from typing import Callable
 
-from hwsim.executor import Executor, LocalExecutor
-from hwsim.serving.run import Scenario, ServeRequest, serve
-from hwsim.simulate import Prepared, RunRequest, prepare
+from hwsim.pipeline.executors import Executor, LocalExecutor
+from hwsim.serving.serve import Scenario, ServeRequest, serve
+from hwsim.pipeline.point import PreparedPoint, RunRequest, prepare_point
 
 PROBES_PER_ROUND = 4
 GROWTH = 2.0
@@ -53,9 +53,9 @@ SCHEDULES: dict = {}  # decode schedules by their inputs, shared by every probe 
 
 
 @functools.lru_cache(maxsize=2)
-def point_setup(base: RunRequest) -> Prepared:
+def point_setup(base: RunRequest) -> PreparedPoint:
     """The prepared point (model, plan, costs and their memos), kept for the probes that follow (per process)."""
-    return prepare(base)
+    return prepare_point(base)
 
 
 def _round(base: ServeRequest, loads: list[float], slo_p99_s: float, executor: Executor) -> list[Probe]:

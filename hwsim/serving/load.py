@@ -18,10 +18,10 @@ from typing import Callable, Iterator
 import numpy as np
 
 from hwsim.errors import SpecError
-from hwsim.limits import ALLOW_LARGE_FLAG, MAX_LENGTHS_FILE_BYTES, active_limits
-from hwsim.readers import read_bytes
+from hwsim.io.limits import ALLOW_LARGE_FLAG, MAX_LENGTHS_FILE_BYTES, active_limits
+from hwsim.io.readers import read_bytes
 from hwsim.sim.entities import Chunk, RunShape, Utterance
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 LENGTHS_STREAM, ARRIVALS_STREAM, OFFSETS_STREAM = 1, 2, 3
 DRAW_BLOCK = 1024

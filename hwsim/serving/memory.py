@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from hwsim.cost.device import Device
+from hwsim.cost.hardware import Device
 from hwsim.cost.footprint import lstm_state_elements, peak_footprint
 from hwsim.errors import SpecError
 from hwsim.graph.model import Graph, OpKind, Trigger

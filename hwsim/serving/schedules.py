@@ -24,7 +24,7 @@ Prefix pool (PREFIX, on by default). A lognormal load has many lengths (457 enco
 IBM server case), and 4 searches per length still cost 1,393 searches (86 s). A frame-synchronous search (steps'
 frames never decrease, and what it does at frame t depends on the scorer's frames <= t only) does on its first T
 frames what a T-frame search does: the synthetic scorer's statistics are per frame and stationary
-(hwsim.sim.emission), so the steps with frame < T of a G-frame search are distributed as a T-frame search's. So a
+(hwsim.decode.synthetic), so the steps with frame < T of a G-frame search are distributed as a T-frame search's. So a
 T-frame utterance takes prefix(), the first T frames, of its slot's search at the grid point G = grid_frames(T) >= T,
 and a run searches at most slots x grid points (+ utterance 0's exact search) whatever its lengths (35 for the IBM
 case, 3 s). Measured (ibm_rnnt_swb TSD beam 8, 16 seeds, T = 20 to 400): joint rows and steps equal the exact
@@ -60,9 +60,9 @@ import math
 from dataclasses import replace
 
 from hwsim.decode.registry import Algorithm
-from hwsim.limits import max_decode_frames
-from hwsim.sim.schedule import DecodeSchedule
-from hwsim.simulate import Prepared, RunRequest, emission_params, make_schedule
+from hwsim.io.limits import max_decode_frames
+from hwsim.decode.schedule import DecodeSchedule
+from hwsim.pipeline.point import PreparedPoint, RunRequest, emission_params, make_schedule
 
 POOL_SIZE = 4           # schedules searched per encoder-frame count at most (see the module docstring)
 SLOT_STREAM = 4         # the slot draws' own seed stream (hwsim.serving.load uses 1-3 for lengths, arrivals, offsets)
@@ -121,7 +121,7 @@ def prefix(schedule: DecodeSchedule, frames: int) -> DecodeSchedule:
                    labels=round(schedule.labels * frames / schedule.frames))
 
 
-def schedule_inputs(prepared: Prepared, run: RunRequest) -> tuple:
+def schedule_inputs(prepared: PreparedPoint, run: RunRequest) -> tuple:
     """Everything make_schedule's result depends on (its decoding statistics, lengths, search and vocabulary)."""
     graph = prepared.model.graph
     return (run.algorithm, math.ceil(run.frames / graph.encoder_frame_divisor), run.beam,
@@ -136,7 +136,7 @@ class SchedulePool:
     hwsim.serving.capacity.SCHEDULES). `prefix`: None follows PREFIX; an algorithm whose steps are not
     frame-synchronous (ALSD) always searches each length."""
 
-    def __init__(self, prepared: Prepared, base: RunRequest, memo: dict | None = None,
+    def __init__(self, prepared: PreparedPoint, base: RunRequest, memo: dict | None = None,
                  pool_size: int | None = None, prefix: bool | None = None):
         self.prepared, self.base = prepared, base
         self.memo = {} if memo is None else memo

@@ -1,5 +1,6 @@
-"""Discrete-event simulation of ASR inference: decode schedules (what runs) and the SimPy engine (when).
+"""The discrete-event engine of ASR inference: when the calls of a decode schedule run on a device's resources.
 
-Only `engine.py` imports simpy. Nothing here reads YAML or calls the cost model per event: the engine gets
-precomputed call costs through the `CallCosts` protocol.
+What runs comes from hwsim.decode (the schedules) and what it costs from hwsim.cost (precomputed `Segment`s
+behind the `CallCosts` protocol of hwsim.cost.segments); only `chip.py` and `fleet.py` import simpy. Nothing here
+reads YAML or calls the cost model per event.
 """

@@ -1,4 +1,4 @@
-"""One chip: its lanes, its admission queue and live set, and the workers that share the lanes.
+"""One chip: its resources, its admission queue and live set, and the workers that share the resources.
 
 - encoder worker: one batched encoder call over the pending chunks of live utterances (up to the step batch);
 - decoder worker: one batched decoder step (one prediction call, one joint call, one transfer, one search) over
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Iterable, Sequence
 import numpy as np
 import simpy
 
-from hwsim.sim.costs import CallCosts, Segment
+from hwsim.cost.segments import CallCosts, Segment
 from hwsim.sim.joint import JointRunner
 from hwsim.sim.policies import BatchPolicy, Padding
 from hwsim.sim.shapes import StepShapes, joint_rows_of, shape_key
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from hwsim.sim.fleet import ServingEngine
 
 
-class Lane:
+class FifoResource:
     """One resource of a chip (matrix, vector, memory, cpu, link) with `units` identical units, served FIFO.
 
     Lighter than simpy.Resource: an uncontended hold costs one timeout event instead of three.
@@ -42,12 +42,12 @@ class Lane:
 
     def __init__(self, units: int = 1) -> None:
         if units < 1:
-            raise ValueError("a lane has at least one unit")
+            raise ValueError("a resource has at least one unit")
         self.free = units
         self.waiters: deque[simpy.Event] = deque()
 
 
-class Live:
+class InFlight:
     """Runtime state of one utterance on a chip (queued, then admitted until done)."""
 
     __slots__ = ("utt", "steps", "bounds", "queued_s", "admitted_s", "arrived", "encoded_chunks", "encoded_frames",
@@ -79,22 +79,22 @@ def batched_encoder(costs: CallCosts, frames: int, batch: int, exclusive: bool) 
 
 @dataclass(frozen=True, eq=False)
 class CompiledCall:
-    """Segments of one call with their lanes (zero-length ones dropped) and the busy time they add. Built once per
+    """Segments of one call with their resources (zero-length ones dropped) and the busy time they add. Built once per
     call shape and compared by identity (a log counts calls by it)."""
 
-    steps: tuple[tuple[Lane, float, Segment], ...]
+    steps: tuple[tuple[FifoResource, float, Segment], ...]
     busy_s: tuple[tuple[str, float], ...]
     components_s: tuple[tuple[str, float], ...]
 
     @classmethod
-    def of(cls, segments: Sequence[Segment], lanes: dict[str, Lane]) -> "CompiledCall":
+    def of(cls, segments: Sequence[Segment], resources: dict[str, FifoResource]) -> "CompiledCall":
         kept = [s for s in segments if s.duration_s > 0]
         busy: dict[str, float] = {}
         components: dict[str, float] = {}
         for seg in kept:
             busy[seg.resource] = busy.get(seg.resource, 0.0) + seg.duration_s
             components[seg.component] = components.get(seg.component, 0.0) + seg.duration_s
-        return cls(tuple((lanes[s.resource], s.duration_s, s) for s in kept), tuple(busy.items()),
+        return cls(tuple((resources[s.resource], s.duration_s, s) for s in kept), tuple(busy.items()),
                    tuple(components.items()))
 
 
@@ -176,16 +176,16 @@ class Chip:
         self.packed = config.padding is Padding.PACKED
         self.fixed_batches = not config.continuous   # static / dynamic: a batch runs to completion
         self.record_waits, self.trace_limit = config.record_waits, config.trace_limit
-        shared = Lane()
-        self.lanes = {name: (Lane(config.units.get(name, 1)) if config.overlap else shared)
+        shared = FifoResource()
+        self.resources = {name: (FifoResource(config.units.get(name, 1)) if config.overlap else shared)
                       for name in engine.resources}
         self.log = ChipLog(busy_s={name: 0.0 for name in engine.resources})
         self.names = {p: (f"chip{index}.{p}" if config.chip_names else p) for p in ("encoder", "decoder", "hmm_search")}
-        self.queue: deque[Live] = deque()
+        self.queue: deque[InFlight] = deque()
         self.live = self.admitted = 0
-        self.encode_pending: deque[Live] = deque()
-        self.hmm_pending: deque[Live] = deque()
-        self.ready: list[tuple[int, Live]] = []      # heap by admission order
+        self.encode_pending: deque[InFlight] = deque()
+        self.hmm_pending: deque[InFlight] = deque()
+        self.ready: list[tuple[int, InFlight]] = []      # heap by admission order
         self.padding = (0, 0, 0)                     # rows a fixed batch's finished members still occupy (padded)
         self._compiled: dict[tuple, CompiledCall] = {}
         self._steps: dict[tuple[int, int, int], tuple[tuple[CompiledCall, ...], tuple[float, ...]]] = {}
@@ -198,7 +198,7 @@ class Chip:
 
     def start(self, joint: bool) -> None:
         """Start the workers: one JointRunner for the encoder and decoder (`joint`: serve without a trace, waits or
-        hybrid utterances), else one SimPy process each, holding the lanes segment by segment."""
+        hybrid utterances), else one SimPy process each, holding the resources segment by segment."""
         if joint:
             self._runner = JointRunner(self)
             self.env.process(self._runner.run())
@@ -212,16 +212,16 @@ class Chip:
     def load(self) -> int:
         return len(self.queue) + self.live
 
-    def assign(self, lv: Live, admit: bool = True) -> None:
+    def assign(self, flight: InFlight, admit: bool = True) -> None:
         """Queue an arrival; `admit=False`: the dispatcher calls try_admit once this instant's arrivals are queued."""
-        lv.queued_s = self.env.now
-        self.queue.append(lv)
+        flight.queued_s = self.env.now
+        self.queue.append(flight)
         if admit:
             self.try_admit()
 
-    def chunk_arrived(self, lv: Live) -> None:
-        if lv.admitted_s >= 0 and not lv.encode_queued:
-            self._queue_encode(lv)
+    def chunk_arrived(self, flight: InFlight) -> None:
+        if flight.admitted_s >= 0 and not flight.encode_queued:
+            self._queue_encode(flight)
 
     def try_admit(self) -> None:
         now = self.env.now
@@ -230,13 +230,13 @@ class Chip:
         if admission.count and self.fixed_batches:
             self.padding = (0, 0, 0)
         for _ in range(admission.count):
-            lv = self.queue.popleft()
-            lv.admitted_s = now
-            lv.seq = self.admitted
+            flight = self.queue.popleft()
+            flight.admitted_s = now
+            flight.seq = self.admitted
             self.admitted += 1
             self.live += 1
-            if lv.arrived > lv.encoded_chunks:
-                self._queue_encode(lv)
+            if flight.arrived > flight.encoded_chunks:
+                self._queue_encode(flight)
         if admission.count == 0 and admission.recheck_after_s is not None:
             self._set_timer(now + admission.recheck_after_s)
 
@@ -251,9 +251,9 @@ class Chip:
         self._timer_at = None
         self.try_admit()
 
-    def _queue_encode(self, lv: Live) -> None:
-        lv.encode_queued = True
-        self.encode_pending.append(lv)
+    def _queue_encode(self, flight: InFlight) -> None:
+        flight.encode_queued = True
+        self.encode_pending.append(flight)
         self._wake("encoder")
 
     def _wake(self, worker: str) -> None:
@@ -275,31 +275,31 @@ class Chip:
 
     # ---- work ----
     def _call(self, key: tuple, build: Callable[[], Sequence[Segment]]) -> CompiledCall:
-        """A call's segments bound to this chip's lanes, with its busy totals; built once per key."""
+        """A call's segments bound to this chip's resources, with its busy totals; built once per key."""
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = CompiledCall.of(build(), self.lanes)
+            compiled = self._compiled[key] = CompiledCall.of(build(), self.resources)
         return compiled
 
     def _run(self, process: str, call: CompiledCall) -> Iterable[simpy.Event]:
         env, log = self.env, self.log
         tracing = len(log.trace) < self.trace_limit
-        for lane, duration, seg in call.steps:
-            if lane.free:
-                lane.free -= 1
+        for resource, duration, seg in call.steps:
+            if resource.free:
+                resource.free -= 1
             else:
                 asked = env.now
                 handover = env.event()
-                lane.waiters.append(handover)
+                resource.waiters.append(handover)
                 yield handover
                 if self.record_waits and env.now > asked:
                     log.waits.append(WaitRecord(process, f"resource:{seg.resource}", asked, env.now))
             start = env.now
             yield env.timeout(duration)
-            if lane.waiters:
-                lane.waiters.popleft().succeed()
+            if resource.waiters:
+                resource.waiters.popleft().succeed()
             else:
-                lane.free += 1
+                resource.free += 1
             if tracing and len(log.trace) < self.trace_limit:
                 log.trace.append(self._record(process, seg, start))
         log.add(call)
@@ -332,8 +332,8 @@ class Chip:
                 yield from self._idle("encoder")
                 continue
             batch = [pending.popleft() for _ in range(min(self.max_batch, len(pending)))]
-            frames = [lv.utt.chunks[lv.encoded_chunks].input_frames for lv in batch]
-            exclusive = coarse or all(lv.utt.whole for lv in batch)
+            frames = [flight.utt.chunks[flight.encoded_chunks].input_frames for flight in batch]
+            exclusive = coarse or all(flight.utt.whole for flight in batch)
             call, rows, padding = self._encoder_call(frames, exclusive)
             start = env.now
             end = self._alone_end(call) if self._encoder_only() else None
@@ -344,40 +344,41 @@ class Chip:
             else:
                 yield from self._run(name, call)
             self.log.batches.append(BatchRecord(self.index, "encoder", len(batch), rows, start, env.now, padding))
-            for lv in batch:
-                self._encoded(lv)
+            for flight in batch:
+                self._encoded(flight)
             if self.ready:
                 self._wake("decoder")
             if self.hmm_pending:
                 self._wake("hmm_search")
 
-    def _encoded(self, lv: Live, at: float | None = None) -> None:
-        """`lv`'s next chunk is encoded (at `at`, default now): its chunks done so far, its readiness to step."""
-        lv.encoded_frames = lv.utt.chunks[lv.encoded_chunks].encoder_frames
-        lv.encoded_chunks += 1
-        lv.encode_queued = False
-        if lv.arrived > lv.encoded_chunks:
-            self._queue_encode(lv)
-        if lv.utt.schedule is None:
-            self.hmm_pending.append(lv)
+    def _encoded(self, flight: InFlight, at: float | None = None) -> None:
+        """`flight`'s next chunk is encoded (at `at`, default now): its chunks done so far, its readiness to step."""
+        flight.encoded_frames = flight.utt.chunks[flight.encoded_chunks].encoder_frames
+        flight.encoded_chunks += 1
+        flight.encode_queued = False
+        if flight.arrived > flight.encoded_chunks:
+            self._queue_encode(flight)
+        if flight.utt.schedule is None:
+            self.hmm_pending.append(flight)
             return
-        self._chunks_done(lv, at)
-        if not lv.ready and lv.step < len(lv.steps) and lv.steps[lv.step].frame < lv.encoded_frames:
-            lv.ready = True
-            heapq.heappush(self.ready, (lv.seq, lv))
+        self._chunks_done(flight, at)
+        steps = flight.steps
+        if not flight.ready and flight.step < len(steps) and steps[flight.step].frame < flight.encoded_frames:
+            flight.ready = True
+            heapq.heappush(self.ready, (flight.seq, flight))
 
-    def _chunks_done(self, lv: Live, at: float | None = None) -> None:
-        while lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
-            chunk = lv.utt.chunks[lv.next_chunk]
-            self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, chunk.arrival_s,
+    def _chunks_done(self, flight: InFlight, at: float | None = None) -> None:
+        while flight.next_chunk < flight.encoded_chunks and flight.step >= flight.bounds[flight.next_chunk]:
+            chunk = flight.utt.chunks[flight.next_chunk]
+            self.log.chunks.append(ChunkRecord(flight.utt.uid, flight.next_chunk, chunk.arrival_s,
                                                self.env.now if at is None else at))
-            lv.next_chunk += 1
+            flight.next_chunk += 1
 
-    def _take_ready(self) -> list[Live]:
+    def _take_ready(self) -> list[InFlight]:
         """Up to the step batch of ready utterances, oldest admitted first (the rest wait for the next step)."""
         ready = self.ready
         if len(ready) <= self.max_batch:
-            batch = [lv for _, lv in ready]
+            batch = [flight for _, flight in ready]
             ready.clear()
             return batch
         return [heapq.heappop(ready)[1] for _ in range(self.max_batch)]
@@ -405,18 +406,18 @@ class Chip:
             if self._advance(batch):
                 self.try_admit()
 
-    def _step_calls(self, batch: list[Live]) -> tuple[tuple[tuple[CompiledCall, ...], tuple[float, ...]], int, int,
+    def _step_calls(self, batch: list[InFlight]) -> tuple[tuple[tuple[CompiledCall, ...], tuple[float, ...]], int, int,
                                                        bool]:
         """One decoder step over `batch`: its shape (_step_shape), its joint rows, how many of those are padding (a
         padded fixed batch's finished members), and whether a member finishes with it."""
         prediction_rows, joint_rows, hyps = self.padding if not self.packed else (0, 0, 0)
         padding, finishing = joint_rows, False
-        for lv in batch:
-            step = lv.steps[lv.step]
+        for flight in batch:
+            step = flight.steps[flight.step]
             prediction_rows += step.prediction_rows
             joint_rows += step.joint_rows
             hyps += step.hyps
-            finishing = finishing or lv.step + 1 == len(lv.steps)
+            finishing = finishing or flight.step + 1 == len(flight.steps)
         return self._step_shape(prediction_rows, joint_rows, hyps), joint_rows, padding, finishing
 
     def _step_shape(self, prediction_rows: int, joint_rows: int, hyps: int) -> tuple[tuple[CompiledCall, ...],
@@ -454,7 +455,7 @@ class Chip:
         return min(self.engine.next_arrival_s, timer)
 
     def _decoder_only(self) -> bool:
-        """The encoder and the host search are parked with nothing to do: the decoder alone holds the chip's lanes
+        """The encoder and the host search are parked with nothing to do: the decoder alone holds the chip's resources
         until the next arrival (or admission timer) brings work."""
         return (not self.encode_pending and self._wakes["encoder"] is not None and not self.hmm_pending
                 and self._wakes["hmm_search"] is not None)
@@ -477,8 +478,8 @@ class Chip:
             for duration in durations:   # one addition per segment, as SimPy's clock advances
                 end += duration
             if end > horizon:
-                for lv in batch:
-                    heapq.heappush(ready, (lv.seq, lv))
+                for flight in batch:
+                    heapq.heappush(ready, (flight.seq, flight))
                 break
             start = now
             for call in calls:
@@ -492,11 +493,11 @@ class Chip:
                 if self._advance(batch, now):
                     self.try_admit()
                 return True
-            for lv in batch:
-                lv.step += 1
-                if lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
-                    self._chunks_done(lv, now)
-                self._moved_on(lv, now)
+            for flight in batch:
+                flight.step += 1
+                if flight.next_chunk < flight.encoded_chunks and flight.step >= flight.bounds[flight.next_chunk]:
+                    self._chunks_done(flight, now)
+                self._moved_on(flight, now)
         if ran:
             yield env.timeout(now - env.now)
             log.process_end_s[name] = now
@@ -518,8 +519,8 @@ class Chip:
         available, steps = steps, int(np.searchsorted(ends, horizon, side="right"))
         self.epoch_cut = steps < available   # the next step would end after the horizon
         if steps == 0:
-            for lv in batch:
-                heapq.heappush(ready, (lv.seq, lv))
+            for flight in batch:
+                heapq.heappush(ready, (flight.seq, flight))
             return False
         ends = ends[:steps]
         self.shapes.run(ids[:steps])
@@ -530,28 +531,29 @@ class Chip:
         yield env.timeout(now - env.now)       # the clock, to rounding; the records keep the exact ends
         log.process_end_s[name] = now
         finished = False
-        for lv in batch:
-            first = lv.step
-            lv.step += steps
-            while lv.next_chunk < lv.encoded_chunks and lv.step >= lv.bounds[lv.next_chunk]:
-                at = float(ends[max(1, lv.bounds[lv.next_chunk] - first) - 1])
-                self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, lv.utt.chunks[lv.next_chunk].arrival_s,
+        for flight in batch:
+            first = flight.step
+            flight.step += steps
+            while flight.next_chunk < flight.encoded_chunks and flight.step >= flight.bounds[flight.next_chunk]:
+                at = float(ends[max(1, flight.bounds[flight.next_chunk] - first) - 1])
+                self.log.chunks.append(ChunkRecord(flight.utt.uid, flight.next_chunk,
+                                                   flight.utt.chunks[flight.next_chunk].arrival_s,
                                                    at))
-                lv.next_chunk += 1
-            finished = self._moved_on(lv, now) or finished
+                flight.next_chunk += 1
+            finished = self._moved_on(flight, now) or finished
         if finished:
             self.try_admit()
         return True
 
-    def _epoch_keys(self, batch: list[Live]) -> tuple[np.ndarray, int]:
+    def _epoch_keys(self, batch: list[InFlight]) -> tuple[np.ndarray, int]:
         """The shape keys of the batch's next steps (hwsim.sim.shapes: the sum of its members' keys and the
         padding's), for as many steps as every member can take before it finishes or waits for a frame; and that
         count."""
-        arrays = [self.engine.step_arrays(lv.utt.schedule) for lv in batch]
-        steps = min(int(np.searchsorted(frames, lv.encoded_frames, side="left")) - lv.step
-                    for (_, frames), lv in zip(arrays, batch))
+        arrays = [self.engine.step_arrays(flight.utt.schedule) for flight in batch]
+        steps = min(int(np.searchsorted(frames, flight.encoded_frames, side="left")) - flight.step
+                    for (_, frames), flight in zip(arrays, batch))
         pad = 0 if self.packed else shape_key(*self.padding)
-        return pad + sum(keys[lv.step:lv.step + steps] for (keys, _), lv in zip(arrays, batch)), steps
+        return pad + sum(keys[flight.step:flight.step + steps] for (keys, _), flight in zip(arrays, batch)), steps
 
     def _trace_call(self, process: str, call: CompiledCall, start: float) -> float:
         """Trace records of a call run back to back from `start`; returns its end."""
@@ -564,19 +566,19 @@ class Chip:
         return start
 
     def _alone(self) -> bool:
-        """One live utterance, fully encoded, and nothing else can arrive or run: its decoder holds every lane."""
+        """One live utterance, fully encoded, and nothing else can arrive or run: its decoder holds every resource."""
         return (len(self.ready) == 1 and self.live == 1 and not self.queue and not self.encode_pending
                 and self.engine.arrivals_done and len(self.engine.chips) == 1
                 and self.ready[0][1].encoded_chunks == len(self.ready[0][1].utt.chunks))
 
-    def _decode_alone(self, lv: Live) -> None:
+    def _decode_alone(self, flight: InFlight) -> None:
         """simulate's shortcut: with nothing else to contend, each of the remaining steps' segments starts as the
         previous one ends, and SimPy's events would only add the durations up. Add them up directly, in SimPy's
         order (`now + duration`), with the same trace records, holds and end times (tests/unit/sim/test_engine.py
         runs both ways). The SimPy clock stays where it is; the run's end is the utterance's done time."""
         name, now = self.names["decoder"], self.env.now
         trace, tracing = self.log.trace, len(self.log.trace) < self.trace_limit
-        for step in lv.steps[lv.step:]:
+        for step in flight.steps[flight.step:]:
             for call in self._step_shape(step.prediction_rows, step.joint_rows, step.hyps)[0]:
                 for _, duration, seg in call.steps:
                     start, now = now, now + duration
@@ -584,35 +586,35 @@ class Chip:
                         trace.append(_trace_record(name, seg, start, now))
                 self.log.add(call)
         self.log.process_end_s[name] = now
-        lv.step = len(lv.steps)
-        lv.ready = False
-        self._chunks_done(lv, now)
-        self._finish(lv, now)
+        flight.step = len(flight.steps)
+        flight.ready = False
+        self._chunks_done(flight, now)
+        self._finish(flight, now)
 
-    def _advance(self, batch: list[Live], at: float | None = None) -> bool:
+    def _advance(self, batch: list[InFlight], at: float | None = None) -> bool:
         """Move every stepped utterance on (its step ended at `at`, default now); True when one finished."""
         finished = False
-        for lv in batch:
-            lv.step += 1
-            self._chunks_done(lv, at)
-            finished = self._moved_on(lv, at) or finished
+        for flight in batch:
+            flight.step += 1
+            self._chunks_done(flight, at)
+            finished = self._moved_on(flight, at) or finished
         return finished
 
-    def _moved_on(self, lv: Live, at: float | None) -> bool:
-        """After `lv`'s steps moved on: finish it (True), requeue it if its next step's frame is encoded, or leave
+    def _moved_on(self, flight: InFlight, at: float | None) -> bool:
+        """After `flight`'s steps moved on: finish it (True), requeue it if its next step's frame is encoded, or leave
         it waiting for the encoder."""
-        if lv.step == len(lv.steps):
-            lv.ready = False
+        if flight.step == len(flight.steps):
+            flight.ready = False
             if self.fixed_batches:  # its beam's rows stay in a padded batch until the batch ends
-                beam = lv.utt.schedule.beam
+                beam = flight.utt.schedule.beam
                 pred, joint, hyps = self.padding
                 self.padding = (pred + beam, joint + beam, hyps)
-            self._finish(lv, at)
+            self._finish(flight, at)
             return True
-        if lv.steps[lv.step].frame < lv.encoded_frames:
-            heapq.heappush(self.ready, (lv.seq, lv))
+        if flight.steps[flight.step].frame < flight.encoded_frames:
+            heapq.heappush(self.ready, (flight.seq, flight))
         else:
-            lv.ready = False
+            flight.ready = False
         return False
 
     def _hmm_worker(self) -> Iterable[simpy.Event]:
@@ -622,27 +624,28 @@ class Chip:
             if not pending:
                 yield from self._idle("hmm_search")
                 continue
-            lv = pending.popleft()
-            available = lv.utt.chunks[lv.next_chunk].encoder_frames
-            frames = available - lv.searched_frames
+            flight = pending.popleft()
+            available = flight.utt.chunks[flight.next_chunk].encoder_frames
+            frames = available - flight.searched_frames
             start = env.now
             yield from self._run(name, self._call(("hmm", frames), lambda: costs.hmm_search(frames)))
             self.log.batches.append(BatchRecord(self.index, "hmm_search", 1, frames, start, env.now))
-            lv.searched_frames = available
-            self.log.chunks.append(ChunkRecord(lv.utt.uid, lv.next_chunk, lv.utt.chunks[lv.next_chunk].arrival_s,
+            flight.searched_frames = available
+            self.log.chunks.append(ChunkRecord(flight.utt.uid, flight.next_chunk,
+                                               flight.utt.chunks[flight.next_chunk].arrival_s,
                                                env.now))
-            lv.next_chunk += 1
-            if lv.next_chunk == len(lv.utt.chunks):
-                self._finish(lv)
+            flight.next_chunk += 1
+            if flight.next_chunk == len(flight.utt.chunks):
+                self._finish(flight)
                 self.try_admit()
 
-    def _finish(self, lv: Live, at: float | None = None) -> None:
-        u = lv.utt
+    def _finish(self, flight: InFlight, at: float | None = None) -> None:
+        u = flight.utt
         self.live -= 1
         self.engine.utterance_finished()
         self.log.utterances.append(UtteranceRecord(u.uid, u.stream, self.index, u.arrival_s, u.chunks[0].arrival_s,
-                                                   u.end_of_speech_s, lv.admitted_s,
-                                                   self.env.now if at is None else at, u.audio_s, len(lv.steps)))
+                                                   u.end_of_speech_s, flight.admitted_s,
+                                                   self.env.now if at is None else at, u.audio_s, len(flight.steps)))
 
 
 _new_object, _set_attribute = object.__new__, object.__setattr__

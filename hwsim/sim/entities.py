@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 
 @dataclass(frozen=True)

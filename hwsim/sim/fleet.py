@@ -15,8 +15,8 @@ import math
 import numpy as np
 import simpy
 
-from hwsim.sim.chip import Chip, ChipLog, Live
-from hwsim.sim.costs import CallCosts
+from hwsim.sim.chip import Chip, ChipLog, InFlight
+from hwsim.cost.segments import CallCosts
 from hwsim.sim.entities import Utterance
 from hwsim.sim.policies import Batching, Padding, make_policy
 from hwsim.sim.shapes import shape_keys
@@ -125,32 +125,32 @@ class ServingEngine:
         self.in_system += change
         self._counted_at = now
 
-    def _arrivals(self, lives: list[Live]) -> Iterable[simpy.Event]:
+    def _arrivals(self, flights: list[InFlight]) -> Iterable[simpy.Event]:
         env = self.env
         # equal arrival times keep the list's order (offline: the run's --order)
-        events = sorted(((c.arrival_s, position, index, lv) for position, lv in enumerate(lives)
-                         for index, c in enumerate(lv.utt.chunks)), key=lambda e: e[:3])
+        events = sorted(((c.arrival_s, position, index, flight) for position, flight in enumerate(flights)
+                         for index, c in enumerate(flight.utt.chunks)), key=lambda e: e[:3])
         chip_of: dict[int, Chip] = {}
         waiting: dict[int, Chip] = {}   # chips given arrivals at this instant, admitting once all are queued
-        remaining = len(lives)
-        for arrival_s, _, index, lv in events:
+        remaining = len(flights)
+        for arrival_s, _, index, flight in events:
             if arrival_s > env.now:
                 self._admit(waiting)
                 self.next_arrival_s = arrival_s
                 yield env.timeout(arrival_s - env.now)
             self.next_arrival_s = arrival_s
-            lv.arrived += 1
+            flight.arrived += 1
             if index == 0:
                 self._count(+1)
                 chip = min(self.chips, key=lambda c: (c.load, c.index))
-                chip_of[id(lv)] = chip
-                chip.assign(lv, admit=False)
+                chip_of[id(flight)] = chip
+                chip.assign(flight, admit=False)
                 waiting[chip.index] = chip
                 remaining -= 1
                 if not remaining:
                     self._last_arrival()
             else:
-                chip_of[id(lv)].chunk_arrived(lv)
+                chip_of[id(flight)].chunk_arrived(flight)
         self._admit(waiting)
         self.next_arrival_s = math.inf
 
@@ -177,14 +177,14 @@ class ServingEngine:
             chip.try_admit()
 
     def run(self, utterances: Sequence[Utterance]) -> ServingRun:
-        lives = [Live(u, self.step_arrays(u.schedule)[1] if u.schedule is not None else None) for u in utterances]
-        self.total, self.next_report = len(lives), 1
+        flights = [InFlight(u, self.step_arrays(u.schedule)[1] if u.schedule is not None else None) for u in utterances]
+        self.total, self.next_report = len(flights), 1
         config = self.config
         joint = (config.joint and config.fast_forward and config.trace_limit == 0 and not config.record_waits
                  and all(u.schedule is not None for u in utterances))
         for chip in self.chips:
             chip.start(joint)
-        self.env.process(self._arrivals(lives))
+        self.env.process(self._arrivals(flights))
         self.env.run()
         logs = [chip.log for chip in self.chips]
         for log in logs:

@@ -1,22 +1,22 @@
 """A chip's encoder and decoder stepped together in one process, without a SimPy event per hold.
 
-SimPy runs the chip's workers as two processes that take its lanes segment by segment, so a loaded server pays
-about three events per segment while the encoder and decoder contend (most of a server run). Between two
-outside events (an arrival, an admission timer) nothing but these two workers touches the chip's lanes, so their
-interleaving is decided by the chip alone. The runner plays it out with its own heap of (time, order, action):
+SimPy runs the chip's workers as two processes that take its resources segment by segment, so a loaded server
+pays about three events per segment while the encoder and decoder contend (most of a server run). Between two
+outside events (an arrival, an admission timer) nothing but these two workers touches the chip's resources, so
+their interleaving is decided by the chip alone. The runner plays it out with its own heap of (time, order, action):
 
-| action | at time t                                                                                        |
-|--------|--------------------------------------------------------------------------------------------------|
-| END    | a segment ends: its lane goes to the first waiter (HOLD at t) or is freed; the job asks for the   |
-|        | next segment at t, or its call ends (encoder: chunks encoded; decoder: utterances step on)        |
-| HOLD   | a waiter takes the lane handed to it, and its segment ends at t + duration                       |
-| GO     | an idle worker was woken (new chunks to encode, ready decoder steps) and starts its next call     |
+| action | at time t                                                                                         |
+|--------|---------------------------------------------------------------------------------------------------|
+| END    | a segment ends: its resource goes to the first waiter (HOLD at t) or is freed; the job asks for    |
+|        | the next segment at t, or its call ends (encoder: chunks encoded; decoder: utterances step on)     |
+| HOLD   | a waiter takes the resource handed to it, and its segment ends at t + duration                     |
+| GO     | an idle worker was woken (new chunks to encode, ready decoder steps) and starts its next call      |
 
 Each request, hand-over and wake is ordered as SimPy orders the same events (by the time they were made), so a
 run matches the per-segment SimPy path (Chip._run) exactly, apart from an inside event that falls at the very
 instant of an outside one (the outside one goes first here). The runner catches SimPy's clock up before
 anything the rest of the engine can see: an utterance finishing (admission, the occupancy integral) and the next
-outside event. A decoder with the lanes to itself takes Chip._epoch's arrays, as before.
+outside event. A decoder with the resources to itself takes Chip._epoch's arrays, as before.
 """
 
 from __future__ import annotations
@@ -31,21 +31,21 @@ import simpy
 from hwsim.sim.records import BatchRecord
 
 if TYPE_CHECKING:
-    from hwsim.sim.chip import Chip, CompiledCall, Lane
+    from hwsim.sim.chip import Chip, CompiledCall, FifoResource
 
 END, HOLD, GO = 0, 1, 2
 
 
 class Job:
-    """One worker's place: the (lane, seconds) segments of its current call, the next one, and what the call is
-    over (batch, rows, padding...)."""
+    """One worker's place: the (resource, seconds) segments of its current call, the next one, and what the call
+    is over (batch, rows, padding...)."""
 
     __slots__ = ("name", "segments", "index", "idle", "woken", "start_s", "calls", "batch", "rows", "padding",
                  "finishing")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.segments: tuple[tuple["Lane", float], ...] = ()
+        self.segments: tuple[tuple["FifoResource", float], ...] = ()
         self.index = 0
         self.idle, self.woken = True, False
         self.start_s = 0.0
@@ -65,7 +65,7 @@ class JointRunner:
         self.now = 0.0
         self.sleeping: simpy.Event | None = None
         self.columns: tuple[list, ...] = ([], [], [], [], [])   # decoder steps: size, rows, start, end, padding
-        self._segments: dict[int, tuple[tuple["Lane", float], ...]] = {}
+        self._segments: dict[int, tuple[tuple["FifoResource", float], ...]] = {}
 
     # ---- outside the runner ----
     def wake(self, job: Job) -> None:
@@ -110,20 +110,20 @@ class JointRunner:
                 segments, index, last = job.segments, job.index, len(job.segments) - 1
                 done = False
                 while True:
-                    lane = segments[index][0]
-                    if lane.waiters:
-                        push(heap, (t, next(order), HOLD, lane.waiters.popleft()))
+                    resource = segments[index][0]
+                    if resource.waiters:
+                        push(heap, (t, next(order), HOLD, resource.waiters.popleft()))
                     else:
-                        lane.free += 1
+                        resource.free += 1
                     if index == last:
                         done = True
                         break
                     index += 1
-                    lane, duration = segments[index]
-                    if not lane.free:
-                        lane.waiters.append(job)
+                    resource, duration = segments[index]
+                    if not resource.free:
+                        resource.waiters.append(job)
                         break
-                    lane.free -= 1
+                    resource.free -= 1
                     end = t + duration
                     if (heap and end >= heap[0][0]) or end >= horizon:
                         push(heap, (end, next(order), END, job))
@@ -152,12 +152,12 @@ class JointRunner:
         heapq.heappush(self.heap, (t, next(self.order), action, job))
 
     def _request(self, job: Job, t: float) -> None:
-        lane, duration = job.segments[job.index]
-        if lane.free:
-            lane.free -= 1
+        resource, duration = job.segments[job.index]
+        if resource.free:
+            resource.free -= 1
             self._push(t + duration, END, job)
         else:
-            lane.waiters.append(job)   # type: ignore[arg-type]  # a runner's lanes queue jobs
+            resource.waiters.append(job)   # type: ignore[arg-type]  # a runner's resources queue jobs
 
     def _next(self, job: Job, t: float) -> Generator[simpy.Event, None, None]:
         """The worker's loop top at t: start its next call, or go idle."""
@@ -175,8 +175,8 @@ class JointRunner:
             return
         job.idle = False
         batch = [pending.popleft() for _ in range(min(chip.max_batch, len(pending)))]
-        frames = [lv.utt.chunks[lv.encoded_chunks].input_frames for lv in batch]
-        call, rows, padding = chip._encoder_call(frames, all(lv.utt.whole for lv in batch))
+        frames = [flight.utt.chunks[flight.encoded_chunks].input_frames for flight in batch]
+        call, rows, padding = chip._encoder_call(frames, all(flight.utt.whole for flight in batch))
         job.calls, job.batch, job.rows, job.padding = (call,), batch, rows, padding
         self._begin(job, t)
 
@@ -186,8 +186,8 @@ class JointRunner:
         chip.log.process_end_s[job.name] = t
         chip.log.batches.append(BatchRecord(chip.index, "encoder", len(job.batch), job.rows, job.start_s, t,
                                             job.padding))
-        for lv in job.batch:
-            chip._encoded(lv, t)
+        for flight in job.batch:
+            chip._encoded(flight, t)
         if chip.ready:
             self.wake(self.decoder)
 
@@ -198,7 +198,7 @@ class JointRunner:
         while chip.ready:
             job.idle = False
             if self.encoder.idle and not self.encoder.woken and not chip.encode_pending and not cut:
-                # the lanes are the decoder's until the next outside event: Chip._epoch's arrays
+                # the resources are the decoder's until the next outside event: Chip._epoch's arrays
                 if t > env.now:
                     self.now = t
                     yield env.timeout(t - env.now)
@@ -234,14 +234,14 @@ class JointRunner:
         key = id(job.calls) if len(job.calls) > 1 else id(job.calls[0])
         segments = self._segments.get(key)
         if segments is None:
-            segments = self._segments[key] = tuple((lane, duration) for call in job.calls
-                                                   for lane, duration, _ in call.steps)
+            segments = self._segments[key] = tuple((resource, duration) for call in job.calls
+                                                   for resource, duration, _ in call.steps)
         job.segments, job.index, job.start_s = segments or _NO_SEGMENT, 0, t
         self._request(job, t)
 
 
 class _AlwaysFree:
-    """The lane of a call whose segments all take no time (it ends where it starts, as Chip._run's empty loop)."""
+    """The resource of a call whose segments all take no time (it ends where it starts, as Chip._run's empty loop)."""
 
     free = 1 << 62
     waiters: tuple = ()

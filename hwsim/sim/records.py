@@ -1,6 +1,6 @@
 """What a run records: trace segments, waits, finished utterances and chunks, and batched calls.
 
-The engine appends these as it runs; results (hwsim.sim.results, hwsim.serving.run) and traces
+The engine appends these as it runs; results (hwsim.sim.results, hwsim.serving.serve) and traces
 (hwsim.report.trace) are built from the lists, never from the engine's live state.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hwsim.sim.costs import Segment
+from hwsim.cost.segments import Segment
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from hwsim.sim.records import TraceRecord, WaitRecord
 from hwsim.sim.utterance import EngineRun
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
 

@@ -2,7 +2,7 @@
 
 A step's shape is its (prediction rows, joint rows, hypotheses), packed into one integer key that is linear in
 its parts, so the key of a batched step is the sum of its members' keys (each part stays below SHAPE_KEY:
-hwsim.limits caps the rows of a decode). Each shape gets an id the first time it is seen; `table` holds every
+hwsim.io.limits caps the rows of a decode). Each shape gets an id the first time it is seen; `table` holds every
 shape's segment durations in order, zero-padded to one width, so a run's ends are one cumulative sum (adding
 0.0 leaves a float as it is, so the sums are SimPy's sequential ones); `counts` adds up how often each shape ran,
 turned into call counts once, at the end of the run.
@@ -10,16 +10,13 @@ turned into call counts once, at the end of the run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from hwsim.sim.chip import CompiledCall
-
 SHAPE_KEY = 1 << 20
 
-Shape = tuple[tuple["CompiledCall", ...], tuple[float, ...]]
+Shape = tuple[tuple[object, ...], tuple[float, ...]]   # (a step's calls, chip.CompiledCall; its durations)
 
 
 def shape_key(prediction_rows: int, joint_rows: int, hyps: int) -> int:
@@ -47,7 +44,7 @@ class StepShapes:
         self.build = build
         self.sorted_keys = np.empty(0, dtype=np.int64)
         self.sorted_ids = np.empty(0, dtype=np.int64)
-        self.calls: list[tuple["CompiledCall", ...]] = []
+        self.calls: list[tuple[object, ...]] = []
         self.durations: list[tuple[float, ...]] = []
         self.table = np.zeros((0, 1))
         self.counts = np.zeros(0, dtype=np.int64)
@@ -69,9 +66,9 @@ class StepShapes:
         """These steps ran (once each)."""
         self.counts += np.bincount(ids, minlength=len(self.counts))
 
-    def call_counts(self) -> dict["CompiledCall", int]:
+    def call_counts(self) -> dict[object, int]:
         """Runs per call over every shape run, and the counts back to zero."""
-        out: dict["CompiledCall", int] = {}
+        out: dict[object, int] = {}
         for shape, count in enumerate(self.counts.tolist()):
             for call in self.calls[shape] if count else ():
                 out[call] = out.get(call, 0) + count

@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from hwsim.sim.costs import CallCosts
+from hwsim.cost.segments import CallCosts
 from hwsim.sim.entities import Chunk, RunShape, Utterance
 from hwsim.sim.fleet import RESOURCES, ServingConfig, ServingEngine
 from hwsim.sim.policies import Batching
 from hwsim.sim.records import TraceRecord, WaitRecord
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 
 EVENTS_PER_HOLD = 3  # a hold as SimPy's Resource counts it: request, timeout, release (what `events` has meant)
 

@@ -11,7 +11,7 @@ from hwsim.errors import SpecError
 from hwsim.size.account import SizeReport, account_size
 from hwsim.specs.claims import ClaimSpec, ClaimsSpec
 from hwsim.specs.precision import METADATA_BITS, MetadataDtype
-from hwsim.specs.resolve import resolve_model
+from hwsim.precision.resolved import resolve_model
 from hwsim.units import GIGA
 
 REPRODUCES = "reproduces"

@@ -3,7 +3,7 @@
 Every figure is a sourced quantity, `{value: ..., source: "..."}`, `{value: ..., assumption: "why"}` or,
 in files written by `hwsim calibrate`, `{value: ..., measured: "benchmark, shape, repeats, median"}`;
 a bare number, a figure with none or with more than one is an error. Units are in key names (`_hz`, `_bytes`,
-`_gb_per_s` = 1e9 bytes/s, `_s`, `_w`). Conversion to base units happens once, in `hwsim.cost.device`.
+`_gb_per_s` = 1e9 bytes/s, `_s`, `_w`). Conversion to base units happens once, in `hwsim.cost.hardware`.
 
 Layout of a device file (see hwsim/data/devices/*.yaml):
 
@@ -41,7 +41,6 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from hwsim.formats import format_names, split_pair
 from hwsim.errors import SpecError, did_you_mean
-from hwsim.specs.gpu import check_gpu_spec
 from hwsim.specs.base import SpecModel
 from hwsim.specs.load import SCHEMA_VERSION, key_path, read_yaml, spec_error_from_validation
 
@@ -165,7 +164,7 @@ class GpuSpec(_Spec):
         description="launch kernels from CUDA graphs by default (--cuda-graphs overrides); false = eager launches")
 
 
-class PrecisionSpec(_Spec):
+class PrecisionSupportSpec(_Spec):
     """How one weight x activation pair runs on an engine: natively, emulated via another pair, or rejected."""
 
     support: Literal["native", "emulated", "rejected"] = Field(
@@ -177,7 +176,7 @@ class PrecisionSpec(_Spec):
     reason: str | None = Field(default=None, description="why the pair is rejected (with a citation)")
 
     @model_validator(mode="after")
-    def _fields_match_support(self) -> "PrecisionSpec":
+    def _fields_match_support(self) -> "PrecisionSupportSpec":
         needed = {"native": {"ops_per_cycle"}, "emulated": {"via", "slowdown"}, "rejected": {"reason"}}[self.support]
         given = {name for name in ("ops_per_cycle", "via", "slowdown", "reason") if getattr(self, name) is not None}
         if given != needed:
@@ -198,13 +197,13 @@ class MatrixEngineSpec(_Spec):
     rows: CountQuantity = Field(description="PE rows of one systolic array (1 for kind tensor_core)")
     cols: CountQuantity = Field(description="PE columns of one systolic array (1 for kind tensor_core)")
     clock_hz: PositiveQuantity = Field(description="array clock")
-    precisions: dict[str, PrecisionSpec] = Field(
+    precisions: dict[str, PrecisionSupportSpec] = Field(
         min_length=1, description="support of each WEIGHTxACTIVATION format pair (e.g. int8xint8) on this engine")
     tiling: TilingSpec | None = Field(default=None, description="GPU thread-block tiling (kind: tensor_core only)")
 
     @field_validator("precisions")
     @classmethod
-    def _known_pairs(cls, precisions: dict[str, PrecisionSpec]) -> dict[str, PrecisionSpec]:
+    def _known_pairs(cls, precisions: dict[str, PrecisionSupportSpec]) -> dict[str, PrecisionSupportSpec]:
         for pair, entry in precisions.items():
             _check_pair(pair, "precision pair")
             if entry.via is not None:
@@ -458,6 +457,36 @@ def _model_in(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+# Cross-field checks of a GPU device file: what a tensor-core engine needs before the cost model can price it.
+SOURCED = "{value: ..., source: ...} or {value: ..., assumption: ...}"
+
+
+def check_gpu_spec(spec: DeviceSpec, path: Path | str) -> None:
+    """A tensor_core engine needs `tiling` and the file a `gpu.kernel_launch_s`; tiling only on tensor cores;
+    a CUDA-graphs default needs the graph figures; peak_fraction is a fraction."""
+    gpu_engines = [i for i, e in enumerate(spec.matrix_engines) if e.kind == "tensor_core"]
+    for i, engine in enumerate(spec.matrix_engines):
+        if engine.kind == "tensor_core" and engine.tiling is None:
+            raise SpecError(path, f"matrix_engines[{i}].tiling", "expected a tiling section {tile_m, tile_n, "
+                            "min_tile_m, tiles_per_sm, peak_fraction} for kind tensor_core, got nothing")
+        if engine.kind != "tensor_core" and engine.tiling is not None:
+            raise SpecError(path, f"matrix_engines[{i}].tiling", "expected no tiling for kind "
+                            f"{engine.kind} (tiling is for kind tensor_core)", "a tiling section")
+        if engine.tiling is not None and engine.tiling.peak_fraction.value > 1:
+            raise SpecError(path, f"matrix_engines[{i}].tiling.peak_fraction.value", "expected a fraction in (0, 1]",
+                            engine.tiling.peak_fraction.value)
+    if not gpu_engines:
+        return
+    gpu = spec.gpu
+    if gpu is None or gpu.kernel_launch_s is None:
+        raise SpecError(path, "gpu.kernel_launch_s", f"expected a kernel launch latency {SOURCED} for a device "
+                        "with tensor_core engines, got nothing")
+    if gpu.cuda_graphs.value:
+        for key in ("graph_kernel_s", "graph_launch_s"):
+            if getattr(gpu, key) is None:
+                raise SpecError(path, f"gpu.{key}", f"expected {SOURCED} because gpu.cuda_graphs is true, got nothing")
 
 
 def validate_device_spec(data: dict[str, Any], path: Path | str) -> DeviceSpec:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pydantic
 
 from hwsim.errors import SpecError, SpecErrors, did_you_mean
-from hwsim.readers import read_yaml_mapping
+from hwsim.io.readers import read_yaml_mapping
 from hwsim.specs.base import NUMBER_ERROR
 
 SpecT = TypeVar("SpecT", bound=pydantic.BaseModel)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from hwsim.errors import SpecError, did_you_mean
-from hwsim.readers import YamlLoader, check_shape_of_tree
+from hwsim.io.readers import YamlLoader, check_shape_of_tree
 
 ADD_MARKER = "+"
 MAX_OVERRIDE_CHARS = 100_000

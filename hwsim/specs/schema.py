@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hwsim.paths import DATA_DIR
+from hwsim.io.paths import DATA_DIR
 from hwsim.specs.claims import ClaimsSpec, SpeedupClaimsSpec
 from hwsim.specs.device import DeviceSpec
 from hwsim.specs.precision import PrecisionSpec

@@ -7,10 +7,18 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from hwsim.sim.emission import MAX_SPREAD, min_top_prob
 from hwsim.specs.base import NUMBER_ERROR, SpecModel
 
 PositiveInt = Annotated[int, Field(gt=0)]
+
+# The synthetic scorer's limits (hwsim.decode.synthetic), here because the spec checks them before the scorer
+# exists: the spec layer sits below decode/ and must not import it.
+MAX_SPREAD = 5.0
+
+
+def min_top_prob(tail_ratio: float) -> float:
+    """Below this the best alternative, (1 - p)(1 - r), would outscore the preferred symbol p."""
+    return 1.0 - 1.0 / (2.0 - tail_ratio)
 
 
 class _Spec(SpecModel):
@@ -135,7 +143,7 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class DecodingSpec(_Spec):
-    """Statistics of the simulator's synthetic scorer (hwsim.sim.emission) and the search defaults.
+    """Statistics of the simulator's synthetic scorer (hwsim.decode.synthetic) and the search defaults.
 
     `hwsim fit-decoding TRACE.json [TRACE.json ...]` fits the first three from recorded decodes; the workload's
     `inferred:` map says which values are fitted and which are assumptions.

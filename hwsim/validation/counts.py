@@ -1,6 +1,6 @@
 """The simulator's own schedule vs the real decoder's, count by count (what `validate` asserts besides timing).
 
-At every point the emission model (hwsim.sim.emission, statistics fitted on separate utterances) builds its
+At every point the emission model (hwsim.decode.synthetic, statistics fitted on separate utterances) builds its
 schedule for the point's frames, beam and best-path label rate, and its counts are compared with the real
 decoder's. Where a count is reported rather than asserted, the same comparison over SPREAD_UTTERANCES further
 utterances of the point (count_spreads) shows how far one utterance's count scatters and where the emission
@@ -16,10 +16,11 @@ from typing import Iterable
 from hwsim.calibrate.decoding import TOLERANCE_FLOOR, TOLERANCE_PCT, count_tolerance, fit_decoding
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.compare import compare_counts
-from hwsim.reference.run import Reference, run_utterance
-from hwsim.sim.decode import build_schedule
-from hwsim.sim.emission import EmissionParams
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.reference.timed_decode import run_utterance
+from hwsim.reference.decoder import ReferenceDecoder
+from hwsim.decode.simulated import build_schedule
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.decode.schedule import DecodeSchedule
 from hwsim.validation.grid import FIT_BEAM, FIT_FRAMES, FIT_UTTERANCES, Point
 
 # The emission model's counts vs the real decoder's: |sim - real| <= max(pct x real, floor), all five checked
@@ -68,7 +69,7 @@ def emission_within_tolerance(table: dict[str, dict[str, float | None]], counts:
     return all(within_tolerance(table[k]) for k in counts)
 
 
-def statistical_schedule(point: Point, reference: Reference, real: DecodeSchedule,
+def statistical_schedule(point: Point, reference: ReferenceDecoder, real: DecodeSchedule,
                          params: EmissionParams) -> DecodeSchedule:
     """The simulator's own schedule for `point`: fitted statistics, and the utterance's own best-path label rate
     (a property of the data a user states)."""
@@ -84,7 +85,7 @@ def check_emission(algorithm: Algorithm, real: DecodeSchedule,
     return table, emission_within_tolerance(table, asserted_counts(algorithm))
 
 
-def fit_traces(reference: Reference, algorithm: Algorithm, seed: int, utterances: int = FIT_UTTERANCES,
+def fit_traces(reference: ReferenceDecoder, algorithm: Algorithm, seed: int, utterances: int = FIT_UTTERANCES,
                beams: tuple[int, ...] = (FIT_BEAM,)) -> list[DecodeSchedule]:
     """The real decoder's schedules on `utterances` utterances no validation point uses, utterance i at beam
     beams[i % len(beams)] (greedy: beam 1)."""
@@ -93,7 +94,7 @@ def fit_traces(reference: Reference, algorithm: Algorithm, seed: int, utterances
             for i in range(utterances)]
 
 
-def fit_emission(reference: Reference, algorithm: Algorithm, seed: int, utterances: int = FIT_UTTERANCES,
+def fit_emission(reference: ReferenceDecoder, algorithm: Algorithm, seed: int, utterances: int = FIT_UTTERANCES,
                  beams: tuple[int, ...] = (FIT_BEAM,)) -> EmissionParams:
     """Decoding statistics of the real decoder, fitted on utterances no validation point uses."""
     return fit_decoding(fit_traces(reference, algorithm, seed, utterances, beams)).params(seed)
@@ -127,7 +128,7 @@ def spread_seeds(seed: int, utterances: int = SPREAD_UTTERANCES) -> list[int]:
     return [seed + SPREAD_SEED_OFFSET + i for i in range(utterances)]
 
 
-def count_spreads(point: Point, reference: Reference, params: EmissionParams, seeds: list[int],
+def count_spreads(point: Point, reference: ReferenceDecoder, params: EmissionParams, seeds: list[int],
                   names: tuple[str, ...] | None = None) -> dict[str, CountSpread]:
     """`names` (default: the counts `validate` does not assert for the point's algorithm) over further utterances
     of the point's length, one per seed (untimed decodes; validate's spread: spread_seeds)."""

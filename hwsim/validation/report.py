@@ -11,7 +11,7 @@ from hwsim.report.style import component_color, new_figure, save_figure, styled
 from hwsim.decode.registry import Algorithm
 from hwsim.validation.counts import (CHECKED_COUNTS, COUNT_FLOOR, COUNT_TOLERANCE_PCT, SPREAD_UTTERANCES,
                                      UNASSERTED_REASON, asserted_counts, spread_summary, within_tolerance)
-from hwsim.validation.run import PointResult
+from hwsim.validation.runner import PointResult
 from hwsim.validation.counts import CountSpread
 from hwsim.validation.trained_counts import (TRAINED_ASSERTED, TRAINED_FIT_BEAMS, TRAINED_FIT_UTTERANCES, TRAINED_FRAMES,
                                              TRAINED_NOTE, TRAINED_UTTERANCES, TRAINED_WORKLOAD, TrainedPointCounts)
@@ -149,7 +149,7 @@ def emission_section(results: list[PointResult], stats: dict) -> list[str]:
     points, failed = stats["points"], stats["emission_points_failed"]
     return [
         "Counts real -> simulated. The simulated schedule is the same registry search on the synthetic scorer",
-        "(hwsim.sim.emission) with `top_prob` and `competitor_repeat_prob` fitted (`hwsim fit-decoding`) on",
+        "(hwsim.decode.synthetic) with `top_prob` and `competitor_repeat_prob` fitted (`hwsim fit-decoding`) on",
         "separate utterances per workload and algorithm (hwsim.validation.grid: FIT_UTTERANCES), and the point's",
         f"own best-path label rate. Tolerance: {COUNT_TOLERANCE_PCT:.0f} % of the real count or {COUNT_FLOOR} counts.",
         "`validate` asserts (exits non-zero when one is off):", "", *asserted_lines(), "",

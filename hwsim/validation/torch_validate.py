@@ -23,9 +23,9 @@ import pandas as pd
 
 from hwsim.calibrate.torch_backend import time_torch
 from hwsim.cost.options import Placement, RunOptions
-from hwsim.reference.run import build_reference
+from hwsim.reference.timed_decode import build_reference
 from hwsim.reference.torch_rnnt import TorchRnnt, import_torch, synchronize
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 PRECISION_OF = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 OPTIONS = RunOptions(softmax_placement=Placement.ACCELERATOR, topk_placement=Placement.HOST)
@@ -56,7 +56,7 @@ def validate_point(point: TorchPoint, device_name: str, torch_dev, dtype: str, r
                          cuda_graphs=cuda_graphs)
     request = RunRequest(workload=point.workload, precision=PRECISION_OF[dtype], device=device_name,
                          frames=point.frames, beam=max(point.rows), overlap=False, options=options)
-    costs = prepare(request).costs
+    costs = prepare_point(request).costs
     time = lambda fn: time_torch(fn, torch_dev, repeats, 0.0)[0]
     rows = [_row(point, "encoder", point.frames, time(lambda: model.project_encoder(model.encode(features))),
                  _sum(costs.encoder(point.frames)))]

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwsim.decode.registry import Algorithm
-from hwsim.reference.run import Reference
+from hwsim.reference.decoder import ReferenceDecoder
 from hwsim.reference.trained import TRAINED_WORKLOAD, load_trained_reference
-from hwsim.sim.emission import EmissionParams
+from hwsim.decode.synthetic import EmissionParams
 from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, count_spreads, fit_emission,
                                      within_tolerance)
 from hwsim.validation.grid import Point
@@ -79,12 +79,12 @@ class TrainedPointCounts:
                  "asserted": name in self.asserted} for name, spread in self.spreads.items()]
 
 
-def trained_fit(reference: Reference, algorithm: Algorithm, seed: int) -> EmissionParams:
+def trained_fit(reference: ReferenceDecoder, algorithm: Algorithm, seed: int) -> EmissionParams:
     """The emission model's statistics for `algorithm`, fitted on the trained model's fit utterances."""
     return fit_emission(reference, algorithm, seed, TRAINED_FIT_UTTERANCES, TRAINED_FIT_BEAMS)
 
 
-def check_point(point: Point, reference: Reference, seed: int, utterances: int = TRAINED_UTTERANCES,
+def check_point(point: Point, reference: ReferenceDecoder, seed: int, utterances: int = TRAINED_UTTERANCES,
                 params: EmissionParams | None = None) -> TrainedPointCounts:
     """One point's five counts over `utterances` held-out utterances (`params`: the algorithm's fit, made here
     when not given)."""

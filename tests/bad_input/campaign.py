@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 import yaml
 
-from hwsim.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR
+from hwsim.io.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR
 
 Builder = Callable[[Path], list[str]]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.paths import DATA_DIR
+from hwsim.io.paths import DATA_DIR
 
 CASES = {
     "device": ["simulate", "ibm_rnnt_swb", "int4", "--device", "tpu_v5e", "--frames", "10"],

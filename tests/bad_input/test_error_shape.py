@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from hwsim.errors import SpecError, SpecErrors, one_line
-from hwsim.paths import MODELS_DIR, PRECISIONS_DIR
+from hwsim.io.paths import MODELS_DIR, PRECISIONS_DIR
 from hwsim.specs.overrides import apply_overrides, parse_override
 from tests.bad_input.test_spec_errors import assert_one_line_error
 

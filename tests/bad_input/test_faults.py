@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hwsim import outputs, readers
+from hwsim.io import outputs, readers
 from hwsim.errors import SpecError
-from hwsim.outputs import atomic_output_dir, atomic_write_text, writer_lock
+from hwsim.io.outputs import atomic_output_dir, atomic_write_text, writer_lock
 from tests.bad_input.test_spec_errors import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def hidden_leftovers(folder: Path) -> list[str]:
 WRITER = """
     import sys
     from pathlib import Path
-    from hwsim.outputs import atomic_output_dir
+    from hwsim.io.outputs import atomic_output_dir
     target, marker = Path(sys.argv[1]), Path(sys.argv[2])
     generation = 0
     while True:
@@ -178,7 +178,7 @@ def test_a_signal_exits_with_one_line_and_leaves_nothing(tmp_path, signum, code,
 HOLDER = """
     import sys, time
     from pathlib import Path
-    from hwsim.outputs import atomic_output_dir
+    from hwsim.io.outputs import atomic_output_dir
     with atomic_output_dir(Path(sys.argv[1])) as staging:
         Path(sys.argv[2]).touch()
         time.sleep(60)
@@ -289,7 +289,7 @@ def test_a_full_disk_in_atomic_write_bytes_leaves_no_file(tmp_path, monkeypatch)
 
 def _dies_once(requests):
     """The int4 group's worker is killed the first time (a marker file remembers across processes)."""
-    from hwsim import sweep
+    from hwsim.pipeline import sweep
     marker = Path(os.environ["HWSIM_TEST_MARKER"]) / "died"
     if requests[0].precision == "int4" and not marker.exists():
         marker.touch()
@@ -304,16 +304,16 @@ def _always_dies(requests):
 def _sweep_requests():
     from dataclasses import replace
     from hwsim.cost.options import RunOptions
-    from hwsim.sim.decode import Algorithm
-    from hwsim.simulate import RunRequest
-    from hwsim.sweep import expand
+    from hwsim.decode.simulated import Algorithm
+    from hwsim.pipeline.point import RunRequest
+    from hwsim.pipeline.sweep import expand
     base = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=20, beam=1,
                       algorithm=Algorithm.TSD, options=RunOptions())
     return expand(replace(base), ["int4", "int8"], ["ibm_7nm_ai_chip"], [1, 2], [20])
 
 
 def test_a_killed_worker_is_retried_once(tmp_path, monkeypatch):
-    from hwsim import sweep
+    from hwsim.pipeline import sweep
     monkeypatch.setenv("HWSIM_TEST_MARKER", str(tmp_path))
     monkeypatch.setitem(sweep.__dict__, "_real_run_group", sweep._run_group)
     monkeypatch.setattr(sweep, "_run_group", _dies_once)
@@ -324,7 +324,7 @@ def test_a_killed_worker_is_retried_once(tmp_path, monkeypatch):
 
 
 def test_a_worker_killed_twice_is_reported(monkeypatch):
-    from hwsim import sweep
+    from hwsim.pipeline import sweep
     monkeypatch.setattr(sweep, "_run_group", _always_dies)
     with pytest.raises(SpecError, match="points lost a worker twice"):
         sweep.run_sweep(_sweep_requests(), workers=2, progress=False)

@@ -16,14 +16,14 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from hwsim.cost.device import build_device  # noqa: E402
+from hwsim.cost.hardware import build_device  # noqa: E402
 from hwsim.errors import HwsimError  # noqa: E402
-from hwsim.graph.build import build_graph  # noqa: E402
-from hwsim.limits import check_workload_limits  # noqa: E402
-from hwsim.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR  # noqa: E402
+from hwsim.graph.architecture import build_graph  # noqa: E402
+from hwsim.io.limits import check_workload_limits  # noqa: E402
+from hwsim.io.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR  # noqa: E402
 from hwsim.precision.plan import plan_precision  # noqa: E402
-from hwsim.readers import decode_text, parse_yaml_text  # noqa: E402
-from hwsim.sim.schedule_io import schedule_from_dict_or_error  # noqa: E402
+from hwsim.io.readers import decode_text, parse_yaml_text  # noqa: E402
+from hwsim.decode.schedule_io import schedule_from_dict_or_error  # noqa: E402
 from hwsim.size.claims import check_claims  # noqa: E402
 from hwsim.specs.claims import ClaimsSpec  # noqa: E402
 from hwsim.specs.device import validate_device_spec  # noqa: E402

@@ -3,7 +3,7 @@
 import yaml
 
 from hwsim.cli import main
-from hwsim.paths import DEVICES_DIR
+from hwsim.io.paths import DEVICES_DIR
 
 
 def gpu_file(tmp_path, edit) -> str:

@@ -1,4 +1,4 @@
-"""Run-size limits (hwsim/limits.py, docs/limits.md): inputs that used to allocate gigabytes are refused before work.
+"""Run-size limits (hwsim/io/limits.py, docs/limits.md): inputs that used to allocate gigabytes are refused before work.
 
 Each case runs `hwsim` in a child process whose address space is capped (RLIMIT_AS), so a missing limit fails the
 test with a MemoryError (exit 70) or a kill instead of exhausting the machine; RLIMIT_CPU stops one that would only
@@ -127,8 +127,8 @@ def test_rounded_chunk_is_noted(run_cli):
 
 def test_the_capacity_search_is_capped_by_the_limits():
     from hwsim.serving.load import Lengths
-    from hwsim.serving.run import Scenario, ServeRequest, load_cap
-    from hwsim.simulate import RunRequest
+    from hwsim.serving.serve import Scenario, ServeRequest, load_cap
+    from hwsim.pipeline.point import RunRequest
     request = ServeRequest(RunRequest("ibm_rnnt_swb", "int4", "ibm_7nm_ai_chip", 1), Scenario.SERVER,
                            rate_per_s=1.0, duration_s=60.0, lengths=Lengths(10.0, 0.5))
     # 100 h of audio at 60 s x 10-s utterances: 600 arrivals per second (the utterance limit would allow 1,667)
@@ -137,7 +137,7 @@ def test_the_capacity_search_is_capped_by_the_limits():
 
 def test_duplicate_yaml_keys_are_refused_with_path_and_lines(tmp_path):
     from hwsim.errors import SpecError
-    from hwsim.readers import parse_yaml_text
+    from hwsim.io.readers import parse_yaml_text
     with pytest.raises(SpecError) as caught:
         parse_yaml_text("a:\n  b: 1\n  c: [{x: 1}, {x: 2,\n  x: 3}]\n", "f.yaml")
     assert str(caught.value) == "f.yaml: a.c[1].x: expected each key once per mapping, got it again at line 4 " \

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hwsim import outputs
-from hwsim.outputs import PLOT_SUFFIXES, atomic_output_dir
+from hwsim.io import outputs
+from hwsim.io.outputs import PLOT_SUFFIXES, atomic_output_dir
 from tests.bad_input.test_spec_errors import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
@@ -285,7 +285,7 @@ def child(code: str, *args: str, env: dict | None = None) -> subprocess.Complete
 
 SIGNAL_AFTER_PUBLISHING = """
     import os, signal, sys
-    from hwsim import outputs
+    from hwsim.io import outputs
     from hwsim.cli import main
     real = outputs.publish_dir
     def publish_then_signal(staging, final_dir):
@@ -325,8 +325,8 @@ STARTUP = """
 """
 
 
-@pytest.mark.parametrize("when", ["argparse", "hwsim.errors", "hwsim.paths", "hwsim.commands.simulate", "pandas",
-                                  "hwsim.simulate", "after-main"])
+@pytest.mark.parametrize("when", ["argparse", "hwsim.errors", "hwsim.io.paths", "hwsim.commands.simulate", "pandas",
+                                  "hwsim.pipeline.point", "after-main"])
 def test_sigint_at_any_moment_of_start_up_gives_one_line_and_130(tmp_path, when):
     result = child(STARTUP, when, *SIM, "--out", str(tmp_path / "out"))
     assert "Traceback" not in result.stderr
@@ -391,7 +391,7 @@ def test_sigint_to_the_program_at_several_delays_gives_one_line(tmp_path, delay_
 @pytest.fixture
 def no_decodes(monkeypatch):
     """validate must refuse before its first decode: any decode fails the test."""
-    import hwsim.validation.run as grid_runner
+    import hwsim.validation.runner as grid_runner
     import hwsim.validation.trained_counts as trained
 
     def refuse(*args, **kwargs):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from hwsim.paths import MODELS_DIR, PRECISIONS_DIR
+from hwsim.io.paths import MODELS_DIR, PRECISIONS_DIR
 
 IBM = MODELS_DIR / "ibm_rnnt_swb.yaml"
 INT4 = PRECISIONS_DIR / "ibm_rnnt_swb" / "int4.yaml"

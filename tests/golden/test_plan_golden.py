@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.specs.resolve import resolve_model
+from hwsim.precision.resolved import resolve_model
 
 CASES = [("ibm_rnnt_swb", "int4"), ("dblstm_hmm_300", "int4"), ("lstm_rnnt_small", "fp16")]
 HERE = Path(__file__).parent

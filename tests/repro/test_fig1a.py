@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.repro import fig1a
 
 
@@ -67,7 +67,7 @@ def test_readme_daily_job_3_command_reproduces_the_committed_figure(run_cli, tmp
     """The README's command on the shipped calibrated device gives the committed reports/fig1a/speedups.csv."""
     import pandas as pd
 
-    from hwsim.paths import REPORTS_DIR
+    from hwsim.io.paths import REPORTS_DIR
     result = run_cli("sweep", "ibm_rnnt_swb", "--device", fig1a.CALIBRATED_DEVICE, "--precisions", "fp16,int4",
                      "--beams", "1,2,4,8,16", "--frames", "152", "--no-overlap", "--out", str(tmp_path / "f"), "--quiet")
     assert result.code == 0
@@ -80,7 +80,7 @@ def test_readme_daily_job_3_writes_the_committed_figures_files_with_the_papers_l
     """Issue 29: the command wrote speedup.png / speedup.csv only, without the paper's lines (the claims named the
     uncalibrated chip). Now it also writes reports/fig1a's names: fig1a.png (drawn only with the paper's claims)
     and speedups.csv, byte for byte the committed one."""
-    from hwsim.paths import REPORTS_DIR
+    from hwsim.io.paths import REPORTS_DIR
     from hwsim.report.paper_values import claims_figure, matching_claims
 
     result = run_cli("sweep", "ibm_rnnt_swb", "--device", fig1a.CALIBRATED_DEVICE, "--precisions", "fp16,int4",

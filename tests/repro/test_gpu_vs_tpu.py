@@ -1,12 +1,12 @@
 """gpu-vs-tpu report points: the TPU's fp16 swap, and deployed GPUs beating eager ones (launch-bound batch 1)."""
 
 from hwsim.repro.gpu_vs_tpu import IBM, TARGETS, TPU_HALF, _request
-from hwsim.simulate import prepare, simulate
+from hwsim.pipeline.point import prepare_point, simulate_point
 
 
 def total_s(target, precision: str) -> float:
     request = _request(IBM[0], 1.0, precision, IBM[3], target)
-    return simulate(request, prepare(request)).result.total_s
+    return simulate_point(request, prepare_point(request)).result.total_s
 
 
 def test_tpu_runs_ibm_fp16_as_bf16():

@@ -7,7 +7,7 @@ block the paper's figures imply instead of tuning the model. If a modelling chan
 
 import pytest
 
-from hwsim.paths import CLAIMS_DIR
+from hwsim.io.paths import CLAIMS_DIR
 from hwsim.size.claims import DOES_NOT, check_claims
 from hwsim.specs.claims import ClaimsSpec
 from hwsim.specs.load import load_spec

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hwsim.csvout import SIGNIFICANT_DIGITS, csv_text, write_csv
-from hwsim.jsonout import dumps, to_strict
+from hwsim.io.csvout import SIGNIFICANT_DIGITS, csv_text, write_csv
+from hwsim.io.jsonout import dumps, to_strict
 
 
 def _strict_loads(text: str):

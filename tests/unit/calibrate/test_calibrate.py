@@ -8,7 +8,7 @@ import yaml
 from hwsim.calibrate.microbench import Measurement, time_call
 from hwsim.calibrate.writer import device_document
 from hwsim.cli import main
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.formats import NumberFormat
 
 FACTS = ("cpu_model", "physical_cores", "nominal_clock_hz", "blas", "blas_threads", "numpy_version", "date_utc")
@@ -80,7 +80,7 @@ def test_missing_clock_falls_back_to_a_stated_assumption():
 
 def test_calibration_goes_to_the_user_folder_and_never_over_a_shipped_file(monkeypatch, tmp_path, capsys):
     from hwsim.calibrate.location import calibrated_device, default_calibration_path
-    from hwsim.paths import DEVICES_DIR
+    from hwsim.io.paths import DEVICES_DIR
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_calibration_path() == tmp_path / "hwsim" / "devices" / "local_cpu.yaml"

@@ -8,9 +8,9 @@ import yaml
 
 from hwsim.calibrate.decoding import LABEL_TOLERANCE, decoding_block, fit_decoding
 from hwsim.cli import main
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams
-from hwsim.sim.schedule_io import save_schedule_json
+from hwsim.decode.simulated import Algorithm, build_schedule
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.decode.schedule_io import save_schedule_json
 from hwsim.specs.workload import DecodingSpec
 
 

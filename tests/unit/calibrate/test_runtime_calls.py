@@ -13,11 +13,11 @@ from hwsim.calibrate.microbench import Measurement
 from hwsim.calibrate.runtime_calls import (FitPoint, LinearFit, RuntimeCalibration, measure_runtime_calls,
                                            nonnegative_fit)
 from hwsim.calibrate.writer import device_document
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.decode.registry import Algorithm
-from hwsim.paths import DEVICES_DIR
+from hwsim.io.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 FIXED_S, PER_ROW_S = 12e-6, 3e-6
 
@@ -74,7 +74,7 @@ def test_device_file_carries_the_runtime_figures(device_file):
 def _costs(device_file, algorithm=Algorithm.TSD, beam=4):
     request = RunRequest(workload="lstm_rnnt_small", precision="fp32", device=str(device_file), frames=20,
                          beam=beam, algorithm=algorithm, overlap=False, options=replace(REFERENCE_OPTIONS, topk=beam))
-    return prepare(request).costs
+    return prepare_point(request).costs
 
 
 @pytest.mark.parametrize("rows", [1, 3, 8])
@@ -171,9 +171,9 @@ def test_a_call_is_modelled_with_the_ops_the_runtime_times_inside_it():
     exactly what each runtime's timed call holds (hwsim.reference.runtimes.MEASURED_IN)."""
     from hwsim.calibrate import runtime_calls
 
-    costs = prepare(RunRequest(workload=runtime_calls.TINY_WORKLOAD, precision="fp32", device="local_cpu", frames=8,
-                               overrides=runtime_calls.TINY_OVERRIDES, overlap=False,
-                               options=replace(REFERENCE_OPTIONS, topk=4))).costs
+    costs = prepare_point(RunRequest(workload=runtime_calls.TINY_WORKLOAD, precision="fp32", device="local_cpu",
+                                     frames=8, overrides=runtime_calls.TINY_OVERRIDES, overlap=False,
+                                     options=replace(REFERENCE_OPTIONS, topk=4))).costs
     runtimes = {}
     for name in ("numpy", "onnxruntime"):
         runtimes[name] = runtime_calls._Runtime.__new__(runtime_calls._Runtime)  # the cost side only: no sessions

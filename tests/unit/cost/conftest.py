@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.cost.options import RunOptions
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def prepared_small():
     def build(device: str = "tpu_v5e", precision: str = "fp32", overrides: tuple[str, ...] = (), **options):
         key = (device, precision, overrides, tuple(sorted(options.items())))
         if key not in cache:
-            cache[key] = prepare(RunRequest("lstm_rnnt_small", precision, device, frames=8,
+            cache[key] = prepare_point(RunRequest("lstm_rnnt_small", precision, device, frames=8,
                                             device_overrides=overrides, options=RunOptions(**options)))
         return cache[key]
     return build

@@ -5,8 +5,8 @@ import itertools
 import pytest
 
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, MODELS_DIR, shipped_names
-from hwsim.simulate import RunRequest, prepare
+from hwsim.io.paths import DEVICES_DIR, MODELS_DIR, shipped_names
+from hwsim.pipeline.point import RunRequest, prepare_point
 from hwsim.specs.resolve import load_workload_spec, precision_search_dirs
 
 DEVICES = shipped_names(DEVICES_DIR)
@@ -24,7 +24,7 @@ def combinations():
 def test_cost_or_clear_refusal(workload, precision, device):
     request = RunRequest(workload=workload, precision=precision, device=device, frames=16, beam=2, host="xeon_host")
     try:
-        prepared = prepare(request)
+        prepared = prepare_point(request)
     except SpecError as error:
         text = str(error)
         assert "\n" not in text and ("hwsim/data/devices/" in text or "host_cpu" in text), text
@@ -34,5 +34,6 @@ def test_cost_or_clear_refusal(workload, precision, device):
 
 def test_int4_on_a_tpu_is_refused_and_on_the_ibm_chip_accepted():
     with pytest.raises(SpecError, match="tpu_v5e"):
-        prepare(RunRequest(workload="ibm_rnnt_swb", precision="int4", device="tpu_v5e", frames=8, host="xeon_host"))
-    prepare(RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=8))
+        prepare_point(RunRequest(workload="ibm_rnnt_swb", precision="int4", device="tpu_v5e", frames=8,
+                                 host="xeon_host"))
+    prepare_point(RunRequest(workload="ibm_rnnt_swb", precision="int4", device="ibm_7nm_ai_chip", frames=8))

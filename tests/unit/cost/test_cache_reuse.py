@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from hwsim.cost.cache_reuse import StreamCurve, cache_reuse, stream_curves
-from hwsim.paths import DEVICES_DIR
+from hwsim.io.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 MIB = 2**20
 HOT_PER_BYTE, COLD_PER_BYTE = 1 / 50e9, 1 / 10e9
@@ -115,7 +115,7 @@ def device_files(tmp_path_factory):
 def _costs(path):
     request = RunRequest(workload="lstm_rnnt_small", precision="fp32", device=str(path), frames=20, beam=4,
                          overlap=False, options=replace(REFERENCE_OPTIONS, topk=4))
-    return prepare(request).costs
+    return prepare_point(request).costs
 
 
 def test_a_decoder_gemm_pays_its_refetch_and_the_encoder_does_not(device_files):

@@ -44,8 +44,8 @@ def test_encoder_pays_one_launch_and_a_latency_per_recurrent_step(prepared_small
 
 def test_simulate_reports_how_much_of_the_time_is_per_call_latency():
     from hwsim.cost.options import RunOptions
-    from hwsim.simulate import RunRequest, simulate
-    sim = simulate(RunRequest("lstm_rnnt_small", "fp32", "tpu_v5e", frames=8, beam=2, device_overrides=(D, L),
+    from hwsim.pipeline.point import RunRequest, simulate_point
+    sim = simulate_point(RunRequest("lstm_rnnt_small", "fp32", "tpu_v5e", frames=8, beam=2, device_overrides=(D, L),
                               options=RunOptions(search_on=Placement.HOST)))
     calls = sim.schedule.prediction_calls + sim.schedule.joint_calls
     assert sim.to_dict()["call_latency_s"] == pytest.approx({"launch_s": 2e-05 * (1 + calls),

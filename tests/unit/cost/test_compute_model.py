@@ -6,9 +6,9 @@ import pytest
 
 from hwsim.cost import engine_select
 from hwsim.cost.compute_model import ArrayTime
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.engine_select import register_compute_model
-from hwsim.cost.formats import NumberFormat as F
+from hwsim.formats import NumberFormat as F
 from hwsim.cost.gemm import gemm_cost
 
 

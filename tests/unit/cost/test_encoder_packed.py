@@ -6,17 +6,17 @@ from __future__ import annotations
 import pytest
 
 from hwsim.graph.model import Trigger
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 
 @pytest.fixture(scope="module")
 def lstm():
-    return prepare(RunRequest("ibm_rnnt_swb", "int4", "ibm_7nm_ai_chip", 100)).costs
+    return prepare_point(RunRequest("ibm_rnnt_swb", "int4", "ibm_7nm_ai_chip", 100)).costs
 
 
 @pytest.fixture(scope="module")
 def conformer():
-    return prepare(RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 100, host="xeon_host")).costs
+    return prepare_point(RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 100, host="xeon_host")).costs
 
 
 def total(segments) -> float:

@@ -2,10 +2,10 @@
 
 import pytest
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.engine_select import ComputeMode, parse_matmul_precision, parse_precision, select_engine
-from hwsim.cost.formats import NumberFormat as F
-from hwsim.cost.options import MatmulPrecision
+from hwsim.formats import NumberFormat as F
+from hwsim.cost.engine_select import MatmulPrecision
 from hwsim.errors import SpecError
 
 

@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from hwsim.cli import main
-from hwsim.cost.device import Dataflow, load_device
-from hwsim.cost.formats import NumberFormat as F
+from hwsim.cost.hardware import Dataflow, load_device
+from hwsim.formats import NumberFormat as F
 from hwsim.cost.gemm import gemm_cost
-from hwsim.cost.options import MatmulPrecision
+from hwsim.cost.engine_select import MatmulPrecision
 
 V5E_CLOCK, V5E_HBM, V5E_VPU = 1.5e9, 819e9, 2048 * 1.5e9  # tpu_v5e.yaml: MXU clock, HBM B/s, VPU ops/s
 

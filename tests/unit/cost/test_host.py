@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from hwsim.cost.device import HostCpu, HostLink
+from hwsim.cost.hardware import HostCpu, HostLink
 from hwsim.cost.host import HostModel
 from hwsim.cost.options import Placement, RunOptions
 from hwsim.formats import NumberFormat as F

@@ -5,7 +5,8 @@ bandwidth (activations and weights stream from HBM)."""
 
 import pytest
 
-from hwsim.cost.options import Fusion, MatmulPrecision
+from hwsim.cost.engine_select import MatmulPrecision
+from hwsim.cost.options import Fusion
 from hwsim.graph.model import OpKind
 
 HBM, VPU = 819e9, 2048 * 1.5e9

@@ -1,11 +1,11 @@
 """Which weights stay on-chip, and the peak device memory of a run, for lstm_rnnt_small float32 (hand sizes)."""
 
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.cost.footprint import peak_footprint
 from hwsim.cost.residency import plan_residency
 from hwsim.size.account import account_size
-from hwsim.specs.resolve import resolve_model
+from hwsim.precision.resolved import resolve_model
 
 MODEL = resolve_model("lstm_rnnt_small", "fp32", [], None, [])
 SIZES = account_size(MODEL.graph, MODEL.plan)

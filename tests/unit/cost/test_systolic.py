@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from hwsim.cost.device import Dataflow, FillDrain, WeightLoad
+from hwsim.cost.hardware import Dataflow, FillDrain, WeightLoad
 from hwsim.cost.systolic import gemm_cycles
 from hwsim.errors import SpecError
 

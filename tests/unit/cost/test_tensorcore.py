@@ -4,10 +4,9 @@ import math
 
 import pytest
 
-from hwsim.cost.device import Tiling, load_device
-from hwsim.cost.formats import NumberFormat
+from hwsim.cost.hardware import Tiling, load_device, with_cuda_graphs
+from hwsim.formats import NumberFormat
 from hwsim.cost.gemm import gemm_cost
-from hwsim.cost.gpu_launch import with_cuda_graphs
 from hwsim.cost.tensorcore import tensorcore_cycles
 from hwsim.errors import SpecError
 
@@ -119,12 +118,12 @@ def test_cuda_graphs_on_a_device_without_a_gpu_section_is_an_error():
 
 def test_cuda_graphs_remove_launches_from_every_decoder_step():
     from hwsim.cost.options import RunOptions
-    from hwsim.simulate import RunRequest, prepare
+    from hwsim.pipeline.point import RunRequest, prepare_point
 
     def prediction_s(graphs: bool) -> tuple[float, int]:
         request = RunRequest(workload="ibm_rnnt_swb", precision="int4", device="h100_sxm", frames=20, beam=4,
                              options=RunOptions(cuda_graphs=graphs))
-        costs = prepare(request).costs
+        costs = prepare_point(request).costs
         return sum(s.duration_s for s in costs.prediction(4)), len(costs.prediction_ops)
 
     eager, kernels = prediction_s(False)

@@ -10,7 +10,7 @@ import pytest
 
 from hwsim.decode.context import SearchContext
 from hwsim.decode.registry import ALGORITHMS, Algorithm, AlgorithmEntry, register, run_search
-from hwsim.sim.schedule import DecodeStep
+from hwsim.decode.schedule import DecodeStep
 from tests.unit.decode.scripted import ScriptedScorer, const
 
 

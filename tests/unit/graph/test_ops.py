@@ -3,7 +3,7 @@
 import pytest
 
 from hwsim.graph.model import Trigger
-from hwsim.specs.resolve import load_workload
+from hwsim.precision.resolved import load_workload
 
 
 def test_weight_matmul_macs_equal_weight_elements_per_row():
@@ -57,7 +57,7 @@ def test_joint_activation_costs_its_vector_work_per_element(activation, vector_p
 
 
 def test_relu_joint_is_cheaper_than_tanh_on_the_vector_unit():
-    from hwsim.cost.device import load_device
+    from hwsim.cost.hardware import load_device
     from hwsim.cost.ops import CostContext, cost_op
     from hwsim.cost.options import RunOptions
     from hwsim.cost.residency import plan_residency, tensor_bytes

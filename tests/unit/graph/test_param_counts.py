@@ -3,7 +3,7 @@
 import pytest
 
 from hwsim.graph.model import Component
-from hwsim.specs.resolve import load_workload
+from hwsim.precision.resolved import load_workload
 
 
 def lstm_direction(in_dim: int, hidden: int, bias_vectors: int) -> int:

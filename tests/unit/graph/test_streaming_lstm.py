@@ -1,7 +1,7 @@
 """Unidirectional LSTMP encoders with time reduction (streaming_rnnt_mobile), by hand."""
 
 from hwsim.cli import main
-from hwsim.specs.resolve import load_workload
+from hwsim.precision.resolved import load_workload
 
 
 def ops_by_name():

@@ -1,6 +1,6 @@
 """Rule resolution: order, roles, op activation formats."""
 
-from hwsim.specs.resolve import resolve_model
+from hwsim.precision.resolved import resolve_model
 
 
 def test_later_rule_overrides_earlier():

@@ -56,7 +56,7 @@ def test_deliberate_overrides_can_be_silenced(capsys):
     """Paper reproductions override the defaults on purpose (float parts in bf16 on a TPU, quantized rules kept)."""
     from hwsim.errors import silenced_warnings
     from hwsim.repro.gpu_vs_tpu import TPU_HALF
-    from hwsim.specs.resolve import resolve_model
+    from hwsim.precision.resolved import resolve_model
 
     with silenced_warnings():
         resolve_model("ibm_rnnt_swb", "int4", precision_overrides=list(TPU_HALF["int4"]))

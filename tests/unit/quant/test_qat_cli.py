@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from hwsim.paths import MODELS_DIR, shipped_names
+from hwsim.io.paths import MODELS_DIR, shipped_names
 from hwsim.specs.resolve import load_workload_spec, precision_search_dirs
 
 QUANTIZED_FORMATS = {"int8", "int4", "int2", "int1", "binary"}

@@ -12,7 +12,8 @@ import pytest
 
 from hwsim.cli import main
 from hwsim.decode.registry import Algorithm
-from hwsim.reference.run import build_reference, random_features, run_utterance
+from hwsim.reference.timed_decode import build_reference, run_utterance
+from hwsim.reference.decoder import random_features
 
 SMALL = ["encoder.hidden_dim=32", "encoder.num_layers=2", "predictor.hidden_dim=32"]
 

@@ -9,11 +9,12 @@ import pytest
 
 from hwsim.reference.compare import compare_counts
 from hwsim.reference.lstm import LstmWeights, lstm_cell
-from hwsim.reference.run import build_reference, random_features, run_utterance
+from hwsim.reference.timed_decode import build_reference, run_utterance
+from hwsim.reference.decoder import random_features
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.search import NumpyScorer
 from hwsim.reference.trace import Recorder, load_schedule_json, save_schedule_json
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 
 SMALL = ["encoder.hidden_dim=32", "encoder.num_layers=2", "predictor.hidden_dim=32"]
 FRAMES = 60
@@ -55,8 +56,8 @@ def test_lstm_cell_matches_a_loop_implementation():
 
 def test_reference_and_simulator_run_the_same_registry_search(ref, features, monkeypatch):
     from hwsim.decode import registry
-    from hwsim.sim.decode import build_schedule
-    from hwsim.sim.emission import EmissionParams
+    from hwsim.decode.simulated import build_schedule
+    from hwsim.decode.synthetic import EmissionParams
 
     seen = []
     original = registry.ALGORITHMS[Algorithm.TSD]

@@ -4,7 +4,8 @@ import numpy as np
 
 from hwsim.reference.lstm import LstmWeights, lstm_cell
 from hwsim.reference.rnnt import stack_frames
-from hwsim.reference.run import build_reference, random_features
+from hwsim.reference.timed_decode import build_reference
+from hwsim.reference.decoder import random_features
 
 SMALL = ["encoder.hidden_dim=64", "encoder.projection_dim=32", "predictor.hidden_dim=64",
          "predictor.projection_dim=32", "joint.vocab_size=64", "joint.hidden_dim=32", "predictor.embed_dim=16"]

@@ -4,9 +4,9 @@ error far below a random model's), which is what makes its searches a fair check
 import numpy as np
 import pytest
 
-from hwsim.graph.build import build_graph
+from hwsim.graph.architecture import build_graph
 from hwsim.reference import synthetic_speech as speech
-from hwsim.reference.run import build_reference
+from hwsim.reference.timed_decode import build_reference
 from hwsim.reference.synthetic_speech import speech_features
 from hwsim.reference.trained import (TRAINED_WORKLOAD, edit_distance, label_error_rate, load_trained_reference,
                                      weights_path)

@@ -7,7 +7,7 @@ import struct
 import pandas as pd
 import pytest
 
-from hwsim.cost.device import load_device
+from hwsim.cost.hardware import load_device
 from hwsim.report.paper_values import matching_claims, shipped_speedup_claims
 from hwsim.report.roofline import draw_roofline, roofline_points
 from hwsim.report.speedup_plot import draw_speedup
@@ -117,7 +117,7 @@ def test_qat_plot_names_its_tensors():
     from hwsim.quant.analyse import analyse_model, select_tensors
     from hwsim.quant.weights import WeightSource
     from hwsim.report.qat import draw_sqnr
-    from hwsim.specs.resolve import resolve_model
+    from hwsim.precision.resolved import resolve_model
 
     model = resolve_model("lstm_rnnt_small", "fp16")
     reports = analyse_model(model, select_tensors(model, None, None), WeightSource(model.graph, None, 0, False), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.serving.memory import chip_memory, streaming_cache_bytes
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 USM = RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 1, host="xeon_host",
                  precision_overrides=("defaults.weights.format=bf16", "defaults.activations.format=bf16"))
@@ -18,25 +18,25 @@ def total(segments) -> float:
 
 @pytest.mark.parametrize("request_", [USM, IBM], ids=["conformer", "lstm"])
 def test_encoder_batch_of_one_is_the_encoder(request_):
-    costs = prepare(request_).costs
+    costs = prepare_point(request_).costs
     for exclusive in (False, True):
         assert tuple(costs.encoder_batch(64, 1, exclusive)) == tuple(costs.encoder(64, exclusive))
 
 
 @pytest.mark.parametrize("request_", [USM, IBM], ids=["conformer", "lstm"])
 def test_a_batch_shares_weight_reads_but_does_all_the_work(request_):
-    costs = prepare(request_).costs
+    costs = prepare_point(request_).costs
     one, eight = total(costs.encoder(64, True)), total(costs.encoder_batch(64, 8, True))
     assert one < eight < 8 * one
 
 
 def test_recurrent_encoders_keep_their_sequential_steps_in_a_batch():
-    costs = prepare(IBM).costs
+    costs = prepare_point(IBM).costs
     assert len(costs.encoder_batch(64, 8, False)) == len(costs.encoder(64, False))
 
 
 def test_streaming_state_of_the_usm_conformer_by_hand():
-    prepared = prepare(USM)
+    prepared = prepare_point(USM)
     model = prepared.model
     # 16 layers x (keys + values of the 129 + 128 other frames of the attention window x 1536 dims
     #              + 4 past frames of the kernel-5 depthwise convolution x 1536 channels), bf16 = 2 bytes

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hwsim.errors import SpecError
-from hwsim.executor import LocalExecutor, make_executor
+from hwsim.pipeline.executors import LocalExecutor, make_executor
 
 
 def square(x: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.errors import SpecError
-from hwsim.executor import DaskExecutor, LocalExecutor
+from hwsim.pipeline.executors import DaskExecutor, LocalExecutor
 from tests.unit.serving.test_executor import die_once, square
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is an optional extra ([distributed])")

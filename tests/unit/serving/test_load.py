@@ -7,7 +7,7 @@ import pytest
 
 from hwsim.errors import SpecError
 from hwsim.serving.load import Framing, Lengths, poisson_arrivals, read_lengths, server_load, streaming_load
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 
 
 def fake_schedule(frames: int, uid: int) -> DecodeSchedule:

@@ -10,8 +10,8 @@ import pytest
 
 from hwsim.serving.capacity import find_max_load
 from hwsim.serving.memory import ChipMemory, UtteranceState, chip_memory
-from hwsim.serving.run import Scenario, ServeRequest, percentiles
-from hwsim.simulate import RunRequest
+from hwsim.serving.serve import Scenario, ServeRequest, percentiles
+from hwsim.pipeline.point import RunRequest
 
 
 def test_percentiles_by_hand():
@@ -50,9 +50,9 @@ def test_the_json_memory_block_says_what_bound_the_batch():
 
 
 def test_an_utterance_holds_its_encoder_output_while_it_is_decoded():
-    from hwsim.simulate import prepare
+    from hwsim.pipeline.point import prepare_point
 
-    prepared = prepare(RunRequest("streaming_rnnt_mobile", "fp16", "ibm_7nm_ai_chip", 1, beam=4))
+    prepared = prepare_point(RunRequest("streaming_rnnt_mobile", "fp16", "ibm_7nm_ai_chip", 1, beam=4))
     graph, plan = prepared.model.graph, prepared.model.plan
     whole = chip_memory(graph, plan, prepared.sizes, prepared.device, 1000, None, 4)
     # 1000 input frames of 30 ms, time reduction x2: 500 encoder frames x the 640-wide joint encoder projection,
@@ -180,15 +180,15 @@ def test_an_estimate_below_capacity_grows_to_a_bracket_then_bisects():
 
 
 def test_probes_of_one_point_share_its_decode_schedules_and_give_the_same_bytes():
-    from hwsim.jsonout import dumps
+    from hwsim.io.jsonout import dumps
     from hwsim.serving.load import Lengths
-    from hwsim.serving.run import serve
-    from hwsim.simulate import prepare
+    from hwsim.serving.serve import serve
+    from hwsim.pipeline.point import prepare_point
 
     small = ServeRequest(RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1), Scenario.STREAMING,
                          streams=2, duration_s=3.0, lengths=Lengths(1.5, 0.3))
     big = small.with_load(4)
-    prepared, memo = prepare(small.base), {}
+    prepared, memo = prepare_point(small.base), {}
     for request in (small, big):
         assert dumps(serve(request, prepared, memo).summary) == dumps(serve(request).summary)
     # utterance i has the same length and pool slot at every load, so the small load's schedules are the big one's:
@@ -198,10 +198,10 @@ def test_probes_of_one_point_share_its_decode_schedules_and_give_the_same_bytes(
     searched = len(memo)
     assert 0 < searched == len(alone) and set(memo) == set(alone)
     other = replace(big, base=replace(big.base, precision="bf16", device="tpu_v5e"))  # nor on precision or device
-    assert dumps(serve(other, prepare(other.base), memo).summary) == dumps(serve(other).summary)
+    assert dumps(serve(other, prepare_point(other.base), memo).summary) == dumps(serve(other).summary)
     assert len(memo) == searched
     beam2 = replace(big, base=replace(big.base, beam=2))             # ... but on the beam
-    assert dumps(serve(beam2, prepare(beam2.base), memo).summary) == dumps(serve(beam2).summary)
+    assert dumps(serve(beam2, prepare_point(beam2.base), memo).summary) == dumps(serve(beam2).summary)
     assert len(memo) == 2 * searched
 
 

@@ -14,9 +14,9 @@ import pytest
 import hwsim.serving.schedules as schedules
 from hwsim.decode.registry import Algorithm
 from hwsim.serving.load import Lengths
-from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, serve
+from hwsim.serving.serve import Scenario, ServeRequest, build_load, framing_for, serve
 from hwsim.serving.schedules import SchedulePool, grid_frames, pool_seed, prefix, slot_of
-from hwsim.simulate import RunRequest, make_schedule, prepare
+from hwsim.pipeline.point import RunRequest, make_schedule, prepare_point
 
 BASE = RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1, beam=4)  # 40 ms frames: 0.4 s is 10 frames
 ONE_LENGTH = Lengths(0.4, 0.0)
@@ -24,7 +24,7 @@ ONE_LENGTH = Lengths(0.4, 0.0)
 
 @pytest.fixture(scope="module")
 def prepared():
-    return prepare(BASE)
+    return prepare_point(BASE)
 
 
 @pytest.fixture
@@ -145,12 +145,12 @@ def test_probes_sharing_a_memo_search_each_schedule_once(prepared, searches):
 def test_the_key_is_the_encoder_frame_count(searches):
     """USM stacks 4 input frames per encoder frame: 9 to 12 input frames are the same 3-frame search."""
     base = RunRequest("usm_rnnt_1b", "exp5", "tpu_v5e", 1, algorithm=Algorithm.GREEDY, host="xeon_host")
-    pool = SchedulePool(prepare(base), base, pool_size=1, prefix=False)
+    pool = SchedulePool(prepare_point(base), base, pool_size=1, prefix=False)
     found = [pool.schedule(frames, uid) for uid, frames in enumerate((9, 10, 11, 12, 13))]
     assert [s.frames for s in found] == [3, 3, 3, 3, 4]
     assert len({id(s) for s in found[:4]}) == 1 and pool.searches == len(searches) == 2
     searches.clear()
-    pool = SchedulePool(prepare(base), base, pool_size=1, prefix=True)  # utterance 0 (9 frames) has its own
+    pool = SchedulePool(prepare_point(base), base, pool_size=1, prefix=True)  # utterance 0 (9 frames) has its own
     found = [pool.schedule(frames, uid) for uid, frames in enumerate((9, 10, 11, 12, 13, 14))]
     assert [s.frames for s in found] == [3, 3, 3, 3, 4, 4]
     assert len({id(s) for s in found[1:4]}) == 1 and pool.searches == len(searches) == 2  # 3 frames, grid 16

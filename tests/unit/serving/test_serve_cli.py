@@ -134,7 +134,7 @@ TRACE = {"batches.csv", "chunks.csv", "trace.json"}
 @pytest.fixture
 def loads_run(monkeypatch):
     """The (rate or streams, max batch) of every load the engine simulates in this process."""
-    import hwsim.serving.run as serving_run
+    import hwsim.serving.serve as serving_run
 
     seen: list[tuple[float, int]] = []
     build = serving_run.build_load

@@ -11,9 +11,9 @@ import pytest
 
 from hwsim.serving.load import Lengths
 from hwsim.serving.order import Order
-from hwsim.serving.run import Scenario, ServeRequest, serve
+from hwsim.serving.serve import Scenario, ServeRequest, serve
 from hwsim.sim.policies import Padding
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point
 
 BASE = RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1)
 POINT = ServeRequest(BASE, Scenario.OFFLINE, utterances=300, lengths=Lengths(2.0, 0.5), max_batch=16,
@@ -23,7 +23,7 @@ UTTERANCES_PER_RATE = 100.0   # server runs last UTTERANCES_PER_RATE / capacity 
 
 @pytest.fixture(scope="module")
 def prepared():
-    return prepare(BASE), {}
+    return prepare_point(BASE), {}
 
 
 def served(request: ServeRequest, prepared) -> dict:

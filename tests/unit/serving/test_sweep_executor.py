@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hwsim.executor import LocalExecutor
-from hwsim.simulate import RunRequest
-from hwsim.sweep import expand, run_sweep
+from hwsim.pipeline.executors import LocalExecutor
+from hwsim.pipeline.point import RunRequest
+from hwsim.pipeline.sweep import expand, run_sweep
 
 BASE = RunRequest("ibm_rnnt_swb", "fp16", "ibm_7nm_ai_chip", 40)
 REQUESTS = expand(BASE, ["fp16", "int4"], ["ibm_7nm_ai_chip"], [1, 2], [40])
@@ -21,7 +21,7 @@ def test_local_processes_match_in_process():
 
 def test_dask_matches_local():
     pytest.importorskip("distributed", reason="dask.distributed is an optional extra ([distributed])")
-    from hwsim.executor import DaskExecutor
+    from hwsim.pipeline.executors import DaskExecutor
     executor = DaskExecutor(None, workers=2)
     try:
         on_dask = run_sweep(REQUESTS, 2, progress=False, executor=executor)

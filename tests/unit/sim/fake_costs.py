@@ -1,6 +1,6 @@
 """A hand-made CallCosts with round numbers, for engine tests independent of any device."""
 
-from hwsim.sim.costs import Segment
+from hwsim.cost.segments import Segment
 
 
 class FakeCosts:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams
+from hwsim.decode.simulated import Algorithm, build_schedule
+from hwsim.decode.synthetic import EmissionParams
 from hwsim.sim.entities import RunShape
 from hwsim.sim.results import summarize
 from hwsim.sim.utterance import run_utterance
@@ -92,6 +92,6 @@ def test_the_shortcut_runs_on_a_whole_utterance(monkeypatch):
 
     calls = []
     original = chip.Chip._decode_alone
-    monkeypatch.setattr(chip.Chip, "_decode_alone", lambda self, lv: calls.append(lv) or original(self, lv))
+    monkeypatch.setattr(chip.Chip, "_decode_alone", lambda self, flight: calls.append(flight) or original(self, flight))
     run_utterance(FakeCosts(), RunShape(50, 1), build_schedule(Algorithm.GREEDY, 50, 1, PARAMS, 3))
     assert len(calls) == 1

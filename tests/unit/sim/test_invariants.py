@@ -17,7 +17,7 @@ from hwsim.sim.entities import Chunk, Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.policies import Batching, Padding
 from hwsim.sim.records import UtteranceRecord
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 from tests.unit.sim.test_serving_engine import MS, U0, U1, FakeCosts, whole
 
 EXACT = 1e-9  # relative: identities of one run differ only by float rounding
@@ -81,7 +81,7 @@ def run(utterances: list[Utterance], config: ServingConfig) -> tuple[ServingRun,
 
 
 def span_s(result: ServingRun, records: list[UtteranceRecord]) -> float:
-    """First arrival to last result (hwsim.serving.run's makespan_s)."""
+    """First arrival to last result (hwsim.serving.serve's makespan_s)."""
     return result.makespan_s - min(r.arrival_s for r in records)
 
 

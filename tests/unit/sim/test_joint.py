@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from hwsim.sim.costs import Segment
+from hwsim.cost.segments import Segment
 from hwsim.sim.entities import Chunk, Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine
 from hwsim.sim.policies import Batching, Padding

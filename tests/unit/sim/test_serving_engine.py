@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.sim.costs import Segment
+from hwsim.cost.segments import Segment
 from hwsim.sim.entities import Chunk, RunShape, Utterance
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
 from hwsim.sim.fleet import ServingConfig, ServingEngine
 from hwsim.sim.policies import Batching, Padding
 from hwsim.sim.utterance import run_utterance

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hwsim.report.trace import chrome_trace
-from hwsim.sim.costs import OpInfo, Segment
+from hwsim.cost.segments import OpInfo, Segment
 from hwsim.sim.records import TraceRecord
 
 

@@ -6,8 +6,8 @@ source IDs of docs/hardware.md.
 
 import pytest
 
-from hwsim.cost.device import Support, load_device
-from hwsim.paths import DEVICES_DIR, shipped_names
+from hwsim.cost.hardware import Support, load_device
+from hwsim.io.paths import DEVICES_DIR, shipped_names
 from hwsim.units import GIGA, TERA
 
 ROUNDED = 5e-3
@@ -120,7 +120,7 @@ def test_every_cited_source_id_is_listed_in_hardware_md():
     """A figure's [N4], [C3], ... must resolve to an entry of docs/hardware.md's Sources list."""
     import re
 
-    from hwsim.paths import REPO_ROOT
+    from hwsim.io.paths import REPO_ROOT
 
     listed = set(re.findall(r"^- \[([A-Z]+\d+)\]", (REPO_ROOT / "docs" / "hardware.md").read_text(), re.M))
     for path in sorted(DEVICES_DIR.glob("*.yaml")):

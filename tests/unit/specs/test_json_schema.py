@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from hwsim.specs.reference import shipped_files
+from tools.spec_docs import shipped_files
 from hwsim.specs.schema import SPEC_MODELS, spec_json_schema
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from hwsim.specs.reference import generated_files, render_type, shipped_files, unit_of
+from tools.spec_docs import generated_files, render_type, shipped_files, unit_of
 from hwsim.specs.schema import MODELINE_PREFIX, SPEC_MODELS, schema_file, spec_json_schema
 
 REPO = Path(__file__).parents[3]

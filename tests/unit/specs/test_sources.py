@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.paths import DATA_DIR
-from hwsim.specs.sources import (AUTHOR_YEAR, HARDWARE_SECTION, PAPERS, cited_ids, hardware_section_exists,
+from hwsim.io.paths import DATA_DIR
+from tools.spec_sources import (AUTHOR_YEAR, HARDWARE_SECTION, PAPERS, cited_ids, hardware_section_exists,
                                  hardware_sources, render_sources)
 
 DOCS = Path(__file__).parents[3] / "docs"

@@ -21,7 +21,8 @@ def test_no_gpu_is_one_line(capsys):
 
 
 def test_torch_model_matches_the_numpy_reference():
-    from hwsim.reference.run import build_reference, random_features
+    from hwsim.reference.timed_decode import build_reference
+    from hwsim.reference.decoder import random_features
     from hwsim.reference.torch_rnnt import TorchRnnt
 
     ref = build_reference("lstm_rnnt_small", seed=0)
@@ -40,7 +41,7 @@ def test_torch_model_matches_the_numpy_reference():
 
 
 def test_calibrate_writes_a_loadable_measured_device(tmp_path, capsys):
-    from hwsim.cost.device import load_device
+    from hwsim.cost.hardware import load_device
 
     out = tmp_path / "h100_cpu.yaml"
     code = main(["calibrate", "--backend", "torch", "--torch-device", "cpu", "--quick", "--like", "h100_sxm",
@@ -63,7 +64,8 @@ def test_validate_runs_per_component_on_cpu(capsys):
 
 
 def test_torch_model_matches_the_numpy_reference_with_lstmp_and_time_reduction():
-    from hwsim.reference.run import build_reference, random_features
+    from hwsim.reference.timed_decode import build_reference
+    from hwsim.reference.decoder import random_features
     from hwsim.reference.torch_rnnt import TorchRnnt
 
     ref = build_reference("streaming_rnnt_mobile", SMALL_STREAMING)

@@ -5,8 +5,8 @@ from dataclasses import replace
 import pytest
 
 from hwsim.decode.registry import Algorithm
-from hwsim.sim.decode import build_schedule
-from hwsim.sim.emission import EmissionParams
+from hwsim.decode.simulated import build_schedule
+from hwsim.decode.synthetic import EmissionParams
 from hwsim.validation.report import emission_section
 from hwsim.validation.counts import CHECKED_COUNTS, asserted_counts, check_emission
 
@@ -73,7 +73,8 @@ def test_the_spread_decodes_further_utterances_and_simulates_each_with_its_own_l
     """count_spreads' real side is the decoder on utterances no point or fit uses; its simulated side is each
     utterance's own emission schedule (not the point's utterance repeated, not one schedule for all)."""
     from hwsim.reference.compare import compare_counts
-    from hwsim.reference.run import build_reference, random_features, run_utterance
+    from hwsim.reference.timed_decode import build_reference, run_utterance
+    from hwsim.reference.decoder import random_features
     from hwsim.validation.counts import (FIT_SEED_OFFSET, count_spreads, spread_seeds, statistical_schedule,
                                          unasserted_counts)
     from hwsim.validation.grid import FIT_UTTERANCES, Point

@@ -7,9 +7,9 @@ import pytest
 
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep
-from hwsim.simulate import RunRequest, prepare, simulate
-from hwsim.validation.run import COMPONENTS, as_runtime_measures
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep
+from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
+from hwsim.validation.runner import COMPONENTS, as_runtime_measures
 
 # frame, prediction rows, cache hits, joint rows, hyps: three prediction calls (1, 2 and 3 rows), one step without
 STEPS = (DecodeStep(0, 1, 0, 1, 1), DecodeStep(0, 2, 0, 2, 2), DecodeStep(1, 0, 2, 2, 2), DecodeStep(1, 3, 0, 3, 3))
@@ -20,8 +20,8 @@ def replayed():
     request = RunRequest(workload="ibm_rnnt_swb", precision="fp32", device="local_cpu", frames=2, beam=3,
                          algorithm=Algorithm.TSD, overlap=False, options=REFERENCE_OPTIONS)
     schedule = DecodeSchedule("tsd", 3, 2, STEPS, 1)
-    prepared = prepare(request)
-    sim = simulate(request, prepared, schedule)
+    prepared = prepare_point(request)
+    sim = simulate_point(request, prepared, schedule)
     return prepared.costs, schedule, {c: sim.result.components_s.get(c, 0.0) for c in COMPONENTS}
 
 

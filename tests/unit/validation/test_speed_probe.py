@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hwsim.validation.run import COMPONENTS, speed_normalised
+from hwsim.validation.runner import COMPONENTS, speed_normalised
 
 
 def _seconds(scale: float) -> dict[str, float]:

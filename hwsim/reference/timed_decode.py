@@ -8,15 +8,15 @@ from typing import Callable
 
 import numpy as np
 
-from hwsim.graph.build import build_graph
+from hwsim.graph.architecture import build_graph
 from hwsim.reference.blank_bias import fit_blank_bias
+from hwsim.reference.decoder import ReferenceDecoder
 from hwsim.reference.rnnt import RnntModel
-from hwsim.reference.synthetic_speech import speech_features
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.search import decode
 from hwsim.reference.trace import COMPONENTS, Recorder
 from hwsim.reference.weights import init_weights
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 from hwsim.specs.resolve import load_workload_spec
 
 
@@ -33,23 +33,7 @@ class ReferenceRun:
         return self.schedule.labels / self.schedule.frames
 
 
-@dataclass(frozen=True)
-class Reference:
-    model: RnntModel
-    blank_bias: float
-    calibration_rate: float  # greedy label rate the bias gives on the calibration utterance
-    max_symbols: int
-    trained: bool = False  # shipped trained weights (hwsim.reference.trained): decodes synthetic speech
-
-    def features(self, frames: int, seed: int) -> np.ndarray:
-        """An utterance for this model: held-out synthetic speech for the trained model (random features mean
-        nothing to it), seeded random features for random weights."""
-        if self.trained:
-            return speech_features(frames, seed)
-        return random_features(self.model, frames, seed)
-
-
-def build_reference(workload: str, overrides: list[str] | None = None, seed: int = 0) -> Reference:
+def build_reference(workload: str, overrides: list[str] | None = None, seed: int = 0) -> ReferenceDecoder:
     """Workload -> model with seeded weights and a blank bias fitted to decoding.label_rate_per_frame; the
     workload with shipped trained weights (hwsim.reference.trained) gets those, unless overrides change it."""
     from hwsim.reference.trained import TRAINED_WORKLOAD, load_trained_reference
@@ -59,14 +43,10 @@ def build_reference(workload: str, overrides: list[str] | None = None, seed: int
     model = RnntModel(spec, init_weights(build_graph(spec), seed))
     decoding = spec.decoding
     bias, rate = fit_blank_bias(model, decoding.label_rate_per_frame, decoding.max_symbols_per_frame, seed)
-    return Reference(model, bias, rate, decoding.max_symbols_per_frame)
+    return ReferenceDecoder(model, bias, rate, decoding.max_symbols_per_frame)
 
 
-def random_features(model: RnntModel, frames: int, seed: int) -> np.ndarray:
-    return np.random.default_rng([seed, 2]).standard_normal((frames, model.input_dim)).astype(np.float32)
-
-
-def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int,
+def run_utterance(ref: ReferenceDecoder, features: np.ndarray, algorithm: Algorithm, beam: int,
                   cache: bool = True, ort_model=None, keep_calls: bool = False,
                   before_call: Callable[[str], None] | None = None) -> ReferenceRun:
     """One timed decode on numpy, or on onnxruntime sessions of the same weights when `ort_model` is given;
@@ -85,7 +65,7 @@ def run_utterance(ref: Reference, features: np.ndarray, algorithm: Algorithm, be
                         network_calls=tuple(recorder.network_calls or ()))
 
 
-def run_repeated(ref: Reference, features: np.ndarray, algorithm: Algorithm, beam: int, repeats: int,
+def run_repeated(ref: ReferenceDecoder, features: np.ndarray, algorithm: Algorithm, beam: int, repeats: int,
                  cache: bool = True, warmup: int = 1, ort_model=None) -> ReferenceRun:
     """`warmup` untimed decodes, then `repeats` identical ones; per-component times are medians, counts come
     from the first (all equal), and the total's interval shows how noisy the machine was."""

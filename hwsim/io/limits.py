@@ -15,7 +15,7 @@ from hwsim.errors import SpecError
 
 MIB = 2**20
 
-# Readers (hwsim/readers.py): what a user file may hold.
+# Readers (hwsim/io/readers.py): what a user file may hold.
 MAX_SPEC_FILE_BYTES = 16 * MIB        # a YAML spec; the shipped ones are < 20 KiB
 MAX_JSON_FILE_BYTES = 512 * MIB       # a decode trace (--replay): ~100 bytes per step
 MAX_NESTING_DEPTH = 100               # YAML/JSON nesting; specs nest < 8 deep

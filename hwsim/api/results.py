@@ -17,7 +17,7 @@ from hwsim.units import GIGA, MEGA
 if TYPE_CHECKING:
     import pandas as pd
 
-    from hwsim.simulate import SimulationResult
+    from hwsim.pipeline.point import SimulationResult
     from hwsim.size.account import SizeReport
     from hwsim.size.claims import ClaimResult
 
@@ -207,7 +207,7 @@ class Sweep(_Forwarding):
 
     def speedups(self) -> "pd.DataFrame":
         """Baseline time / precision time per component, for every precision other than the baseline."""
-        from hwsim.sweep import speedups
+        from hwsim.pipeline.sweep import speedups
 
         return speedups(self.points, self.baseline)
 

@@ -1,6 +1,6 @@
 """Sweeps: many simulated points (beam widths x precisions x devices x frames), serially or on worker processes.
 
-Points that share (workload, precision, device, options) share one `Prepared` cost model, so a sweep costs each
+Points that share (workload, precision, device, options) share one `PreparedPoint` cost model, so a sweep costs each
 op once per call size, not once per point.
 """
 
@@ -14,8 +14,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from hwsim.executor import Executor, LocalExecutor
-from hwsim.simulate import RunRequest, SimulationResult, prepare, simulate
+from hwsim.pipeline.executors import Executor, LocalExecutor
+from hwsim.pipeline.point import RunRequest, SimulationResult, prepare_point, simulate_point
 
 COMPONENTS = ("encoder", "prediction", "joint", "search", "transfer", "hmm_search")
 
@@ -31,8 +31,8 @@ def _group_key(request: RunRequest) -> tuple[str, str]:
 
 
 def _run_group(requests: list[RunRequest]) -> list[dict[str, object]]:
-    prepared = prepare(requests[0])
-    return [point_record(simulate(r, prepared)) for r in requests]
+    prepared = prepare_point(requests[0])
+    return [point_record(simulate_point(r, prepared)) for r in requests]
 
 
 POINT_EXCLUDED_CHOICES = ("computed_as", "call_latency_s", "kernel_launch_s")  # nested, or a device constant
@@ -56,7 +56,7 @@ def point_record(sim: SimulationResult) -> dict[str, object]:
 def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = True,
               executor: Executor | None = None) -> pd.DataFrame:
     """Simulate every point; one row per point (wide). Groups go to `workers` processes when > 1, or to
-    `executor` (hwsim.executor: local processes or Dask) when given; results are the same either way."""
+    `executor` (hwsim.pipeline.executors: local processes or Dask) when given; results are the same either way."""
     groups: dict[tuple[str, str], list[RunRequest]] = {}
     for request in requests:
         groups.setdefault(_group_key(request), []).append(request)
@@ -70,11 +70,11 @@ def run_sweep(requests: list[RunRequest], workers: int = 1, progress: bool = Tru
         bar.update(len(requests))
     elif workers <= 1 or len(groups) == 1:
         for group in groups.values():
-            prepared = prepare(group[0])
+            prepared = prepare_point(group[0])
             for request in group:
-                records.append(point_record(simulate(request, prepared)))
+                records.append(point_record(simulate_point(request, prepared)))
                 bar.update(1)
-    else:  # local processes; a dead worker's points are retried once, then reported (hwsim.executor)
+    else:  # local processes; a dead worker's points are retried once, then reported (hwsim.pipeline.executors)
         for group_records in LocalExecutor(workers, describe=_describe_group).map(_run_group, list(groups.values())):
             records += group_records
         bar.update(len(requests))

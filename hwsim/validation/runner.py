@@ -17,10 +17,11 @@ from hwsim.cost.ops import COMPONENT_OF
 from hwsim.graph.model import Trigger
 from hwsim.reference.runtimes import REFERENCE_OPTIONS, measured_component  # serial, like numpy (no overlap)
 from hwsim.calibrate.probe import SpeedProbe
-from hwsim.reference.run import Reference, build_reference, run_utterance
-from hwsim.sim.emission import EmissionParams
-from hwsim.sim.schedule import DecodeSchedule
-from hwsim.simulate import RunRequest, prepare, simulate
+from hwsim.reference.timed_decode import build_reference, run_utterance
+from hwsim.reference.decoder import ReferenceDecoder
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.decode.schedule import DecodeSchedule
+from hwsim.pipeline.point import RunRequest, prepare_point, simulate_point
 from hwsim.validation.counts import (CHECKED_COUNTS, CountSpread, check_emission, count_spreads, spread_seeds,
                                      emission_within_tolerance, fit_emission, statistical_schedule, unasserted_counts)
 from hwsim.validation.grid import Point
@@ -73,7 +74,7 @@ class _Pending:
     """A point between its warm-up and its last timed round."""
 
     point: Point
-    reference: Reference
+    reference: ReferenceDecoder
     features: object
     ort_model: object
     schedule: object = None
@@ -109,8 +110,8 @@ def predict_point(point: Point, vocab: int, schedule: DecodeSchedule, device: st
     """The simulator's seconds per component for `point` replaying the real decoder's `schedule` on `device`, as
     `runtime` times them, and whether the replay made exactly the schedule's calls."""
     request = _request(point, device, vocab)
-    prepared = prepare(request)
-    sim = simulate(request, prepared, schedule)
+    prepared = prepare_point(request)
+    sim = simulate_point(request, prepared, schedule)
     calls = sim.result.calls
     counts_match = (calls["prediction"] == schedule.prediction_calls and calls["joint"] == schedule.joint_calls
                     and calls["prediction_rows"] == schedule.prediction_rows
@@ -152,7 +153,7 @@ def run_grid(points: Iterable[Point], device: str, repeats: int, seed: int = 0, 
     counts `validate` reports without asserting are also taken over further utterances per point (untimed numpy
     decodes, hwsim.validation.counts.count_spreads)."""
     points = list(points)
-    references: dict[str, Reference] = {}
+    references: dict[str, ReferenceDecoder] = {}
     sessions: dict[str, object] = {}
     fits: dict[tuple[str, Algorithm], EmissionParams] = {}
     pending: list[_Pending] = []

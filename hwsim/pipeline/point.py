@@ -9,24 +9,24 @@ import math
 from dataclasses import dataclass, field
 
 from hwsim.cost.calls import DeviceCallCosts, call_latency_totals, computed_precisions
-from hwsim.cost.device import Device, load_device, load_host
-from hwsim.cost.gpu_launch import with_cuda_graphs
+from hwsim.cost.hardware import Device, load_device, load_host, with_cuda_graphs
 from hwsim.cost.footprint import Footprint, peak_footprint
 from hwsim.cost.host import HostModel
 from hwsim.cost.ops import CostContext
 from hwsim.cost.options import RunOptions
 from hwsim.cost.residency import plan_residency, tensor_bytes
 from hwsim.errors import SpecError
-from hwsim.limits import check_decode_limits
-from hwsim.paths import display_path
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams, min_top_prob
+from hwsim.io.limits import check_decode_limits
+from hwsim.io.paths import display_path
+from hwsim.decode.simulated import Algorithm, build_schedule
+from hwsim.decode.synthetic import EmissionParams
+from hwsim.specs.workload import min_top_prob
 from hwsim.sim.entities import RunShape
 from hwsim.sim.utterance import run_utterance
 from hwsim.sim.results import SimResult, summarize
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.schedule import DecodeSchedule
 from hwsim.size.account import SizeReport, account_size
-from hwsim.specs.resolve import ResolvedModel, resolve_model
+from hwsim.precision.resolved import ResolvedModel, resolve_model
 
 RESOURCES = ("matrix", "vector", "memory", "cpu", "link")
 
@@ -70,7 +70,7 @@ class RunRequest:
 
 
 @dataclass
-class Prepared:
+class PreparedPoint:
     """Costs resolved once and reused across points that differ only in beam, frames or seed."""
 
     model: ResolvedModel
@@ -110,7 +110,7 @@ class SimulationResult:
         return data
 
 
-def prepare(request: RunRequest) -> Prepared:
+def prepare_point(request: RunRequest) -> PreparedPoint:
     model = resolve_model(request.workload, request.precision, list(request.overrides), request.meta_dtype,
                           list(request.precision_overrides))
     device = load_device(request.device, request.device_overrides)
@@ -130,10 +130,10 @@ def prepare(request: RunRequest) -> Prepared:
                         "give --host DEVICE (e.g. xeon_host) or --search-on accelerator")
     for op in model.graph.ops:  # surface unsupported precisions now, as one clean error, not mid-simulation
         costs.op_cost(op, 1)
-    return Prepared(model, device, sizes, costs, options)
+    return PreparedPoint(model, device, sizes, costs, options)
 
 
-def emission_params(prepared: Prepared, request: RunRequest) -> EmissionParams:
+def emission_params(prepared: PreparedPoint, request: RunRequest) -> EmissionParams:
     decoding = prepared.model.workload_spec.decoding
     lowest = min_top_prob(decoding.tail_ratio)
     if request.top_prob is not None and request.top_prob <= lowest:  # (1/3 with the default tail)
@@ -143,7 +143,7 @@ def emission_params(prepared: Prepared, request: RunRequest) -> EmissionParams:
                                         request.repeat_prob)
 
 
-def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | None:
+def make_schedule(prepared: PreparedPoint, request: RunRequest) -> DecodeSchedule | None:
     if not prepared.model.graph.has_decoder:
         return None
     decoding = prepared.model.workload_spec.decoding
@@ -154,7 +154,7 @@ def make_schedule(prepared: Prepared, request: RunRequest) -> DecodeSchedule | N
                           vocab=prepared.model.graph.vocab_size, cache=request.cache)
 
 
-def run_shape(prepared: Prepared, request: RunRequest) -> RunShape:
+def run_shape(prepared: PreparedPoint, request: RunRequest) -> RunShape:
     """How the encoder sees the utterance; streaming is refused for a bidirectional encoder, and a chunked
     conformer encodes its attention right context with every chunk (look-ahead compute)."""
     encoder, graph = prepared.model.workload_spec.encoder, prepared.model.graph
@@ -167,7 +167,7 @@ def run_shape(prepared: Prepared, request: RunRequest) -> RunShape:
     return RunShape(request.frames, graph.encoder_frame_divisor, request.chunk_frames, lookahead)
 
 
-def lookahead_latency_s(prepared: Prepared, request: RunRequest) -> float:
+def lookahead_latency_s(prepared: PreparedPoint, request: RunRequest) -> float:
     """Algorithmic latency of a chunked encoder's right context: audio it waits for beyond each chunk."""
     shape = run_shape(prepared, request)
     return shape.lookahead_frames * prepared.model.graph.input_frame_step_s if request.chunk_frames else 0.0
@@ -182,10 +182,10 @@ def check_replay(schedule: DecodeSchedule, request: RunRequest) -> None:
                         "gives)", schedule.algorithm)
 
 
-def simulate(request: RunRequest, prepared: Prepared | None = None,
+def simulate_point(request: RunRequest, prepared: PreparedPoint | None = None,
              schedule: DecodeSchedule | None = None) -> SimulationResult:
     """Simulate one utterance. A recorded `schedule` (replay) replaces the statistical emission model."""
-    prepared = prepared or prepare(request)
+    prepared = prepared or prepare_point(request)
     graph = prepared.model.graph
     shape = run_shape(prepared, request)
     if schedule is None:
@@ -213,7 +213,7 @@ def simulate(request: RunRequest, prepared: Prepared | None = None,
                             lookahead_latency_s=lookahead_latency_s(prepared, request))
 
 
-def resolved_config(request: RunRequest, prepared: Prepared) -> dict[str, object]:
+def resolved_config(request: RunRequest, prepared: PreparedPoint) -> dict[str, object]:
     config = prepared.model.resolved_config()
     config["device"] = {"name": prepared.device.name, "file": display_path(prepared.device.file)}
     config["run"] = {k: (v.value if hasattr(v, "value") else v) for k, v in request.__dict__.items()

@@ -13,9 +13,9 @@ from typing import Mapping
 from hwsim.cost.gpu_launch import GpuLaunch, launch_modelling
 from hwsim.cost.cache_reuse import CacheReuse, cache_reuse
 from hwsim.cost.measured import GemmTable, gemm_table
-from hwsim.cost.formats import NumberFormat, pair_name, split_pair
+from hwsim.formats import NumberFormat, pair_name, split_pair
 from hwsim.errors import SpecError
-from hwsim.paths import DEVICES_DIR, resolve_spec_path, shipped_names, user_path
+from hwsim.io.paths import DEVICES_DIR, resolve_spec_path, shipped_names, user_path
 from hwsim.specs.device import DeviceSpec, HostCpuSpec, MatrixEngineSpec, validate_device_spec
 from hwsim.specs.load import read_yaml
 from hwsim.specs.overrides import apply_overrides
@@ -290,6 +290,21 @@ def _with_gpu_launch(device: Device, spec: DeviceSpec) -> Device:
     launch = GpuLaunch(g.kernel_launch_s.value, g.graph_kernel_s.value if g.graph_kernel_s else None,
                        g.graph_launch_s.value if g.graph_launch_s else None, g.cuda_graphs.value,
                        device.modelling.overhead_s, device.modelling.dispatch_latency_s)
+    return replace(device, gpu=launch, modelling=launch_modelling(device.modelling, launch))
+
+
+def with_cuda_graphs(device: Device, enabled: bool) -> Device:
+    """`device` with its kernels launched eagerly or from CUDA graphs (`--cuda-graphs`)."""
+    launch = device.gpu
+    if launch is None:
+        if enabled:
+            raise SpecError(device.file, "gpu", "expected a GPU device file (one with a gpu section) for "
+                            "--cuda-graphs", device.name)
+        return device
+    if enabled and (launch.graph_kernel_s is None or launch.graph_launch_s is None):
+        missing = "graph_kernel_s" if launch.graph_kernel_s is None else "graph_launch_s"
+        raise SpecError(device.file, f"gpu.{missing}", "expected a figure for --cuda-graphs, got nothing")
+    launch = replace(launch, cuda_graphs=enabled)
     return replace(device, gpu=launch, modelling=launch_modelling(device.modelling, launch))
 
 

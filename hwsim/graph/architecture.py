@@ -1,4 +1,5 @@
-"""build_graph: WorkloadSpec -> Graph, dispatching on the encoder kind and architecture."""
+"""build_graph: WorkloadSpec -> Graph, dispatching on the encoder kind and architecture (the layer builders append to
+hwsim.graph.builder.GraphBuilder)."""
 
 from __future__ import annotations
 

@@ -14,10 +14,10 @@ from typing import Any, Iterator
 
 import yaml
 
-from hwsim.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR, SPEEDUP_CLAIMS_DIR, display_path
+from hwsim.io.paths import CLAIMS_DIR, DEVICES_DIR, MODELS_DIR, PRECISIONS_DIR, SPEEDUP_CLAIMS_DIR, display_path
 from hwsim.specs.device import SOURCE_HELP
 from hwsim.specs.schema import MODELINE_PREFIX, SPEC_MODELS, modeline, schema_file, spec_json_schema
-from hwsim.specs.sources import render_sources
+from tools.spec_sources import render_sources
 
 # Key-name suffix -> unit, most specific first (README "Conventions"; decimal unless the name says gib/mib).
 UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (

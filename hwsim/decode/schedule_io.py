@@ -3,7 +3,7 @@
 
 A trace is validated by a schema before anything uses it: strict integers (`2.5`, `true` and `"40"` are not a
 beam), ranges (beam, frames >= 1; counts >= 0; vocab >= 2), at least one step, and each step's frame inside the
-utterance. Then the run-size limits (hwsim.limits) on frames, beam and max_symbols, because fit-decoding simulates
+utterance. Then the run-size limits (hwsim.io.limits) on frames, beam and max_symbols, because fit-decoding simulates
 every trace and a search's memory grows with all three.
 """
 
@@ -18,10 +18,10 @@ from pydantic import ConfigDict, Field, StrictInt
 
 from hwsim.decode.registry import Algorithm
 from hwsim.errors import SpecError, SpecErrors
-from hwsim.limits import check_decode_limits
-from hwsim.outputs import atomic_write_text
-from hwsim.readers import read_json
-from hwsim.sim.schedule import DecodeSchedule, DecodeStep, schedule_to_dict
+from hwsim.io.limits import check_decode_limits
+from hwsim.io.outputs import atomic_write_text
+from hwsim.io.readers import read_json
+from hwsim.decode.schedule import DecodeSchedule, DecodeStep, schedule_to_dict
 
 STEP_FIELDS = ("frame", "prediction_rows", "cache_hits", "joint_rows", "hyps")
 DEFAULT_TRACE_SYMBOLS = 3  # what fit-decoding assumes for a trace that does not record its cap

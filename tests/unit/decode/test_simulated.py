@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams, SyntheticScorer
+from hwsim.decode.simulated import Algorithm, build_schedule
+from hwsim.decode.synthetic import EmissionParams, SyntheticScorer
 
 PARAMS = EmissionParams(label_rate=0.3, top_prob=0.9, repeat_prob=0.5, seed=11)
 BEAMS = [a for a in Algorithm if a is not Algorithm.GREEDY]

@@ -58,9 +58,9 @@ from typing import Sequence
 import numpy as np
 
 from hwsim.decode.context import BLANK, History, Scores
+from hwsim.specs.workload import MAX_SPREAD, min_top_prob
 
 JITTER = 0.4
-MAX_SPREAD = 5.0
 CONFIDENCE_STREAM = 1  # the per-frame confidence draws' own generator, so spread 0 leaves the rest unchanged
 
 
@@ -98,11 +98,6 @@ class EmissionParams:
             raise ValueError(f"repeat_prob must be in [0, 1], got {self.repeat_prob}")
         if not 0.0 <= self.confidence_spread <= MAX_SPREAD:
             raise ValueError(f"confidence_spread must be in [0, {MAX_SPREAD:g}], got {self.confidence_spread}")
-
-
-def min_top_prob(tail_ratio: float) -> float:
-    """Below this the best alternative, (1 - p)(1 - r), would outscore the preferred symbol p."""
-    return 1.0 - 1.0 / (2.0 - tail_ratio)
 
 
 def reference_label_frames(rate: float, frames: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The simulator's decode schedules: the registry's searches (hwsim.decode) run on the synthetic scorer.
 
 The same search code drives the numpy reference decoder (hwsim.reference), so a schedule here has exactly
-the published algorithm's structure; only the network outputs are synthetic (hwsim.sim.emission).
+the published algorithm's structure; only the network outputs are synthetic (hwsim.decode.synthetic).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 
 from hwsim.decode.registry import ALGORITHMS, Algorithm, run_search
-from hwsim.sim.emission import EmissionParams, SyntheticScorer
-from hwsim.sim.schedule import DecodeSchedule
+from hwsim.decode.synthetic import EmissionParams, SyntheticScorer
+from hwsim.decode.schedule import DecodeSchedule
 
 __all__ = ["ALGORITHMS", "Algorithm", "build_schedule"]
 

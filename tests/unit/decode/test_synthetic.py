@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from hwsim.calibrate.decoding import fit_decoding
-from hwsim.sim.decode import Algorithm, build_schedule
-from hwsim.sim.emission import EmissionParams, SyntheticScorer, min_top_prob
+from hwsim.decode.simulated import Algorithm, build_schedule
+from hwsim.decode.synthetic import EmissionParams, SyntheticScorer
+from hwsim.specs.workload import min_top_prob
 
 
 def _rows(scorer, k=3):

@@ -9,7 +9,7 @@
     run = hw.prepare("ibm_rnnt_swb", "int4", device="ibm_7nm_ai_chip")        # costs once, many utterances
     run.simulate(audio_s=2.0, beam=4, seed=1)
 
-Keyword arguments of `cost`, `simulate`, `sweep` and `prepare` are the fields of `hwsim.simulate.RunRequest`
+Keyword arguments of `cost`, `simulate`, `sweep` and `prepare` are the fields of `hwsim.pipeline.point.RunRequest`
 (algorithm, host, chunk_frames, overlap, cache, seed, max_symbols, label_rate, top_prob, repeat_prob, overrides,
 device_overrides, precision_overrides, meta_dtype, options). A misspelt keyword raises `ApiError` (a TypeError
 and a HwsimError) with one line and the nearest known keyword.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from hwsim.api_results import ClaimCheck, CostTable, Simulation, Size, Sweep
+from hwsim.api.results import ClaimCheck, CostTable, Simulation, Size, Sweep
 from hwsim.errors import HwsimError, SpecError, did_you_mean
 
 POSITIONAL = ("workload", "precision", "device", "frames", "beam")  # RunRequest fields every function names itself
@@ -46,7 +46,7 @@ def _check_keywords(function: str, given: Iterable[str], known: Iterable[str]) -
 
 def audio_frames(workload: str, audio_s: float, overrides: Iterable[str] = ()) -> int:
     """Input frames of `audio_s` seconds of audio for a workload (round(audio_s / input_frame_step_s), >= 1)."""
-    from hwsim.commands.run_args import frames_for_audio
+    from hwsim.pipeline.frames import frames_for_audio
 
     return frames_for_audio(workload, tuple(overrides), audio_s)
 
@@ -59,8 +59,8 @@ def _frames(workload: str, frames: int | None, audio_s: float | None, overrides:
 
 def _request(function: str, workload: str, precision: str, device: str, frames: int, beam: int,
              kwargs: dict[str, Any]) -> Any:
-    from hwsim.sim.decode import Algorithm
-    from hwsim.simulate import RunRequest
+    from hwsim.decode.simulated import Algorithm
+    from hwsim.pipeline.point import RunRequest
 
     _check_keywords(function, kwargs, [f.name for f in fields(RunRequest) if f.name not in POSITIONAL])
     if isinstance(kwargs.get("algorithm"), str):
@@ -74,7 +74,7 @@ def _request(function: str, workload: str, precision: str, device: str, frames: 
 def size(workload: str, precision: str, meta_dtype: str | None = None, overrides: list[str] | None = None) -> Size:
     """Model size incl. quantization metadata (the `hwsim size` job)."""
     from hwsim.size.account import account_size
-    from hwsim.specs.resolve import resolve_model
+    from hwsim.precision.resolved import resolve_model
 
     model = resolve_model(workload, precision, overrides, meta_dtype)
     return Size(account_size(model.graph, model.plan))
@@ -84,7 +84,7 @@ def params(workload: str, overrides: list[str] | None = None) -> Any:
     """Every tensor of a workload: name, shape, role, component, params (a DataFrame)."""
     import pandas as pd
 
-    from hwsim.specs.resolve import load_workload
+    from hwsim.precision.resolved import load_workload
 
     graph = load_workload(workload, overrides)
     return pd.DataFrame([{"name": t.name, "shape": t.shape, "role": t.role.value, "component": t.component.value,
@@ -95,12 +95,12 @@ def cost(workload: str, precision: str, device: str, frames: int | None = None, 
          audio_s: float | None = None, **kwargs: Any) -> CostTable:
     """Per-op cost table (one row per op; `total_time_s` = time x count in the run's decode schedule)."""
     from hwsim.cost.table import cost_table
-    from hwsim.simulate import make_schedule
-    from hwsim.simulate import prepare as prepare_costs
+    from hwsim.pipeline.point import make_schedule
+    from hwsim.pipeline.point import prepare_point
 
     length = _frames(workload, frames, audio_s, kwargs.get("overrides", ()))
     request = _request("cost", workload, precision, device, length, beam, kwargs)
-    prepared = prepare_costs(request)
+    prepared = prepare_point(request)
     frame = cost_table(prepared.costs, request.frames, request.beam, make_schedule(prepared, request))
     title = f"{workload} @ {precision} on {prepared.device.name}, T={request.frames}, B={request.beam}"
     return CostTable(frame, title, prepared.device)
@@ -109,17 +109,17 @@ def cost(workload: str, precision: str, device: str, frames: int | None = None, 
 def simulate(workload: str, precision: str, device: str, frames: int | None = None, beam: int = 1, *,
              audio_s: float | None = None, **kwargs: Any) -> Simulation:
     """One utterance through the discrete-event simulator (the `hwsim simulate` job)."""
-    from hwsim.simulate import simulate as run_simulation
+    from hwsim.pipeline.point import simulate_point
 
     length = _frames(workload, frames, audio_s, kwargs.get("overrides", ()))
-    return Simulation(run_simulation(_request("simulate", workload, precision, device, length, beam, kwargs)))
+    return Simulation(simulate_point(_request("simulate", workload, precision, device, length, beam, kwargs)))
 
 
 def sweep(workload: str, precisions: Iterable[str], device: str | Iterable[str], beams: Iterable[int],
           frames: int | Iterable[int] | None = None, workers: int = 1, *,
           audio_s: float | Iterable[float] | None = None, **kwargs: Any) -> Sweep:
     """Every precision x device x length x beam point; the first precision is the speed-up baseline."""
-    from hwsim.sweep import expand, run_sweep
+    from hwsim.pipeline.sweep import expand, run_sweep
 
     devices = [device] if isinstance(device, str) else list(device)
     if (frames is None) == (audio_s is None):
@@ -137,7 +137,7 @@ def sweep(workload: str, precisions: Iterable[str], device: str | Iterable[str],
 
 def check(claims: Iterable[str | Path] | None = None) -> ClaimCheck:
     """Recompute published size claims (every shipped claims file by default; or the given files)."""
-    from hwsim.paths import CLAIMS_DIR
+    from hwsim.io.paths import CLAIMS_DIR
     from hwsim.size.claims import check_claims
     from hwsim.specs.claims import ClaimsSpec
     from hwsim.specs.load import load_spec
@@ -156,12 +156,12 @@ class Prepared:
 
     def simulate(self, frames: int | None = None, beam: int | None = None, *, audio_s: float | None = None,
                  seed: int | None = None) -> Simulation:
-        from hwsim.simulate import simulate as run_simulation
+        from hwsim.pipeline.point import simulate_point
 
         length = _frames(self.request.workload, frames, audio_s, self.request.overrides)
         request = replace(self.request, frames=length, beam=beam or self.request.beam,
                           seed=self.request.seed if seed is None else seed)
-        return Simulation(run_simulation(request, self.costs))
+        return Simulation(simulate_point(request, self.costs))
 
     def __repr__(self) -> str:
         q = self.request
@@ -170,8 +170,8 @@ class Prepared:
 
 def prepare(workload: str, precision: str, device: str, beam: int = 1, **kwargs: Any) -> Prepared:
     """Resolve specs and per-op costs once (the expensive part); see `Prepared.simulate`."""
-    from hwsim.simulate import prepare as prepare_costs
+    from hwsim.pipeline.point import prepare_point
 
     request = _request("prepare", workload, precision, device, 1, beam, kwargs)
-    return Prepared(request, prepare_costs(request))
+    return Prepared(request, prepare_point(request))
 

@@ -16,7 +16,7 @@ import numpy as np
 import yaml
 
 from hwsim.errors import SpecError
-from hwsim.limits import MAX_ARRAY_BYTES, MAX_JSON_FILE_BYTES, MAX_NESTING_DEPTH, MAX_NODES, MAX_SPEC_FILE_BYTES
+from hwsim.io.limits import MAX_ARRAY_BYTES, MAX_JSON_FILE_BYTES, MAX_NESTING_DEPTH, MAX_NODES, MAX_SPEC_FILE_BYTES
 
 # libyaml's parser is ~50x faster than the pure-Python one (a 2.6 MB file: 16 s -> well under 1 s); both give the
 # same Python objects for the safe subset.

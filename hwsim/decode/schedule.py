@@ -58,7 +58,7 @@ class DecodeSchedule:
 
 def schedule_to_dict(schedule: DecodeSchedule) -> dict[str, object]:
     """JSON-ready form of a schedule (the decode-trace file format: `hwsim simulate --replay FILE`; read back and
-    validated by hwsim.sim.schedule_io)."""
+    validated by hwsim.decode.schedule_io)."""
     return {"algorithm": schedule.algorithm, "beam": schedule.beam, "frames": schedule.frames,
             "labels": schedule.labels,
             **{key: getattr(schedule, key) for key in ("max_symbols", "vocab") if getattr(schedule, key) is not None},

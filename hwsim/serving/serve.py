@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hwsim.errors import SpecError
-from hwsim.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
+from hwsim.io.limits import active_limits, check_at_most, check_decode_limits, max_decode_frames
 from hwsim.serving.load import Framing, Lengths, offline_load, server_load, streaming_load
 from hwsim.serving.memory import ChipMemory, chip_memory, require_fits
 from hwsim.serving.order import Order, arrange
@@ -23,7 +23,7 @@ from hwsim.sim.entities import Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine, ServingRun
 from hwsim.sim.policies import Batching, Padding
 from hwsim.sim.records import TraceRecord
-from hwsim.simulate import Prepared, RunRequest, prepare
+from hwsim.pipeline.point import PreparedPoint, RunRequest, prepare_point
 
 HOURS = 1000.0
 S_PER_HOUR = 3600.0
@@ -114,12 +114,12 @@ def chunk_frames_for(chunk_s: float, step_s: float) -> int:
     return frames
 
 
-def max_symbols(request: ServeRequest, prepared: Prepared) -> int:
+def max_symbols(request: ServeRequest, prepared: PreparedPoint) -> int:
     """The per-frame label cap the run's searches use: --max-symbols, else the workload's decoding block."""
     return request.base.max_symbols or prepared.model.workload_spec.decoding.max_symbols_per_frame
 
 
-def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
+def framing_for(request: ServeRequest, prepared: PreparedPoint) -> Framing:
     """Frame step and divisor, the streaming chunk, and the longest utterance (input frames) the limits allow."""
     graph = prepared.model.graph
     chunk = request.base.chunk_frames
@@ -129,7 +129,7 @@ def framing_for(request: ServeRequest, prepared: Prepared) -> Framing:
     return Framing(graph.input_frame_step_s, graph.encoder_frame_divisor, chunk, longest)
 
 
-def build_load(request: ServeRequest, prepared: Prepared, framing: Framing,
+def build_load(request: ServeRequest, prepared: PreparedPoint, framing: Framing,
                schedules: dict | None = None, on_schedule: Callable[[int], None] | None = None,
                pool: SchedulePool | None = None) -> list[Utterance]:
     """Utterances with their decode schedules, drawn from a seeded pool per length (hwsim.serving.schedules).
@@ -168,7 +168,7 @@ def expected_load(request: ServeRequest) -> tuple[float, float, str]:
 
 
 def check_serve_limits(request: ServeRequest, framing: Framing | None = None, symbols: int | None = None) -> None:
-    """Every serving size under the run-size limits before anything is drawn or simulated (hwsim.limits)."""
+    """Every serving size under the run-size limits before anything is drawn or simulated (hwsim.io.limits)."""
     limits = active_limits()
     check_at_most("--chips", request.chips, limits.chips, "chips")
     check_at_most("--streams", request.streams, limits.streams, "streams")
@@ -196,18 +196,18 @@ def load_cap(request: ServeRequest) -> float:
                limits.streams if request.scenario is Scenario.STREAMING else math.inf)
 
 
-def check_servable(prepared: Prepared, request: ServeRequest) -> None:
+def check_servable(prepared: PreparedPoint, request: ServeRequest) -> None:
     if not prepared.model.graph.has_decoder:
         raise SpecError(None, "WORKLOAD", "an RNN-T workload (hwsim serve does not model hybrid HMM decoders)",
                         request.base.workload)
 
 
-def serve(request: ServeRequest, prepared: Prepared | None = None, schedules: dict | None = None,
+def serve(request: ServeRequest, prepared: PreparedPoint | None = None, schedules: dict | None = None,
           on_progress: ServeProgress | None = None) -> ServeResult:
     """`schedules`: see build_load (it must belong to `prepared`). `on_progress(phase, done, total)`: a progress
     bar's feed, first per decode schedule drawn (SCHEDULES_PHASE; total known offline only), then as utterances
     finish (SIMULATED_PHASE; at most hwsim.sim.fleet.PROGRESS_STEPS times a run)."""
-    prepared = prepared or prepare(request.base)
+    prepared = prepared or prepare_point(request.base)
     check_servable(prepared, request)
     framing = framing_for(request, prepared)
     check_serve_limits(request, framing, max_symbols(request, prepared))
@@ -275,7 +275,7 @@ def _sum_over_chips(per_chip: list[dict[str, float]]) -> dict[str, float]:
     return total
 
 
-def _result(request: ServeRequest, prepared: Prepared, run: ServingRun, memory: ChipMemory,
+def _result(request: ServeRequest, prepared: PreparedPoint, run: ServingRun, memory: ChipMemory,
             batch: int) -> ServeResult:
     utts, batches, chunks = _frames(run)
     span = run.makespan_s - float(utts.arrival_s.min())
