@@ -56,14 +56,15 @@ def test_merged_segments_never_touch_a_neighbour_of_the_same_lane_and_component(
     assert sum(s.duration_s for s in merged) == sum(s.duration_s for s in segs)
 
 
+@pytest.mark.parametrize("device, precision", [("tpu_v5e", "fp32"), ("ibm_7nm_ai_chip", "fp16")])
 @pytest.mark.parametrize("search_on", [Placement.HOST, Placement.ACCELERATOR])
-def test_every_call_books_its_segments_to_its_own_component(prepared_small, search_on):
+def test_every_call_books_its_segments_to_its_own_component(prepared_small, search_on, device, precision):
     """Launches, gathers, step latencies and staged weight loads merge with the ops beside them; each must land on
     the component of the call that pays it (a recurrent step's latency on the encoder, a launch on its call), and
     an op on the component of its layer (joint.enc_proj and joint.pred_proj, run in the encoder and prediction
     calls, on the joint)."""
     latencies = ("modelling.dispatch_latency_s.value=2e-05", "modelling.step_latency_s.value=3e-07")
-    costs = prepared_small(overrides=latencies, search_on=search_on).costs
+    costs = prepared_small(device, precision, overrides=latencies, search_on=search_on).costs
     calls = {"encoder": [costs.encoder(8), costs.encoder(8, True), costs.encoder_batch(8, 3),
                          costs.encoder_packed((8, 5, 2))],
              "prediction": [costs.prediction(1), costs.prediction(3)],
@@ -77,6 +78,27 @@ def test_every_call_books_its_segments_to_its_own_component(prepared_small, sear
             for s, t in zip(segments, segments[1:]):
                 assert (s.resource, s.component) != (t.resource, t.component)
     assert sum(s.duration_s for s in costs.encoder(8) if s.resource == "matrix") > 8 * 4 * 2 * 3e-07
+    if device == "ibm_7nm_ai_chip":   # it stages the recurrent weights: their loads are the encoder's
+        loads = [s for s in costs.encoder(8) if s.label.startswith("load ")]
+        assert len(loads) == 8 and {(s.resource, s.component) for s in loads} == {("memory", "encoder")}
+
+
+def test_a_call_without_latencies_has_no_empty_segments(prepared_small):
+    """Zero launch and step latencies leave no zero-length segment behind (an event and a trace row for nothing)."""
+    zero = ("modelling.dispatch_latency_s.value=0", "modelling.step_latency_s.value=0")
+    costs = prepared_small(overrides=zero, search_on=Placement.HOST).costs
+    for segments in (costs.encoder(8), costs.encoder(8, True), costs.encoder_packed((8, 3)), costs.prediction(2),
+                     costs.joint(2), costs.search(2)):
+        assert all(s.duration_s > 0 for s in segments)
+        assert not any(s.label.endswith(("launch", "latency")) for s in segments)
+
+
+def test_final_hypotheses_cross_the_link_once_with_their_scores(prepared_small):
+    # search on the accelerator: beam 4 hypotheses of 10 labels, each label int32 and one float32 score:
+    # 4 x 11 x 4 = 176 bytes at 15 GB/s after the 10 us link latency (tpu_v5e.yaml host_link)
+    cost = prepared_small(search_on=Placement.ACCELERATOR).costs.final_transfer_cost(4, 10)
+    assert cost.bytes == 176
+    assert cost.time_s == pytest.approx(1e-05 + 176 / 15e9)
 
 
 # ---- systolic: folds that do not divide evenly over the arrays ----
@@ -110,6 +132,17 @@ def test_three_folds_on_eight_arrays_replicate_each_tile_twice():
     assert (c.folds, c.folds_per_array, c.streamed_per_fold) == (3, 1, 50)
     assert (c.ideal_cycles, c.spatial_underuse_cycles, c.total_cycles) == (37.5, 12.5, 432)
     assert any("3 fold(s) on 8 arrays" in note for note in c.notes)
+
+
+def test_a_non_square_array_tiles_rows_and_columns_by_their_own_sizes():
+    # 32 x 8 array. WS: K = 64 over 32 rows (2), N = 64 over 8 columns (8): 16 folds of 2R + C + M - 2 = 80.
+    # IS: K = 64 over rows (2), M = 10 over columns (2): 4 folds streaming N = 50: 4 x (64 + 8 + 50 - 2) = 480.
+    ws = gemm_cycles(10, 64, 64, rows=32, cols=8, dataflow=WS, weight_load=STALL, fill_drain=PER_FOLD)
+    assert (ws.folds, ws.total_cycles) == (16, 16 * 80)
+    is_ = gemm_cycles(10, 64, 50, rows=32, cols=8, dataflow=Dataflow.IS, weight_load=STALL, fill_drain=PER_FOLD)
+    assert (is_.folds, is_.streamed_per_fold, is_.total_cycles) == (4, 50, 480)
+    os_ = gemm_cycles(64, 50, 10, rows=32, cols=8, dataflow=OS, weight_load=STALL, fill_drain=PER_FOLD)
+    assert (os_.folds, os_.total_cycles) == (2 * 2, 4 * (32 + 8 + 50 - 2))   # M over rows, N over columns
 
 
 def test_packed_reduction_folds_unevenly_over_three_arrays():

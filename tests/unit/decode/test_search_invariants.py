@@ -187,3 +187,51 @@ def test_recording_context_is_a_search_context():
     ctx = Recording(ScriptedScorer(const(.5, .5), 2), 1)
     ctx.score([Hyp((0,), 0.0)], 1)
     assert ctx.calls == [[(0, 0, (0,))]] and len(ctx.steps) == 1
+
+
+def final_probs(algorithm: Algorithm, probs, vocab: int, frames: int, beam: int, symbols: int) -> dict:
+    _, hyps = search(algorithm, probs, vocab, frames, beam, symbols)
+    return {h.yseq: float(np.exp(h.score)) for h in hyps}
+
+
+def test_modified_beam_ranks_every_label_of_every_hypothesis():
+    # B = 2, P = blank .1, a .5, b .4: frame 0's candidates are (0,) .1, (0,1) .5, (0,2) .4; the best two are both
+    # labels of the start, so the second-best label of one hypothesis must be a candidate
+    got = final_probs(Algorithm.MODIFIED_BEAM, const(.1, .5, .4), 3, 1, 2, 1)
+    assert got == pytest.approx({(0, 1): .5, (0, 2): .4})
+
+
+def reference_modified_beam(probs, vocab: int, frames: int, beam: int) -> dict:
+    """icefall's modified_beam_search written out: per frame every hypothesis' blank and every label are ranked
+    (blanks first on ties, then labels by parent and rank), the best B kept, equal histories merged after the cut."""
+    live = [((0,), 0.0)]
+    for t in range(frames):
+        candidates = []
+        for y, score in live:
+            candidates.append((score + np.log(probs(t, y)[0]), y))
+        for y, score in live:
+            p = np.log(np.asarray(probs(t, y), np.float64))
+            for label in np.argsort(-p[1:], kind="stable") + 1:
+                candidates.append((score + p[label], y + (int(label),)))
+        kept = sorted(candidates, key=lambda c: -c[0])[:beam]
+        merged: dict = {}
+        for score, y in kept:
+            merged[y] = np.logaddexp(merged[y], score) if y in merged else score
+        live = list(merged.items())
+    return {y: float(np.exp(s)) for y, s in sorted(live, key=lambda h: -h[1])[:beam]}
+
+
+@PROPERTY
+@given(case=cases)
+def test_modified_beam_equals_its_definition(case):
+    probs = seeded_probs(case["seed"], case["vocab"])
+    got = final_probs(Algorithm.MODIFIED_BEAM, probs, case["vocab"], case["frames"], case["beam"], case["symbols"])
+    assert got == pytest.approx(reference_modified_beam(probs, case["vocab"], case["frames"], case["beam"]))
+
+
+def test_alsd_finishes_every_alignment_up_to_s_labels_per_frame():
+    # T = 1, S = 1, B = 2, P = blank .2, a .8: step 0 scores the start (its blank is final: .2) and extends it to
+    # (0,1); step 1 (t = 0, one label) scores (0,1), whose blank is final too: .8 x .2 = .16. T x (S + 1) steps.
+    assert final_probs(Algorithm.ALSD, const(.2, .8), 2, 1, 2, 1) == pytest.approx({(0,): .2, (0, 1): .16})
+    ctx, _ = search(Algorithm.ALSD, const(.2, .8), 2, 1, 2, 1)
+    assert [rows for rows in ctx.calls] == [[(0, 0, (0,))], [(0, 1, (0, 1))]]

@@ -127,3 +127,28 @@ def test_without_overlap_each_of_two_chips_is_busy_until_its_last_result(prepare
         last_done = result.utterances[result.utterances.chip == chip].done_s.max()
         assert chip_busy == pytest.approx(last_done, rel=EXACT)
     assert sum(result.summary["utilization"].values()) <= 1 + EXACT
+
+
+def test_streaming_queue_runs_from_the_first_chunk_not_the_start_of_speech(prepared):
+    """A stream's utterance is ready for the server when its first chunk has arrived (chunk_s after it starts
+    speaking); a lightly loaded chip admits it then, so it never queued. Its latency runs from the end of speech,
+    so here latency is not queue + service: the service covers the speaking time."""
+    result = serve(point(scenario=Scenario.STREAMING, order=None, streams=2, duration_s=2.0, chunk_s=0.64,
+                         batching=Batching.CONTINUOUS), *prepared)
+    utts = result.utterances
+    assert len(utts) >= 4
+    assert np.allclose(utts.ready_s - utts.arrival_s, 0.64, rtol=0, atol=1e-9)
+    assert (utts.queue_s == 0).all() and result.summary["queue_s"]["max"] == 0
+    assert np.allclose(utts.service_s, utts.done_s - utts.ready_s, rtol=0, atol=1e-15)
+    assert (utts.latency_s < utts.service_s).all()
+    assert np.allclose(utts.latency_s, utts.done_s - utts.end_of_speech_s, rtol=0, atol=1e-15)
+
+
+def test_littles_law_holds_exactly_on_the_summary(two_chips):
+    """The run starts and ends empty, so the mean number in the system over the span (first arrival to last
+    result) is the throughput times the mean time in the system, to rounding; the first arrival is after t=0."""
+    summary, utts = two_chips.summary, two_chips.utterances
+    assert utts.arrival_s.min() > 0
+    in_system_s = (utts.done_s - utts.ready_s).mean()
+    assert summary["mean_in_system"] == pytest.approx(summary["throughput_utt_per_s"] * in_system_s, rel=1e-9)
+    assert summary["throughput_utt_per_s"] == pytest.approx(len(utts) / summary["makespan_s"], rel=1e-12)
