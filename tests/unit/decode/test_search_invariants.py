@@ -176,7 +176,7 @@ def test_beam_search_carries_at_most_b_by_hand():
 
 
 @pytest.mark.parametrize("algorithm", BEAMED)
-def test_a_wider_beam_never_scores_fewer_rows_on_frame_zero(algorithm):
+def test_every_search_starts_from_the_start_symbol_alone(algorithm):
     # frame 0 starts from the one start hypothesis: a first call of 1 row for every algorithm and beam
     for beam in (1, 2, 4):
         ctx, _ = search(algorithm, const(.5, .3, .2), 3, 3, beam, 2)

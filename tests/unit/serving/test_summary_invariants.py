@@ -152,3 +152,18 @@ def test_littles_law_holds_exactly_on_the_summary(two_chips):
     in_system_s = (utts.done_s - utts.ready_s).mean()
     assert summary["mean_in_system"] == pytest.approx(summary["throughput_utt_per_s"] * in_system_s, rel=1e-9)
     assert summary["throughput_utt_per_s"] == pytest.approx(len(utts) / summary["makespan_s"], rel=1e-12)
+
+
+def test_energy_and_batch_figures_follow_the_tables(two_chips, prepared):
+    """Energy per hour of audio is chips x power x the hours each chip runs per hour of audio (1 / RTFx):
+    ibm_7nm_ai_chip draws 13.5 W and has no price. Batch figures are the means and maxima of the per-batch table."""
+    summary = two_chips.summary
+    assert summary["cost_per_1000h_usd"] is None
+    assert summary["energy_per_hour_audio_j"] == pytest.approx(2 / summary["rtfx"] * 13.5 * 3600, rel=1e-12)
+    assert summary["rtfx"] == pytest.approx(summary["audio_s"] / summary["makespan_s"], rel=1e-12)
+    batches = two_chips.batches
+    for kind, mean, largest in (("decoder", "mean", "max"), ("encoder", "encoder_mean", "encoder_max")):
+        sizes = batches[batches.kind == kind]["size"]
+        assert summary["batch"][mean] == pytest.approx(float(sizes.mean())) and summary["batch"][largest] == sizes.max()
+    static = serve(point(), *prepared)    # offline, static batches of 4: every encoder call encodes 4 utterances
+    assert (static.summary["batch"]["encoder_mean"], static.summary["batch"]["encoder_max"]) == (4.0, 4)
