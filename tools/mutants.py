@@ -35,6 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "mutation.md"
 RESULTS = ROOT / "docs" / "mutation.csv"   # one row per mutant run; a partial run (--only) updates its rows
+HISTORY = ("The first run of this list, with the first invariant tests of issue 28 but before the tests written for "
+           "its survivors, killed 83 of the 113 (73 %); the 25 kills since are by those tests "
+           "(tests/unit/*/test_*_invariants.py).")
 TIMEOUT_S = 900   # a mutant that makes the tests hang (a livelock) counts as killed when this runs out
 
 # ---- test selections per module: focused first, broad for what the focused set misses ----
@@ -438,7 +441,7 @@ def write_report(results: dict[str, dict[str, object]], path: Path) -> None:
              f"**{len(killed)} of {len(rows)} killed ({100 * len(killed) / len(rows):.0f} %)**; "
              f"{equivalent} of the {len(rows) - len(killed)} not killed are equivalent (no input tells them from the "
              f"original), so {len(killed)} of the {len(rows) - equivalent} mutants that can be killed are "
-             f"({100 * len(killed) / max(1, len(rows) - equivalent):.0f} %).", "",
+             f"({100 * len(killed) / max(1, len(rows) - equivalent):.0f} %). {HISTORY}", "",
              "| module | killed | survived |", "|---|---|---|"]
     lines += [f"| {name} | {k} | {s} |" for name, (k, s) in sorted(modules.items())]
     survivors = [r["mutant"] for r in rows if r not in killed]
