@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from hwsim.cost.device import load_device
-from hwsim.cost.formats import NumberFormat as F
+from hwsim.cost.hardware import load_device
+from hwsim.formats import NumberFormat as F
 from hwsim.cost.gemm import gemm_cost
 
 V5E_VPU = 2048 * 1.5e9

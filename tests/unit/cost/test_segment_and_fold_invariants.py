@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from hwsim.cost.calls import merge_segments
-from hwsim.cost.device import Dataflow, FillDrain, Tiling, WeightLoad
+from hwsim.cost.hardware import Dataflow, FillDrain, Tiling, WeightLoad
 from hwsim.cost.options import Placement
 from hwsim.cost.systolic import gemm_cycles
 from hwsim.cost.tensorcore import tensorcore_cycles
-from hwsim.sim.costs import OpInfo, Segment
+from hwsim.cost.segments import OpInfo, Segment
 
 WS, OS = Dataflow.WS, Dataflow.OS
 STALL, OVERLAPPED = WeightLoad.STALL, WeightLoad.OVERLAPPED

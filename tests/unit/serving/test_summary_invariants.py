@@ -4,7 +4,7 @@ busy, latency = queue + service with the split at admission, static batches admi
 and the overlap switch (off: one chip's makespan is the sum of its busy times, so the utilisations add up to 1).
 
 The engine-level versions on hand-made costs are in tests/unit/sim/test_invariants.py; these check the summary's
-arithmetic (hwsim.serving.run._result) on top of them.
+arithmetic (hwsim.serving.serve._result) on top of them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pytest
 
 from hwsim.serving.load import Lengths
 from hwsim.serving.order import Order
-from hwsim.serving.run import Scenario, ServeRequest, percentiles, serve
+from hwsim.serving.serve import Scenario, ServeRequest, percentiles, serve
 from hwsim.sim.policies import Batching
-from hwsim.simulate import RunRequest, prepare
+from hwsim.pipeline.point import RunRequest, prepare_point as prepare
 
 BASE = RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1)
 EXACT = 1e-9
