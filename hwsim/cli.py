@@ -201,8 +201,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, spec_dirs_dest: str, a
                          quiet_dest: str) -> None:
     """Flags every verb takes, before or after the verb: user spec folders, the run-size limit switch, --quiet."""
     parser.add_argument("--spec-dir", dest=spec_dirs_dest, action="append", default=[], metavar="DIR",
-                        help=f"a folder laid out like hwsim/data (devices/, workloads/models/, workloads/precisions/) "
-                             f"searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
+                        help=f"a folder laid out like the shipped specs (devices/, workloads/models/, "
+                             f"workloads/precisions/) searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
     parser.add_argument(ALLOW_LARGE_FLAG, dest=allow_large_dest, action="store_true",
                         help="lift the run-size limits (docs/limits.md lists each limit)")
     parser.add_argument("-q", "--quiet", dest=quiet_dest, action="store_true",

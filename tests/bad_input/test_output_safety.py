@@ -235,7 +235,7 @@ def test_sweep_plot_names_from_a_device_path_stay_inside_out(tmp_path, run_cli, 
     monkeypatch.chdir(tmp_path)
     devices = tmp_path / "devices"
     devices.mkdir()
-    shutil.copy(REPO / "hwsim" / "data" / "devices" / "ibm_7nm_ai_chip.yaml", devices / "my chip.yaml")
+    shutil.copy(REPO / "devices" / "ibm_7nm_ai_chip.yaml", devices / "my chip.yaml")
     device = str(devices / "my chip.yaml") if absolute else "devices/my chip.yaml"
     args = ["sweep", "ibm_rnnt_swb", "--device", device, "--precisions", "int4,int8", "--frames", "20,40",
             "--beams", "1", "--quiet", "--out", str(tmp_path / "out")]
@@ -402,7 +402,7 @@ def no_decodes(monkeypatch):
 
 
 def another_machines_device(tmp_path: Path, **machine) -> Path:
-    document = yaml.safe_load((REPO / "hwsim" / "data" / "devices" / "local_cpu.yaml").read_text())
+    document = yaml.safe_load((REPO / "devices" / "local_cpu.yaml").read_text())
     document["calibration"]["machine"].update(machine)
     path = tmp_path / "elsewhere.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
