@@ -37,9 +37,14 @@ def _exit_at_once(signum: int, frame: object) -> None:
         sys.stdout.flush()
     except Exception:  # noqa: BLE001 -- a closed or broken stdout must not hide the line below
         pass
-    errors = sys.modules.get("hwsim.errors")
-    message = interrupted_message(signum)
-    line = f"hwsim: error: {errors.one_line(message) if errors is not None else message}\n"
+    # The signal can land while hwsim.outputs or hwsim.errors is half-imported (in sys.modules, its names not all
+    # defined yet): the handler must still exit, with the plain line.
+    try:
+        message = interrupted_message(signum)
+    except Exception:  # noqa: BLE001 -- a half-imported hwsim.outputs; nothing is published before main() runs
+        message = f"interrupted by {signal.Signals(signum).name}; no output written"
+    one_line_of = getattr(sys.modules.get("hwsim.errors"), "one_line", None)
+    line = f"hwsim: error: {one_line_of(message) if one_line_of is not None else message}\n"
     try:
         os.write(2, line.encode("utf-8", "replace"))
     finally:

@@ -338,6 +338,24 @@ def test_sigint_at_any_moment_of_start_up_gives_one_line_and_130(tmp_path, when)
     assert (tmp_path / "out").exists() == written
 
 
+# A signal that lands while one of hwsim's modules is half-imported (the at-once handler reads hwsim.errors and
+# hwsim.outputs when they are in sys.modules): seen under load as a traceback (hwsim.errors without one_line yet)
+# and as exit 70 (numpy's import, which pandas was running, turned the handler's error into an ImportError).
+HALF_IMPORTED = """
+    import signal, sys, types
+    import hwsim.cli
+    sys.modules[sys.argv[1]] = types.ModuleType(sys.argv[1])  # in sys.modules, none of its names defined yet
+    hwsim.cli._exit_at_once(signal.SIGINT, None)
+"""
+
+
+@pytest.mark.parametrize("module", ["hwsim.errors", "hwsim.outputs"])
+def test_a_signal_while_a_module_is_half_imported_gives_one_line_and_130(module):
+    result = child(HALF_IMPORTED, module)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.splitlines() == ["hwsim: error: interrupted by SIGINT; no output written"]
+
+
 # The installed script's shape (`sys.exit(program())`): a signal during the at-exit work, the last moment the
 # program runs Python, still finds hwsim's handler (finalization would have put back the default: exit -2, silent).
 AT_EXIT = """
