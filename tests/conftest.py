@@ -67,6 +67,20 @@ class QuickValidation:
 QUICK_VALIDATION_SEED = 3  # not the default, so a report that recorded the default seed would show
 
 
+QUICK_VALIDATION_GROUP = "quick_validation"  # @pytest.mark.xdist_group of the tests that read quick_validation
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests of the quick validation run go first: under pytest-xdist their group (minutes) then starts at once
+    on one worker while the others take the rest, instead of starting late and running on alone at the end. The
+    tests do not depend on their order."""
+    def in_group(item) -> bool:
+        marker = item.get_closest_marker("xdist_group")
+        return marker is not None and marker.args[:1] == (QUICK_VALIDATION_GROUP,)
+
+    items[:] = [item for item in items if in_group(item)] + [item for item in items if not in_group(item)]
+
+
 @pytest.fixture(scope="session")
 def quick_validation(tmp_path_factory) -> QuickValidation:
     """One `hwsim validate --quick --repeats 2 --seed 3 --json --out DIR` on a calibration of this machine, shared
