@@ -67,18 +67,35 @@ class QuickValidation:
 QUICK_VALIDATION_SEED = 3  # not the default, so a report that recorded the default seed would show
 
 
-QUICK_VALIDATION_GROUP = "quick_validation"  # @pytest.mark.xdist_group of the tests that read quick_validation
+# The modules whose tests read the quick_validation fixture: one pytest-xdist scope, so one worker makes its run.
+QUICK_VALIDATION_MODULES = ("tests/test_cli_interfaces.py", "tests/unit/validation/test_trained_counts.py")
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
 
 
 def pytest_collection_modifyitems(config, items):
-    """The tests of the quick validation run go first: under pytest-xdist their group (minutes) then starts at once
-    on one worker while the others take the rest, instead of starting late and running on alone at the end. The
-    tests do not depend on their order."""
-    def in_group(item) -> bool:
-        marker = item.get_closest_marker("xdist_group")
-        return marker is not None and marker.args[:1] == (QUICK_VALIDATION_GROUP,)
+    """The quick validation's modules go first: under pytest-xdist their scope (minutes) then starts at once on one
+    worker while the others take the rest, instead of starting late and running on alone at the end. (pyproject
+    turns off xdist's own reordering, by number of tests per scope.) The tests do not depend on their order."""
+    first = [item for item in items if _module(item.nodeid) in QUICK_VALIDATION_MODULES]
+    items[:] = first + [item for item in items if _module(item.nodeid) not in QUICK_VALIDATION_MODULES]
 
-    items[:] = [item for item in items if in_group(item)] + [item for item in items if not in_group(item)]
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadscope (each module on one worker, so a module-scoped fixture is made once), with the quick
+    validation's modules in one scope, so its session fixture is made once. Not xdist_group marks: pytest-xdist
+    3.8's loadgroup silently stops grouping under pytest 9 (pytest-xdist issue #1386)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class QuickValidationInOneScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "quick_validation" if _module(nodeid) in QUICK_VALIDATION_MODULES else super()._split_scope(nodeid)
+
+    return QuickValidationInOneScope(config, log)
 
 
 @pytest.fixture(scope="session")

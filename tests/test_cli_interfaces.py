@@ -3,7 +3,6 @@
 import json
 
 import pandas as pd
-import pytest
 
 from hwsim.validation.counts import CHECKED_COUNTS
 
@@ -70,7 +69,6 @@ def test_sweep_parallel_equals_serial(run_cli, tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.xdist_group("quick_validation")
 def test_validate_quick_checks_counts_and_reports_noise(quick_validation):
     data = quick_validation.data
     assert quick_validation.code == (0 if data["counts_match"] and data["emission_counts_ok"] else 1)
@@ -89,7 +87,6 @@ def test_validate_quick_checks_counts_and_reports_noise(quick_validation):
     assert all(s["asserted"] for s in trained.values())  # all five counts of every algorithm, beam's included
 
 
-@pytest.mark.xdist_group("quick_validation")
 def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(quick_validation):
     """The report carries the device it predicted with; re-predicting from it with the same cost model gives the
     report's own errors, point for point (tools/repredict_validation.py shares validate's predict_point)."""

@@ -11,9 +11,6 @@ import pytest
 from hwsim.cost.device import load_device
 from hwsim.repro import fig1a
 
-# One worker runs this module (pyproject: --dist loadgroup), so the fitted Fig. 1(a) calibration is made once.
-pytestmark = pytest.mark.xdist_group("test_fig1a")
-
 
 @pytest.fixture(scope="module")
 def calibration():

@@ -11,9 +11,6 @@ from hwsim.cli import main
 from hwsim.cost.device import load_device
 from hwsim.formats import NumberFormat
 
-# One worker runs this module (pyproject: --dist loadgroup), so the module's one quick calibration is made once.
-pytestmark = pytest.mark.xdist_group("test_calibrate")
-
 FACTS = ("cpu_model", "physical_cores", "nominal_clock_hz", "blas", "blas_threads", "numpy_version", "date_utc")
 
 

@@ -19,9 +19,6 @@ from hwsim.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
 from hwsim.simulate import RunRequest, prepare
 
-# One worker runs this module (pyproject: --dist loadgroup), so the module's runtime-call measurement is made once.
-pytestmark = pytest.mark.xdist_group("test_runtime_calls")
-
 FIXED_S, PER_ROW_S = 12e-6, 3e-6
 
 

@@ -13,9 +13,6 @@ from hwsim.paths import DEVICES_DIR
 from hwsim.reference.runtimes import REFERENCE_OPTIONS
 from hwsim.simulate import RunRequest, prepare
 
-# One worker runs this module (pyproject: --dist loadgroup), so the measured devices are made once.
-pytestmark = pytest.mark.xdist_group("test_cache_reuse")
-
 MIB = 2**20
 HOT_PER_BYTE, COLD_PER_BYTE = 1 / 50e9, 1 / 10e9
 

@@ -15,9 +15,6 @@ from hwsim.reference.search import NumpyScorer
 from hwsim.reference.trace import Recorder, load_schedule_json, save_schedule_json
 from hwsim.sim.schedule import DecodeSchedule, DecodeStep
 
-# One worker runs this module (pyproject: --dist loadgroup), so the module's reference decodes is made once.
-pytestmark = pytest.mark.xdist_group("test_reference")
-
 SMALL = ["encoder.hidden_dim=32", "encoder.num_layers=2", "predictor.hidden_dim=32"]
 FRAMES = 60
 

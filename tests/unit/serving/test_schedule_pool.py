@@ -18,9 +18,6 @@ from hwsim.serving.run import Scenario, ServeRequest, build_load, framing_for, s
 from hwsim.serving.schedules import SchedulePool, grid_frames, pool_seed, prefix, slot_of
 from hwsim.simulate import RunRequest, make_schedule, prepare
 
-# One worker runs this module (pyproject: --dist loadgroup), so the module's schedule pool is made once.
-pytestmark = pytest.mark.xdist_group("test_schedule_pool")
-
 BASE = RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1, beam=4)  # 40 ms frames: 0.4 s is 10 frames
 ONE_LENGTH = Lengths(0.4, 0.0)
 

@@ -15,9 +15,6 @@ from hwsim.serving.run import Scenario, ServeRequest, serve
 from hwsim.sim.policies import Padding
 from hwsim.simulate import RunRequest, prepare
 
-# One worker runs this module (pyproject: --dist loadgroup), so the module's serve runs is made once.
-pytestmark = pytest.mark.xdist_group("test_serving_invariants")
-
 BASE = RunRequest("lstm_rnnt_small", "fp16", "ibm_7nm_ai_chip", 1)
 POINT = ServeRequest(BASE, Scenario.OFFLINE, utterances=300, lengths=Lengths(2.0, 0.5), max_batch=16,
                      order=Order.ARRIVAL)

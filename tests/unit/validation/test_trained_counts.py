@@ -59,7 +59,6 @@ def test_its_utterances_are_held_out(monkeypatch):
     assert len({offset, FIT_SEED_OFFSET, SPREAD_SEED_OFFSET}) == 3 and all(s < offset for s in seen[:-2])
 
 
-@pytest.mark.xdist_group("quick_validation")
 @pytest.mark.parametrize("algorithm", [Algorithm.BEAM, Algorithm.ALSD, Algorithm.MODIFIED_BEAM])
 def test_the_emission_model_matches_the_trained_decoders(algorithm, quick_validation):
     """The check validate runs, at beam 4: all five counts' means over six held-out utterances within tolerance
