@@ -9,7 +9,7 @@
 # Needs: python3 >= 3.11 with PyTorch built for the machine's CUDA (import torch; torch.cuda.is_available()),
 # and hwsim's core dependencies (numpy pandas simpy matplotlib pyyaml pydantic tqdm). Nothing is downloaded:
 # hwsim runs from this checkout through PYTHONPATH. Writes:
-#   OUTDIR/LIKE_measured.yaml            measured device file (copy it to hwsim/data/devices/ and commit)
+#   OUTDIR/LIKE_measured.yaml            measured device file (copy it to devices/ and commit)
 #   OUTDIR/calibrate/{README.md,comparison.csv}   large bf16 GEMM TFLOP/s, copy GB/s, launch latency vs datasheet
 #   OUTDIR/validate_{float32,bfloat16}[_measured]/ per-component reference RNN-T in PyTorch vs the simulator
 #   OUTDIR/nvidia-smi.txt, OUTDIR/log.txt

@@ -37,9 +37,14 @@ def _exit_at_once(signum: int, frame: object) -> None:
         sys.stdout.flush()
     except Exception:  # noqa: BLE001 -- a closed or broken stdout must not hide the line below
         pass
-    errors = sys.modules.get("hwsim.errors")
-    message = interrupted_message(signum)
-    line = f"hwsim: error: {errors.one_line(message) if errors is not None else message}\n"
+    # The signal can land while hwsim.io.outputs or hwsim.errors is half-imported (in sys.modules, its names not all
+    # defined yet): the handler must still exit, with the plain line.
+    try:
+        message = interrupted_message(signum)
+    except Exception:  # noqa: BLE001 -- a half-imported hwsim.io.outputs; nothing is published before main() runs
+        message = f"interrupted by {signal.Signals(signum).name}; no output written"
+    one_line_of = getattr(sys.modules.get("hwsim.errors"), "one_line", None)
+    line = f"hwsim: error: {one_line_of(message) if one_line_of is not None else message}\n"
     try:
         os.write(2, line.encode("utf-8", "replace"))
     finally:
@@ -201,8 +206,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, spec_dirs_dest: str, a
                          quiet_dest: str) -> None:
     """Flags every verb takes, before or after the verb: user spec folders, the run-size limit switch, --quiet."""
     parser.add_argument("--spec-dir", dest=spec_dirs_dest, action="append", default=[], metavar="DIR",
-                        help=f"a folder laid out like hwsim/data (devices/, workloads/models/, workloads/precisions/) "
-                             f"searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
+                        help=f"a folder laid out like the shipped specs (devices/, workloads/models/, "
+                             f"workloads/precisions/) searched for names before the shipped specs (repeatable; also ${SPEC_PATH_ENV})")
     parser.add_argument(ALLOW_LARGE_FLAG, dest=allow_large_dest, action="store_true",
                         help="lift the run-size limits (docs/limits.md lists each limit)")
     parser.add_argument("-q", "--quiet", dest=quiet_dest, action="store_true",

@@ -69,10 +69,9 @@ def test_sweep_parallel_equals_serial(run_cli, tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_validate_quick_checks_counts_and_reports_noise(run_cli, calibrated_here):
-    result = run_cli("validate", "--quick", "--json", "--repeats", "2")
-    data = json.loads(result.out)
-    assert result.code == (0 if data["counts_match"] and data["emission_counts_ok"] else 1)
+def test_validate_quick_checks_counts_and_reports_noise(quick_validation):
+    data = quick_validation.data
+    assert quick_validation.code == (0 if data["counts_match"] and data["emission_counts_ok"] else 1)
     assert data["points"] == 3 and data["counts_match"] is True
     assert data["emission_counts_ok"] is True  # the asserted counts of greedy, TSD and modified beam are predicted
     assert data["noise_floor_pct"] >= 0
@@ -88,7 +87,7 @@ def test_validate_quick_checks_counts_and_reports_noise(run_cli, calibrated_here
     assert all(s["asserted"] for s in trained.values())  # all five counts of every algorithm, beam's included
 
 
-def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cli, tmp_path, calibrated_here):
+def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(quick_validation):
     """The report carries the device it predicted with; re-predicting from it with the same cost model gives the
     report's own errors, point for point (tools/repredict_validation.py shares validate's predict_point)."""
     import subprocess
@@ -98,10 +97,9 @@ def test_validate_keeps_its_device_and_the_tool_predicts_its_points_again(run_cl
 
     from hwsim.io.paths import REPO_ROOT
 
-    out = tmp_path / "v"
-    run_cli("validate", "--quick", "--repeats", "2", "--seed", "3", "--out", str(out))
+    out = quick_validation.out
     config = yaml.safe_load((out / "resolved_config.yaml").read_text())
-    assert config["device_copy"] == "device.yaml" and config["seed"] == 3
+    assert config["device_copy"] == "device.yaml" and config["seed"] == quick_validation.seed == 3
     assert (out / "device.yaml").read_bytes() == (REPO_ROOT / config["device"]).read_bytes()
     tool = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "repredict_validation.py"), str(out)],
                           capture_output=True, text=True, check=True)

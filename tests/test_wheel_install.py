@@ -42,6 +42,9 @@ SKIPPED = {
 
 
 DOCUMENTS = ("README.md", "docs/usage.md", "docs/validation.md")
+# What the wheel is built from: the package and the top-level spec folders setup.py maps into it (hwsim/_specs/).
+BUILD_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
+BUILD_FOLDERS = ("hwsim", "devices", "workloads", "schemas")
 
 
 def readme_commands() -> list[str]:
@@ -71,9 +74,10 @@ def installed(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     source = root / "src"  # a copy, so the build writes no build/ or *.egg-info into the tree
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in BUILD_FILES:
         shutil.copy(REPO / name, source / name)
-    shutil.copytree(REPO / "hwsim", source / "hwsim", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in BUILD_FOLDERS:
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     isolation = ["--no-build-isolation"] if _can_build_offline() else []
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *isolation, "-w", str(root / "dist"),
                     str(source)], check=True)
@@ -100,15 +104,21 @@ def workdir(tmp_path_factory) -> Path:
     return folder
 
 
+def _wheel_env(bin_dir: Path) -> dict[str, str]:
+    """The environment's bin/ first, and no PYTHONPATH (which could import a checkout instead of the wheel)."""
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "MPLBACKEND": "Agg"}
+    env.pop("PYTHONPATH", None)
+    return env
+
+
 def _run(bin_dir: Path, command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run one command as a shell would, `> FILE` included (the only redirection the documents use)."""
     argv = shlex.split(command)
     target = None
     if ">" in argv:
         argv, target = argv[:argv.index(">")], argv[argv.index(">") + 1]
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "MPLBACKEND": "Agg"}
-    env.pop("PYTHONPATH", None)
-    done = subprocess.run([str(bin_dir / argv[0]), *argv[1:]], cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run([str(bin_dir / argv[0]), *argv[1:]], cwd=cwd, env=_wheel_env(bin_dir), capture_output=True,
+                          text=True)
     if target is not None:
         (cwd / target).write_text(done.stdout)
     return done
@@ -116,7 +126,7 @@ def _run(bin_dir: Path, command: str, cwd: Path) -> subprocess.CompletedProcess[
 
 def test_the_wheel_is_what_runs(installed, workdir):
     done = subprocess.run([str(installed / "python"), "-c", "import hwsim; print(hwsim.__file__)"], cwd=workdir,
-                          capture_output=True, text=True, check=True)
+                          env=_wheel_env(installed), capture_output=True, text=True, check=True)
     assert Path(done.stdout.strip()).is_relative_to(installed.parent)
     version = _run(installed, "hwsim --version", workdir)
     assert version.returncode == 0 and re.fullmatch(r"hwsim \d+\.\d+\.\d+\n", version.stdout)
@@ -126,8 +136,33 @@ def test_the_wheel_carries_the_schemas(installed, workdir):
     done = _run(installed, "hwsim schema device", workdir)
     assert done.returncode == 0 and json.loads(done.stdout)["title"].startswith("hwsim device spec")
     code = "from hwsim.specs.schema import SPEC_MODELS, schema_file; print(all(schema_file(k).is_file() for k in SPEC_MODELS))"
-    shipped = subprocess.run([str(installed / "python"), "-c", code], cwd=workdir, capture_output=True, text=True)
+    shipped = subprocess.run([str(installed / "python"), "-c", code], cwd=workdir, env=_wheel_env(installed),
+                             capture_output=True, text=True)
     assert shipped.stdout.strip() == "True", shipped.stderr
+
+
+def _spec_files(root: Path) -> dict[str, str]:
+    """relative path -> sha256 of every YAML and JSON file under root's devices/, workloads/ and schemas/."""
+    import hashlib
+
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in BUILD_FOLDERS[1:] for p in sorted((root / folder).rglob("*")) if p.suffix in (".yaml", ".json")}
+
+
+def test_the_wheel_carries_the_top_level_spec_folders(installed, workdir):
+    """devices/, workloads/ and schemas/ of the tree, byte for byte, under the installed package (hwsim/_specs/),
+    where hwsim.io.paths finds them; a shipped file is shown as in a checkout (devices/NAME.yaml)."""
+    code = ("import json, hashlib; from hwsim.io.paths import DATA_DIR, PACKAGE_DIR, DEVICES_DIR, display_path; "
+            "files = {p.relative_to(DATA_DIR).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() "
+            "for p in sorted(DATA_DIR.rglob('*')) if p.suffix in ('.yaml', '.json')}; "
+            "print(json.dumps({'root': DATA_DIR.relative_to(PACKAGE_DIR).as_posix(), 'files': files, "
+            "'shown': display_path(DEVICES_DIR / 'tpu_v5e.yaml')}))")
+    done = subprocess.run([str(installed / "python"), "-c", code], cwd=workdir, env=_wheel_env(installed),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["root"] == "_specs" and found["shown"] == "devices/tpu_v5e.yaml"
+    assert found["files"] == _spec_files(REPO) and len(found["files"]) > 40
 
 
 def test_the_documents_hold_the_readme_commands_that_moved():

@@ -1,4 +1,4 @@
-"""Regenerate docs/specs.md, docs/sources.md, hwsim/data/schemas/*.json and the schema first line of every shipped YAML file.
+"""Regenerate docs/specs.md, docs/sources.md, schemas/*.json and the schema first line of every shipped YAML file.
 
 Run after changing a spec model (hwsim/specs/*.py) or a shipped file:
 

@@ -262,17 +262,17 @@ def _enum_sections(schema: dict[str, Any]) -> list[str]:
 
 
 KIND_INTRO = {
-    "device": "One accelerator or host per file, under `hwsim/data/devices/` (a shipped name is the file stem). "
+    "device": "One accelerator or host per file, under `devices/` (a shipped name is the file stem). "
               "Every figure is a mapping `{value: ..., source: \"...\"}` (a citation; source IDs resolve in "
               "[sources.md](sources.md)), `{value: ..., assumption: \"why\"}` or, in files written by "
               "`hwsim calibrate`, `{value: ..., measured: \"...\"}`; the unit column gives the unit of `value`.",
-    "workload": "A model's architecture hyper-parameters, under `hwsim/data/workloads/models/`. Values the paper "
+    "workload": "A model's architecture hyper-parameters, under `workloads/models/`. Values the paper "
                 "leaves unstated are listed under `inferred:` with how they were derived.",
-    "precision": "Which tensor gets which number format, under `hwsim/data/workloads/precisions/` (generic) or "
+    "precision": "Which tensor gets which number format, under `workloads/precisions/` (generic) or "
                  "`precisions/<workload>/`. Rules apply in order; a later matching rule replaces an earlier one's "
                  "`weights` (or `activations`); a rule that matches nothing is an error.",
-    "claims": "Published figures that `hwsim check` recomputes, under `hwsim/data/workloads/claims/`.",
-    "speedup_claims": "Published speed-ups, under `hwsim/data/workloads/claims/speedups/`: `hwsim sweep` draws them "
+    "claims": "Published figures that `hwsim check` recomputes, under `workloads/claims/`.",
+    "speedup_claims": "Published speed-ups, under `workloads/claims/speedups/`: `hwsim sweep` draws them "
                       "on its speed-up plot when the run covers the claim's workload, both precisions and (if given) "
                       "its device.",
 }

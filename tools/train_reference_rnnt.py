@@ -3,7 +3,7 @@
     python tools/train_reference_rnnt.py                      # 5-7 min on 2 CPU cores
     python tools/train_reference_rnnt.py --steps 200 --out /tmp/w.npz   # a quick try
 
-The workload rnnt_trained_tiny (hwsim/data/workloads/models) fixes the architecture; the encoder, prediction
+The workload rnnt_trained_tiny (workloads/models) fixes the architecture; the encoder, prediction
 network and joint are trained together with the RNN-T loss (Graves 2012: the forward variable over the
 (frame, label) lattice, computed here along its anti-diagonals and differentiated by autograd) on seeded
 synthetic speech (hwsim.reference.synthetic_speech, TRAIN_STREAM: never an utterance validation decodes).

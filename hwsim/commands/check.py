@@ -10,7 +10,7 @@ from hwsim.commands.common import add_output_arguments, argument_group, print_cs
 from hwsim.units import MEGA
 
 EXAMPLES = ("hwsim check", "hwsim check --report reports/size_claims",
-            "hwsim check hwsim/data/workloads/claims/usm_table2.yaml --strict", "hwsim check --csv > claims.csv")
+            "hwsim check workloads/claims/usm_table2.yaml --strict", "hwsim check --csv > claims.csv")
 # quantity -> (unit shown in the table, divisor): each row's figures in its claim's own unit
 QUANTITY_UNITS = {"total_params": ("M params", MEGA), "share_pct": ("%", 1.0), "quantized_share_pct": ("%", 1.0),
                   "size_gbit": ("Gbit", 1.0), "reduction_vs_f32": ("x", 1.0)}
@@ -19,7 +19,7 @@ QUANTITY_UNITS = {"total_params": ("M params", MEGA), "share_pct": ("%", 1.0), "
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(subparsers, "check", "check published model-size claims (paper vs hwsim)", __doc__, EXAMPLES)
     parser.add_argument("claims", nargs="*", type=Path, metavar="CLAIMS.yaml",
-                        help="claims files (default: every file under hwsim/data/workloads/claims/)")
+                        help="claims files (default: every file under workloads/claims/)")
     argument_group(parser, "run").add_argument("--strict", action="store_true",
                                                help="exit 1 when any claim does not reproduce")
     output = add_output_arguments(parser, json_help="print the results as JSON",

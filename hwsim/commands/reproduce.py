@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run_group.add_argument("--no-sensitivity", action="store_true", help="fig1a: skip the +-50 %% sensitivity sweep")
     run_group.add_argument("--device-out", type=Path, default=None, metavar="YAML",
                         help="fig1a: also write the calibrated device file here (the shipped one is "
-                             "hwsim/data/devices/ibm_7nm_ai_chip_fig1a.yaml)")
+                             "devices/ibm_7nm_ai_chip_fig1a.yaml)")
     run_group.add_argument("--quick", action="store_true",
                         help="usm-serving-load: one TPU, Exp0 and Exp5, IBM beam 1 (a smoke run, not the report)")
     run_group.add_argument("--workers", type=positive_int, default=None, metavar="N",

@@ -24,7 +24,7 @@ PLACES = list(PLACES)
 def add_device_arguments(parser: argparse.ArgumentParser, device_required: bool = True) -> None:
     parser = argument_group(parser, "inputs")
     parser.add_argument("--device", required=device_required, metavar="D",
-                        help="device name (file stem under hwsim/data/devices/, e.g. ibm_7nm_ai_chip, tpu_v5e) or path")
+                        help="device name (file stem under devices/, e.g. ibm_7nm_ai_chip, tpu_v5e) or path")
     parser.add_argument("--device-set", dest="device_overrides", action="append", default=[],
                         metavar="KEY.PATH=VALUE", help="override a device figure, e.g. "
                         "--device-set host_link.latency_s.value=1e-6 (repeatable; recorded in resolved configs)")

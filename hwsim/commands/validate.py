@@ -19,7 +19,7 @@ from hwsim.commands.common import (
 from hwsim.commands.torch_validate import add_torch_validate_arguments, run_torch_validation
 from hwsim.errors import SpecError
 from hwsim.io.limits import active_limits, check_at_most
-from hwsim.io.paths import REPO_ROOT
+from hwsim.io.paths import displayed_file
 
 EXAMPLES = ("hwsim validate --quick", "hwsim calibrate && hwsim validate --out reports/validation",
             "hwsim validate --quick --json", "hwsim validate --runtime onnxruntime --quick --csv")
@@ -61,8 +61,7 @@ def calibration_facts(device_file: str) -> dict:
     """calibration.machine of a device file (empty for a file without one)."""
     from hwsim.specs.load import read_yaml
 
-    path = Path(device_file) if Path(device_file).is_absolute() else REPO_ROOT / device_file
-    return read_yaml(path).get("calibration", {}).get("machine", {}) or {}
+    return read_yaml(displayed_file(device_file)).get("calibration", {}).get("machine", {}) or {}
 
 
 def match_blas_threads(facts: dict) -> None:
@@ -219,8 +218,7 @@ def write_validation_report(directory: Path, frame, results, stats, device: str,
     write_csv(frame, directory / "results.csv")
     plot_parity(frame, directory / "parity.png", f"hwsim on {device} vs {runtime} reference ({stats['points']} points)")
     facts = calibration_facts(device_file)
-    source = Path(device_file) if Path(device_file).is_absolute() else REPO_ROOT / device_file
-    shutil.copyfile(source, directory / DEVICE_COPY)
+    shutil.copyfile(displayed_file(device_file), directory / DEVICE_COPY)
     write_resolved_config(directory, {"device": device_file, "device_copy": DEVICE_COPY, "seed": seed,
                                       "repeats": repeats, "runtime": runtime,
                                       "options": {**{k: getattr(v, "value", v) for k, v in REFERENCE_OPTIONS.__dict__.items()},

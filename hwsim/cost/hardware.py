@@ -343,7 +343,7 @@ def _engine(spec: MatrixEngineSpec, index: int) -> MatrixEngine:
 
 
 def load_device(name_or_path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Device:
-    """A shipped device name (file stem under hwsim/data/devices/) or a path to a device YAML -> Device.
+    """A shipped device name (file stem under devices/) or a path to a device YAML -> Device.
 
     `overrides` are `key.path=value` edits of the file's figures (e.g. `host_link.latency_s.value=1e-6`),
     used by sensitivity studies and explicit calibration steps; they are recorded in resolved configs.

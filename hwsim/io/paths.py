@@ -9,38 +9,67 @@ from pathlib import Path
 
 from hwsim.errors import SpecError, did_you_mean
 
-# The shipped specs are package data (hwsim/data/...), so a wheel install carries them. setuptools installs
-# packages unzipped, so the resource root is a real folder and plain Path operations apply.
-DATA_DIR = Path(str(files("hwsim") / "data"))
+# The shipped specs live in top-level folders (devices/, workloads/, and schemas/ for the JSON Schemas their first
+# lines name), where the design puts them and a user of a checkout looks. An install has no checkout: setup.py's
+# build step copies the same folders into the package as hwsim/_specs/, which importlib.resources finds. setuptools
+# installs packages unzipped, so the resource root is a real folder and plain Path operations apply.
+PACKAGE_DIR = Path(str(files("hwsim")))
+# The folder holding the package: the repository root in a checkout (editable install or PYTHONPATH), site-packages
+# in an install. Files under it that are not shipped specs (tests/..., reports/...) are shown relative to it.
+REPO_ROOT = PACKAGE_DIR.parent
+INSTALLED_SPECS_DIR = PACKAGE_DIR / "_specs"
+# The folder holding devices/, workloads/ and schemas/: the checkout's root, or hwsim/_specs in an install.
+DATA_DIR = INSTALLED_SPECS_DIR if INSTALLED_SPECS_DIR.is_dir() else REPO_ROOT
 DEVICES_DIR = DATA_DIR / "devices"
-MODELS_DIR = DATA_DIR / "workloads" / "models"
-PRECISIONS_DIR = DATA_DIR / "workloads" / "precisions"
-CLAIMS_DIR = DATA_DIR / "workloads" / "claims"
+WORKLOADS_DIR = DATA_DIR / "workloads"
+MODELS_DIR = WORKLOADS_DIR / "models"
+PRECISIONS_DIR = WORKLOADS_DIR / "precisions"
+CLAIMS_DIR = WORKLOADS_DIR / "claims"
 SPEEDUP_CLAIMS_DIR = CLAIMS_DIR / "speedups"  # published speed-ups drawn on sweep plots (not size claims)
-# Paths in messages and reports are shown relative to the folder holding the package (hwsim/data/...), which is
-# the repository root in a source checkout and site-packages in an install: the same text on every machine.
-REPO_ROOT = DATA_DIR.parents[1]
+SCHEMAS_DIR = DATA_DIR / "schemas"
+# Files the code reads that are no spec a user picks or edits (the trained reference's weights): package data.
+PACKAGE_DATA_DIR = PACKAGE_DIR / "data"
+SHIPPED_DIRS = (DEVICES_DIR, WORKLOADS_DIR, SCHEMAS_DIR, PACKAGE_DATA_DIR)
 REPORTS_DIR = REPO_ROOT / "reports"
 
 
+def is_shipped(path: str | Path) -> bool:
+    """A file hwsim ships (a spec, a schema, package data), wherever it is installed."""
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(directory.resolve()) for directory in SHIPPED_DIRS)
+
+
 def display_path(path: str | Path) -> str:
-    """Shipped files relative to the repository (workloads/models/x.yaml), others as given: reports and error
-    messages stay the same on every clone."""
-    try:
-        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return str(path)
+    """Shipped specs relative to the folder holding devices/ and workloads/ (devices/x.yaml in a checkout and an
+    install alike), other files under the repository relative to it, others as given: reports and error messages
+    stay the same on every clone."""
+    resolved = Path(path).resolve()
+    for root in (DATA_DIR, REPO_ROOT):
+        try:
+            return resolved.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def displayed_file(text: str) -> Path:
+    """The file a display_path() text names (absolute as given; relative to the shipped specs' folder when the file
+    is there, else to the repository): reads back the device paths that reports and resolved configs record."""
+    path = Path(text)
+    if path.is_absolute():
+        return path
+    return DATA_DIR / path if (DATA_DIR / path).exists() else REPO_ROOT / path
 
 
 def user_path(path: str | Path) -> str:
     """A path for messages that opens from where the user ran hwsim: relative to the current folder when the file
-    lies under it (from a checkout's root a shipped file prints hwsim/data/..., as reports name it), a shipped file
+    lies under it (from a checkout's root a shipped file prints devices/..., as reports name it), a shipped file
     elsewhere absolute (an install's site-packages), any other path as the user gave it."""
     resolved = Path(path).resolve()
     try:
         return resolved.relative_to(Path.cwd().resolve()).as_posix()
     except (ValueError, OSError):  # not under the current folder, or the current folder is gone
-        return str(resolved) if resolved.is_relative_to(DATA_DIR.resolve()) else str(path)
+        return str(resolved) if is_shipped(resolved) else str(path)
 
 
 SPEC_PATH_ENV = "HWSIM_SPEC_PATH"
@@ -67,7 +96,7 @@ def set_flag_spec_dirs(directories: list[str] | None) -> None:
 
 
 def user_spec_dirs() -> list[Path]:
-    """--spec-dir folders, then HWSIM_SPEC_PATH's (os.pathsep-separated); each laid out like hwsim/data/
+    """--spec-dir folders, then HWSIM_SPEC_PATH's (os.pathsep-separated); each laid out like the shipped specs
     (devices/, workloads/models/, workloads/precisions/[WORKLOAD/], workloads/claims/)."""
     from_env = [Path(p) for p in os.environ.get(SPEC_PATH_ENV, "").split(os.pathsep) if p]
     return [*_flag_spec_dirs, *from_env]

@@ -62,16 +62,22 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def check_reference_spec(spec: WorkloadSpec) -> None:
+    """Refuse what the numpy reference cannot run (anything but an RNN-T with LSTM encoders) before its weights
+    are made: a 1 B-parameter workload's random weights take seconds and gigabytes."""
+    if spec.architecture != "rnnt":
+        raise HwsimError(f"{spec.name}: the numpy reference runs RNN-T workloads only, got architecture "
+                         f"{spec.architecture!r}")
+    if spec.encoder.kind != "blstm":
+        raise HwsimError(f"{spec.name}: encoder.kind: the numpy reference implements LSTM encoders only, "
+                         f"got {spec.encoder.kind!r}")
+
+
 class RnntModel:
     """Weights + the three networks. Stateless apart from the weights; the search owns hypotheses."""
 
     def __init__(self, spec: WorkloadSpec, weights: dict[str, np.ndarray]):
-        if spec.architecture != "rnnt":
-            raise HwsimError(f"{spec.name}: the numpy reference runs RNN-T workloads only, got architecture "
-                             f"{spec.architecture!r}")
-        if spec.encoder.kind != "blstm":
-            raise HwsimError(f"{spec.name}: encoder.kind: the numpy reference implements LSTM encoders only, "
-                             f"got {spec.encoder.kind!r}")
+        check_reference_spec(spec)
         self.spec, self.weights = spec, weights
         enc = spec.encoder
         directions = ("fwd", "bwd") if enc.bidirectional else ("fwd",)

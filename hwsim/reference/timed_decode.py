@@ -11,7 +11,8 @@ import numpy as np
 from hwsim.graph.architecture import build_graph
 from hwsim.reference.blank_bias import fit_blank_bias
 from hwsim.reference.decoder import ReferenceDecoder
-from hwsim.reference.rnnt import RnntModel
+from hwsim.reference.rnnt import RnntModel, check_reference_spec
+from hwsim.reference.synthetic_speech import speech_features
 from hwsim.decode.registry import Algorithm
 from hwsim.reference.search import decode
 from hwsim.reference.trace import COMPONENTS, Recorder
@@ -40,6 +41,7 @@ def build_reference(workload: str, overrides: list[str] | None = None, seed: int
     if workload == TRAINED_WORKLOAD and not overrides:
         return load_trained_reference()
     spec, _ = load_workload_spec(workload, overrides)
+    check_reference_spec(spec)
     model = RnntModel(spec, init_weights(build_graph(spec), seed))
     decoding = spec.decoding
     bias, rate = fit_blank_bias(model, decoding.label_rate_per_frame, decoding.max_symbols_per_frame, seed)

@@ -15,7 +15,7 @@ import numpy as np
 from hwsim.decode.registry import Algorithm, search_best
 from hwsim.errors import SpecError
 from hwsim.graph.architecture import build_graph
-from hwsim.io.paths import DATA_DIR, user_path
+from hwsim.io.paths import PACKAGE_DATA_DIR, user_path
 from hwsim.reference import synthetic_speech as speech
 from hwsim.reference.synthetic_speech import speech_features
 from hwsim.reference.blank_bias import CALIBRATION_FRAMES, greedy_label_rate
@@ -29,7 +29,7 @@ TRAINED_WORKLOAD = "rnnt_trained_tiny"
 
 
 def weights_path() -> Path:
-    return DATA_DIR / "reference" / f"{TRAINED_WORKLOAD}.npz"
+    return PACKAGE_DATA_DIR / "reference" / f"{TRAINED_WORKLOAD}.npz"
 
 
 def load_trained_reference(path: Path | None = None) -> ReferenceDecoder:

@@ -1,4 +1,4 @@
-"""The published speed-ups (hwsim/data/workloads/claims/speedups/*.yaml) that a sweep's plot should show."""
+"""The published speed-ups (workloads/claims/speedups/*.yaml) that a sweep's plot should show."""
 
 from __future__ import annotations
 

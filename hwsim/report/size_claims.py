@@ -98,7 +98,7 @@ def write_report(results: list[ClaimResult], directory: Path, claim_files: list[
         "- USM experiments quantize every dense weight of the encoder (conformer FFNs, attention and pointwise",
         "  projections, and the front-end projection); conv kernels, norms, biases and the decoder stay f32.",
         "  Unstated sizes (predictor embedding width 128, etc.) are listed with their derivation in",
-        "  `hwsim/data/workloads/models/*.yaml` under `inferred:`.",
+        "  `workloads/models/*.yaml` under `inferred:`.",
         "- The sub-channel rows (Exp2, Exp5) are the ones that do not reproduce: with block 64 the metadata is",
         "  too small for the printed sizes in both metadata columns; every one of them implies the same",
         "  effective block of about 48-53 weights per scale, i.e. ~1.3x more scales than block 64 gives.",

@@ -135,7 +135,7 @@ def _markdown(wide, speeds, raw_speeds, physical, calibration, sensitivity, with
     text = [
         "# Fasoli et al. 2021, Fig. 1(a): FP16 vs INT4 RNN-T inference on the INT4 co-processor + CPU",
         "",
-        f"Regenerate with `{REGENERATE} --device-out hwsim/data/devices/{fig1a.CALIBRATED_DEVICE}.yaml` (about a "
+        f"Regenerate with `{REGENERATE} --device-out devices/{fig1a.CALIBRATED_DEVICE}.yaml` (about a "
         "minute; `--no-sensitivity` skips the sensitivity sweep). The fit runs then, never at import.",
         "The README's daily-job-3 command reproduces the table below from the calibrated device file written here:",
         f"`hwsim sweep ibm_rnnt_swb --device {fig1a.CALIBRATED_DEVICE} --precisions fp16,int4 --beams 1,2,4,8,16 "
@@ -143,7 +143,7 @@ def _markdown(wide, speeds, raw_speeds, physical, calibration, sensitivity, with
         "",
         "**Setting.** `ibm_rnnt_swb` (6x BiLSTM-640 encoder, LSTM-768 prediction network, joint 256 -> 46),",
         "152 encoder frames (the paper's average), whole-utterance encoder, time-synchronous beam search (max 3",
-        "symbols/frame, prediction-network cache), beams 1-16, on `hwsim/data/devices/ibm_7nm_ai_chip.yaml`.",
+        "symbols/frame, prediction-network cache), beams 1-16, on `devices/ibm_7nm_ai_chip.yaml`.",
         "FP16 = `fp16.yaml`; INT4 = `ibm_rnnt_swb/int4.yaml` (first encoder layer FP16, layers 2-6 and the",
         "prediction network INT4, FC + joint FP16), as in the paper. Search (log-softmax, top-k, sort, prune) on the CPU.",
         "",
@@ -211,7 +211,7 @@ def _markdown(wide, speeds, raw_speeds, physical, calibration, sensitivity, with
              "- The paper's prediction network 'decoding' bar may include work hwsim files under joint (the FP16",
              "  `joint.pred_proj` projection runs once per prediction call); hwsim counts it as joint.",
              "- IBM's performance model [31, 32] is calibrated to 1 % of silicon; hwsim's is a fold/roofline model",
-             "  with public figures and stated assumptions (hwsim/data/devices/ibm_7nm_ai_chip.yaml).",
+             "  with public figures and stated assumptions (devices/ibm_7nm_ai_chip.yaml).",
              "- Beam-search dynamics come from the seeded emission model with the workload's assumed label rate and",
              "  competitor blank probability; the decode schedules (hwsim.decode.simulated) set the call counts, so this",
              "  report is regenerated whenever they change.", ""]

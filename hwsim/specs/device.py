@@ -5,7 +5,7 @@ in files written by `hwsim calibrate`, `{value: ..., measured: "benchmark, shape
 a bare number, a figure with none or with more than one is an error. Units are in key names (`_hz`, `_bytes`,
 `_gb_per_s` = 1e9 bytes/s, `_s`, `_w`). Conversion to base units happens once, in `hwsim.cost.hardware`.
 
-Layout of a device file (see hwsim/data/devices/*.yaml):
+Layout of a device file (see devices/*.yaml):
 
     schema_version: 1
     name: ...

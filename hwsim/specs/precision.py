@@ -1,4 +1,4 @@
-"""PrecisionSpec: which tensor gets which number format, as written in hwsim/data/workloads/precisions/*.yaml.
+"""PrecisionSpec: which tensor gets which number format, as written in workloads/precisions/*.yaml.
 
 Rules are applied in order; a later matching rule replaces the `weights` (or `activations`) setting of an
 earlier one. `match.name` is a shell-style glob tested against tensor names (for weights) and op names

@@ -1,8 +1,8 @@
 """JSON Schema of each spec file kind, generated from the pydantic models (the one source of truth).
 
-`hwsim schema KIND` prints it; tools/gen_spec_docs.py writes it to hwsim/data/schemas/KIND.json, which the
-shipped YAML files name in their `# yaml-language-server: $schema=...` first line so editors complete and
-check keys.
+`hwsim schema KIND` prints it; tools/gen_spec_docs.py writes it to schemas/KIND.json (beside devices/ and
+workloads/), which the shipped YAML files name in their `# yaml-language-server: $schema=...` first line so
+editors complete and check keys.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hwsim.io.paths import DATA_DIR
+from hwsim.io.paths import SCHEMAS_DIR
 from hwsim.specs.claims import ClaimsSpec, SpeedupClaimsSpec
 from hwsim.specs.device import DeviceSpec
 from hwsim.specs.precision import PrecisionSpec
@@ -28,7 +28,6 @@ SPEC_MODELS: dict[str, type[BaseModel]] = {
 }
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MODELINE_PREFIX = "# yaml-language-server: $schema="
-SCHEMAS_DIR = DATA_DIR / "schemas"
 
 
 def spec_json_schema(kind: str) -> dict[str, Any]:
@@ -39,7 +38,7 @@ def spec_json_schema(kind: str) -> dict[str, Any]:
 
 
 def schema_file(kind: str) -> Path:
-    """Where the generated JSON Schema of a kind ships (package data)."""
+    """Where the generated JSON Schema of a kind ships (schemas/, carried by the wheel)."""
     return SCHEMAS_DIR / f"{kind}.json"
 
 

@@ -1,4 +1,4 @@
-"""WorkloadSpec: a model's architecture hyper-parameters as written in hwsim/data/workloads/models/*.yaml."""
+"""WorkloadSpec: a model's architecture hyper-parameters as written in workloads/models/*.yaml."""
 
 from __future__ import annotations
 
@@ -202,7 +202,7 @@ class WorkloadSpec(_Spec):
     output: BottleneckOutputSpec | None = Field(None, description="hybrid output head (hybrid_hmm only)")
     decoding: DecodingSpec | None = Field(None, description="emission model and search defaults (rnnt only)")
     hmm_search: HmmSearchSpec | None = Field(None, description="host HMM search cost (hybrid_hmm only)")
-    precisions_dir: str | None = Field(None, description="folder under hwsim/data/workloads/precisions/ with this "
+    precisions_dir: str | None = Field(None, description="folder under workloads/precisions/ with this "
                                        "model's configs (default: name)")
     inferred: dict[str, str] = Field(default_factory=dict, description="dotted key -> how a value the paper leaves "
                                      "unstated was derived; every entry must name a key of this file")

@@ -54,14 +54,14 @@ def test_bad_precision_pair_key_suggests_the_nearest(capsys):
 def test_unsupported_precision_names_device_file_and_pair(capsys):
     code, err = run_gemm(capsys, "--device", "tpu_v5e", "--m", "16", "--k", "64", "--n", "64", "--precision", "w2a2")
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith("hwsim: error: hwsim/data/devices/tpu_v5e.yaml: matrix_engines[0].precisions: expected a weight x "
+    assert err.startswith("hwsim: error: devices/tpu_v5e.yaml: matrix_engines[0].precisions: expected a weight x "
                           "activation pair an engine runs natively, emulated or by promotion")
     assert err.rstrip().endswith("got 'int2xint2'")
 
 
 def test_rejected_precision_gives_the_reason(capsys):
     code, err = run_gemm(capsys, "--device", "ibm_7nm_ai_chip", "--m", "1", "--k", "1", "--n", "1", "--precision", "fp32")
-    assert_one_line_error(code, err, "hwsim: error: hwsim/data/devices/ibm_7nm_ai_chip.yaml: "
+    assert_one_line_error(code, err, "hwsim: error: devices/ibm_7nm_ai_chip.yaml: "
                           "matrix_engines[0].precisions.float32xfloat32: expected a precision ibm_7nm_ai_chip "
                           "supports; rejected because no FP32 in the MPE array [S1][S2]; FP32 only in the SFUs [S8]; "
                           "the nearest pair it runs is fp16xfp16: --compute-as fp16xfp16 computes float32xfloat32 as "

@@ -58,14 +58,14 @@ def test_graphs_by_default_need_graph_figures(tmp_path, capsys):
 
 def test_fp8_on_ampere_is_rejected_with_the_reason(capsys):
     err = one_line(*gemm(capsys, "a100_sxm_80gb", "fp8"))
-    assert err.startswith("hwsim: error: hwsim/data/devices/a100_sxm_80gb.yaml: "
+    assert err.startswith("hwsim: error: devices/a100_sxm_80gb.yaml: "
                           "matrix_engines[0].precisions.fp8_e4m3xfp8_e4m3: expected a precision a100_sxm_80gb supports; "
                           "rejected because no FP8 tensor-core datapath on Ampere")
 
 
 def test_a_pair_no_gpu_runs_or_emulates(capsys):
     err = one_line(*gemm(capsys, "h100_sxm", "w2a2"))
-    assert err.startswith("hwsim: error: hwsim/data/devices/h100_sxm.yaml: matrix_engines[0].precisions: expected a "
+    assert err.startswith("hwsim: error: devices/h100_sxm.yaml: matrix_engines[0].precisions: expected a "
                           "weight x activation pair an engine runs natively, emulated or by promotion")
     assert err.endswith("got 'int2xint2'")
 
@@ -73,5 +73,5 @@ def test_a_pair_no_gpu_runs_or_emulates(capsys):
 def test_cuda_graphs_on_a_tpu(capsys):
     code = main(["simulate", "lstm_rnnt_small", "fp32", "--device", "tpu_v5e", "--frames", "10", "--cuda-graphs"])
     err = one_line(code, capsys.readouterr().err)
-    assert err == ("hwsim: error: hwsim/data/devices/tpu_v5e.yaml: gpu: expected a GPU device file (one with a gpu "
+    assert err == ("hwsim: error: devices/tpu_v5e.yaml: gpu: expected a GPU device file (one with a gpu "
                    "section) for --cuda-graphs, got 'tpu_v5e'")

@@ -235,7 +235,7 @@ def test_sweep_plot_names_from_a_device_path_stay_inside_out(tmp_path, run_cli, 
     monkeypatch.chdir(tmp_path)
     devices = tmp_path / "devices"
     devices.mkdir()
-    shutil.copy(REPO / "hwsim" / "data" / "devices" / "ibm_7nm_ai_chip.yaml", devices / "my chip.yaml")
+    shutil.copy(REPO / "devices" / "ibm_7nm_ai_chip.yaml", devices / "my chip.yaml")
     device = str(devices / "my chip.yaml") if absolute else "devices/my chip.yaml"
     args = ["sweep", "ibm_rnnt_swb", "--device", device, "--precisions", "int4,int8", "--frames", "20,40",
             "--beams", "1", "--quiet", "--out", str(tmp_path / "out")]
@@ -338,6 +338,24 @@ def test_sigint_at_any_moment_of_start_up_gives_one_line_and_130(tmp_path, when)
     assert (tmp_path / "out").exists() == written
 
 
+# A signal that lands while one of hwsim's modules is half-imported (the at-once handler reads hwsim.errors and
+# hwsim.io.outputs when they are in sys.modules): seen under load as a traceback (hwsim.errors without one_line yet)
+# and as exit 70 (numpy's import, which pandas was running, turned the handler's error into an ImportError).
+HALF_IMPORTED = """
+    import signal, sys, types
+    import hwsim.cli
+    sys.modules[sys.argv[1]] = types.ModuleType(sys.argv[1])  # in sys.modules, none of its names defined yet
+    hwsim.cli._exit_at_once(signal.SIGINT, None)
+"""
+
+
+@pytest.mark.parametrize("module", ["hwsim.errors", "hwsim.io.outputs"])
+def test_a_signal_while_a_module_is_half_imported_gives_one_line_and_130(module):
+    result = child(HALF_IMPORTED, module)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.splitlines() == ["hwsim: error: interrupted by SIGINT; no output written"]
+
+
 # The installed script's shape (`sys.exit(program())`): a signal during the at-exit work, the last moment the
 # program runs Python, still finds hwsim's handler (finalization would have put back the default: exit -2, silent).
 AT_EXIT = """
@@ -402,7 +420,7 @@ def no_decodes(monkeypatch):
 
 
 def another_machines_device(tmp_path: Path, **machine) -> Path:
-    document = yaml.safe_load((REPO / "hwsim" / "data" / "devices" / "local_cpu.yaml").read_text())
+    document = yaml.safe_load((REPO / "devices" / "local_cpu.yaml").read_text())
     document["calibration"]["machine"].update(machine)
     path = tmp_path / "elsewhere.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))

@@ -27,7 +27,7 @@ SIM = ["simulate", "ibm_rnnt_swb", "int4", "--device", "ibm_7nm_ai_chip"]
     (SIM + ["--frames", "10", "--topk-on", "accelerator"], ["--softmax-on accelerator"]),
     (SIM + ["--frames", "10", "--device-set", "host_link.latncy_s.value=1"], ["host_link.latncy_s", "did you mean 'latency_s'"]),
     (["simulate", "usm_rnnt_1b", "exp5", "--device", "tpu_v5e", "--frames", "10", "--device-set",
-      "default_host.value=tpu_vm_hots"], ["hwsim/data/devices/tpu_v5e.yaml: default_host.value: expected a shipped device",
+      "default_host.value=tpu_vm_hots"], ["devices/tpu_v5e.yaml: default_host.value: expected a shipped device",
                                           "got 'tpu_vm_hots'"]),
     (["simulate", "usm_rnnt_1b", "exp5", "--device", "tpu_v5e", "--frames", "10", "--device-set",
       "default_host.value=tpu_v4"], ["tpu_v5e.yaml: default_host.value: expected a device whose file has a host_cpu section"]),

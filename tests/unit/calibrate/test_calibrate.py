@@ -16,9 +16,14 @@ FACTS = ("cpu_model", "physical_cores", "nominal_clock_hz", "blas", "blas_thread
 
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cal") / "local_cpu.yaml"
-    assert main(["calibrate", "--quick", "--no-progress", "--out", str(path)]) == 0
-    return path
+    """The module's one quick calibration (~15 s of micro-benchmarks), written where `hwsim calibrate` writes
+    without --out: the user folder under XDG_DATA_HOME (--out is exercised by tests/bad_input's campaign)."""
+    from hwsim.calibrate.location import default_calibration_path
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+        assert main(["calibrate", "--quick", "--no-progress"]) == 0
+        return default_calibration_path()
 
 
 def test_quick_calibration_loads_as_a_device(calibrated):
@@ -78,7 +83,7 @@ def test_missing_clock_falls_back_to_a_stated_assumption():
     assert ops * 1e9 == pytest.approx(128e6)
 
 
-def test_calibration_goes_to_the_user_folder_and_never_over_a_shipped_file(monkeypatch, tmp_path, capsys):
+def test_calibration_goes_to_the_user_folder_and_never_over_a_shipped_file(calibrated, monkeypatch, tmp_path, capsys):
     from hwsim.calibrate.location import calibrated_device, default_calibration_path
     from hwsim.io.paths import DEVICES_DIR
 
@@ -89,7 +94,9 @@ def test_calibration_goes_to_the_user_folder_and_never_over_a_shipped_file(monke
     before = shipped.read_bytes()
     assert main(["calibrate", "--quick", "--no-progress", "--out", str(shipped)]) == 2
     assert "--out" in capsys.readouterr().err and shipped.read_bytes() == before
-    assert main(["calibrate", "--quick", "--no-progress"]) == 0
+    # the module's calibration ran without --out, under its own XDG_DATA_HOME
+    monkeypatch.setenv("XDG_DATA_HOME", str(calibrated.parents[2]))
+    assert calibrated == calibrated.parents[2] / "hwsim" / "devices" / "local_cpu.yaml" and calibrated.is_file()
     assert calibrated_device() == (str(default_calibration_path()), True)
     data = yaml.safe_load(default_calibration_path().read_text())
     assert data["calibration"]["machine"]["noise_floor_pct"] >= 0

@@ -24,13 +24,14 @@ def test_fit_recovers_the_statistics_of_a_simulated_trace():
 
 
 def test_fit_decoding_prints_a_loadable_decoding_block(tmp_path, capsys):
-    trace = build_schedule(Algorithm.TSD, 120, 4, EmissionParams(0.3, 0.9, 0.5, seed=1), 2, vocab=46)
+    # 60 frames: the block's keys and the recorded label rate do not need a long trace (fit time grows with it)
+    trace = build_schedule(Algorithm.TSD, 60, 4, EmissionParams(0.3, 0.9, 0.5, seed=1), 2, vocab=46)
     path = tmp_path / "trace.json"
     save_schedule_json(trace, path)
     assert main(["fit-decoding", str(path)]) == 0
     block = yaml.safe_load(capsys.readouterr().out)
     spec = DecodingSpec(**block["decoding"])
-    assert spec.max_symbols_per_frame == 2 and spec.label_rate_per_frame == pytest.approx(trace.labels / 120, rel=1e-3)
+    assert spec.max_symbols_per_frame == 2 and spec.label_rate_per_frame == pytest.approx(trace.labels / 60, rel=1e-3)
     fitted = {"label_rate_per_frame", "top_prob", "competitor_repeat_prob", "confidence_spread", "tail_ratio"}
     if "due_top_prob" in block["decoding"]:
         fitted.add("due_top_prob")
@@ -73,20 +74,20 @@ def test_the_fit_keeps_the_label_rate_meaning_what_it_says():
 def test_several_traces_are_fitted_together_and_summed():
     truth = EmissionParams(0.2, top_prob=0.8, repeat_prob=0.5, seed=3)
     traces = [build_schedule(Algorithm.TSD, frames, 4, replace(truth, seed=seed), 3, vocab=46)
-              for frames, seed in ((60, 3), (90, 5))]
+              for frames, seed in ((30, 3), (45, 5))]  # short: the sums hold at any length
     fit = fit_decoding(traces, seed=9)
     assert fit.traces == 2
     assert fit.recorded["joint_rows"] == sum(t.joint_rows for t in traces)
-    assert fit.label_rate_per_frame == pytest.approx(sum(t.labels for t in traces) / 150)
+    assert fit.label_rate_per_frame == pytest.approx(sum(t.labels for t in traces) / 75)
     with pytest.raises(ValueError):
-        fit_decoding([traces[0], build_schedule(Algorithm.BEAM, 60, 4, truth, 3, vocab=46)])
+        fit_decoding([traces[0], build_schedule(Algorithm.BEAM, 30, 4, truth, 3, vocab=46)])
 
 
 def test_fit_decoding_takes_several_traces_of_one_algorithm(tmp_path, capsys):
     paths = []
     for name, algorithm in (("a", Algorithm.TSD), ("b", Algorithm.TSD), ("c", Algorithm.BEAM)):
         paths.append(tmp_path / f"{name}.json")
-        save_schedule_json(build_schedule(algorithm, 50, 4, EmissionParams(0.3, 0.9, 0.5, seed=1), 3, vocab=46),
+        save_schedule_json(build_schedule(algorithm, 25, 4, EmissionParams(0.3, 0.9, 0.5, seed=1), 3, vocab=46),
                            paths[-1])
     assert main(["fit-decoding", str(paths[0]), str(paths[1]), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["traces"] == 2

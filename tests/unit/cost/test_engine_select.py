@@ -74,7 +74,7 @@ def test_int8_on_ibm_chip_is_emulated_on_int4(ibm):
 def test_int2_activations_on_tpu_are_rejected_naming_file_and_pair(v5e):
     with pytest.raises(SpecError) as info:
         select_engine(v5e, F.INT2, F.INT2)
-    assert info.value.file == "hwsim/data/devices/tpu_v5e.yaml"
+    assert info.value.file == "devices/tpu_v5e.yaml"
     assert info.value.got == "int2xint2"
 
 

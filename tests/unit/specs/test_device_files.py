@@ -28,14 +28,14 @@ def test_every_tpu_names_the_tpu_vm_host(name):
 
 def test_the_measured_device_loads():
     device = load_device("local_cpu")
-    assert device.file == "hwsim/data/devices/local_cpu.yaml" and device.modelling.overhead_s > 0
+    assert device.file == "devices/local_cpu.yaml" and device.modelling.overhead_s > 0
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_device_loads_with_positive_figures(name):
     device = load_device(name)
     assert device.name == name
-    assert device.file == f"hwsim/data/devices/{name}.yaml"
+    assert device.file == f"devices/{name}.yaml"
     for engine in device.matrix_engines:
         native = [p for p, s in engine.precisions.items() if s.support is Support.NATIVE]
         assert native, f"{name}: {engine.name} has no native precision"

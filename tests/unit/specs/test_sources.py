@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from hwsim.io.paths import DATA_DIR
+from hwsim.io.paths import DATA_DIR, DEVICES_DIR, WORKLOADS_DIR
 from tools.spec_sources import (AUTHOR_YEAR, HARDWARE_SECTION, PAPERS, cited_ids, hardware_section_exists,
                                  hardware_sources, render_sources)
 
 DOCS = Path(__file__).parents[3] / "docs"
 HARDWARE = (DOCS / "hardware.md").read_text()
-SHIPPED = sorted(DATA_DIR.glob("**/*.yaml"))
+SHIPPED = sorted([*DEVICES_DIR.glob("*.yaml"), *WORKLOADS_DIR.glob("**/*.yaml")])
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(DATA_DIR).as_posix())
@@ -34,7 +34,7 @@ def test_every_hardware_md_section_and_paper_resolves(path):
 
 
 def test_the_devices_cite_at_all():
-    assert sum(len(cited_ids(p.read_text())) for p in (DATA_DIR / "devices").glob("*.yaml")) > 20
+    assert sum(len(cited_ids(p.read_text())) for p in DEVICES_DIR.glob("*.yaml")) > 20
 
 
 def test_section_lookup_can_fail():
