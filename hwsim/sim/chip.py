@@ -191,6 +191,7 @@ class Chip:
         self._steps: dict[tuple[int, int, int], tuple[tuple[CompiledCall, ...], tuple[float, ...]]] = {}
         self._wakes: dict[str, simpy.Event | None] = {"encoder": None, "decoder": None, "hmm_search": None}
         self._timer_at: float | None = None
+        self._timer_event: simpy.Event | None = None
         self._runner: JointRunner | None = None
         self.shapes = StepShapes(self._step_shape)   # decoder steps run as arrays (_epoch)
         self.log.shapes = self.shapes
@@ -244,11 +245,12 @@ class Chip:
         if self._timer_at is not None and self._timer_at <= at:
             return
         self._timer_at = at
-        timeout = self.env.timeout(max(0.0, at - self.env.now))
+        self._timer_event = timeout = self.env.timeout(max(0.0, at - self.env.now))
         timeout.callbacks.append(self._timer_fired)
 
-    def _timer_fired(self, _event: simpy.Event) -> None:
-        self._timer_at = None
+    def _timer_fired(self, event: simpy.Event) -> None:
+        if event is self._timer_event:   # an earlier timer, since replaced by a sooner one, leaves it be
+            self._timer_at = self._timer_event = None
         self.try_admit()
 
     def _queue_encode(self, flight: InFlight) -> None:
@@ -453,6 +455,17 @@ class Chip:
         """When work from outside may next reach this chip: the next arrival or this chip's admission timer."""
         timer = self._timer_at if self._timer_at is not None else math.inf
         return min(self.engine.next_arrival_s, timer)
+
+    def _horizon_event(self) -> simpy.Event | None:
+        """The pending event behind _horizon(): the arrivals' next timeout or this chip's timer. A process waits on it
+        rather than on a timeout of (horizon - now), which float rounding can land an ulp short of the event, at
+        the same instant again and again."""
+        engine = self.engine
+        if self._timer_at is not None and self._timer_at <= engine.next_arrival_s:
+            event = self._timer_event
+        else:
+            event = engine.next_arrival_event
+        return event if event is not None and not event.processed else None
 
     def _decoder_only(self) -> bool:
         """The encoder and the host search are parked with nothing to do: the decoder alone holds the chip's resources

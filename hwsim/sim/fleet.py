@@ -104,6 +104,7 @@ class ServingEngine:
         self.finished, self.total, self.next_report = 0, 0, 0
         self.in_system, self.occupancy_s, self._counted_at = 0, 0.0, 0.0
         self.next_arrival_s = 0.0   # when the arrivals process acts next (math.inf once it is done)
+        self.next_arrival_event: simpy.Event | None = None   # the timeout it waits on (fires at next_arrival_s to rounding)
         self._step_arrays: dict[int, tuple] = {}
         self.chips = [Chip(i, self, make_policy(config.batching, config.admission_limit, config.max_wait_s))
                       for i in range(config.chips)]
@@ -137,7 +138,8 @@ class ServingEngine:
             if arrival_s > env.now:
                 self._admit(waiting)
                 self.next_arrival_s = arrival_s
-                yield env.timeout(arrival_s - env.now)
+                self.next_arrival_event = env.timeout(arrival_s - env.now)
+                yield self.next_arrival_event
             self.next_arrival_s = arrival_s
             flight.arrived += 1
             if index == 0:

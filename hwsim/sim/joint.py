@@ -99,9 +99,11 @@ class JointRunner:
                 self.now = env.now
                 horizon = chip._horizon()
                 continue
-            if heap[0][0] >= horizon:   # the outside event comes first: let SimPy run it
+            if heap[0][0] >= horizon:   # the outside event comes first: let SimPy run it, then go on
+                outside = chip._horizon_event()
                 self.now = max(horizon, env.now)
-                yield env.timeout(self.now - env.now)
+                yield outside if outside is not None else env.timeout(self.now - env.now)
+                self.now = env.now
                 horizon = chip._horizon()
                 continue
             t, _, action, job = pop(heap)
