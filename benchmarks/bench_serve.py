@@ -3,23 +3,23 @@ README's serve examples, and the engine's cost per resource hold against bare Si
 
 - "load" is drawing lengths and arrivals and the decode schedules (hwsim.serving.schedules' pool); "engine" is the
   discrete-event run and the summary.
-- A "hold" is a segment of work on a chip lane. The engine counts every hold it accounts for, including those its
-  fast paths add up without a SimPy event (hwsim.sim.chip: Chip._fast_forward, Chip._epoch, the lone encoder
-  call), so `engine us/hold` below bare SimPy's `us/hold` (simpy.Resource request/timeout/release in one process,
+- A "hold" is a segment of work on a chip resource. The engine counts every hold it accounts for, including those
+  its fast paths take without a SimPy event (hwsim.sim.joint's runner, hwsim.sim.chip's epochs and lone encoder
+  calls), so `engine us/hold` below bare SimPy's `us/hold` (simpy.Resource request/timeout/release in one process,
   no hwsim code) means the fast paths saved more than hwsim's bookkeeping costs.
+- `utt/cpu-s` divides by this process's CPU seconds (load + engine): on a shared host the least noisy figure.
 - The README commands run as `python -m hwsim.cli ...` in a subprocess (start-up included).
 
-Measured 2026-12-07 on the shared 2-core machine while one other job ran (bare SimPy 7.7 us per hold; about 3 us
-when idle), after issue 24's engine (one engine, fast paths, schedule pool with prefixes):
+Measured 2026-12-08 on the quiet 2-core machine (bare SimPy 6.6 us per hold), after the joint runner:
 
-| case                              | utts   | load [s] | engine [s] | utt/s | before issue 24        |
-|-----------------------------------|--------|----------|------------|-------|------------------------|
-| IBM int4 b8 server 92/s x 120 s   | 11,073 | 3.2      | 17.3       | 539   | > 300 s (~35 utt/s)    |
-| USM exp5 b8 offline 1000 x 30 s   | 1,000  | 0.8      | 0.4        | 778   | 120 s (8 utt/s)        |
-| USM exp5 b8 streaming 500 x 60 s  | 3,274  | 2.4      | 33.1       | 92    | 169 s (19 utt/s)       |
-README serve examples: 2.1 s, 21.3 s and 17.5 s (the first is the offline case above). The streaming row and the
-README examples were measured on the quiet machine after the coarse streaming encoder was reverted (it starved the
-decoder; see the commit); the other rows are unaffected by it.
+| case                              | utts   | load [s] | engine [s] | utt/s | 2026-12-07 | before issue 24     |
+|-----------------------------------|--------|----------|------------|-------|------------|---------------------|
+| IBM int4 b8 server 92/s x 120 s   | 11,073 | 2.9      | 6.8        | 1,134 | 539        | > 300 s (~35 utt/s) |
+| USM exp5 b8 offline 1000 x 30 s   | 1,000  | 0.6      | 0.4        | 959   | 778        | 120 s (8 utt/s)     |
+| USM exp5 b8 streaming 500 x 60 s  | 3,274  | 1.9      | 12.3       | 231   | 92         | 169 s (19 utt/s)    |
+The USM offline case alone in a fresh process: 0.90 CPU s, 1,108 utt/s; after the IBM case in this script, 959
+(its engine is mostly pricing new decoder step shapes: hwsim.cost.calls for each new row count). README serve
+examples: 1.6 s, 11.3 s and 6.7 s.
 
 Run: python benchmarks/bench_serve.py [--skip-readme]   (prints tables; nothing is asserted; wall times are noisy on
 a shared host, so compare runs made back to back)
