@@ -18,14 +18,14 @@ from hwsim.sim.entities import Chunk, Utterance
 from hwsim.sim.fleet import ServingConfig, ServingEngine
 from hwsim.sim.policies import Batching, Padding
 from tests.unit.sim.test_invariants import configs, offline_loads, server_loads
-from tests.unit.sim.test_serving_engine import MS, U0, U1, whole
+from tests.unit.sim.test_serving_engine import MS, U0, U1, FakeCosts, whole
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 
 
-class SegmentedCosts:
+class SegmentedCosts(FakeCosts):
     """Calls of several segments: the encoder's frames alternate matrix (0.7 ms) and vector (0.3 ms) segments; a
-    decoder step is prediction (matrix, vector), joint (matrix), transfer (link) and search (cpu)."""
+    decoder step is prediction (matrix, vector), then FakeCosts' joint (matrix), transfer (link) and search (cpu)."""
 
     def encoder(self, frames, exclusive=False):
         return self.encoder_batch(frames, 1, exclusive)
@@ -43,18 +43,6 @@ class SegmentedCosts:
     def prediction(self, rows):
         return (Segment("matrix", "prediction", MS + rows * 0.1 * MS, "pred"),
                 Segment("vector", "prediction", 0.2 * MS, "pred_act"))
-
-    def joint(self, rows):
-        return (Segment("matrix", "joint", 2 * MS + rows * 0.1 * MS, "joint"),)
-
-    def transfer(self, rows):
-        return (Segment("link", "transfer", rows * 0.1 * MS, "xfer"),)
-
-    def search(self, hyps):
-        return (Segment("cpu", "search", hyps * 0.1 * MS, "search"),)
-
-    def hmm_search(self, frames):
-        return ()
 
 
 def streamed(utterances: list[Utterance], chunk_frames: int, seed: int) -> list[Utterance]:
