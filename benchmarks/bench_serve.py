@@ -10,16 +10,17 @@ README's serve examples, and the engine's cost per resource hold against bare Si
 - `utt/cpu-s` divides by this process's CPU seconds (load + engine): on a shared host the least noisy figure.
 - The README commands run as `python -m hwsim.cli ...` in a subprocess (start-up included).
 
-Measured 2026-12-08 on the quiet 2-core machine (bare SimPy 6.6 us per hold), after the joint runner:
+Measured 2026-12-08 on the quiet 2-core machine (bare SimPy 6.6 us per hold), after the joint runner, each case in
+a fresh process (two runs: 1,118 / 1,270 and 1,116 / 1,161 utt/s; the table shows the second):
 
 | case                              | utts   | load [s] | engine [s] | utt/s | 2026-12-07 | before issue 24     |
 |-----------------------------------|--------|----------|------------|-------|------------|---------------------|
-| IBM int4 b8 server 92/s x 120 s   | 11,073 | 2.9      | 6.8        | 1,134 | 539        | > 300 s (~35 utt/s) |
-| USM exp5 b8 offline 1000 x 30 s   | 1,000  | 0.6      | 0.4        | 959   | 778        | 120 s (8 utt/s)     |
-| USM exp5 b8 streaming 500 x 60 s  | 3,274  | 1.9      | 12.3       | 231   | 92         | 169 s (19 utt/s)    |
-The USM offline case alone in a fresh process: 0.90 CPU s, 1,108 utt/s; after the IBM case in this script, 959
-(its engine is mostly pricing new decoder step shapes: hwsim.cost.calls for each new row count). README serve
-examples: 1.6 s, 11.3 s and 6.7 s.
+| IBM int4 b8 server 92/s x 120 s   | 11,073 | 2.8      | 5.9        | 1,270 | 539        | > 300 s (~35 utt/s) |
+| USM exp5 b8 offline 1000 x 30 s   | 1,000  | 0.6      | 0.2        | 1,161 | 778        | 120 s (8 utt/s)     |
+| USM exp5 b8 streaming 500 x 60 s  | 3,274  | 2.3      | 11.8       | 232   | 92         | 169 s (19 utt/s)    |
+Run one after another in one process, the USM offline case came out at 959 utt/s: its engine time doubles, as
+garbage collections scan what the IBM case left alive (its schedule memo); a run is one case per process, so each
+is measured so. README serve examples: 1.5 s, 11.3 s and 6.6 s.
 
 Run: python benchmarks/bench_serve.py [--skip-readme]   (prints tables; nothing is asserted; wall times are noisy on
 a shared host, so compare runs made back to back)
@@ -27,6 +28,7 @@ a shared host, so compare runs made back to back)
 
 from __future__ import annotations
 
+import multiprocessing
 import shlex
 import subprocess
 import sys
@@ -99,8 +101,11 @@ def main() -> None:
     print(f"bare SimPy: {bare * 1e6:.2f} us per hold\n")
     print(f"{'case':34s} {'utts':>7s} {'load [s]':>9s} {'engine [s]':>10s} {'utt/s':>8s} {'utt/cpu-s':>9s} "
           f"{'holds':>11s} {'us/hold':>8s} {'x bare':>7s}  result")
-    for name, request in CASES.items():
-        load_s, engine_s, cpu_s, summary = timed_case(request)
+    # each case in a fresh process, as a run is: one case's schedule memo and objects must not slow the next (a
+    # garbage collection scans what an earlier case left alive)
+    with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
+        timings = [pool.apply(timed_case, (request,)) for request in CASES.values()]
+    for name, (load_s, engine_s, cpu_s, summary) in zip(CASES, timings):
         count, holds = summary["utterances"], summary["events"]
         per_hold = engine_s / holds
         print(f"{name:34s} {count:7,d} {load_s:9.1f} {engine_s:10.1f} {count / (load_s + engine_s):8.0f} "
