@@ -326,17 +326,22 @@ class Chip:
                           lambda: batched_encoder(self.costs, longest, size, exclusive))
         return call, longest * size, longest * size - useful
 
+    def _take_encode(self) -> tuple[list[InFlight], CompiledCall, int, int]:
+        """The next encoder call: up to the step batch of pending chunks, oldest first, with its call, the frames it
+        charges and how many of those are padding (both workers, SimPy's and the joint runner's, start calls here)."""
+        pending = self.encode_pending
+        batch = [pending.popleft() for _ in range(min(self.max_batch, len(pending)))]
+        frames = [flight.utt.chunks[flight.encoded_chunks].input_frames for flight in batch]
+        exclusive = self.engine.config.coarse_encoder or all(flight.utt.whole for flight in batch)
+        return (batch, *self._encoder_call(frames, exclusive))
+
     def _encoder_worker(self) -> Iterable[simpy.Event]:
         env, pending, name = self.env, self.encode_pending, self.names["encoder"]
-        coarse = self.engine.config.coarse_encoder
         while True:
             if not pending:
                 yield from self._idle("encoder")
                 continue
-            batch = [pending.popleft() for _ in range(min(self.max_batch, len(pending)))]
-            frames = [flight.utt.chunks[flight.encoded_chunks].input_frames for flight in batch]
-            exclusive = coarse or all(flight.utt.whole for flight in batch)
-            call, rows, padding = self._encoder_call(frames, exclusive)
+            batch, call, rows, padding = self._take_encode()
             start = env.now
             end = self._alone_end(call) if self._encoder_only() else None
             if end is not None and end <= self._horizon():   # nothing else can run meanwhile: one event

@@ -65,7 +65,8 @@ class JointRunner:
         self.now = 0.0
         self.sleeping: simpy.Event | None = None
         self.columns: tuple[list, ...] = ([], [], [], [], [])   # decoder steps: size, rows, start, end, padding
-        self._segments: dict[int, tuple[tuple["FifoResource", float], ...]] = {}
+        # a call sequence's (resource, seconds) segments, by its calls (CompiledCall compares by identity)
+        self._segments: dict[tuple["CompiledCall", ...], tuple[tuple["FifoResource", float], ...]] = {}
 
     # ---- outside the runner ----
     def wake(self, job: Job) -> None:
@@ -171,15 +172,12 @@ class JointRunner:
     # ---- encoder ----
     def _encode(self, t: float) -> None:
         chip, job = self.chip, self.encoder
-        pending = chip.encode_pending
-        if not pending:
+        if not chip.encode_pending:
             job.idle = True
             return
         job.idle = False
-        batch = [pending.popleft() for _ in range(min(chip.max_batch, len(pending)))]
-        frames = [flight.utt.chunks[flight.encoded_chunks].input_frames for flight in batch]
-        call, rows, padding = chip._encoder_call(frames, all(flight.utt.whole for flight in batch))
-        job.calls, job.batch, job.rows, job.padding = (call,), batch, rows, padding
+        job.batch, call, job.rows, job.padding = chip._take_encode()
+        job.calls = (call,)
         self._begin(job, t)
 
     def _encoded(self, t: float) -> None:
@@ -233,11 +231,10 @@ class JointRunner:
             chip.try_admit()
 
     def _begin(self, job: Job, t: float) -> None:
-        key = id(job.calls) if len(job.calls) > 1 else id(job.calls[0])
-        segments = self._segments.get(key)
+        segments = self._segments.get(job.calls)
         if segments is None:
-            segments = self._segments[key] = tuple((resource, duration) for call in job.calls
-                                                   for resource, duration, _ in call.steps)
+            segments = self._segments[job.calls] = tuple((resource, duration) for call in job.calls
+                                                         for resource, duration, _ in call.steps)
         job.segments, job.index, job.start_s = segments or _NO_SEGMENT, 0, t
         self._request(job, t)
 

@@ -24,14 +24,18 @@ SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 
 
 class SegmentedCosts(FakeCosts):
-    """Calls of several segments: the encoder's frames alternate matrix (0.7 ms) and vector (0.3 ms) segments; a
-    decoder step is prediction (matrix, vector), then FakeCosts' joint (matrix), transfer (link) and search (cpu)."""
+    """Calls of several segments: the encoder's frames alternate matrix (0.7 ms) and vector (0.3 ms) segments (one
+    of each per call when exclusive); a decoder step is prediction (matrix, vector), then FakeCosts' joint
+    (matrix), transfer (link) and search (cpu)."""
 
     def encoder(self, frames, exclusive=False):
         return self.encoder_batch(frames, 1, exclusive)
 
     def encoder_batch(self, frames, batch, exclusive=False):
         scale = 1 + 0.5 * (batch - 1)
+        if exclusive:   # one segment per resource (a whole utterance, or serve's coarse streaming encoder)
+            return (Segment("matrix", "encoder", frames * 0.7 * MS * scale, "enc"),
+                    Segment("vector", "encoder", frames * 0.3 * MS * scale, "enc_act"))
         return tuple(Segment(resource, "encoder", seconds * scale, f"enc{i}")
                      for i in range(frames) for resource, seconds in (("matrix", 0.7 * MS), ("vector", 0.3 * MS)))
 
@@ -85,9 +89,10 @@ def test_offline_loads_give_the_same_records(utterances, config):
 
 
 @SETTINGS
-@given(offline_loads(max_size=12), configs(), st.integers(1, 6), st.integers(0, 2 ** 16))
-def test_streamed_chunks_give_the_same_records(utterances, config, chunk_frames, seed):
-    assert_same(streamed(utterances, chunk_frames, seed), config)
+@given(offline_loads(max_size=12), configs(), st.integers(1, 6), st.integers(0, 2 ** 16), st.booleans())
+def test_streamed_chunks_give_the_same_records(utterances, config, chunk_frames, seed, coarse):
+    """`coarse`: serve's streaming encoder (ServingConfig.coarse_encoder), one segment per resource per call."""
+    assert_same(streamed(utterances, chunk_frames, seed), dataclasses.replace(config, coarse_encoder=coarse))
 
 
 def test_contended_case_by_hand():
